@@ -1,0 +1,189 @@
+"""Create the template's resources in moto server and work out each function's environment.
+
+template.yaml is the single source of truth: tables come from its definitions (never a second
+copy here), and each function's environment from Globals plus its own variables, with `!Ref`s
+resolved to the local names.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from devstack.template import load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+REGION = "us-east-1"
+SANDBOX_CREDENTIALS = {
+    "api_key": "sandbox-api-key",
+    "api_secret": "sandbox-api-secret",
+    "access_token": "1-sandbox-cohort",
+    "access_token_secret": "sandbox-token-secret",
+}
+SEED_ADMIN = "admin@cohort.example"
+DYNAMODB_CREATE_KEYS = (
+    "TableName",
+    "KeySchema",
+    "AttributeDefinitions",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "StreamSpecification",
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function: str
+    handler: str
+    every_seconds: int
+    input: dict[str, Any]
+
+
+@dataclass
+class Stack:
+    parameters: dict[str, str]
+    resources: dict[str, str] = field(default_factory=dict)  # logical id -> local physical name
+    environment: dict[str, str] = field(default_factory=dict)
+    schedules: list[Schedule] = field(default_factory=list)
+    handlers: dict[str, str] = field(default_factory=dict)  # function -> module:function
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # moto accepts any; never a real credential
+    )
+
+
+def local_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, str]:
+    values = {
+        name: str(spec.get("Default", ""))
+        for name, spec in template.get("Parameters", {}).items()
+    }
+    return {**values, **overrides}
+
+
+def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
+    """Create tables, parameters and the SES identity; answer how each function is wired."""
+    template = load_template(TEMPLATE)
+    stack = Stack(
+        parameters=local_parameters(
+            template,
+            {
+                "SenderEmail": "chatdeck@cohort.example",
+                "AdminEmails": SEED_ADMIN,
+                "XApiBaseUrl": sandbox_url,
+            },
+        )
+    )
+    resources: dict[str, Any] = template["Resources"]
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            stack.resources[logical_id] = create_table(moto_url, logical_id, resource["Properties"])
+        elif resource["Type"] == "AWS::SQS::Queue":
+            queue = aws_client("sqs", moto_url).create_queue(QueueName=logical_id)
+            stack.resources[logical_id] = queue["QueueUrl"]
+    ssm = aws_client("ssm", moto_url)
+    ssm.put_parameter(
+        Name=stack.parameters["XCredentialsParameterName"],
+        Value=json.dumps(SANDBOX_CREDENTIALS),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    aws_client("ses", moto_url).verify_email_identity(EmailAddress=stack.parameters["SenderEmail"])
+    try:
+        aws_client("sesv2", moto_url).create_email_identity(
+            EmailIdentity=stack.parameters["SenderEmail"]
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "AlreadyExistsException":
+            raise
+    wire_functions(template, stack, web_url)
+    return stack
+
+
+def create_table(moto_url: str, logical_id: str, properties: dict[str, Any]) -> str:
+    spec = {k: v for k, v in properties.items() if k in DYNAMODB_CREATE_KEYS}
+    spec.setdefault("TableName", logical_id)
+    client = aws_client("dynamodb", moto_url)
+    try:
+        client.create_table(**spec)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+        return str(spec["TableName"])  # reused: moto kept the data, as a real table would
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        client.update_time_to_live(TableName=spec["TableName"], TimeToLiveSpecification=ttl)
+    return str(spec["TableName"])
+
+
+def wire_functions(template: dict[str, Any], stack: Stack, web_url: str) -> None:
+    globals_env = (
+        template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    )
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        properties = resource["Properties"]
+        code_uri = str(properties["CodeUri"]).strip("/").replace("/", ".")
+        module, _, function = str(properties["Handler"]).rpartition(".")
+        stack.handlers[logical_id] = f"{code_uri}.{module}:{function}"
+        variables = {**globals_env, **properties.get("Environment", {}).get("Variables", {})}
+        for name, value in variables.items():
+            resolved = resolve(value, stack, web_url)
+            if stack.environment.get(name, resolved) != resolved:
+                raise ValueError(f"{name} differs between functions; the local stack shares one")
+            stack.environment[name] = resolved
+        for event in properties.get("Events", {}).values():
+            if event["Type"] == "ScheduleV2":
+                spec = event["Properties"]
+                stack.schedules.append(
+                    Schedule(
+                        function=logical_id,
+                        handler=stack.handlers[logical_id],
+                        every_seconds=rate_seconds(spec["ScheduleExpression"]),
+                        input=json.loads(spec.get("Input", "{}")),
+                    )
+                )
+
+
+def resolve(value: Any, stack: Stack, web_url: str) -> str:
+    if isinstance(value, str | int | float):
+        return str(value)
+    if "Ref" in value:
+        name = value["Ref"]
+        if name in stack.parameters:
+            return stack.parameters[name]
+        if name in stack.resources:
+            return stack.resources[name]
+        if name == "AWS::Region":
+            return REGION
+        raise ValueError(f"cannot resolve !Ref {name} locally")
+    if "Fn::Sub" in value and "${HttpApi}" in str(value["Fn::Sub"]):
+        return web_url + "/"  # the API's own URL: here, the runtime's
+    if "Fn::GetAtt" in value:
+        resource, attribute = value["Fn::GetAtt"]
+        if resource in stack.resources:
+            return stack.resources[resource]
+        raise ValueError(f"cannot resolve !GetAtt {resource}.{attribute} locally")
+    raise ValueError(f"cannot resolve {value!r} locally")
+
+
+def rate_seconds(expression: str) -> int:
+    """`rate(1 minute)`, `rate(5 minutes)`, `rate(1 hour)` in seconds."""
+    inner = expression.strip()
+    if not (inner.startswith("rate(") and inner.endswith(")")):
+        raise ValueError(f"the local stack runs rate() schedules only, not {expression}")
+    amount, unit = inner[5:-1].split()
+    seconds = {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
+    return int(amount) * seconds

@@ -1,0 +1,34 @@
+"""Email through SESv2 as raw MIME, so custom headers (List-Unsubscribe) and the text part survive."""
+
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import Any
+
+from chatdeck.ports import Email
+
+
+def to_mime(email: Email, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr(("Chatdeck", sender))
+    message["To"] = ", ".join(email.to)
+    message["Subject"] = email.subject
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    for name, value in email.headers.items():
+        message[name] = value
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+class SesMailer:
+    def __init__(self, client: Any, sender: str) -> None:
+        self.client = client  # a boto3 sesv2 client
+        self.sender = sender
+
+    def send(self, email: Email) -> str:
+        answer = self.client.send_email(
+            FromEmailAddress=self.sender,
+            Destination={"ToAddresses": email.to},
+            Content={"Raw": {"Data": to_mime(email, self.sender).as_bytes()}},
+        )
+        return str(answer["MessageId"])

@@ -1,0 +1,197 @@
+"""X (Twitter) API v2 through tweepy, mapped onto the domain's outcomes.
+
+tweepy's Client hard-codes https://api.twitter.com and sets no timeout, so a requests adapter
+mounted on its session rewrites the host to X_API_BASE_URL and puts a timeout on every request.
+"""
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+from chatdeck.domain.outcomes import (
+    AccountUnavailable,
+    CannotTell,
+    DuplicateContent,
+    NotSent,
+    OutcomeUnknown,
+    Published,
+    RateLimited,
+    Rejected,
+)
+
+TWEEPY_HOST = "https://api.twitter.com"
+Credentials = Mapping[str, str]
+
+
+class RewriteHostAdapter(HTTPAdapter):
+    """Send tweepy's requests to `base_url`, each with a (connect, read) timeout."""
+
+    def __init__(self, base_url: str, timeout: tuple[float, float]) -> None:
+        super().__init__(max_retries=0, pool_maxsize=64)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if request.url and request.url.startswith(TWEEPY_HOST):
+            request.url = self.base_url + request.url[len(TWEEPY_HOST) :]
+        kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def make_client(credentials: Credentials, base_url: str, timeout: tuple[float, float]) -> Any:
+    client = tweepy.Client(
+        consumer_key=credentials["api_key"],
+        consumer_secret=credentials["api_secret"],
+        access_token=credentials["access_token"],
+        access_token_secret=credentials["access_token_secret"],
+    )
+    client.session.mount(TWEEPY_HOST, RewriteHostAdapter(base_url, timeout))
+    return client
+
+
+class XNetwork:
+    """The cohort's X account (OAuth 1.0a user context), credentials fetched lazily and cached."""
+
+    def __init__(
+        self,
+        credentials_for: Callable[[str], Credentials],
+        base_url: str,
+        timeout: tuple[float, float],
+    ) -> None:
+        self._credentials_for = credentials_for
+        self._base_url = base_url
+        self._timeout = timeout
+        self._clients: dict[str, Any] = {}
+        self._users: dict[str, tuple[str, str]] = {}
+
+    def _client(self, account: str) -> Any:
+        if account not in self._clients:
+            try:
+                credentials = self._credentials_for(account)
+            except Exception as error:  # the SSM parameter missing or malformed
+                raise AccountUnavailable(
+                    "Chatdeck has no usable credentials for this account."
+                ) from error
+            self._clients[account] = make_client(credentials, self._base_url, self._timeout)
+        return self._clients[account]
+
+    def _me(self, account: str) -> tuple[str, str]:
+        if account not in self._users:
+            user = self._client(account).get_me(user_auth=True).data
+            self._users[account] = (str(user.id), str(user.username))
+        return self._users[account]
+
+    def publish(self, account: str, text: str) -> Published:
+        client = self._client(account)
+        try:
+            response = client.create_tweet(text=text, user_auth=True)
+        except Exception as error:
+            outcome = _publish_error(error)
+            if outcome is error:
+                raise
+            raise outcome from error
+        data = response.data
+        remote_id = str(data["id"])
+        try:
+            username = self._me(account)[1]
+        except Exception:  # the post exists; its link can live without the handle
+            username = "i/web"
+        return Published(remote_id, _post_url(username, remote_id), str(data.get("text", text)))
+
+    def find_own_post(self, account: str, text: str, since: datetime) -> Published | None:
+        wanted = _comparable(text)
+        try:
+            user_id, username = self._me(account)
+            pages = tweepy.Paginator(
+                self._client(account).get_users_tweets,
+                user_id,
+                start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                max_results=100,
+                tweet_fields=["created_at", "entities"],
+                user_auth=True,
+                limit=5,
+            )
+            for page in pages:
+                for tweet in page.data or []:
+                    if _comparable(_expanded_text(tweet)) == wanted:
+                        return Published(str(tweet.id), _post_url(username, str(tweet.id)), text)
+        except Exception as error:
+            raise CannotTell(f"X's list of the account's posts could not be read ({error}).") from error
+        return None
+
+
+def _post_url(username: str, remote_id: str) -> str:
+    return f"https://x.com/{username}/status/{remote_id}"
+
+
+def _expanded_text(tweet: Any) -> str:
+    """The text as written: X replaces every link by a t.co one and keeps the original aside."""
+    result = str(tweet.text)
+    for link in (tweet.entities or {}).get("urls", []):
+        if link.get("url") and link.get("expanded_url"):
+            result = result.replace(link["url"], link["expanded_url"])
+    return result
+
+
+def _comparable(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _publish_error(error: Exception) -> Exception:
+    """Map what tweepy and requests raised to the domain's outcome of a create."""
+    if isinstance(error, tweepy.TooManyRequests):
+        reset = error.response.headers.get("x-rate-limit-reset")
+        retry_at = (
+            datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else datetime.now(UTC)
+        )
+        return RateLimited(f"X's rate limit was reached; it will be tried at {retry_at:%H:%M} UTC.", retry_at)
+    if isinstance(error, tweepy.Unauthorized):
+        return AccountUnavailable("X refused the account's credentials")
+    if isinstance(error, tweepy.Forbidden):
+        detail = _detail(error)
+        if "duplicate" in detail.lower():
+            return DuplicateContent("X refused it as a duplicate of a post already on the account.")
+        return Rejected(f"X refused the post: {detail}")
+    if isinstance(error, tweepy.BadRequest):
+        return Rejected(f"X rejected the post as invalid: {_detail(error)}")
+    if isinstance(error, tweepy.TwitterServerError):
+        status = error.response.status_code
+        return OutcomeUnknown(f"X answered {status} after the post was sent.")
+    if isinstance(error, tweepy.HTTPException):
+        status = error.response.status_code
+        if status == 402:
+            return AccountUnavailable("the X API credits are used up")
+        return Rejected(f"X answered {status}: {_detail(error)}")
+    if isinstance(error, requests.ConnectionError) and _never_connected(error):
+        return NotSent("X could not be reached; it will be tried again shortly.")
+    if isinstance(error, requests.RequestException):
+        return OutcomeUnknown("X did not answer in time after the post was sent.")
+    return error
+
+
+def _never_connected(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectTimeoutError | NewConnectionError | NameResolutionError):
+            return True
+        if isinstance(seen, requests.ConnectTimeout):
+            return True
+        reason = getattr(seen, "reason", None)
+        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
+        if seen is error:
+            return False
+    return False
+
+
+def _detail(error: Any) -> str:
+    try:
+        body = error.response.json()
+    except ValueError:
+        return str(error.response.reason)
+    return str(body.get("detail") or body.get("title") or error.response.reason)

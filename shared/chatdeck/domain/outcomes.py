@@ -1,0 +1,52 @@
+"""What a network call can end in, as the domain sees it (adapters map SDK errors to these)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str
+    url: str
+    text: str
+    created_at: datetime | None = None
+
+
+class PublishError(Exception):
+    """A post did not certainly go out. `reason` is a sentence a teacher can read."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RateLimited(PublishError):
+    """Certainly not created; the network says when to try again."""
+
+    def __init__(self, reason: str, retry_at: datetime) -> None:
+        super().__init__(reason)
+        self.retry_at = retry_at
+
+
+class NotSent(PublishError):
+    """Certainly not created and worth retrying: the connection was never made."""
+
+
+class Rejected(PublishError):
+    """Certainly not created, and retrying the same post will not help."""
+
+
+class DuplicateContent(Rejected):
+    """The network refused the text as a duplicate of a recent post on the account."""
+
+
+class AccountUnavailable(PublishError):
+    """The whole account cannot post: credentials refused or credits used up."""
+
+
+class OutcomeUnknown(PublishError):
+    """The request was sent but its answer was lost: the post may or may not exist."""
+
+
+class CannotTell(PublishError):
+    """The account's own posts could not be read to reconcile."""

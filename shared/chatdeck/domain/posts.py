@@ -1,0 +1,185 @@
+"""A scheduled post: what a teacher asked for, and where it stands."""
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from chatdeck.domain import text as weighted_text
+from chatdeck.domain.schedule import (
+    AmbiguousLocalTime,
+    NonexistentLocalTime,
+    UnknownZone,
+    resolve_local_time,
+    zone_named,
+)
+
+PAST_GRACE = timedelta(minutes=1)
+MAX_AHEAD = timedelta(days=366)
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]{2,}$")
+
+
+class PostStatus(StrEnum):
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    QUEUED = "QUEUED"
+    PUBLISHING = "PUBLISHING"
+    POSTED = "POSTED"
+    FAILED = "FAILED"
+    UNCONFIRMED = "UNCONFIRMED"
+    CANCELLED = "CANCELLED"
+    DECLINED = "DECLINED"
+
+    @property
+    def needs_publisher(self) -> bool:
+        return self in (PostStatus.QUEUED, PostStatus.PUBLISHING)
+
+
+CANCELLABLE = (PostStatus.QUEUED, PostStatus.PENDING_APPROVAL)
+
+
+class Post(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    author_name: str
+    author_email: str
+    local_date: date
+    local_time: time
+    zone: str
+    utc_offset: str
+    due_utc: datetime
+    created_at: datetime
+    status: PostStatus = PostStatus.QUEUED
+    reason: str | None = None
+    network: str = "x"
+    account: str = "cohort"
+    remote_id: str | None = None
+    url: str | None = None
+    claim_id: str | None = None
+    first_claimed_at: datetime | None = None
+    attempts: int = 0
+    next_action_at: datetime | None = None
+
+    @property
+    def local_label(self) -> str:
+        return f"{self.local_date:%a %d %b %Y}, {self.local_time:%H:%M} {self.zone} (UTC{self.utc_offset})"
+
+
+class FieldErrors(ValueError):
+    """Bad form input: a message per field, plus the offsets to choose from in an overlap."""
+
+    def __init__(self, errors: dict[str, str], offset_choices: tuple[str, ...] = ()) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+        self.offset_choices = offset_choices
+
+
+class PostDraft(BaseModel):
+    """The form as a teacher filled it in; the time is resolved by post_from_form."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    submission_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    text: str
+    author_name: str = Field(min_length=1, max_length=100)
+    author_email: str = Field(max_length=254)
+    local_date: date
+    local_time: time
+    zone: str
+    utc_offset: str | None = None
+
+    @field_validator("text")
+    @classmethod
+    def fits_on_x(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Write something to post.")
+        length = weighted_text.weighted_length(value)
+        if length > weighted_text.MAX_WEIGHTED_LENGTH:
+            raise ValueError(
+                f"This is {length} characters as X counts them (links count 23, emoji and "
+                f"CJK characters 2); the limit is {weighted_text.MAX_WEIGHTED_LENGTH}."
+            )
+        return value
+
+    @field_validator("author_email")
+    @classmethod
+    def looks_like_email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError("Enter an email address such as name@school.org.")
+        return value.lower()
+
+    @field_validator("zone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            zone_named(value)
+        except UnknownZone as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("utc_offset", mode="before")
+    @classmethod
+    def blank_offset_is_none(cls, value: Any) -> Any:
+        return value or None
+
+
+
+def post_from_form(form: Mapping[str, str], now: datetime) -> Post:
+    """A queued post from the submitted form, or FieldErrors naming every wrong field."""
+    errors: dict[str, str] = {}
+    try:
+        draft = PostDraft.model_validate(dict(form))
+    except ValidationError as invalid:
+        for problem in invalid.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "text"
+            errors.setdefault(field, _readable(problem))
+        raise FieldErrors(errors) from None
+    try:
+        resolved = resolve_local_time(
+            draft.local_date, draft.local_time, draft.zone, draft.utc_offset
+        )
+    except NonexistentLocalTime as gap:
+        raise FieldErrors({"local_time": str(gap)}) from None
+    except AmbiguousLocalTime as overlap:
+        raise FieldErrors({"local_time": str(overlap)}, overlap.offsets) from None
+    if resolved.utc < now - PAST_GRACE:
+        raise FieldErrors({"local_time": "That time has already passed. Pick a time from now on."})
+    if resolved.utc > now + MAX_AHEAD:
+        raise FieldErrors({"local_date": "Posts can be scheduled at most a year ahead."})
+    return Post(
+        id=draft.submission_id,
+        text=draft.text,
+        author_name=draft.author_name,
+        author_email=draft.author_email,
+        local_date=draft.local_date,
+        local_time=draft.local_time,
+        zone=draft.zone,
+        utc_offset=resolved.utc_offset,
+        due_utc=resolved.utc,
+        created_at=now,
+        status=PostStatus.QUEUED,
+        next_action_at=resolved.utc,
+    )
+
+
+FRIENDLY = {
+    "missing": "This is required.",
+    "date_from_datetime_parsing": "Enter a date such as 2026-12-01.",
+    "date_parsing": "Enter a date such as 2026-12-01.",
+    "date_type": "Enter a date such as 2026-12-01.",
+    "time_parsing": "Enter a time such as 20:00.",
+    "time_type": "Enter a time such as 20:00.",
+    "string_too_short": "This is required.",
+    "string_pattern_mismatch": "This form has expired; reload the page and try again.",
+}
+
+
+def _readable(problem: Mapping[str, Any]) -> str:
+    friendly = FRIENDLY.get(str(problem["type"]))
+    if friendly:
+        return friendly
+    return str(problem["msg"]).removeprefix("Value error, ")

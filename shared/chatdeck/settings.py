@@ -1,0 +1,32 @@
+"""Every function reads its environment through this one model; nothing else touches os.environ."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    posts_table: str = "PostsTable"
+    state_table: str = "StateTable"
+    sender_email: str = "chatdeck@example.org"
+    admin_emails: str = ""
+    x_credentials_parameter: str = "/chatdeck/x/cohort"
+    x_api_base_url: str = "https://api.x.com"
+    public_url: str = ""
+    lease_seconds: int = Field(default=120, ge=30)
+    publish_concurrency: int = Field(default=16, ge=1, le=64)
+    # Both must stay well under the lease, so a claim never expires while its request is open.
+    x_connect_timeout: float = 3.05
+    x_read_timeout: float = 10.0
+
+    @property
+    def admins(self) -> list[str]:
+        return [a.strip() for a in self.admin_emails.split(",") if a.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,62 @@
+// Progressive help for the scheduling form: a live count as X weighs text, and the browser's
+// time zone as the default. The server checks everything again; this only helps.
+(function () {
+  "use strict";
+  var URL_WEIGHT = 23;
+  var LIGHT = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
+  var URL_RE = /https?:\/\/[^\s<>"]+|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|co|ly|me|app|dev|ai|uk|[a-z]{2})\b(?:\/[^\s<>"]*)?/gi;
+  var PICTO = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
+
+  function isLight(cp) {
+    for (var i = 0; i < LIGHT.length; i++) {
+      if (cp >= LIGHT[i][0] && cp <= LIGHT[i][1]) return true;
+    }
+    return false;
+  }
+
+  function weightedLength(text) {
+    text = text.normalize("NFC");
+    var urls = text.match(URL_RE) || [];
+    var rest = text.replace(URL_RE, "");
+    var total = urls.length * URL_WEIGHT;
+    var graphemes = window.Intl && Intl.Segmenter
+      ? Array.from(new Intl.Segmenter().segment(rest), function (s) { return s.segment; })
+      : Array.from(rest);
+    graphemes.forEach(function (g) {
+      if (PICTO.test(g)) { total += 2; return; }
+      Array.from(g).forEach(function (ch) { total += isLight(ch.codePointAt(0)) ? 1 : 2; });
+    });
+    return total;
+  }
+
+  function liveCount() {
+    var text = document.getElementById("text");
+    var count = document.getElementById("text-count");
+    if (!text || !count) return;
+    var max = parseInt(text.getAttribute("data-max"), 10) || 280;
+    var update = function () {
+      var used = weightedLength(text.value);
+      var left = max - used;
+      count.textContent = left >= 0
+        ? used + " of " + max + " characters (" + left + " left)"
+        : used + " of " + max + " characters: " + (-left) + " too many";
+      count.classList.toggle("over", left < 0);
+    };
+    text.addEventListener("input", update);
+    update();
+  }
+
+  function defaultZone() {
+    var zone = document.getElementById("zone");
+    if (!zone || zone.getAttribute("aria-invalid") === "true") return;
+    var browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (browser && (zone.value === "" || zone.value === "UTC") && !zone.dataset.touched) {
+      zone.value = browser;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    liveCount();
+    defaultZone();
+  });
+})();

@@ -1,0 +1,213 @@
+"""The local stack as `make dev` runs it: three processes, the form, the tick, the sandbox."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class LocalStack:
+    web: str
+    sandbox: str
+    moto: str
+    env: dict[str, str]
+    state_dir: Path
+
+    def pids(self) -> dict[str, int]:
+        pids: dict[str, int] = json.loads((self.state_dir / "pids.json").read_text())
+        return pids
+
+    def start(self, log: Path) -> "subprocess.Popen[bytes]":
+        with log.open("ab") as out:
+            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "devstack", "--no-schedules"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    ports = {name: free_port() for name in ("WEB", "MOTO", "SANDBOX")}
+    state_dir = tmp_path_factory.mktemp("devstack")
+    env = {
+        **os.environ,
+        **{f"DEVSTACK_{k}_PORT": str(v) for k, v in ports.items()},
+        "DEVSTACK_STATE_DIR": str(state_dir),
+    }
+    stack = LocalStack(
+        web=f"http://127.0.0.1:{ports['WEB']}",
+        sandbox=f"http://127.0.0.1:{ports['SANDBOX']}",
+        moto=f"http://127.0.0.1:{ports['MOTO']}",
+        env=env,
+        state_dir=state_dir,
+    )
+    log = state_dir / "make-dev.log"
+    process = stack.start(log)
+    try:
+        wait_for(f"{stack.web}/", seconds=90)
+        yield stack
+    finally:
+        pids = stack.pids() if (state_dir / "pids.json").exists() else {}
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        for pid in pids.values():  # whatever a restarted run left behind
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        print(log.read_text())
+
+
+def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) -> None:
+    pids = local_stack.pids()
+    assert set(pids) == {"moto", "sandbox", "runtime"}
+    assert len(set(pids.values())) == 3
+    for pid in pids.values():
+        os.kill(pid, 0)  # each is alive
+
+
+def test_the_form_is_served_with_its_script_file_and_no_inline_script(local_stack: LocalStack) -> None:
+    page = requests.get(f"{local_stack.web}/", timeout=10)
+    assert page.status_code == 200
+    assert '<meta charset="utf-8">' in page.text
+    assert '<script src="/static/app.js" defer></script>' in page.text
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page.text) is None
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = requests.get(f"{local_stack.web}/static/app.js", timeout=10)
+    assert script.status_code == 200 and "weightedLength" in script.text
+
+
+def submission_id(web: str) -> str:
+    page = requests.get(f"{web}/", timeout=10).text
+    found = re.search(r'name="submission_id" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_before(
+    local_stack: LocalStack,
+) -> None:
+    due = (datetime.now(UTC) + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    text = f"Scheduled through the form for {due:%H:%M} UTC. #edchat"
+    form = {
+        "submission_id": submission_id(local_stack.web),
+        "text": text,
+        "author_name": "Ms. Rivera",
+        "author_email": "rivera@school.example",
+        "local_date": due.strftime("%Y-%m-%d"),
+        "local_time": due.strftime("%H:%M"),
+        "zone": "UTC",
+    }
+    scheduled = requests.post(f"{local_stack.web}/posts", data=form, timeout=10)
+    assert scheduled.status_code == 201
+    assert f"{due:%Y-%m-%dT%H:%M:%SZ}" in scheduled.text
+
+    def on_sandbox() -> list[str]:
+        posts = requests.get(f"{local_stack.sandbox}/sandbox/posts", timeout=10).json()
+        return [p["text"] for p in posts if p["text"] == text]
+
+    def tick(at: datetime) -> None:
+        answer = requests.post(f"{local_stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=60)
+        assert answer.status_code == 200
+
+    tick(due - timedelta(minutes=1))
+    assert on_sandbox() == []
+    tick(due)
+    assert on_sandbox() == [text]
+    tick(due + timedelta(minutes=1))
+    assert on_sandbox() == [text]
+
+    queue = requests.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10).json()
+    mine = [p for p in queue["posts"] if p["id"] == form["submission_id"]]
+    assert mine[0]["status"] == "POSTED"
+    assert mine[0]["targets"][0]["url"].startswith("https://x.com/")
+    assert mine[0]["due_utc"] == f"{due:%Y-%m-%dT%H:%M:%SZ}"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "漢" * 141}, "text"),
+        ({"local_date": "2020-01-01"}, "local_time"),
+        ({"local_date": "2030-01-01"}, "local_date"),
+        ({"zone": "Mars/Olympus"}, "zone"),
+        ({"zone": "America/New_York", "local_date": "2027-03-14", "local_time": "02:30"}, "local_time"),
+        ({"zone": "America/New_York", "local_date": "2027-11-07", "local_time": "01:30"}, "local_time"),
+    ],
+)
+def test_bad_input_comes_back_with_a_message_and_stores_nothing(
+    local_stack: LocalStack, change: dict[str, str], field: str
+) -> None:
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    form = {
+        "submission_id": submission_id(local_stack.web),
+        "text": "Kept as typed <b>even markup</b>",
+        "author_name": "Ms. Rivera",
+        "author_email": "rivera@school.example",
+        "local_date": tomorrow.strftime("%Y-%m-%d"),
+        "local_time": "20:00",
+        "zone": "UTC",
+        **change,
+    }
+    answer = requests.post(f"{local_stack.web}/posts", data=form, timeout=10)
+
+    assert 400 <= answer.status_code < 500
+    assert f'id="{field}-error"' in answer.text
+    assert form["author_email"] in answer.text  # what was entered is kept
+    assert "<b>even markup</b>" not in answer.text  # and escaped
+    queue = requests.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10).json()
+    assert form["submission_id"] not in [p["id"] for p in queue["posts"]]
+
+
+def test_the_outbox_and_tick_answer_json(local_stack: LocalStack) -> None:
+    tick = requests.post(f"{local_stack.web}/_dev/tick", timeout=60).json()
+    assert "PublisherFunction" in tick["functions"]
+    outbox = requests.get(f"{local_stack.web}/_dev/outbox", headers={"Accept": "application/json"}, timeout=10)
+    assert outbox.status_code == 200 and "emails" in outbox.json()
+
+
+def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(local_stack: LocalStack) -> None:
+    due = datetime.now(UTC) + timedelta(days=2)
+    form = {
+        "submission_id": submission_id(local_stack.web),
+        "text": "Still here after a crash.",
+        "author_name": "Ms. Rivera",
+        "author_email": "rivera@school.example",
+        "local_date": due.strftime("%Y-%m-%d"),
+        "local_time": "09:00",
+        "zone": "UTC",
+    }
+    assert requests.post(f"{local_stack.web}/posts", data=form, timeout=10).status_code == 201
+    before = local_stack.pids()
+
+    os.kill(before["runtime"], signal.SIGKILL)  # the runtime dies mid-flight
+    local_stack.start(local_stack.state_dir / "make-dev-again.log")
+    wait_for(f"{local_stack.web}/", seconds=90)
+
+    after = local_stack.pids()
+    assert (after["moto"], after["sandbox"]) == (before["moto"], before["sandbox"])
+    assert after["runtime"] != before["runtime"]
+    queue = requests.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10)
+    assert form["submission_id"] in [p["id"] for p in queue.json()["posts"]]

@@ -1,0 +1,100 @@
+"""A fresh deployment per test: the template's tables in moto server, the cohort's credentials in
+SSM, and Chatdeck's real adapters pointed at moto and the sandbox over HTTP."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from chatdeck.bootstrap import Services
+from chatdeck.domain.posts import Post, post_from_form
+from chatdeck.publishing import TickReport
+from chatdeck.settings import Settings
+from devstack.provision import SANDBOX_CREDENTIALS, TEMPLATE, create_table
+from devstack.template import load_template
+from tests.conftest import unique
+
+ADMIN = "admin@cohort.example"
+SENDER = "chatdeck@cohort.example"
+
+
+@dataclass
+class Deployment:
+    services: Services
+    moto_url: str
+    sandbox_url: str
+
+    def schedule(self, text: str, due: datetime, author: str = "teacher@school.example") -> Post:
+        """Store a post as the web form would, due at `due` (a whole minute)."""
+        local = due.astimezone(UTC)
+        form = {
+            "submission_id": unique("post"),
+            "text": text,
+            "author_name": "A Teacher",
+            "author_email": author,
+            "local_date": local.date().isoformat(),
+            "local_time": local.strftime("%H:%M"),
+            "zone": "UTC",
+        }
+        post = post_from_form(form, now=due - timedelta(hours=1))
+        assert self.services.posts.add(post)
+        return post
+
+    def tick(self, at: datetime) -> TickReport:
+        return self.services.publisher.publish_due_posts(at)
+
+    def post(self, post_id: str) -> Post:
+        found = self.services.posts.get(post_id)
+        assert found is not None
+        return found
+
+    def sandbox_posts(self) -> list[dict[str, Any]]:
+        posts: list[dict[str, Any]] = requests.get(f"{self.sandbox_url}/sandbox/posts", timeout=5).json()
+        return posts
+
+    def fault(self, **spec: Any) -> None:
+        answer = requests.post(f"{self.sandbox_url}/sandbox/faults", json=spec, timeout=5)
+        answer.raise_for_status()
+
+    def emails_to(self, address: str) -> list[str]:
+        """Raw MIME of every email moto's SES accepted for this address."""
+        data = requests.get(f"{self.moto_url}/moto-api/data.json", timeout=5).json()
+        sent = data.get("ses", {}).get("RawMessage", [])
+        return [m["raw_data"] for m in sent if address in m["destinations"]]
+
+
+def current_minute() -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+@pytest.fixture
+def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
+    template = load_template(TEMPLATE)
+    names = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            name = unique(logical_id)
+            names[logical_id] = create_table(aws_env, name, {**resource["Properties"], "TableName": name})
+    parameter = f"/chatdeck/{unique('test')}/x/cohort"
+    boto3.client("ssm").put_parameter(
+        Name=parameter, Value=json.dumps(SANDBOX_CREDENTIALS), Type="SecureString"
+    )
+    boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
+    requests.delete(f"{sandbox_url}/sandbox/posts", timeout=5).raise_for_status()
+    settings = Settings(
+        posts_table=names["PostsTable"],
+        state_table=names["StateTable"],
+        sender_email=SENDER,
+        admin_emails=ADMIN,
+        x_credentials_parameter=parameter,
+        x_api_base_url=sandbox_url,
+        public_url="http://127.0.0.1:3000/",
+        x_read_timeout=1.0,
+    )
+    yield Deployment(Services(settings), aws_env, sandbox_url)
+    requests.post(f"{sandbox_url}/sandbox/faults", json={}, timeout=5)

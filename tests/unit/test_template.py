@@ -1,0 +1,470 @@
+"""What an operator checks in template.yaml before deploying it. Pure: no AWS, no network.
+
+The names (env vars, indexes, routes) are read from docs/architecture.md, the contract, so the
+template cannot drift from it silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+
+FUNCTION = "AWS::Serverless::Function"
+PUBLISHER = "PublisherFunction"
+WEB = "WebFunction"
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def architecture() -> str:
+    return ARCHITECTURE.read_text(encoding="utf-8")
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def merge_globals(global_value: Any, local_value: Any) -> Any:
+    """SAM's Globals rules: maps merge, lists are globals then locals, else local wins."""
+    if isinstance(global_value, dict) and isinstance(local_value, dict):
+        merged = dict(global_value)
+        for key, value in local_value.items():
+            merged[key] = merge_globals(global_value[key], value) if key in global_value else value
+        return merged
+    if isinstance(global_value, list) and isinstance(local_value, list):
+        return global_value + local_value
+    return local_value
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every function's properties as deployed, Globals applied."""
+    globals_ = template.get("Globals", {}).get("Function", {})
+    return {
+        name: merge_globals(globals_, resource.get("Properties", {}))
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == FUNCTION
+    }
+
+
+def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+    """The function's IAM statements. Policies must be written-out documents, not SAM templates."""
+    found: list[dict[str, Any]] = []
+    for policy in as_list(function.get("Policies", [])):
+        assert isinstance(policy, dict) and "Statement" in policy, (
+            f"policy {policy!r} is not a written-out IAM document (managed policies and SAM "
+            "policy templates hide what they allow)"
+        )
+        found += as_list(policy["Statement"])
+    return found
+
+
+def resource_names(resource: Any) -> str:
+    """A readable form of a Resource entry: the ARN pattern or the resource it points at."""
+    if isinstance(resource, str):
+        return resource
+    if "Fn::GetAtt" in resource:
+        return "${" + ".".join(resource["Fn::GetAtt"]) + "}"
+    if "Fn::Sub" in resource:
+        sub = resource["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    return json.dumps(resource)
+
+
+def grants(function: dict[str, Any]) -> dict[str, set[str]]:
+    """Resource (readable) -> actions allowed on it."""
+    granted: dict[str, set[str]] = {}
+    for statement in statements(function):
+        assert statement.get("Effect") == "Allow", statement
+        for resource in as_list(statement["Resource"]):
+            granted.setdefault(resource_names(resource), set()).update(as_list(statement["Action"]))
+    return granted
+
+
+def all_actions(function: dict[str, Any]) -> set[str]:
+    return {action for actions in grants(function).values() for action in actions}
+
+
+POSTS = "${PostsTable.Arn}"
+STATE = "${StateTable.Arn}"
+
+
+# ---------------------------------------------------------------------------------------------
+# the loader
+
+
+def test_loader_reads_short_tags_as_their_long_forms(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\n'
+        "Date: 2010-09-09\n"
+        "A: !Ref Thing\n"
+        "B: !GetAtt Table.StreamArn\n"
+        "C: !Sub arn:${AWS::Partition}:x\n"
+        "D: !Sub [\"${X}\", {X: !Select [1, !Split ['@', !Ref Email]]}]\n"
+        "E: !If [Cond, 1, !Ref AWS::NoValue]\n"
+        "F: !Join ['', [a, b]]\n"
+        "G: !GetAtt [Res, Attr]\n"
+    )
+    assert load_template(path) == {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Date": "2010-09-09",
+        "A": {"Ref": "Thing"},
+        "B": {"Fn::GetAtt": ["Table", "StreamArn"]},
+        "C": {"Fn::Sub": "arn:${AWS::Partition}:x"},
+        "D": {
+            "Fn::Sub": [
+                "${X}",
+                {"X": {"Fn::Select": [1, {"Fn::Split": ["@", {"Ref": "Email"}]}]}},
+            ]
+        },
+        "E": {"Fn::If": ["Cond", 1, {"Ref": "AWS::NoValue"}]},
+        "F": {"Fn::Join": ["", ["a", "b"]]},
+        "G": {"Fn::GetAtt": ["Res", "Attr"]},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# runtime and packaging
+
+
+def test_every_function_is_python313_on_arm64(template: dict[str, Any]) -> None:
+    found = functions(template)
+    assert set(found) == {WEB, PUBLISHER}
+    for name, function in found.items():
+        assert function["Runtime"] == "python3.13", name
+        assert function["Architectures"] == ["arm64"], name
+        assert function["Handler"] == "app.handler", name
+        code = ROOT / function["CodeUri"]
+        assert code.is_dir(), f"{name}: {code} is missing"
+
+
+def test_every_layer_is_built_for_python313_on_arm64(template: dict[str, Any]) -> None:
+    layers = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::LayerVersion"
+    }
+    assert set(layers) == {"ChatdeckLayer", "DepsLayer"}
+    for name, layer in layers.items():
+        assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"], name
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"], name
+    # The application package: shared/ is copied into python/, so /opt/python/chatdeck.
+    assert layers["ChatdeckLayer"]["Properties"]["ContentUri"] == "shared/"
+    assert (ROOT / "shared" / "chatdeck" / "__init__.py").is_file()
+    # Third-party packages, resolved by sam build from the pinned requirements.
+    assert layers["DepsLayer"]["Properties"]["ContentUri"] == "layers/deps/"
+    assert (ROOT / "layers" / "deps" / "requirements.txt").is_file()
+
+
+def test_every_function_has_both_layers(template: dict[str, Any]) -> None:
+    for name, function in functions(template).items():
+        assert function["Layers"] == [{"Ref": "ChatdeckLayer"}, {"Ref": "DepsLayer"}], name
+
+
+# ---------------------------------------------------------------------------------------------
+# permissions
+
+
+def test_no_function_may_scan_delete_or_use_wildcards(template: dict[str, Any]) -> None:
+    for name, function in functions(template).items():
+        for resource, actions in grants(function).items():
+            assert resource != "*" and not resource.endswith(":*"), (name, resource)
+            for action in actions:
+                assert "*" not in action, (name, action)
+                assert action not in {
+                    "dynamodb:Scan",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:PartiQLDelete",
+                    "dynamodb:DeleteTable",
+                }, (name, action)
+
+
+def test_publisher_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
+    publisher = functions(template)[PUBLISHER]
+    granted = grants(publisher)
+    # Posts: find due work on the sparse index, claim and record with conditional updates.
+    assert granted[f"{POSTS}/index/work"] == {"dynamodb:Query"}
+    assert granted[POSTS] == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    assert not any(r.startswith(POSTS) and "PutItem" in " ".join(a) for r, a in granted.items())
+    # Account state and notices.
+    assert granted[STATE] == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+    dynamodb = {r for r, a in granted.items() if any(x.startswith("dynamodb:") for x in a)}
+    assert dynamodb == {f"{POSTS}/index/work", POSTS, STATE}
+
+
+def test_publisher_reads_only_the_credentials_parameter(template: dict[str, Any]) -> None:
+    granted = grants(functions(template)[PUBLISHER])
+    ssm = {r: a for r, a in granted.items() if any(x.startswith("ssm:") for x in a)}
+    arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+    # The parameter name starts with "/", so the ARN is "parameter" + name, one slash.
+    assert ssm == {arn + "${XCredentialsParameterName}": {"ssm:GetParameter"}}
+    parameter = template["Parameters"]["XCredentialsParameterName"]
+    assert parameter["Default"] == "/chatdeck/x/cohort"
+    assert parameter["AllowedPattern"].startswith("^/")
+    assert re.fullmatch(parameter["AllowedPattern"], parameter["Default"])
+    assert not re.fullmatch(parameter["AllowedPattern"], "chatdeck/x/cohort")
+
+
+def test_publisher_sends_email_only_as_the_sender(template: dict[str, Any]) -> None:
+    granted = grants(functions(template)[PUBLISHER])
+    ses = {r: a for r, a in granted.items() if any(x.startswith("ses:") for x in a)}
+    identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
+    # The sender address, or its domain when that is what was verified in SES.
+    assert set(ses) == {identity + "${SenderEmail}", identity + "${SenderDomain}"}
+    for actions in ses.values():
+        # SESv2 SendEmail with Raw content is authorised as ses:SendRawEmail.
+        assert actions == {"ses:SendEmail", "ses:SendRawEmail"}
+
+
+def test_web_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
+    granted = grants(functions(template)[WEB])
+    assert granted == {
+        POSTS: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        f"{POSTS}/index/by_created": {"dynamodb:Query"},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the publisher's schedule
+
+
+def test_publisher_ticks_every_minute_with_retries_and_a_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    events = functions(template)[PUBLISHER]["Events"]
+    assert len(events) == 1
+    (tick,) = events.values()
+    assert tick["Type"] == "ScheduleV2"
+    properties = tick["Properties"]
+    assert properties["ScheduleExpression"] == "rate(1 minute)"
+    assert json.loads(properties["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+    assert properties["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
+    assert properties["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]}
+    }
+    # A second stack in the same account must not collide on the schedule's name.
+    assert properties.get("OmitName") is True
+    queue = template["Resources"]["PublisherDeadLetterQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"].get("SqsManagedSseEnabled") is True
+
+
+def test_failed_ticks_are_not_retried_by_lambda_and_land_in_the_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    config = functions(template)[PUBLISHER]["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == 0
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]},
+    }
+
+
+def test_publisher_runs_one_tick_at_a_time_by_default(template: dict[str, Any]) -> None:
+    publisher = functions(template)[PUBLISHER]
+    assert publisher["Timeout"] == 60
+    condition, reserved, otherwise = publisher["ReservedConcurrentExecutions"]["Fn::If"]
+    assert (reserved, otherwise) == (1, {"Ref": "AWS::NoValue"})
+    assert template["Conditions"][condition] == {
+        "Fn::Equals": [{"Ref": "ReservePublisherConcurrency"}, "true"]
+    }
+    assert template["Parameters"]["ReservePublisherConcurrency"]["Default"] == "true"
+
+
+def test_a_tick_ends_before_its_claims_expire(template: dict[str, Any]) -> None:
+    publisher = functions(template)[PUBLISHER]
+    lease = int(publisher["Environment"]["Variables"]["LEASE_SECONDS"])
+    assert publisher["Timeout"] < lease
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+
+
+def key_schema(schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(key["AttributeName"], key["KeyType"]) for key in schema]
+
+
+def test_tables_are_kept_recoverable_and_encrypted(template: dict[str, Any]) -> None:
+    for name in ("PostsTable", "StateTable"):
+        table = template["Resources"][name]
+        assert table["Type"] == "AWS::DynamoDB::Table"
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", name
+        assert properties["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True
+        }, name
+        assert properties["SSESpecification"]["SSEEnabled"] is True, name
+
+
+def test_posts_table_has_the_indexes_of_the_architecture(
+    template: dict[str, Any], architecture: str
+) -> None:
+    documented = {
+        name: ([(hash_key, "HASH"), (range_key, "RANGE")], projection)
+        for name, hash_key, range_key, projection in re.findall(
+            r"`(\w+)` \(`(\w+)` HASH, `(\w+)` RANGE, (\w+)\)", architecture
+        )
+    }
+    assert set(documented) == {"work", "by_created"}, "docs/architecture.md changed its indexes?"
+    properties = template["Resources"]["PostsTable"]["Properties"]
+    assert key_schema(properties["KeySchema"]) == [("id", "HASH")]
+    indexes = {
+        index["IndexName"]: (key_schema(index["KeySchema"]), index["Projection"]["ProjectionType"])
+        for index in properties["GlobalSecondaryIndexes"]
+    }
+    assert indexes == documented
+    # Every key is a string: ids, "WORK"/"POSTS", and UTC instants as YYYY-MM-DDTHH:MM:SSZ.
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types == dict.fromkeys(["id", "work_pk", "next_action_at", "list_pk", "created_at"], "S")
+
+
+def test_state_table_has_pk_sk_and_expires(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["StateTable"]["Properties"]
+    assert key_schema(properties["KeySchema"]) == [("pk", "HASH"), ("sk", "RANGE")]
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types == {"pk": "S", "sk": "S"}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+# ---------------------------------------------------------------------------------------------
+# environment
+
+
+def documented_environment(architecture: str) -> dict[str, str]:
+    """Rows of the Environment table: variable -> its "set by" cell."""
+    section = architecture.split("## Environment", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, str] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            for variable in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+                rows[variable] = cells[2]
+    return rows
+
+
+def test_every_documented_variable_is_set_where_it_is_needed(
+    template: dict[str, Any], architecture: str
+) -> None:
+    """Rows "set by template": shared ones on every function, the others on the publisher."""
+    documented = documented_environment(architecture)
+    assert {"POSTS_TABLE", "STATE_TABLE", "PUBLIC_URL", "AWS_ENDPOINT_URL"} <= set(documented)
+    found = functions(template)
+    for variable, set_by in documented.items():
+        if not set_by.startswith("template"):
+            # "defaults" or "local stack only": never in the deployed template.
+            for name, function in found.items():
+                assert variable not in function["Environment"]["Variables"], (name, variable)
+            continue
+        reference = re.search(r"`!Ref (\w+)`|parameter `(\w+)`", set_by)
+        needed_by = [PUBLISHER] if "publisher only" in set_by or not reference else list(found)
+        for name in needed_by:
+            variables = found[name]["Environment"]["Variables"]
+            assert variable in variables, f"{name} lacks {variable} ({set_by})"
+            if reference:
+                assert variables[variable] == {"Ref": reference.group(1) or reference.group(2)}
+
+
+def test_every_variable_set_is_one_the_settings_model_reads(template: dict[str, Any]) -> None:
+    """Settings ignores unknown variables and has defaults: a misspelt name would pass silently."""
+    settings = pytest.importorskip("chatdeck.settings")
+    model = settings.Settings
+    prefix = str(model.model_config.get("env_prefix") or "")
+    read = {(prefix + name).upper() for name in model.model_fields}
+    required = {(prefix + n).upper() for n, f in model.model_fields.items() if f.is_required()}
+    for name, function in functions(template).items():
+        variables = set(function["Environment"]["Variables"])
+        assert required <= variables, (name, required - variables)
+        ours = {v for v in variables if not v.startswith("POWERTOOLS_")}
+        assert ours <= read, (name, ours - read)
+
+
+def test_powertools_is_configured(template: dict[str, Any]) -> None:
+    for name, function in functions(template).items():
+        variables = function["Environment"]["Variables"]
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "chatdeck", name
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Chatdeck", name
+        # With JSON logs Lambda's own level wins over Powertools', so both use one parameter.
+        assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}, name
+        assert function["LoggingConfig"]["ApplicationLogLevel"] == {"Ref": "LogLevel"}, name
+
+
+def test_publisher_links_to_the_web_app(template: dict[str, Any]) -> None:
+    variables = functions(template)[PUBLISHER]["Environment"]["Variables"]
+    assert variables["PUBLIC_URL"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+    assert variables["LEASE_SECONDS"] == "120"
+    assert variables["PUBLISH_CONCURRENCY"] == "16"
+
+
+# ---------------------------------------------------------------------------------------------
+# web, logs and outputs
+
+
+def test_web_routes_are_the_documented_ones_on_the_http_api(
+    template: dict[str, Any], architecture: str
+) -> None:
+    row = next(line for line in architecture.splitlines() if line.startswith("| `WebFunction`"))
+    documented = set(re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE) /[^`]*)`", row))
+    assert documented, "no routes found for WebFunction in docs/architecture.md"
+    assert template["Resources"]["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
+    routes = set()
+    for event in functions(template)[WEB]["Events"].values():
+        assert event["Type"] == "HttpApi"
+        assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+        routes.add(f"{event['Properties']['Method']} {event['Properties']['Path']}")
+    assert routes == documented
+
+
+def test_http_api_is_throttled_and_logged(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["HttpApi"]["Properties"]
+    assert properties["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    assert properties["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
+    assert properties["AccessLogSettings"]["DestinationArn"] == {
+        "Fn::GetAtt": ["HttpApiAccessLogGroup", "Arn"]
+    }
+
+
+def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
+    groups = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Logs::LogGroup"
+    }
+    for name, group in groups.items():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    for name, function in functions(template).items():
+        logging = function["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON", name
+        assert logging["LogGroup"]["Ref"] in groups, name
+
+
+def test_outputs_give_the_form_url_and_where_to_look(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["FormUrl"]["Value"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
+    }
+    assert outputs["PostsTableName"]["Value"] == {"Ref": "PostsTable"}
+    assert outputs["PublisherDeadLetterQueueUrl"]["Value"] == {"Ref": "PublisherDeadLetterQueue"}
