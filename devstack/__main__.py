@@ -63,12 +63,18 @@ def previous_pids() -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("--web-port", type=int, default=int(os.environ.get("DEVSTACK_WEB_PORT", 3000)))
-    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("DEVSTACK_MOTO_PORT", 5000)))
+    parser.add_argument(
+        "--web-port", type=int, default=int(os.environ.get("DEVSTACK_WEB_PORT", 3000))
+    )
+    parser.add_argument(
+        "--moto-port", type=int, default=int(os.environ.get("DEVSTACK_MOTO_PORT", 5000))
+    )
     parser.add_argument(
         "--sandbox-port", type=int, default=int(os.environ.get("DEVSTACK_SANDBOX_PORT", 8700))
     )
-    parser.add_argument("--no-schedules", action="store_true", help="fire schedules only on /_dev/tick")
+    parser.add_argument(
+        "--no-schedules", action="store_true", help="fire schedules only on /_dev/tick"
+    )
     options = parser.parse_args()
     web = f"http://127.0.0.1:{options.web_port}"
     moto = f"http://127.0.0.1:{options.moto_port}"
@@ -79,14 +85,20 @@ def main() -> None:
     if answers(f"{moto}/moto-api/"):
         print(f"Reusing moto server on {moto}")
     else:
-        proc = start(["-m", "moto.server", "-H", "127.0.0.1", "-p", str(options.moto_port)], STATE_DIR / "moto.log")
+        proc = start(
+            ["-m", "moto.server", "-H", "127.0.0.1", "-p", str(options.moto_port)],
+            STATE_DIR / "moto.log",
+        )
         started.append(proc)
         pids["moto"] = proc.pid
         wait_until(lambda: answers(f"{moto}/moto-api/"), "moto server")
     if answers(f"{sandbox}/sandbox/posts"):
         print(f"Reusing the sandbox on {sandbox}")
     else:
-        proc = start(["-m", "devstack.sandbox", "--port", str(options.sandbox_port)], STATE_DIR / "sandbox.log")
+        proc = start(
+            ["-m", "devstack.sandbox", "--port", str(options.sandbox_port)],
+            STATE_DIR / "sandbox.log",
+        )
         started.append(proc)
         pids["sandbox"] = proc.pid
         wait_until(lambda: answers(f"{sandbox}/sandbox/posts"), "the sandbox")

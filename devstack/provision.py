@@ -60,14 +60,13 @@ def aws_client(service: str, endpoint: str) -> Any:
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # moto accepts any; never a real credential
+        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any; not a credential
     )
 
 
 def local_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, str]:
     values = {
-        name: str(spec.get("Default", ""))
-        for name, spec in template.get("Parameters", {}).items()
+        name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
     }
     return {**values, **overrides}
 

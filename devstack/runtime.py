@@ -1,4 +1,4 @@
-"""The function runtime of the local stack: the real handlers, in-process, like Lambda would run them.
+"""The local stack's function runtime: the real handlers, in-process, as Lambda would run them.
 
 - HTTP requests become API Gateway HTTP API (payload 2.0) events for the web function;
 - `POST /_dev/tick` runs every scheduled function as EventBridge Scheduler would at an instant;
@@ -145,7 +145,11 @@ class Runtime:
     def tick_endpoint(self, request: Request) -> Response:
         try:
             body = json.loads(request.get_data() or b"{}")
-            at = datetime.fromisoformat(body["at"].replace("Z", "+00:00")) if body.get("at") else None
+            at = (
+                datetime.fromisoformat(body["at"].replace("Z", "+00:00"))
+                if body.get("at")
+                else None
+            )
             if at is not None and at.tzinfo is None:
                 raise ValueError("give `at` with a zone, such as 2026-12-01T20:00:00Z")
         except (ValueError, TypeError, AttributeError) as error:
@@ -223,7 +227,9 @@ def serve(stack: Stack, moto_url: str, web_url: str, schedules: bool = True) -> 
     """Run the runtime until interrupted. The environment must already point at moto."""
     runtime = Runtime(stack, moto_url)
     parsed = urlsplit(web_url)
-    server = make_server(parsed.hostname or "127.0.0.1", parsed.port or 3000, runtime, threaded=True)
+    server = make_server(
+        parsed.hostname or "127.0.0.1", parsed.port or 3000, runtime, threaded=True
+    )
     stop = threading.Event()
     if schedules:
         threading.Thread(target=runtime.run_schedules, args=(stop,), daemon=True).start()
@@ -242,6 +248,8 @@ def apply_environment(stack: Stack, moto_url: str) -> None:
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",  # moto's; never a real credential
-            "POWERTOOLS_METRICS_NAMESPACE": os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Chatdeck"),
+            "POWERTOOLS_METRICS_NAMESPACE": os.environ.get(
+                "POWERTOOLS_METRICS_NAMESPACE", "Chatdeck"
+            ),
         }
     )

@@ -61,7 +61,7 @@ class Services:
         value = parameters.get_parameter(
             self.settings.x_credentials_parameter, decrypt=True, transform="json", max_age=300
         )
-        return dict(value)  # type: ignore[arg-type]
+        return dict(value)
 
     @cached_property
     def publisher(self) -> Any:
@@ -77,6 +77,6 @@ class Services:
         )
 
     def effective_now(self, scheduled_time: datetime | None) -> datetime:
-        """The later of the scheduler's instant and the clock: a late event never acts in the past."""
+        """The later of the scheduled instant and the clock: a late event never acts in the past."""
         now = self.clock.now()
         return max(now, scheduled_time) if scheduled_time else now

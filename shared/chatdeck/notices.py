@@ -39,7 +39,9 @@ class Notices:
         self._queue_url = public_url.rstrip("/") + "/posts" if public_url else ""
 
     def post_failed(self, post: Post) -> bool:
-        email = render_email("post_failed", [post.author_email], post=post, queue_url=self._queue_url)
+        email = render_email(
+            "post_failed", [post.author_email], post=post, queue_url=self._queue_url
+        )
         return self.send_once(f"post-failed#{post.id}", email)
 
     def post_unconfirmed(self, post: Post) -> bool:

@@ -43,7 +43,7 @@ PAUSE_FOR = {"credentials": timedelta(minutes=30), "default": timedelta(hours=1)
 class TickReport:
     now: datetime
     due: int
-    outcomes: Counter[str]
+    outcomes: Counter[Outcome]
 
     def as_dict(self) -> dict[str, object]:
         counts = {name: self.outcomes.get(name, 0) for name in Outcome.__args__}  # type: ignore[attr-defined]
@@ -169,9 +169,7 @@ class Publisher:
         )
         first_to_notice = self._remember(state)
         assert state.retry_at is not None  # noqa: S101 - pause always sets it
-        change = PostChange(
-            PostStatus.QUEUED, _paused_reason(state), next_action_at=state.retry_at
-        )
+        change = PostChange(PostStatus.QUEUED, _paused_reason(state), next_action_at=state.retry_at)
         outcome = self._record(post, change)
         if first_to_notice:
             self.notices.account_paused(state)  # at most once per pause, by its notice id
@@ -210,4 +208,6 @@ _OUTCOME_OF: dict[PostStatus, Outcome] = {
 
 def _paused_reason(state: AccountState) -> str:
     when = to_iso_utc(state.retry_at) if state.retry_at else "later"
-    return f"Waiting: the {state.network.upper()} account is paused ({state.reason}). Next try {when}."
+    return (
+        f"Waiting: the {state.network.upper()} account is paused ({state.reason}). Next try {when}."
+    )

@@ -1,5 +1,6 @@
 """The local stack as `make dev` runs it: three processes, the form, the tick, the sandbox."""
 
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,7 @@ class LocalStack:
 
     def start(self, log: Path) -> "subprocess.Popen[bytes]":
         with log.open("ab") as out:
-            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            return subprocess.Popen(
                 [sys.executable, "-m", "devstack", "--no-schedules"],
                 cwd=ROOT,
                 env=self.env,
@@ -72,10 +73,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         for pid in pids.values():  # whatever a restarted run left behind
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         print(log.read_text())
 
 
@@ -87,7 +86,9 @@ def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) 
         os.kill(pid, 0)  # each is alive
 
 
-def test_the_form_is_served_with_its_script_file_and_no_inline_script(local_stack: LocalStack) -> None:
+def test_the_form_is_served_with_its_script_file_and_no_inline_script(
+    local_stack: LocalStack,
+) -> None:
     page = requests.get(f"{local_stack.web}/", timeout=10)
     assert page.status_code == 200
     assert '<meta charset="utf-8">' in page.text
@@ -128,7 +129,9 @@ def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_bef
         return [p["text"] for p in posts if p["text"] == text]
 
     def tick(at: datetime) -> None:
-        answer = requests.post(f"{local_stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=60)
+        answer = requests.post(
+            f"{local_stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=60
+        )
         assert answer.status_code == 200
 
     tick(due - timedelta(minutes=1))
@@ -138,7 +141,9 @@ def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_bef
     tick(due + timedelta(minutes=1))
     assert on_sandbox() == [text]
 
-    queue = requests.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10).json()
+    queue = requests.get(
+        f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10
+    ).json()
     mine = [p for p in queue["posts"] if p["id"] == form["submission_id"]]
     assert mine[0]["status"] == "POSTED"
     assert mine[0]["targets"][0]["url"].startswith("https://x.com/")
@@ -153,8 +158,14 @@ def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_bef
         ({"local_date": "2020-01-01"}, "local_time"),
         ({"local_date": "2030-01-01"}, "local_date"),
         ({"zone": "Mars/Olympus"}, "zone"),
-        ({"zone": "America/New_York", "local_date": "2027-03-14", "local_time": "02:30"}, "local_time"),
-        ({"zone": "America/New_York", "local_date": "2027-11-07", "local_time": "01:30"}, "local_time"),
+        (
+            {"zone": "America/New_York", "local_date": "2027-03-14", "local_time": "02:30"},
+            "local_time",
+        ),
+        (
+            {"zone": "America/New_York", "local_date": "2027-11-07", "local_time": "01:30"},
+            "local_time",
+        ),
     ],
 )
 def test_bad_input_comes_back_with_a_message_and_stores_nothing(
@@ -177,18 +188,24 @@ def test_bad_input_comes_back_with_a_message_and_stores_nothing(
     assert f'id="{field}-error"' in answer.text
     assert form["author_email"] in answer.text  # what was entered is kept
     assert "<b>even markup</b>" not in answer.text  # and escaped
-    queue = requests.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10).json()
+    queue = requests.get(
+        f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10
+    ).json()
     assert form["submission_id"] not in [p["id"] for p in queue["posts"]]
 
 
 def test_the_outbox_and_tick_answer_json(local_stack: LocalStack) -> None:
     tick = requests.post(f"{local_stack.web}/_dev/tick", timeout=60).json()
     assert "PublisherFunction" in tick["functions"]
-    outbox = requests.get(f"{local_stack.web}/_dev/outbox", headers={"Accept": "application/json"}, timeout=10)
+    outbox = requests.get(
+        f"{local_stack.web}/_dev/outbox", headers={"Accept": "application/json"}, timeout=10
+    )
     assert outbox.status_code == 200 and "emails" in outbox.json()
 
 
-def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(local_stack: LocalStack) -> None:
+def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(
+    local_stack: LocalStack,
+) -> None:
     due = datetime.now(UTC) + timedelta(days=2)
     form = {
         "submission_id": submission_id(local_stack.web),
@@ -209,5 +226,7 @@ def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(local_sta
     after = local_stack.pids()
     assert (after["moto"], after["sandbox"]) == (before["moto"], before["sandbox"])
     assert after["runtime"] != before["runtime"]
-    queue = requests.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10)
+    queue = requests.get(
+        f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10
+    )
     assert form["submission_id"] in [p["id"] for p in queue.json()["posts"]]

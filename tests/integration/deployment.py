@@ -54,7 +54,9 @@ class Deployment:
         return found
 
     def sandbox_posts(self) -> list[dict[str, Any]]:
-        posts: list[dict[str, Any]] = requests.get(f"{self.sandbox_url}/sandbox/posts", timeout=5).json()
+        posts: list[dict[str, Any]] = requests.get(
+            f"{self.sandbox_url}/sandbox/posts", timeout=5
+        ).json()
         return posts
 
     def fault(self, **spec: Any) -> None:
@@ -79,7 +81,9 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] == "AWS::DynamoDB::Table":
             name = unique(logical_id)
-            names[logical_id] = create_table(aws_env, name, {**resource["Properties"], "TableName": name})
+            names[logical_id] = create_table(
+                aws_env, name, {**resource["Properties"], "TableName": name}
+            )
     parameter = f"/chatdeck/{unique('test')}/x/cohort"
     boto3.client("ssm").put_parameter(
         Name=parameter, Value=json.dumps(SANDBOX_CREDENTIALS), Type="SecureString"

@@ -30,7 +30,10 @@ def test_a_due_post_goes_out_once_and_is_linked(deployment: Deployment) -> None:
     stored = deployment.post(post.id)
     assert stored.status is PostStatus.POSTED
     assert stored.remote_id == deployment.sandbox_posts()[0]["id"]
-    assert stored.url == f"https://x.com/{deployment.sandbox_posts()[0]['author']}/status/{stored.remote_id}"
+    assert (
+        stored.url
+        == f"https://x.com/{deployment.sandbox_posts()[0]['author']}/status/{stored.remote_id}"
+    )
     assert stored.next_action_at is None
 
 
@@ -47,7 +50,9 @@ def test_a_post_is_not_sent_before_its_minute(deployment: Deployment) -> None:
 
 @pytest.fixture
 def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    def anything_goes(self: DynamoPostStore, post: object, now: datetime) -> tuple[str, dict[str, str], dict[str, str]]:
+    def anything_goes(
+        self: DynamoPostStore, post: object, now: datetime
+    ) -> tuple[str, dict[str, str], dict[str, str]]:
         return ("attribute_exists(id)", {}, {})
 
     monkeypatch.setattr(DynamoPostStore, "claim_condition", anything_goes)
@@ -117,7 +122,9 @@ def test_a_crash_after_the_network_call_is_reconciled_not_resent(deployment: Dep
 def test_a_read_timeout_after_the_post_was_created_ends_posted_once(deployment: Deployment) -> None:
     due = current_minute()
     post = deployment.schedule("The answer to this one gets lost.", due)
-    deployment.fault(endpoint="POST /2/tweets", status="timeout", latency_ms=3000, count=1, after_create=True)
+    deployment.fault(
+        endpoint="POST /2/tweets", status="timeout", latency_ms=3000, count=1, after_create=True
+    )
 
     deployment.tick(due)
     for minute in range(1, 6):
@@ -140,7 +147,9 @@ def test_a_503_after_the_post_was_created_ends_posted_once(deployment: Deploymen
     assert deployment.post(post.id).status is PostStatus.POSTED
 
 
-def test_a_503_before_anything_was_created_is_retried_and_goes_out_once(deployment: Deployment) -> None:
+def test_a_503_before_anything_was_created_is_retried_and_goes_out_once(
+    deployment: Deployment,
+) -> None:
     due = current_minute()
     post = deployment.schedule("X was down for a moment.", due)
     deployment.fault(endpoint="POST /2/tweets", status=503, count=1)
@@ -211,7 +220,9 @@ def test_a_duplicate_on_the_first_attempt_fails_and_the_author_is_told_why(
     due = current_minute()
     first = deployment.schedule("Same words, twice.", due)
     deployment.tick(due)
-    again = deployment.schedule("Same words, twice.", due + timedelta(minutes=1), author="other@school.example")
+    again = deployment.schedule(
+        "Same words, twice.", due + timedelta(minutes=1), author="other@school.example"
+    )
 
     deployment.tick(due + timedelta(minutes=1))
 
@@ -224,7 +235,9 @@ def test_a_duplicate_on_the_first_attempt_fails_and_the_author_is_told_why(
     assert texts_on_network(deployment) == ["Same words, twice."]
 
 
-def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(deployment: Deployment) -> None:
+def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(
+    deployment: Deployment,
+) -> None:
     due = current_minute()
     post = deployment.schedule("Did the first try land?", due)
     # The create times out and X saves the post only after we looked: then our retry is refused
@@ -256,7 +269,10 @@ def test_a_post_that_x_rejects_fails_with_a_reason_and_one_email(deployment: Dep
 
 def test_300_posts_due_in_the_same_minute_all_go_out_in_that_minute(deployment: Deployment) -> None:
     due = current_minute()
-    posts = [deployment.schedule(f"Conference session {n}: slides at the link in bio.", due) for n in range(300)]
+    posts = [
+        deployment.schedule(f"Conference session {n}: slides at the link in bio.", due)
+        for n in range(300)
+    ]
 
     report = deployment.tick(due)
 

@@ -33,7 +33,11 @@ def test_a_good_form_becomes_a_queued_post_due_at_the_utc_instant() -> None:
     assert post.status is PostStatus.QUEUED
     assert post.due_utc == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
     assert post.next_action_at == post.due_utc
-    assert (post.zone, post.utc_offset, str(post.local_time)) == ("America/New_York", "-05:00", "20:00:00")
+    assert (post.zone, post.utc_offset, str(post.local_time)) == (
+        "America/New_York",
+        "-05:00",
+        "20:00:00",
+    )
     assert post.author_email == "rivera@school.example"
     assert post.id == "sub-12345678"
 
@@ -84,7 +88,9 @@ def test_an_overlap_time_offers_the_two_offsets() -> None:
 
 
 def test_an_overlap_time_with_a_chosen_offset_is_accepted() -> None:
-    post = post_from_form(form(local_date="2027-11-07", local_time="01:30", utc_offset="-05:00"), NOW)
+    post = post_from_form(
+        form(local_date="2027-11-07", local_time="01:30", utc_offset="-05:00"), NOW
+    )
     assert post.due_utc == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
 
 

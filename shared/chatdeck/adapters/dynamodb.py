@@ -20,7 +20,7 @@ Condition = tuple[str, dict[str, str], dict[str, Any]]
 
 
 def _conditional_failed(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 def post_to_item(post: Post) -> dict[str, Any]:
@@ -94,7 +94,11 @@ class DynamoPostStore:
             "#status = :seen AND next_action_at <= :now"
             " AND (attribute_not_exists(claim_id) OR claim_id = :previous)",
             {"#status": "status"},
-            {":seen": post.status.value, ":now": to_iso_utc(now), ":previous": post.claim_id or "-"},
+            {
+                ":seen": post.status.value,
+                ":now": to_iso_utc(now),
+                ":previous": post.claim_id or "-",
+            },
         )
 
     def claim(self, post: Post, claim_id: str, now: datetime, lease_until: datetime) -> Post | None:
@@ -173,7 +177,9 @@ class DynamoPostStore:
             answer = self.table.update_item(
                 Key={"id": post_id},
                 UpdateExpression="SET #s = :cancelled REMOVE next_action_at, work_pk, reason",
-                ConditionExpression="#s IN (" + ", ".join(f":c{i}" for i in range(len(CANCELLABLE))) + ")",
+                ConditionExpression="#s IN ("
+                + ", ".join(f":c{i}" for i in range(len(CANCELLABLE)))
+                + ")",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":cancelled": PostStatus.CANCELLED.value,
@@ -188,7 +194,12 @@ class DynamoPostStore:
         return item_to_post(answer["Attributes"])
 
     def _update(
-        self, post_id: str, expression: str, condition: str, names: dict[str, str], values: dict[str, Any]
+        self,
+        post_id: str,
+        expression: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
     ) -> bool:
         try:
             self.table.update_item(

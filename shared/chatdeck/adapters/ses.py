@@ -1,4 +1,4 @@
-"""Email through SESv2 as raw MIME, so custom headers (List-Unsubscribe) and the text part survive."""
+"""Email through SESv2 as raw MIME, so custom headers and the plain-text part survive."""
 
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid

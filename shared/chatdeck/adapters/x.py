@@ -122,7 +122,9 @@ class XNetwork:
                     if _comparable(_expanded_text(tweet)) == wanted:
                         return Published(str(tweet.id), _post_url(username, str(tweet.id)), text)
         except Exception as error:
-            raise CannotTell(f"X's list of the account's posts could not be read ({error}).") from error
+            raise CannotTell(
+                f"X's list of the account's posts could not be read ({error})."
+            ) from error
         return None
 
 
@@ -148,9 +150,13 @@ def _publish_error(error: Exception) -> Exception:
     if isinstance(error, tweepy.TooManyRequests):
         reset = error.response.headers.get("x-rate-limit-reset")
         retry_at = (
-            datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else datetime.now(UTC)
+            datetime.fromtimestamp(int(reset), UTC)
+            if reset and reset.isdigit()
+            else datetime.now(UTC)
         )
-        return RateLimited(f"X's rate limit was reached; it will be tried at {retry_at:%H:%M} UTC.", retry_at)
+        return RateLimited(
+            f"X's rate limit was reached; it will be tried at {retry_at:%H:%M} UTC.", retry_at
+        )
     if isinstance(error, tweepy.Unauthorized):
         return AccountUnavailable("X refused the account's credentials")
     if isinstance(error, tweepy.Forbidden):

@@ -1,9 +1,9 @@
 """A scheduled post: what a teacher asked for, and where it stands."""
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -66,7 +66,8 @@ class Post(BaseModel):
 
     @property
     def local_label(self) -> str:
-        return f"{self.local_date:%a %d %b %Y}, {self.local_time:%H:%M} {self.zone} (UTC{self.utc_offset})"
+        day, wall = f"{self.local_date:%a %d %b %Y}", f"{self.local_time:%H:%M}"
+        return f"{day}, {wall} {self.zone} (UTC{self.utc_offset})"
 
 
 class FieldErrors(ValueError):
@@ -125,7 +126,6 @@ class PostDraft(BaseModel):
     @classmethod
     def blank_offset_is_none(cls, value: Any) -> Any:
         return value or None
-
 
 
 def post_from_form(form: Mapping[str, str], now: datetime) -> Post:

@@ -164,11 +164,11 @@ def create_app(posts: PostStore, now: Callable[[], datetime]) -> APIGatewayHttpR
             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
         )
 
-    @app.exception_handler(BadRequest)
+    @app.exception_handler(BadRequest)  # type: ignore[untyped-decorator]
     def bad_request(error: BadRequest) -> Response[str]:
         return html("message.html", status=error.status, title="Not done", message=str(error))
 
-    @app.exception_handler(InvalidCursor)
+    @app.exception_handler(InvalidCursor)  # type: ignore[untyped-decorator]
     def bad_cursor(error: InvalidCursor) -> Response[str]:
         return html("message.html", status=400, title="Not done", message=str(error))
 
