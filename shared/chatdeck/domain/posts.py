@@ -96,14 +96,14 @@ class PostDraft(BaseModel):
     @field_validator("text")
     @classmethod
     def fits_on_x(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("Write something to post.")
         length = weighted_text.weighted_length(value)
         if length > weighted_text.MAX_WEIGHTED_LENGTH:
             raise ValueError(
                 f"This is {length} characters as X counts them (links count 23, emoji and "
                 f"CJK characters 2); the limit is {weighted_text.MAX_WEIGHTED_LENGTH}."
             )
+        if not weighted_text.is_within_limit(value):
+            raise ValueError("Write something to post.")
         return value
 
     @field_validator("author_email")

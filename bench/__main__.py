@@ -1,0 +1,21 @@
+"""`make bench`: run every benchmark and record its results in bench/results/<name>.json."""
+
+import json
+from pathlib import Path
+
+from bench import publish_burst
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BENCHMARKS = {"publish_burst": publish_burst.run}
+
+
+def main() -> None:
+    RESULTS.mkdir(exist_ok=True)
+    for name, run in BENCHMARKS.items():
+        result = run()
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(name, json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
