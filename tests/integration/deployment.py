@@ -28,6 +28,7 @@ class Deployment:
     services: Services
     moto_url: str
     sandbox_url: str
+    mail_before: int = 0
 
     def schedule(self, text: str, due: datetime, author: str = "teacher@school.example") -> Post:
         """Store a post as the web form would, due at `due` (a whole minute)."""
@@ -64,10 +65,15 @@ class Deployment:
         answer.raise_for_status()
 
     def emails_to(self, address: str) -> list[str]:
-        """Raw MIME of every email moto's SES accepted for this address."""
-        data = requests.get(f"{self.moto_url}/moto-api/data.json", timeout=5).json()
-        sent = data.get("ses", {}).get("RawMessage", [])
+        """Raw MIME of every email moto's SES accepted for this address during this test."""
+        sent = sent_emails(self.moto_url)[self.mail_before :]
         return [m["raw_data"] for m in sent if address in m["destinations"]]
+
+
+def sent_emails(moto_url: str) -> list[dict[str, Any]]:
+    data = requests.get(f"{moto_url}/moto-api/data.json", timeout=5).json()
+    sent: list[dict[str, Any]] = data.get("ses", {}).get("RawMessage", [])
+    return sent
 
 
 def current_minute() -> datetime:
@@ -100,5 +106,5 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
         public_url="http://127.0.0.1:3000/",
         x_read_timeout=1.0,
     )
-    yield Deployment(Services(settings), aws_env, sandbox_url)
+    yield Deployment(Services(settings), aws_env, sandbox_url, len(sent_emails(aws_env)))
     requests.post(f"{sandbox_url}/sandbox/faults", json={}, timeout=5)

@@ -255,8 +255,11 @@ def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(
 
 def test_a_post_that_x_rejects_fails_with_a_reason_and_one_email(deployment: Deployment) -> None:
     due = current_minute()
-    post = deployment.schedule("Forbidden words.", due)
-    deployment.fault(endpoint="POST /2/tweets", status=403, count=1, detail="client-forbidden")
+    scheduled = deployment.schedule("Placeholder.", due)
+    # Where our counter and X's disagree, X has the last word: store a text X refuses.
+    post = scheduled.model_copy(update={"id": scheduled.id + "-long", "text": "x" * 281})
+    assert deployment.services.posts.add(post)
+    assert deployment.services.posts.cancel(scheduled.id)
 
     deployment.tick(due)
     deployment.tick(due + timedelta(minutes=1))
