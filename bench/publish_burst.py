@@ -86,9 +86,7 @@ def measure(moto: str, sandbox: str) -> dict[str, Any]:
         Name="/chatdeck/x/cohort", Value=json.dumps(SANDBOX_CREDENTIALS), Type="SecureString"
     )
     boto3.client("ses").verify_email_identity(EmailAddress="chatdeck@cohort.example")
-    services = Services(
-        Settings(x_api_base_url=sandbox, sender_email="chatdeck@cohort.example")
-    )
+    services = Services(Settings(x_api_base_url=sandbox, sender_email="chatdeck@cohort.example"))
     due = datetime.now(UTC).replace(second=0, microsecond=0)
 
     def add(n: int, when: datetime, text: str) -> None:

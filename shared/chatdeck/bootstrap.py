@@ -22,19 +22,19 @@ class Services:
     def _dynamodb(self) -> Any:
         import boto3
 
-        return boto3.resource("dynamodb")
+        return boto3.client("dynamodb")
 
     @cached_property
     def posts(self) -> Any:
-        from chatdeck.adapters.dynamodb import DynamoPostStore
+        from chatdeck.adapters.dynamodb import DynamoPostStore, Table
 
-        return DynamoPostStore(self._dynamodb.Table(self.settings.posts_table))
+        return DynamoPostStore(Table(self._dynamodb, self.settings.posts_table))
 
     @cached_property
     def state(self) -> Any:
-        from chatdeck.adapters.dynamodb import DynamoStateStore
+        from chatdeck.adapters.dynamodb import DynamoStateStore, Table
 
-        return DynamoStateStore(self._dynamodb.Table(self.settings.state_table))
+        return DynamoStateStore(Table(self._dynamodb, self.settings.state_table))
 
     @cached_property
     def notices(self) -> Any:

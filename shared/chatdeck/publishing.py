@@ -67,11 +67,13 @@ class Publisher:
         self.lease = lease
         self.concurrency = concurrency
         self._account_states: dict[tuple[str, str], AccountState] = {}
+        self._rate_limited_until: dict[tuple[str, str], RateLimited] = {}
         self._lock = threading.Lock()
 
     def publish_due_posts(self, now: datetime) -> TickReport:
         due = self.posts.due(now)
         self._account_states.clear()
+        self._rate_limited_until.clear()
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             outcomes = Counter(pool.map(lambda post: self.publish(post, now), due))
         for outcome in ("posted", "failed", "unconfirmed", "requeued", "paused"):
@@ -87,6 +89,11 @@ class Publisher:
             assert account.retry_at is not None  # noqa: S101 - paused_at implies it
             deferred = self.posts.defer(post, account.retry_at, _paused_reason(account))
             return "paused" if deferred else "skipped"
+        limited = self._rate_limited_until.get((post.network, post.account))
+        if post.status is PostStatus.QUEUED and limited is not None:
+            # The account hit its rate limit in this tick: asking again would only cost a 429.
+            deferred = self.posts.defer(post, limited.retry_at, limited.reason)
+            return "requeued" if deferred else "skipped"
         claimed = self.claim(post, now)
         if claimed is None:
             return "skipped"
@@ -101,6 +108,8 @@ class Publisher:
         try:
             published = self.network.publish(post.account, post.text)
         except RateLimited as limited:
+            with self._lock:
+                self._rate_limited_until[(post.network, post.account)] = limited
             return self._record(
                 post, PostChange(PostStatus.QUEUED, limited.reason, next_action_at=limited.retry_at)
             )

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     # Both must stay well under the lease, so a claim never expires while its request is open.
     x_connect_timeout: float = 3.05
     x_read_timeout: float = 10.0
+
+    @model_validator(mode="after")
+    def requests_end_before_the_lease(self) -> "Settings":
+        if self.x_connect_timeout + self.x_read_timeout >= self.lease_seconds:
+            raise ValueError(
+                "X_CONNECT_TIMEOUT + X_READ_TIMEOUT must be shorter than LEASE_SECONDS"
+            )
+        return self
 
     @property
     def admins(self) -> list[str]:

@@ -184,6 +184,21 @@ def test_429_requeues_at_the_reset_time_and_asks_nothing_before_it(deployment: D
     assert texts_on_network(deployment) == [post.text]
 
 
+def test_after_a_429_the_rest_of_the_tick_waits_for_the_reset_without_asking(
+    deployment: Deployment,
+) -> None:
+    due = current_minute()
+    reset = due + timedelta(minutes=15)
+    posts = [deployment.schedule(f"Burst post {n}.", due) for n in range(5)]
+    deployment.fault(endpoint="POST /2/tweets", status=429, count=1, reset=int(reset.timestamp()))
+
+    report = second_publisher(deployment).publish_due_posts(due)  # one post at a time
+
+    assert report.outcomes["requeued"] == 5
+    assert create_requests(deployment) == 1
+    assert {deployment.post(p.id).next_action_at for p in posts} == {reset}
+
+
 @pytest.mark.parametrize(
     ("status", "words"),
     [(401, "credentials"), (402, "credits")],

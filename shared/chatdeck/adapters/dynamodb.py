@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chatdeck.domain.posts import CANCELLABLE, Post, PostStatus
@@ -17,6 +18,51 @@ from chatdeck.ports import AccountState, Email, Page, PostChange
 WORK_PK = "WORK"
 LIST_PK = "POSTS"
 Condition = tuple[str, dict[str, str], dict[str, Any]]
+
+
+class Table:
+    """The few Table calls the stores make, over boto3's low-level client.
+
+    boto3 resources are not thread-safe and the publisher works on posts in parallel; clients are.
+    """
+
+    _ITEM_PARAMS = ("Item", "Key", "ExclusiveStartKey", "ExpressionAttributeValues")
+    _serializer = TypeSerializer()
+    _deserializer = TypeDeserializer()
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def put_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("put_item", params)
+
+    def get_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("get_item", params)
+
+    def update_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("update_item", params)
+
+    def query(self, **params: Any) -> dict[str, Any]:
+        return self._call("query", params)
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        for name in self._ITEM_PARAMS:
+            if name in params:
+                params[name] = self._dump(params[name])
+        answer: dict[str, Any] = getattr(self.client, operation)(TableName=self.name, **params)
+        for name in ("Item", "Attributes", "LastEvaluatedKey"):
+            if name in answer:
+                answer[name] = self._load(answer[name])
+        if "Items" in answer:
+            answer["Items"] = [self._load(item) for item in answer["Items"]]
+        return answer
+
+    def _dump(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._serializer.serialize(v) for k, v in values.items()}
+
+    def _load(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._deserializer.deserialize(v) for k, v in values.items()}
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -42,8 +88,8 @@ def item_to_post(item: dict[str, Any]) -> Post:
 
 
 class DynamoPostStore:
-    def __init__(self, table: Any) -> None:
-        self.table = table  # a boto3 dynamodb.Table
+    def __init__(self, table: Table) -> None:
+        self.table = table
 
     def add(self, post: Post) -> bool:
         try:
@@ -241,7 +287,7 @@ class InvalidCursor(ValueError):
 class DynamoStateStore:
     """Account states and the notice log, in one table keyed by pk/sk."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def state(self, network: str, account: str) -> AccountState:

@@ -1,0 +1,35 @@
+"""What each function loads at cold start: the web function never pays for tweepy."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+PROBE = """
+import json, sys
+from tests.conftest import load_event
+import functions.web.app as web
+from devstack.runtime import LambdaContext
+answer = web.handler(load_event("web_get_form"), LambdaContext("web", "probe"))
+print(json.dumps({"status": answer["statusCode"], "tweepy": "tweepy" in sys.modules}))
+"""
+
+
+def test_the_web_function_serves_the_form_without_loading_tweepy() -> None:
+    # A fresh interpreter, as a cold Lambda container would be; rendering the form needs no AWS.
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    result = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert result == {"status": 200, "tweepy": False}
+
+
+def test_the_publisher_module_loads_tweepy_only_when_it_first_posts() -> None:
+    code = "import sys, functions.publisher.app; print('tweepy' in sys.modules)"
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.strip().splitlines()[-1] == "False"
