@@ -63,7 +63,7 @@ def run() -> dict[str, Any]:
         AWS_ENDPOINT_URL=moto,
         AWS_DEFAULT_REGION="us-east-1",
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's, not a credential
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's, not a credential
     )
     try:
         return measure(moto, sandbox)
