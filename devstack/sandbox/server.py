@@ -1,0 +1,474 @@
+"""The sandbox network: a local HTTP server speaking the X API v2 endpoints Chatdeck uses.
+
+Every X call goes through the same steps: count it against its rate-limit window, apply the
+endpoint's fault (sandbox/faults.py), authenticate (the description's security schemes: OAuth 1.0a
+user context is `UserToken`, a bearer token is `BearerToken`), hold the request to the carried X
+API description (sandbox/description.py), then hand it to its endpoint (sandbox/api.py). Answers
+carry X's `x-rate-limit-*` headers.
+
+Control routes for tests and people, not part of X:
+
+- `GET /sandbox/posts`: every post created through POST /2/tweets, oldest first, as
+  `{"id", "text", "author", "created_at", "submitted_text"}` (`text` as X stores it, links as t.co;
+  `submitted_text` as sent; `author` the account's username).
+- `DELETE /sandbox/posts`: forget every post, seeded post, account, fault and logged request.
+- `POST /sandbox/seed` with `{"posts": [{"text", "author_id", "username", "created_at", ...}]}`:
+  posts written elsewhere, readable through the read endpoints (see SEED_SCHEMA).
+- `GET` / `POST /sandbox/faults`: see sandbox/faults.py.
+- `GET /sandbox/requests`: every call to an X endpoint, in arrival order, as
+  `{"endpoint": "POST /2/tweets", "path", "at", "status"}` (`status` null while it is being
+  handled, and for a call whose connection a `"timeout"` fault dropped).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+from jsonschema import Draft202012Validator
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from devstack.sandbox import api
+from devstack.sandbox.description import Description, load_description
+from devstack.sandbox.faults import TIMEOUT, Fault, FaultError, Faults
+from devstack.sandbox.models import x_time
+from devstack.sandbox.problems import (
+    BODY_NOT_JSON,
+    DUPLICATE_CONTENT,
+    PAGE_NOT_FOUND,
+    UNAUTHORIZED,
+    UNSUPPORTED_AUTHENTICATION,
+    credits_depleted,
+    error_entry,
+    server_error,
+    too_many_requests,
+)
+from devstack.sandbox.store import Clock, Store, stable_id, utc_now
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8700
+REVOKED_TOKEN = "revoked"  # noqa: S105 - the access token the sandbox treats as revoked (401)
+RATE_WINDOW_SECONDS = 15 * 60
+JSON = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as in the description
+    handler: Callable[[api.Call], api.Answer]
+    rate_limit: int  # X's per-user limit per 15 minutes
+
+    @property
+    def key(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def rule(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+
+
+ROUTES = (
+    Route("post", "/2/tweets", api.create_post, 100),
+    Route("get", "/2/tweets", api.lookup_posts, 900),
+    Route("get", "/2/users/me", api.users_me, 75),
+    Route("get", "/2/users/{id}/tweets", api.users_posts, 900),
+    Route("get", "/2/tweets/search/recent", api.search_recent, 300),
+)
+
+SEED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["posts"],
+    "properties": {
+        "posts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["text", "author_id", "username", "created_at"],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                    "text": {"type": "string", "minLength": 1},
+                    "author_id": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                    "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,15}$"},
+                    "name": {"type": "string"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "public_metrics": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                    },
+                    "referenced_tweets": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["type", "id"],
+                            "properties": {
+                                "type": {"enum": ["retweeted", "quoted", "replied_to"]},
+                                "id": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                            },
+                        },
+                    },
+                    "in_reply_to_user_id": {"type": "string"},
+                    "conversation_id": {"type": "string"},
+                    "lang": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+_SEED_VALIDATOR = Draft202012Validator(
+    SEED_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+
+
+class DropConnection(ConnectionAbortedError):
+    """Raised by the app to close the connection without answering (a `"timeout"` fault)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    scheme: str  # the description's security scheme: "UserToken" or "BearerToken"
+    token: str
+    consumer_key: str = ""
+
+
+_OAUTH_PARAMETER = re.compile(r'(\w+)="([^"]*)"')
+
+
+def parse_authorization(header: str | None) -> Caller | None:
+    """Who is calling: OAuth 1.0a user context (any non-empty key and token) or a bearer token.
+
+    Signatures are not checked: the sandbox has no secrets to check them with.
+    """
+    scheme, _, credentials = (header or "").partition(" ")
+    if scheme == "OAuth":
+        parameters = {k: unquote(v) for k, v in _OAUTH_PARAMETER.findall(credentials)}
+        consumer_key = parameters.get("oauth_consumer_key", "")
+        token = parameters.get("oauth_token", "")
+        return Caller("UserToken", token, consumer_key) if consumer_key and token else None
+    if scheme == "Bearer" and credentials.strip():
+        return Caller("BearerToken", credentials.strip())
+    return None
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "x-rate-limit-limit": str(self.limit),
+            "x-rate-limit-remaining": str(self.remaining),
+            "x-rate-limit-reset": str(self.reset),
+        }
+
+
+@dataclass
+class RateWindows:
+    """X's 15-minute windows per caller and endpoint. Counted and reported, never enforced: the
+    sandbox answers 429 only when a fault says so."""
+
+    clock: Clock
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _windows: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def hit(self, caller: str, route: Route) -> Quota:
+        now = int(self.clock().timestamp())
+        with self._lock:
+            start, used = self._windows.get((caller, route.key), (now, 0))
+            if now >= start + RATE_WINDOW_SECONDS:
+                start, used = now, 0
+            self._windows[(caller, route.key)] = (start, used + 1)
+        return Quota(
+            route.rate_limit, max(route.rate_limit - used - 1, 0), start + RATE_WINDOW_SECONDS
+        )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+@dataclass
+class RequestLog:
+    """What reached the X endpoints, so a test can tell a request sent twice from one sent once."""
+
+    clock: Clock
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, route: Route, request: Request) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "endpoint": route.key,
+            "path": request.full_path.rstrip("?"),
+            "at": x_time(self.clock()),
+        }
+        entry["status"] = None
+        with self._lock:
+            self._entries.append(entry)
+        return entry
+
+    def answered(self, entry: dict[str, Any], status: int) -> None:
+        with self._lock:
+            entry["status"] = status
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._entries]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class SandboxApp:
+    """The WSGI application."""
+
+    def __init__(self, description: Description | None = None, clock: Clock = utc_now) -> None:
+        self.description = description or load_description()
+        self.clock = clock
+        self.store = Store(clock)
+        self.faults = Faults(frozenset(route.key for route in ROUTES))
+        self.rates = RateWindows(clock)
+        self.requests = RequestLog(clock)
+        self.routes = {route.key: route for route in ROUTES}
+        self.operations = {
+            route.key: self.description.operation(route.method, route.path) for route in ROUTES
+        }
+        control = {
+            ("GET", "/sandbox/posts"): self.list_posts,
+            ("DELETE", "/sandbox/posts"): self.clear,
+            ("POST", "/sandbox/seed"): self.seed,
+            ("GET", "/sandbox/faults"): self.list_faults,
+            ("POST", "/sandbox/faults"): self.set_fault,
+            ("GET", "/sandbox/requests"): self.list_requests,
+        }
+        self.control: dict[str, Callable[[Request], Response]] = {
+            f"{method} {path}": handler for (method, path), handler in control.items()
+        }
+        rules = [Rule(r.rule, methods=[r.method.upper()], endpoint=r.key) for r in ROUTES]
+        rules += [
+            Rule(path, methods=[method], endpoint=f"{method} {path}") for method, path in control
+        ]
+        self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        try:
+            endpoint, arguments = self.url_map.bind_to_environ(request.environ).match()
+        except HTTPException:
+            return self._not_found(request)
+        if endpoint in self.routes:
+            return self._x_call(request, self.routes[endpoint], dict(arguments))
+        return self.control[endpoint](request)
+
+    # X endpoints
+
+    def _x_call(self, request: Request, route: Route, arguments: dict[str, str]) -> Response:
+        logged = self.requests.record(route, request)
+        caller = parse_authorization(request.headers.get("Authorization"))
+        quota = self.rates.hit(caller.token if caller else "", route)
+        plan = self.faults.take(route.key)
+        _pause(plan.latency_seconds)
+        if plan.failure is not None and plan.fails_before:
+            answer = self._fail(plan.failure, route, caller)
+        else:
+            answer = self._answer(request, route, arguments, caller)
+            if plan.failure is not None and plan.fails_after and answer.status < 300:
+                answer = self._fail(plan.failure, route, caller)
+        self.requests.answered(logged, answer.status)
+        return self._x_response(answer, {**quota.headers(), **answer.headers})
+
+    def _answer(
+        self, request: Request, route: Route, arguments: dict[str, str], caller: Caller | None
+    ) -> api.Answer:
+        operation = self.operations[route.key]
+        if caller is None or caller.token == REVOKED_TOKEN:
+            return api.Answer(401, UNAUTHORIZED)
+        if caller.scheme not in operation.security:
+            return api.Answer(403, UNSUPPORTED_AUTHENTICATION)
+        body, refusal = _json_body(request)
+        if refusal is not None:
+            return refusal
+        errors = operation.check_path(arguments) + operation.check_query(request.args)
+        if route.method == "post":
+            errors += operation.check_body(body)
+        if errors:
+            return api.invalid(*errors)
+        account = (
+            self.store.account_for_token(caller.token) if caller.scheme == "UserToken" else None
+        )
+        call = api.Call(
+            store=self.store,
+            now=self.clock(),
+            account=account,
+            path=arguments,
+            query=operation.parse_query(request.args),
+            body=body,
+        )
+        return route.handler(call)
+
+    def _fail(self, fault: Fault, route: Route, caller: Caller | None) -> api.Answer:
+        """The answer of a call that takes a fault; a `"timeout"` never answers."""
+        if fault.status == TIMEOUT:
+            _pause(fault.hold_seconds)
+            raise DropConnection(f"timeout fault on {fault.endpoint}")
+        status = int(fault.status or 500)
+        if status == 429:
+            reset = fault.reset or int(self.clock().timestamp()) + RATE_WINDOW_SECONDS
+            return api.Answer(429, too_many_requests(), Quota(route.rate_limit, 0, reset).headers())
+        bodies: dict[int, Callable[[], dict[str, Any]]] = {
+            401: lambda: UNAUTHORIZED,
+            402: lambda: credits_depleted(stable_id(caller.consumer_key if caller else "")),
+            403: lambda: DUPLICATE_CONTENT,
+        }
+        return api.Answer(status, bodies.get(status, lambda: server_error(status))())
+
+    def _x_response(self, answer: api.Answer, headers: dict[str, str]) -> Response:
+        response = _json_response(answer.body, answer.status)
+        response.headers.update(headers)
+        response.headers["api-version"] = self.description.version
+        response.headers["x-transaction-id"] = uuid.uuid4().hex[:16]
+        return response
+
+    def _not_found(self, request: Request) -> Response:
+        if request.path.startswith("/sandbox/"):
+            return _json_response(
+                {"error": f"no sandbox route {request.method} {request.path}"}, 404
+            )
+        return _json_response(PAGE_NOT_FOUND, 404)
+
+    # Control routes
+
+    def list_posts(self, request: Request) -> Response:
+        listed = []
+        for post in self.store.created():
+            author = self.store.account(post.author_id)
+            listed.append(
+                {
+                    "id": post.id,
+                    "text": post.text,
+                    "author": author.username if author else post.author_id,
+                    "created_at": x_time(post.created_at),
+                    "submitted_text": post.submitted_text,
+                }
+            )
+        return _json_response(listed)
+
+    def clear(self, request: Request) -> Response:
+        self.store.clear()
+        self.faults.clear()
+        self.rates.clear()
+        self.requests.clear()
+        return Response(status=204)
+
+    def seed(self, request: Request) -> Response:
+        spec, problem = _control_body(request)
+        if problem is None:
+            errors = list(_SEED_VALIDATOR.iter_errors(spec))
+            problem = "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors) or None
+        if problem is not None:
+            return _json_response({"error": problem}, 400)
+        posts = self.store.seed(spec["posts"])
+        return _json_response({"ids": [post.id for post in posts]}, 201)
+
+    def list_requests(self, request: Request) -> Response:
+        return _json_response(self.requests.entries())
+
+    def list_faults(self, request: Request) -> Response:
+        return _json_response(self.faults.describe())
+
+    def set_fault(self, request: Request) -> Response:
+        spec, problem = _control_body(request)
+        if problem is None:
+            try:
+                self.faults.configure(spec)
+            except FaultError as error:
+                problem = str(error)
+        if problem is not None:
+            return _json_response({"error": problem}, 400)
+        return _json_response(self.faults.describe())
+
+
+def _pause(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def _json_response(body: Any, status: int = 200) -> Response:
+    """A JSON answer, its status line worded as X's ("403 Forbidden", not werkzeug's capitals)."""
+    status_line = f"{status} {HTTPStatus(status).phrase}"
+    return Response(json.dumps(body, ensure_ascii=False), status=status_line, content_type=JSON)
+
+
+def _json_body(request: Request) -> tuple[Any, api.Answer | None]:
+    """X reads a body only as JSON; a request with any other body is refused."""
+    raw = request.get_data()
+    if not raw and request.method != "POST":
+        return None, None
+    if request.mimetype != "application/json":
+        return None, api.invalid(error_entry(BODY_NOT_JSON))
+    try:
+        return json.loads(raw), None
+    except ValueError as error:
+        return None, api.invalid(error_entry(f"Request body is not valid JSON: {error}"))
+
+
+def _control_body(request: Request) -> tuple[Any, str | None]:
+    if request.mimetype != "application/json":
+        return None, "the body must be application/json"
+    try:
+        return json.loads(request.get_data() or b"null"), None
+    except ValueError as error:
+        return None, f"the body is not valid JSON: {error}"
+
+
+class _RequestHandler(WSGIRequestHandler):
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        if isinstance(error, DropConnection):
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def make_app() -> SandboxApp:
+    return SandboxApp()
+
+
+def make_sandbox_server(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: SandboxApp | None = None
+) -> BaseWSGIServer:
+    """A threaded server for the sandbox (port 0: any free port; see `server_port`)."""
+    return make_server(
+        host, port, app or make_app(), threaded=True, request_handler=_RequestHandler
+    )
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Run the sandbox until interrupted."""
+    server = make_sandbox_server(host, port)
+    print(f"X API sandbox on http://{host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
