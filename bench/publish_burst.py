@@ -93,13 +93,17 @@ def measure(moto: str, sandbox: str) -> dict[str, Any]:
         form = {
             "submission_id": uuid.uuid4().hex,
             "text": f"{text} {n}: notes and slides at https://example.org/session/{n}",
-            "author_name": "A Teacher",
-            "author_email": "teacher@school.example",
             "local_date": when.date().isoformat(),
             "local_time": when.strftime("%H:%M"),
             "zone": "UTC",
         }
-        assert services.posts.add(post_from_form(form, now=when - timedelta(hours=1)))
+        post = post_from_form(
+            form,
+            now=when - timedelta(hours=1),
+            author_name="A Teacher",
+            author_email="teacher@school.example",
+        )
+        assert services.posts.add(post)
 
     for n in range(DONE):
         add(n, due - timedelta(minutes=5), "Yesterday's session")

@@ -65,6 +65,7 @@ def to_http_api_event(request: Request) -> dict[str, Any]:
         except UnicodeDecodeError:
             text_body, encoded = base64.b64encode(body).decode(), True
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower() != "cookie"}
+    headers["x-forwarded-proto"] = request.scheme  # as API Gateway adds it (https there)
     now = datetime.now(UTC)
     return {
         "version": "2.0",

@@ -10,7 +10,7 @@ from chatdeck.observability import logger
 from chatdeck.web.app import create_app
 
 services = Services()
-app = create_app(posts=services.posts, now=lambda: services.clock.now())
+app = create_app(services, now=lambda: services.clock.now())
 
 
 @logger.inject_lambda_context(

@@ -15,7 +15,12 @@ from chatdeck.bootstrap import Services
 from chatdeck.domain.posts import Post, post_from_form
 from chatdeck.publishing import TickReport
 from chatdeck.settings import Settings
-from devstack.provision import SANDBOX_CREDENTIALS, TEMPLATE, create_table
+from devstack.provision import (
+    SANDBOX_CREDENTIALS,
+    SANDBOX_OAUTH2_CLIENT,
+    TEMPLATE,
+    create_table,
+)
 from devstack.template import load_template
 from tests.conftest import unique
 
@@ -30,19 +35,29 @@ class Deployment:
     sandbox_url: str
     mail_before: int = 0
 
-    def schedule(self, text: str, due: datetime, author: str = "teacher@school.example") -> Post:
+    def schedule(
+        self,
+        text: str,
+        due: datetime,
+        author: str = "teacher@school.example",
+        account: str = "cohort",
+    ) -> Post:
         """Store a post as the web form would, due at `due` (a whole minute)."""
         local = due.astimezone(UTC)
         form = {
             "submission_id": unique("post"),
             "text": text,
-            "author_name": "A Teacher",
-            "author_email": author,
             "local_date": local.date().isoformat(),
             "local_time": local.strftime("%H:%M"),
             "zone": "UTC",
         }
-        post = post_from_form(form, now=due - timedelta(hours=1))
+        post = post_from_form(
+            form,
+            now=due - timedelta(hours=1),
+            author_name="A Teacher",
+            author_email=author,
+            account=account,
+        )
         assert self.services.posts.add(post)
         return post
 
@@ -94,6 +109,11 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
     boto3.client("ssm").put_parameter(
         Name=parameter, Value=json.dumps(SANDBOX_CREDENTIALS), Type="SecureString"
     )
+    oauth2_client = f"/chatdeck/{unique('test')}/x/oauth2-client"
+    boto3.client("ssm").put_parameter(
+        Name=oauth2_client, Value=json.dumps(SANDBOX_OAUTH2_CLIENT), Type="SecureString"
+    )
+    tokens_key = boto3.client("kms").create_key(Description="Chatdeck test tokens")["KeyMetadata"]
     boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
     requests.delete(f"{sandbox_url}/sandbox/posts", timeout=5).raise_for_status()
     settings = Settings(
@@ -103,6 +123,9 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
         admin_emails=ADMIN,
         x_credentials_parameter=parameter,
         x_api_base_url=sandbox_url,
+        x_oauth2_client_parameter=oauth2_client,
+        x_authorize_url=f"{sandbox_url}/i/oauth2/authorize",
+        tokens_key_id=tokens_key["KeyId"],
         public_url="http://127.0.0.1:3000/",
         x_read_timeout=1.0,
     )

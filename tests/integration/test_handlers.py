@@ -2,18 +2,24 @@
 
 import importlib
 import json
+import re
+from email import message_from_string
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
+from chatdeck.domain.members import Member
 from chatdeck.domain.posts import PostStatus
+from chatdeck.membership import _hash as link_hash
 from chatdeck.settings import get_settings
-from devstack.runtime import LambdaContext
+from chatdeck.web.pages import SESSION_COOKIE
+from devstack.runtime import LambdaContext, describe_email
 from tests.conftest import load_event
-from tests.integration.deployment import Deployment
+from tests.integration.deployment import ADMIN, Deployment
 
 pytestmark = pytest.mark.integration
 
@@ -60,54 +66,146 @@ def invoke(module: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def test_the_form_event_gets_the_form(function: Callable[[str], ModuleType]) -> None:
-    result = invoke(function("web"), load_event("web_get_form"))
+def signed_in(deployment: Deployment, email: str = ADMIN, at: datetime = SAMPLE_NOW) -> str:
+    """A session for a member (the deploy-time admin by default), through a real sign-in link."""
+    token = f"handler-test-link-{email}-{at.timestamp()}"
+    membership = deployment.services.membership
+    membership.signin.add_link(link_hash(token), email, int(at.timestamp()) + 900)
+    return str(membership.sign_in(token, at).session_token)
+
+
+@pytest.fixture
+def web(function: Callable[[str], ModuleType], deployment: Deployment) -> ModuleType:
+    return function("web")
+
+
+@pytest.fixture
+def admin_session(deployment: Deployment) -> str:
+    return signed_in(deployment)
+
+
+def call(web: ModuleType, name: str, session: str | None, **changes: Any) -> dict[str, Any]:
+    event = event_as(name, session)
+    event.update(changes)
+    return invoke(web, event)
+
+
+def event_as(name: str, session: str | None) -> dict[str, Any]:
+    event = load_event(name)
+    cookies = [c for c in event.get("cookies", []) if not c.startswith(SESSION_COOKIE)]
+    if session:
+        cookies.append(f"{SESSION_COOKIE}={session}")
+    event["cookies"] = cookies
+    return event
+
+
+def test_the_form_event_gets_the_form(web: ModuleType, admin_session: str) -> None:
+    result = call(web, "web_get_form", admin_session)
     assert result["statusCode"] == 200
     assert 'action="/posts"' in result["body"]
     assert result["headers"]["Content-Type"].startswith("text/html")
 
 
-def test_the_schedule_event_stores_a_queued_post(
-    function: Callable[[str], ModuleType], deployment: Deployment
+def test_without_a_session_the_form_and_the_queue_send_you_to_sign_in(web: ModuleType) -> None:
+    assert call(web, "web_get_form", None)["statusCode"] == 303
+    assert call(web, "web_get_form", None)["headers"]["Location"] == "/signin"
+    assert call(web, "web_list_posts_json", None)["statusCode"] == 401
+
+
+def test_without_a_session_nothing_is_scheduled(web: ModuleType, deployment: Deployment) -> None:
+    result = call(web, "web_schedule_post", None)
+    assert result["statusCode"] == 401
+    assert deployment.services.posts.get("sample-submission-0001") is None
+
+
+def test_a_session_for_someone_removed_no_longer_works(
+    web: ModuleType, deployment: Deployment
 ) -> None:
-    result = invoke(function("web"), load_event("web_schedule_post"))
+    membership = deployment.services.membership
+    teacher = Member(email="rivera@school.example", name="Ms. Rivera")
+    membership.members.add(teacher, SAMPLE_NOW)
+    session = signed_in(deployment, teacher.email)
+    assert call(web, "web_get_form", session)["statusCode"] == 200
+
+    admin = membership.member(ADMIN)
+    membership.remove(admin, teacher.email, cancel_queued=True)
+
+    assert call(web, "web_get_form", session)["statusCode"] == 303
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": None, "referer": "https://evil.example/page"},
+        {"origin": None, "referer": None},
+    ],
+)
+def test_a_cross_site_post_gets_403_and_changes_nothing(
+    web: ModuleType, admin_session: str, deployment: Deployment, forgery: dict[str, str | None]
+) -> None:
+    event = event_as("web_schedule_post", admin_session)
+    for name, value in forgery.items():
+        if value is None:
+            event["headers"].pop(name, None)
+        else:
+            event["headers"][name] = value
+
+    result = invoke(web, event)
+
+    assert result["statusCode"] == 403
+    assert deployment.services.posts.get("sample-submission-0001") is None
+
+
+def test_a_post_without_the_pages_token_gets_403(
+    web: ModuleType, admin_session: str, deployment: Deployment
+) -> None:
+    event = event_as("web_schedule_post", admin_session)
+    event["body"] = event["body"].replace("csrf_token=sample-csrf", "csrf_token=forged-csrf")
+
+    assert invoke(web, event)["statusCode"] == 403
+    assert deployment.services.posts.get("sample-submission-0001") is None
+
+
+def test_the_schedule_event_stores_a_queued_post(
+    web: ModuleType, admin_session: str, deployment: Deployment
+) -> None:
+    result = call(web, "web_schedule_post", admin_session)
 
     assert result["statusCode"] == 201
     assert "2027-06-08T00:00:00Z" in result["body"]  # 20:00 in New York in June is 00:00 UTC
     stored = deployment.post("sample-submission-0001")
     assert stored.status is PostStatus.QUEUED
     assert stored.zone == "America/New_York" and stored.utc_offset == "-04:00"
+    assert stored.author_email == ADMIN
 
 
 def test_submitting_the_same_form_twice_stores_one_post(
-    function: Callable[[str], ModuleType], deployment: Deployment
+    web: ModuleType, admin_session: str
 ) -> None:
-    web = function("web")
-    first = invoke(web, load_event("web_schedule_post"))
-    again = invoke(web, load_event("web_schedule_post"))
+    first = call(web, "web_schedule_post", admin_session)
+    again = call(web, "web_schedule_post", admin_session)
 
     assert first["statusCode"] == 201 and again["statusCode"] == 201
-    listing = json.loads(invoke(web, load_event("web_list_posts_json"))["body"])
+    listing = json.loads(call(web, "web_list_posts_json", admin_session)["body"])
     assert [p["id"] for p in listing["posts"]] == ["sample-submission-0001"]
 
 
 def test_the_invalid_event_gets_422_with_messages_and_stores_nothing(
-    function: Callable[[str], ModuleType],
+    web: ModuleType, admin_session: str
 ) -> None:
-    web = function("web")
-    result = invoke(web, load_event("web_schedule_post_invalid"))
+    result = call(web, "web_schedule_post_invalid", admin_session)
 
     assert result["statusCode"] == 422
     assert 'id="local_time-error"' in result["body"]
-    listing = json.loads(invoke(web, load_event("web_list_posts_json"))["body"])
+    listing = json.loads(call(web, "web_list_posts_json", admin_session)["body"])
     assert listing == {"posts": [], "next": None}
 
 
-def test_the_json_listing_has_the_documented_shape(function: Callable[[str], ModuleType]) -> None:
-    web = function("web")
-    invoke(web, load_event("web_schedule_post"))
+def test_the_json_listing_has_the_documented_shape(web: ModuleType, admin_session: str) -> None:
+    call(web, "web_schedule_post", admin_session)
 
-    listing = json.loads(invoke(web, load_event("web_list_posts_json"))["body"])
+    listing = json.loads(call(web, "web_list_posts_json", admin_session)["body"])
 
     assert listing["next"] is None
     (post,) = listing["posts"]
@@ -119,6 +217,7 @@ def test_the_json_listing_has_the_documented_shape(function: Callable[[str], Mod
         "due_utc": "2027-06-08T00:00:00Z",
         "local_time": "2027-06-07T20:00-04:00",
         "zone": "America/New_York",
+        "author": "admin",
         "targets": [
             {"network": "x", "account": "cohort", "status": "QUEUED", "url": None, "reason": None}
         ],
@@ -126,13 +225,12 @@ def test_the_json_listing_has_the_documented_shape(function: Callable[[str], Mod
 
 
 def test_cancelling_a_queued_post_takes_it_off_the_work_index(
-    function: Callable[[str], ModuleType], deployment: Deployment
+    web: ModuleType, admin_session: str, deployment: Deployment
 ) -> None:
-    web = function("web")
-    invoke(web, load_event("web_schedule_post"))
+    call(web, "web_schedule_post", admin_session)
 
-    result = invoke(web, load_event("web_cancel_post"))
-    again = invoke(web, load_event("web_cancel_post"))
+    result = call(web, "web_cancel_post", admin_session)
+    again = call(web, "web_cancel_post", admin_session)
 
     assert result["statusCode"] == 303
     assert deployment.post("sample-submission-0001").status is PostStatus.CANCELLED
@@ -140,35 +238,230 @@ def test_cancelling_a_queued_post_takes_it_off_the_work_index(
     assert again["statusCode"] == 409
 
 
-def test_the_queue_pages_newest_first(function: Callable[[str], ModuleType]) -> None:
-    web = function("web")
-    event = load_event("web_schedule_post")
+def test_the_queue_pages_newest_first(web: ModuleType, admin_session: str) -> None:
+    event = event_as("web_schedule_post", admin_session)
     for n in range(30):
         event["body"] = event["body"].replace(
-            event["body"].split("&")[0], f"submission_id=sample-submission-{n:04d}"
+            "sample-submission-" + event["body"].split("sample-submission-")[1][:4],
+            f"sample-submission-{n:04d}",
         )
         web.services.clock.instant = SAMPLE_NOW.replace(minute=n)
         assert invoke(web, event)["statusCode"] == 201
 
-    first = json.loads(invoke(web, load_event("web_list_posts_json"))["body"])
-    following = load_event("web_list_posts_json")
-    following["rawQueryString"] = f"after={first['next']}"
-    following["queryStringParameters"] = {"after": first["next"]}
-    second = json.loads(invoke(web, following)["body"])
+    first = json.loads(call(web, "web_list_posts_json", admin_session)["body"])
+    second = json.loads(
+        call(
+            web,
+            "web_list_posts_json",
+            admin_session,
+            rawQueryString=f"after={first['next']}",
+            queryStringParameters={"after": first["next"]},
+        )["body"]
+    )
 
     ids = [p["id"] for p in first["posts"] + second["posts"]]
     assert ids == [f"sample-submission-{n:04d}" for n in reversed(range(30))]
     assert second["next"] is None
 
 
-def test_a_forged_page_cursor_is_a_400_not_a_500(function: Callable[[str], ModuleType]) -> None:
-    event = load_event("web_list_posts_json")
-    event["rawQueryString"] = "after=bm90LWEtY3Vyc29y"
-    event["queryStringParameters"] = {"after": "bm90LWEtY3Vyc29y"}
-    assert invoke(function("web"), event)["statusCode"] == 400
+def test_a_forged_page_cursor_is_a_400_not_a_500(web: ModuleType, admin_session: str) -> None:
+    result = call(
+        web,
+        "web_list_posts_json",
+        admin_session,
+        rawQueryString="after=bm90LWEtY3Vyc29y",
+        queryStringParameters={"after": "bm90LWEtY3Vyc29y"},
+    )
+    assert result["statusCode"] == 400
+
+
+def test_the_sign_in_events_sign_in_only_through_the_button(
+    web: ModuleType, deployment: Deployment
+) -> None:
+    membership = deployment.services.membership
+    membership.members.add(Member(email="rivera@school.example", name="Ms. Rivera"), SAMPLE_NOW)
+    asked = call(web, "web_signin_request", None)
+    (mail,) = deployment.emails_to("rivera@school.example")
+    text = describe_email("mail", message_from_string(mail))["text"]
+    token = re.search(r"token=([A-Za-z0-9_-]+)", text)
+    assert asked["statusCode"] == 200 and token
+
+    page = call(
+        web,
+        "web_signin_confirm_page",
+        None,
+        rawQueryString=f"token={token.group(1)}",
+        queryStringParameters={"token": token.group(1)},
+    )
+    assert page["statusCode"] == 200
+    assert all(not c.startswith(SESSION_COOKIE) for c in page.get("cookies", []))
+
+    confirm = event_as("web_signin_confirm", None)
+    confirm["body"] = confirm["body"].replace("sample-token-from-the-email", token.group(1))
+    signed = invoke(web, confirm)
+    again = invoke(web, confirm)
+
+    assert signed["statusCode"] == 303
+    (session_cookie,) = [c for c in signed["cookies"] if c.startswith(SESSION_COOKIE)]
+    for attribute in ("HttpOnly", "Secure", "SameSite=Lax", "Max-Age=2592000", "Path=/"):
+        assert attribute in session_cookie
+    assert again["statusCode"] == 400  # single use
 
 
 def test_the_publisher_event_runs_a_tick(function: Callable[[str], ModuleType]) -> None:
     result = invoke(function("publisher"), load_event("publisher"))
     assert result["due"] == 0
     assert result["now"] >= "2026-12-01T20:00:00Z"
+
+
+def post_form(web: ModuleType, session: str, path: str, data: dict[str, str]) -> dict[str, Any]:
+    """A same-site form POST to any route, built from the sample cancel event."""
+    event = event_as("web_cancel_post", session)
+    csrf = "sample-csrf-token-kept-in-the-cookie-0001"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["body"] = urlencode({"csrf_token": csrf, **data})
+    return invoke(web, event)
+
+
+def get_json(web: ModuleType, session: str) -> list[dict[str, Any]]:
+    posts: list[dict[str, Any]] = json.loads(call(web, "web_list_posts_json", session)["body"])[
+        "posts"
+    ]
+    return posts
+
+
+@pytest.fixture
+def teacher_session(deployment: Deployment) -> str:
+    deployment.services.membership.members.add(
+        Member(email="rivera@school.example", name="Ms. Rivera"), SAMPLE_NOW
+    )
+    return signed_in(deployment, "rivera@school.example")
+
+
+def test_with_approval_on_a_members_post_waits_until_an_admin_approves(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+
+    assert call(web, "web_schedule_post", teacher_session)["statusCode"] == 201
+    waiting = deployment.post("sample-submission-0001")
+    assert waiting.status is PostStatus.PENDING_APPROVAL
+    assert deployment.services.posts.due(waiting.due_utc + timedelta(days=1)) == []
+    assert (
+        post_form(web, teacher_session, "/posts/sample-submission-0001/approve", {})["statusCode"]
+        == 403
+    )
+
+    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", {})
+
+    assert approved["statusCode"] == 303
+    queued = deployment.post("sample-submission-0001")
+    assert queued.status is PostStatus.QUEUED and queued.next_action_at == queued.due_utc
+
+
+def test_a_post_approved_after_its_time_goes_out_at_once(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+    call(web, "web_schedule_post", teacher_session)
+    late = deployment.post("sample-submission-0001").due_utc + timedelta(hours=3)
+    web.services.clock.instant = late
+
+    approved = post_form(
+        web, signed_in(deployment, at=late), "/posts/sample-submission-0001/approve", {}
+    )
+
+    assert approved["statusCode"] == 303
+    assert deployment.post("sample-submission-0001").next_action_at == late
+
+
+def test_an_admin_can_approve_for_a_new_time(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+    call(web, "web_schedule_post", teacher_session)
+
+    post_form(
+        web,
+        admin_session,
+        "/posts/sample-submission-0001/approve",
+        {"local_date": "2027-06-08", "local_time": "19:00", "zone": "America/New_York"},
+    )
+
+    post = deployment.post("sample-submission-0001")
+    assert post.status is PostStatus.QUEUED
+    assert post.due_utc == datetime(2027, 6, 8, 23, 0, tzinfo=UTC)
+
+
+def test_a_declined_post_tells_its_author_why(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+    call(web, "web_schedule_post", teacher_session)
+
+    no_reason = post_form(
+        web, admin_session, "/posts/sample-submission-0001/decline", {"reason": " "}
+    )
+    declined = post_form(
+        web, admin_session, "/posts/sample-submission-0001/decline", {"reason": "Add the chat tag."}
+    )
+
+    assert no_reason["statusCode"] == 400
+    assert declined["statusCode"] == 303
+    post = deployment.post("sample-submission-0001")
+    assert (post.status, post.reason) == (PostStatus.DECLINED, "Add the chat tag.")
+    (mail,) = deployment.emails_to("rivera@school.example")
+    assert "Add the chat tag." in describe_email("m", message_from_string(mail))["text"]
+
+
+def test_members_see_their_own_posts_and_admins_see_all(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    call(web, "web_schedule_post", teacher_session)
+    event = event_as("web_schedule_post", admin_session)
+    event["body"] = event["body"].replace("sample-submission-0001", "sample-submission-0002")
+    invoke(web, event)
+
+    assert [p["id"] for p in get_json(web, teacher_session)] == ["sample-submission-0001"]
+    assert {p["id"] for p in get_json(web, admin_session)} == {
+        "sample-submission-0001",
+        "sample-submission-0002",
+    }
+    foreign = post_form(web, teacher_session, "/posts/sample-submission-0002/cancel", {})
+    assert foreign["statusCode"] == 404
+    assert deployment.post("sample-submission-0002").status is PostStatus.QUEUED
+
+
+def test_a_member_reschedules_their_own_post(
+    web: ModuleType, deployment: Deployment, teacher_session: str
+) -> None:
+    call(web, "web_schedule_post", teacher_session)
+
+    saved = post_form(
+        web,
+        teacher_session,
+        "/posts/sample-submission-0001",
+        {
+            "text": "Moved to Tuesday.",
+            "local_date": "2027-06-08",
+            "local_time": "20:00",
+            "zone": "America/New_York",
+            "account": "cohort",
+        },
+    )
+    bad = post_form(
+        web,
+        teacher_session,
+        "/posts/sample-submission-0001",
+        {"text": "", "local_date": "2027-06-08", "local_time": "20:00", "zone": "UTC"},
+    )
+
+    assert saved["statusCode"] == 303
+    post = deployment.post("sample-submission-0001")
+    assert (post.text, post.due_utc) == (
+        "Moved to Tuesday.",
+        datetime(2027, 6, 9, 0, 0, tzinfo=UTC),
+    )
+    assert post.next_action_at == post.due_utc
+    assert bad["statusCode"] == 422
+    assert deployment.post("sample-submission-0001").text == "Moved to Tuesday."

@@ -1,10 +1,18 @@
 """The scheduling form as a teacher fills it in: what is accepted, and what each mistake says."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chatdeck.domain.posts import FieldErrors, PostStatus, post_from_form
+from chatdeck.domain.posts import (
+    FieldErrors,
+    Post,
+    PostStatus,
+    approve_post,
+    decline_post,
+    edit_post,
+    post_from_form,
+)
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
@@ -13,8 +21,6 @@ def form(**changes: str) -> dict[str, str]:
     values = {
         "submission_id": "sub-12345678",
         "text": "Join #edtechchat tonight: Q1 is about feedback that works.",
-        "author_name": "Ms. Rivera",
-        "author_email": "Rivera@School.example",
         "local_date": "2026-12-01",
         "local_time": "20:00",
         "zone": "America/New_York",
@@ -22,14 +28,24 @@ def form(**changes: str) -> dict[str, str]:
     return {**values, **changes}
 
 
+def schedule(values: dict[str, str], needs_approval: bool = False) -> Post:
+    return post_from_form(
+        values,
+        NOW,
+        author_name="Ms. Rivera",
+        author_email="rivera@school.example",
+        needs_approval=needs_approval,
+    )
+
+
 def errors_of(**changes: str) -> FieldErrors:
     with pytest.raises(FieldErrors) as refused:
-        post_from_form(form(**changes), NOW)
+        schedule(form(**changes))
     return refused.value
 
 
 def test_a_good_form_becomes_a_queued_post_due_at_the_utc_instant() -> None:
-    post = post_from_form(form(), NOW)
+    post = schedule(form())
     assert post.status is PostStatus.QUEUED
     assert post.due_utc == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
     assert post.next_action_at == post.due_utc
@@ -38,7 +54,7 @@ def test_a_good_form_becomes_a_queued_post_due_at_the_utc_instant() -> None:
         "-05:00",
         "20:00:00",
     )
-    assert post.author_email == "rivera@school.example"
+    assert (post.author_name, post.author_email) == ("Ms. Rivera", "rivera@school.example")
     assert post.id == "sub-12345678"
 
 
@@ -55,7 +71,7 @@ def test_over_280_by_weighted_count_is_refused_with_the_count() -> None:
 def test_five_long_urls_are_accepted_because_each_counts_23() -> None:
     urls = " ".join(f"https://example.org/resources/{i}/{'x' * 60}" for i in range(5))
     assert len(urls) > 280
-    post = post_from_form(form(text=urls), NOW)
+    post = schedule(form(text=urls))
     assert post.text == urls
 
 
@@ -64,7 +80,7 @@ def test_a_time_in_the_past_is_refused() -> None:
 
 
 def test_one_minute_of_grace_for_a_form_submitted_at_the_due_minute() -> None:
-    post = post_from_form(form(local_date="2026-11-26", local_time="09:59"), NOW)
+    post = schedule(form(local_date="2026-11-26", local_time="09:59"))
     assert post.due_utc == datetime(2026, 11, 26, 14, 59, tzinfo=UTC)
 
 
@@ -88,15 +104,13 @@ def test_an_overlap_time_offers_the_two_offsets() -> None:
 
 
 def test_an_overlap_time_with_a_chosen_offset_is_accepted() -> None:
-    post = post_from_form(
-        form(local_date="2027-11-07", local_time="01:30", utc_offset="-05:00"), NOW
-    )
+    post = schedule(form(local_date="2027-11-07", local_time="01:30", utc_offset="-05:00"))
     assert post.due_utc == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
 
 
 def test_every_wrong_field_gets_its_own_message() -> None:
-    refused = errors_of(author_email="not-an-email", local_date="tomorrow", author_name="")
-    assert set(refused.errors) >= {"author_email", "local_date", "author_name"}
+    refused = errors_of(text="", local_date="tomorrow", zone="Nowhere/Special")
+    assert set(refused.errors) == {"text", "local_date", "zone"}
     assert refused.errors["local_date"] == "Enter a date such as 2026-12-01."
 
 
@@ -104,5 +118,53 @@ def test_a_missing_field_says_it_is_required() -> None:
     values = form()
     del values["local_time"]
     with pytest.raises(FieldErrors) as refused:
-        post_from_form(values, NOW)
+        schedule(values)
     assert refused.value.errors["local_time"] == "This is required."
+
+
+def test_a_post_that_needs_approval_waits_off_the_work_index() -> None:
+    post = schedule(form(), needs_approval=True)
+    assert post.status is PostStatus.PENDING_APPROVAL
+    assert post.next_action_at is None
+
+
+def test_approving_after_its_time_sends_it_at_once() -> None:
+    waiting = schedule(form(), needs_approval=True)
+    later = waiting.due_utc + timedelta(hours=2)
+    approved = approve_post(waiting, later)
+    assert approved.status is PostStatus.QUEUED
+    assert approved.next_action_at == later
+
+
+def test_approving_before_its_time_keeps_its_time() -> None:
+    approved = approve_post(schedule(form(), needs_approval=True), NOW)
+    assert approved.next_action_at == approved.due_utc
+
+
+def test_declining_needs_a_reason() -> None:
+    waiting = schedule(form(), needs_approval=True)
+    with pytest.raises(FieldErrors):
+        decline_post(waiting, "   ")
+    declined = decline_post(waiting, "  Please  add the chat's hashtag. ")
+    assert (declined.status, declined.reason) == (
+        PostStatus.DECLINED,
+        "Please add the chat's hashtag.",
+    )
+
+
+def test_editing_moves_the_time_and_keeps_the_author_and_id() -> None:
+    post = schedule(form())
+    edited = edit_post(
+        post,
+        form(text="Moved to 9.", local_time="21:00"),
+        NOW,
+        account="cohort",
+        needs_approval=False,
+    )
+    assert (edited.id, edited.author_email, edited.text) == (
+        post.id,
+        post.author_email,
+        "Moved to 9.",
+    )
+    assert edited.due_utc == post.due_utc + timedelta(hours=1)
+    assert edited.next_action_at == edited.due_utc

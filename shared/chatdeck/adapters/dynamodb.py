@@ -5,6 +5,7 @@ Every state change is a conditional write, so two functions racing on one post c
 
 import base64
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,9 @@ class Table:
     def query(self, **params: Any) -> dict[str, Any]:
         return self._call("query", params)
 
+    def delete_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("delete_item", params)
+
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         for name in self._ITEM_PARAMS:
             if name in params:
@@ -65,7 +69,7 @@ class Table:
         return {k: self._deserializer.deserialize(v) for k, v in values.items()}
 
 
-def _conditional_failed(error: ClientError) -> bool:
+def conditional_failed(error: ClientError) -> bool:
     return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
@@ -97,7 +101,7 @@ class DynamoPostStore:
                 Item=post_to_item(post), ConditionExpression="attribute_not_exists(id)"
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return False
             raise
         return True
@@ -106,19 +110,47 @@ class DynamoPostStore:
         item = self.table.get_item(Key={"id": post_id}, ConsistentRead=True).get("Item")
         return item_to_post(item) if item else None
 
-    def page(self, cursor: str | None, limit: int) -> Page:
+    def page(self, cursor: str | None, limit: int, author: str | None = None) -> Page:
+        """Newest first: everyone's (`by_created`), or one author's (`by_author`)."""
+        index, key_name, key_value = (
+            ("by_author", "author_email", author) if author else ("by_created", "list_pk", LIST_PK)
+        )
         query: dict[str, Any] = {
-            "IndexName": "by_created",
-            "KeyConditionExpression": "list_pk = :all",
-            "ExpressionAttributeValues": {":all": LIST_PK},
+            "IndexName": index,
+            "KeyConditionExpression": f"{key_name} = :key",
+            "ExpressionAttributeValues": {":key": key_value},
             "ScanIndexForward": False,
             "Limit": limit,
         }
         if cursor:
-            query["ExclusiveStartKey"] = _decode_cursor(cursor)
+            query["ExclusiveStartKey"] = _decode_cursor(cursor, {"id", key_name, "created_at"})
         answer = self.table.query(**query)
         last = answer.get("LastEvaluatedKey")
         return Page([item_to_post(i) for i in answer["Items"]], _encode_cursor(last))
+
+    def by_author(self, email: str) -> Iterator[Post]:
+        cursor: str | None = None
+        while True:
+            page = self.page(cursor, 100, author=email)
+            yield from page.posts
+            if page.next is None:
+                return
+            cursor = page.next
+
+    def replace(self, post: Post, expected: PostStatus) -> bool:
+        """Store an edited, approved or declined post if it is still in the state it was read in."""
+        try:
+            self.table.put_item(
+                Item=post_to_item(post),
+                ConditionExpression="#s = :expected",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":expected": expected.value},
+            )
+        except ClientError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
 
     def due(self, now: datetime) -> list[Post]:
         query: dict[str, Any] = {
@@ -173,7 +205,7 @@ class DynamoPostStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return None
             raise
         return item_to_post(answer["Attributes"])
@@ -234,7 +266,7 @@ class DynamoPostStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return None
             raise
         return item_to_post(answer["Attributes"])
@@ -256,7 +288,7 @@ class DynamoPostStore:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return False
             raise
         return True
@@ -268,12 +300,12 @@ def _encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> dict[str, Any]:
+def _decode_cursor(cursor: str, names: set[str]) -> dict[str, Any]:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
         raise InvalidCursor(cursor) from error
-    if not isinstance(key, dict) or set(key) != {"id", "list_pk", "created_at"}:
+    if not isinstance(key, dict) or set(key) != names:
         raise InvalidCursor(cursor)
     return key
 
@@ -333,7 +365,7 @@ class DynamoStateStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return False
             raise
         return True

@@ -44,6 +44,16 @@ class AccountUnavailable(PublishError):
     """The whole account cannot post: credentials refused or credits used up."""
 
 
+class AccountDisconnected(AccountUnavailable):
+    """The account's OAuth 2.0 connection is gone (X refused to renew it, or it was disconnected)
+    and only its owner can bring it back. `connection` names the lost connection, so its owner
+    is told once."""
+
+    def __init__(self, reason: str, connection: str) -> None:
+        super().__init__(reason)
+        self.connection = connection
+
+
 class OutcomeUnknown(PublishError):
     """The request was sent but its answer was lost: the post may or may not exist."""
 

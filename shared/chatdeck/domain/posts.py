@@ -12,6 +12,7 @@ from chatdeck.domain import text as weighted_text
 from chatdeck.domain.schedule import (
     AmbiguousLocalTime,
     NonexistentLocalTime,
+    ResolvedTime,
     UnknownZone,
     resolve_local_time,
     zone_named,
@@ -84,10 +85,8 @@ class PostDraft(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    submission_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    submission_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
     text: str
-    author_name: str = Field(min_length=1, max_length=100)
-    author_email: str = Field(max_length=254)
     local_date: date
     local_time: time
     zone: str
@@ -106,13 +105,6 @@ class PostDraft(BaseModel):
             raise ValueError("Write something to post.")
         return value
 
-    @field_validator("author_email")
-    @classmethod
-    def looks_like_email(cls, value: str) -> str:
-        if not EMAIL.match(value):
-            raise ValueError("Enter an email address such as name@school.org.")
-        return value.lower()
-
     @field_validator("zone")
     @classmethod
     def known_zone(cls, value: str) -> str:
@@ -128,15 +120,93 @@ class PostDraft(BaseModel):
         return value or None
 
 
-def post_from_form(form: Mapping[str, str], now: datetime) -> Post:
-    """A queued post from the submitted form, or FieldErrors naming every wrong field."""
+def post_from_form(
+    form: Mapping[str, str],
+    now: datetime,
+    *,
+    author_name: str,
+    author_email: str,
+    account: str = "cohort",
+    needs_approval: bool = False,
+) -> Post:
+    """A new post from the submitted form, or FieldErrors naming every wrong field."""
+    draft, resolved = _parse(form, now)
+    if draft.submission_id is None:
+        raise FieldErrors({"text": "This form has expired; reload the page and try again."})
+    post = Post(
+        id=draft.submission_id,
+        text=draft.text,
+        author_name=author_name,
+        author_email=author_email,
+        local_date=draft.local_date,
+        local_time=draft.local_time,
+        zone=draft.zone,
+        utc_offset=resolved.utc_offset,
+        due_utc=resolved.utc,
+        created_at=now,
+        account=account,
+    )
+    return _submitted(post, now, needs_approval)
+
+
+def edit_post(
+    post: Post, form: Mapping[str, str], now: datetime, *, account: str, needs_approval: bool
+) -> Post:
+    """The post with the form's text, time and account; it waits for approval again if needed."""
+    draft, resolved = _parse(form, now)
+    edited = post.model_copy(
+        update={
+            "text": draft.text,
+            "local_date": draft.local_date,
+            "local_time": draft.local_time,
+            "zone": draft.zone,
+            "utc_offset": resolved.utc_offset,
+            "due_utc": resolved.utc,
+            "account": account,
+            "reason": None,
+        }
+    )
+    return _submitted(edited, now, needs_approval)
+
+
+def approve_post(post: Post, now: datetime) -> Post:
+    """Approved: queued for its time, or at once if that time has passed while it waited."""
+    return post.model_copy(
+        update={
+            "status": PostStatus.QUEUED,
+            "reason": None,
+            "next_action_at": max(post.due_utc, now),
+        }
+    )
+
+
+def decline_post(post: Post, reason: str) -> Post:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise FieldErrors({"reason": "Say why, so the author can do better next time."})
+    if len(reason) > 500:
+        raise FieldErrors({"reason": "Keep the reason under 500 characters."})
+    return post.model_copy(
+        update={"status": PostStatus.DECLINED, "reason": reason, "next_action_at": None}
+    )
+
+
+def _submitted(post: Post, now: datetime, needs_approval: bool) -> Post:
+    if needs_approval:
+        return post.model_copy(
+            update={"status": PostStatus.PENDING_APPROVAL, "next_action_at": None}
+        )
+    return post.model_copy(update={"status": PostStatus.QUEUED, "next_action_at": post.due_utc})
+
+
+def _parse(form: Mapping[str, str], now: datetime) -> tuple[PostDraft, ResolvedTime]:
     errors: dict[str, str] = {}
     try:
         draft = PostDraft.model_validate(dict(form))
     except ValidationError as invalid:
         for problem in invalid.errors():
             field = str(problem["loc"][0]) if problem["loc"] else "text"
-            errors.setdefault(field, _readable(problem))
+            errors.setdefault(field, readable_error(problem))
         raise FieldErrors(errors) from None
     try:
         resolved = resolve_local_time(
@@ -150,20 +220,7 @@ def post_from_form(form: Mapping[str, str], now: datetime) -> Post:
         raise FieldErrors({"local_time": "That time has already passed. Pick a time from now on."})
     if resolved.utc > now + MAX_AHEAD:
         raise FieldErrors({"local_date": "Posts can be scheduled at most a year ahead."})
-    return Post(
-        id=draft.submission_id,
-        text=draft.text,
-        author_name=draft.author_name,
-        author_email=draft.author_email,
-        local_date=draft.local_date,
-        local_time=draft.local_time,
-        zone=draft.zone,
-        utc_offset=resolved.utc_offset,
-        due_utc=resolved.utc,
-        created_at=now,
-        status=PostStatus.QUEUED,
-        next_action_at=resolved.utc,
-    )
+    return draft, resolved
 
 
 FRIENDLY = {
@@ -178,7 +235,7 @@ FRIENDLY = {
 }
 
 
-def _readable(problem: Mapping[str, Any]) -> str:
+def readable_error(problem: Mapping[str, Any]) -> str:
     friendly = FRIENDLY.get(str(problem["type"]))
     if friendly:
         return friendly

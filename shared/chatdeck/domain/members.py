@@ -1,0 +1,64 @@
+"""The cohort's members: who may sign in, and who may manage the cohort."""
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
+from chatdeck.domain.schedule import UnknownZone, zone_named
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="ignore")
+
+    email: str = Field(max_length=254)
+    name: str = Field(min_length=1, max_length=100)
+    zone: str = "UTC"
+    role: Role = Role.MEMBER
+
+    @field_validator("email")
+    @classmethod
+    def looks_like_email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError("Enter an email address such as name@school.org.")
+        return value.lower()
+
+    @field_validator("zone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            zone_named(value)
+        except UnknownZone as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def own_account(self) -> str:
+        """The name of this member's personal posting account."""
+        return f"member:{self.email}"
+
+
+def member_from_form(form: Mapping[str, str], **fixed: str) -> Member:
+    """A member from a form (invite or profile); FieldErrors names every wrong field."""
+    try:
+        return Member.model_validate({**form, **fixed})
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for problem in invalid.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "email"
+            errors.setdefault(field, readable_error(problem))
+        raise FieldErrors(errors) from None
+
+
+def normal_email(value: str) -> str:
+    return value.strip().lower()

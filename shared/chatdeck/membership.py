@@ -1,0 +1,170 @@
+"""Who is in the cohort, and signing in with a link sent by email.
+
+A link's token has 256 random bits, is stored only as a hash, works once and for 15 minutes.
+Opening the link shows a page whose button signs in: mail scanners open links, people press
+buttons. A session is a random token kept as a hash too, so ending one (sign-out, removal) is
+immediate; every request also checks the member still belongs to the cohort.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chatdeck.adapters.members import DynamoMemberStore, DynamoSignInStore
+from chatdeck.domain.members import Member, Role, member_from_form, normal_email
+from chatdeck.domain.posts import CANCELLABLE, EMAIL, FieldErrors
+from chatdeck.notices import Notices, render_email
+from chatdeck.observability import logger
+from chatdeck.ports import PostStore
+
+LINK_LIFETIME = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(days=30)
+LINK_REQUESTS_ALLOWED = 5
+LINK_REQUEST_WINDOW = timedelta(minutes=10)
+
+
+class InvalidLink(Exception):
+    """The sign-in link is unknown, used, or expired (which, is not said)."""
+
+
+class NotAllowed(Exception):
+    """A member asked for something only an admin, or nobody, may do."""
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session_token: str
+    member: Member
+
+
+class Membership:
+    def __init__(
+        self,
+        members: DynamoMemberStore,
+        signin: DynamoSignInStore,
+        notices: Notices,
+        posts: PostStore,
+        admins: list[str],
+    ) -> None:
+        self.members = members
+        self.signin = signin
+        self.notices = notices
+        self.posts = posts
+        self.admins = [normal_email(a) for a in admins]
+
+    def member(self, email: str) -> Member | None:
+        """A stored member, or an admin named at deploy time who has not saved a profile yet."""
+        stored = self.members.get(email)
+        if stored is not None:
+            return (
+                stored.model_copy(update={"role": Role.ADMIN}) if email in self.admins else stored
+            )
+        if email in self.admins:
+            return Member(email=email, name=email.split("@")[0], role=Role.ADMIN)
+        return None
+
+    def everyone(self) -> list[Member]:
+        stored = {m.email: m for m in self.members.all()}
+        for email in self.admins:
+            stored.setdefault(email, self.member(email))  # type: ignore[arg-type]
+        return sorted(stored.values(), key=lambda m: m.name.lower())
+
+    def request_link(self, email: str, base_url: str, now: datetime) -> None:
+        """Send a sign-in link if the address is a member's. Says nothing either way."""
+        email = normal_email(email)
+        if not EMAIL.match(email):
+            raise FieldErrors({"email": "Enter an email address such as name@school.org."})
+        epoch = int(now.timestamp())
+        window = int(LINK_REQUEST_WINDOW.total_seconds())
+        if not self.signin.allow_link_request(email, epoch, window, LINK_REQUESTS_ALLOWED):
+            logger.info("sign-in link refused: too many requests for one address")
+            return
+        member = self.member(email)
+        if member is None:
+            return
+        token = secrets.token_urlsafe(32)
+        self.signin.add_link(_hash(token), email, epoch + int(LINK_LIFETIME.total_seconds()))
+        link = f"{base_url.rstrip('/')}/signin/confirm?token={token}"
+        message = render_email("signin_link", [email], member=member, link=link, minutes=15)
+        self.notices.send_once(f"signin#{_hash(token)}", message)
+
+    def sign_in(self, token: str, now: datetime) -> SignedIn:
+        email = self.signin.use_link(_hash(token), int(now.timestamp())) if token else None
+        member = self.member(email) if email else None
+        if member is None:
+            raise InvalidLink
+        session = secrets.token_urlsafe(32)
+        epoch = int(now.timestamp())
+        expires = epoch + int(SESSION_LIFETIME.total_seconds())
+        self.signin.add_session(_hash(session), member.email, epoch, expires)
+        return SignedIn(session, member)
+
+    def member_for_session(self, session_token: str, now: datetime) -> Member | None:
+        email = self.signin.session_email(_hash(session_token), int(now.timestamp()))
+        return self.member(email) if email else None
+
+    def sign_out(self, session_token: str) -> None:
+        self.signin.end_session(_hash(session_token))
+
+    def invite(
+        self, admin: Member, form: Mapping[str, str], base_url: str, now: datetime
+    ) -> Member:
+        _must_be_admin(admin)
+        member = member_from_form(form, role=Role.MEMBER.value)
+        if self.member(member.email) is not None:
+            raise FieldErrors({"email": f"{member.email} is already a member."})
+        self.members.add(member, now)
+        message = render_email(
+            "invitation",
+            [member.email],
+            member=member,
+            admin=admin,
+            signin_url=f"{base_url}/signin",
+        )
+        self.notices.send_once(f"invitation#{member.email}#{now.date().isoformat()}", message)
+        return member
+
+    def remove(self, admin: Member, email: str, cancel_queued: bool) -> int:
+        """Remove a member at once; answers how many of their queued posts were cancelled."""
+        _must_be_admin(admin)
+        if email in self.admins:
+            raise NotAllowed("Admins named when Chatdeck was deployed are removed by redeploying.")
+        if not self.members.remove(email):
+            raise NotAllowed("That person is not a member.")
+        if not cancel_queued:
+            return 0
+        return sum(
+            1
+            for post in self.posts.by_author(email)
+            if post.status in CANCELLABLE and self.posts.cancel(post.id) is not None
+        )
+
+    def set_role(self, admin: Member, email: str, role: Role) -> Member:
+        _must_be_admin(admin)
+        member = self.members.get(email)
+        if member is None:
+            raise NotAllowed("That person is not a member.")
+        if email in self.admins and role is not Role.ADMIN:
+            raise NotAllowed("Admins named when Chatdeck was deployed stay admins.")
+        changed = member.model_copy(update={"role": role})
+        self.members.save(changed)
+        return changed
+
+    def update_profile(self, member: Member, form: Mapping[str, str], now: datetime) -> Member:
+        changed = member_from_form(form, email=member.email, role=member.role.value)
+        if self.members.get(member.email) is None:
+            self.members.add(changed, now)  # a deploy-time admin's first profile
+        else:
+            self.members.save(changed)
+        return changed
+
+
+def _must_be_admin(member: Member) -> None:
+    if not member.is_admin:
+        raise NotAllowed("Only an admin can do that.")

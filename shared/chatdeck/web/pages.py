@@ -1,0 +1,259 @@
+"""What every page shares: the request's member and CSRF token, rendering, and the guard."""
+
+import base64
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from chatdeck.domain.members import Member
+from chatdeck.domain.text import MAX_WEIGHTED_LENGTH
+
+MAX_BODY_BYTES = 16 * 1024
+SESSION_COOKIE = "__Host-chatdeck-session"
+CSRF_COOKIE = "__Host-chatdeck-csrf"
+SESSION_MAX_AGE = 30 * 24 * 3600
+PUBLIC_PATHS = ("/signin", "/signin/confirm", "/static/")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+STATIC_TYPES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+
+
+class WebServices(Protocol):
+    """What the web app needs; chatdeck.bootstrap.Services provides it."""
+
+    @property
+    def posts(self) -> Any: ...
+    @property
+    def membership(self) -> Any: ...
+    @property
+    def accounts(self) -> Any: ...
+    @property
+    def cohort_settings(self) -> Any: ...
+    @property
+    def notices(self) -> Any: ...
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Forbidden(Exception):
+    """Refused: a forged or cross-site request, or a page not for this member."""
+
+
+class SignInRequired(Exception):
+    """Only members may do this."""
+
+
+@dataclass
+class RequestState:
+    member: Member | None
+    session_token: str | None
+    csrf: str
+    new_csrf: bool
+    form: dict[str, str] | None = None
+
+
+def state(app: APIGatewayHttpResolver) -> RequestState:
+    found: RequestState = app.context["request"]
+    return found
+
+
+def signed_in(app: APIGatewayHttpResolver) -> Member:
+    member = state(app).member
+    if member is None:
+        raise SignInRequired("Sign in to do that.")
+    return member
+
+
+def admin(app: APIGatewayHttpResolver) -> Member:
+    member = signed_in(app)
+    if not member.is_admin:
+        raise Forbidden("Only an admin can do that.")
+    return member
+
+
+def cookies(app: APIGatewayHttpResolver) -> dict[str, str]:
+    jar: dict[str, str] = {}
+    for raw in app.current_event.cookies or []:
+        name, _, value = raw.partition("=")
+        jar.setdefault(name.strip(), value.strip())
+    return jar
+
+
+def header(app: APIGatewayHttpResolver, name: str) -> str:
+    return str((app.current_event.headers or {}).get(name, ""))
+
+
+def base_url(app: APIGatewayHttpResolver) -> str:
+    """This site's origin, as the browser sees it (API Gateway terminates TLS)."""
+    proto = header(app, "x-forwarded-proto") or "https"
+    host = header(app, "host") or app.current_event.request_context.domain_name
+    return f"{proto}://{host}"
+
+
+def form(app: APIGatewayHttpResolver) -> dict[str, str]:
+    """The submitted urlencoded form, read once, refused when too large or of another type."""
+    request = state(app)
+    if request.form is None:
+        event = app.current_event
+        raw = event.body or ""
+        data = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
+        if len(data) > MAX_BODY_BYTES:
+            raise BadRequest("That request is too large.", 413)
+        if data and "application/x-www-form-urlencoded" not in header(app, "content-type"):
+            raise BadRequest("Send the form as application/x-www-form-urlencoded.", 415)
+        request.form = dict(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True))
+    return request.form
+
+
+def wants_json(app: APIGatewayHttpResolver) -> bool:
+    accept = header(app, "accept")
+    return "application/json" in accept and "text/html" not in accept
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("chatdeck.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["max_length"] = MAX_WEIGHTED_LENGTH
+    return env
+
+
+def render(
+    app: APIGatewayHttpResolver, name: str, status: int = 200, **context: Any
+) -> Response[str]:
+    request = state(app)
+    body = (
+        templates().get_template(name).render(member=request.member, csrf=request.csrf, **context)
+    )
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
+
+
+def redirect(location: str) -> Response[str]:
+    return Response(status_code=303, body="", headers={"Location": location})
+
+
+def json_response(body: Any, status: int = 200) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def json_or_page(
+    app: APIGatewayHttpResolver, status: int, title: str, message: str
+) -> Response[str]:
+    if wants_json(app):
+        return json_response({"error": message}, status)
+    return render(app, "message.html", status=status, title=title, message=message)
+
+
+def static_file(name: str) -> Response[str]:
+    if name not in STATIC_TYPES:
+        return Response(status_code=404, content_type="text/plain", body="No such file.")
+    body = resources.files("chatdeck.web").joinpath("static", name).read_text("utf-8")
+    return Response(
+        status_code=200,
+        content_type=STATIC_TYPES[name],
+        body=body,
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+def same_origin(app: APIGatewayHttpResolver) -> bool:
+    expected = base_url(app)
+    origin = header(app, "origin")
+    if origin:
+        return origin == expected
+    if header(app, "sec-fetch-site"):
+        return header(app, "sec-fetch-site") == "same-origin"
+    referer = header(app, "referer")
+    return referer == expected or referer.startswith(expected + "/")
+
+
+def cookie(name: str, value: str, max_age: int) -> Cookie:
+    return Cookie(
+        name=name,
+        value=value,
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site=SameSite.LAX_MODE,
+        max_age=max_age,
+    )
+
+
+def guard(
+    app: APIGatewayHttpResolver,
+    next_middleware: NextMiddleware,
+    services: WebServices,
+    now: Callable[[], datetime],
+) -> Response[Any]:
+    jar = cookies(app)
+    csrf = jar.get(CSRF_COOKIE) or ""
+    new_csrf = len(csrf) < 32
+    if new_csrf:
+        csrf = secrets.token_urlsafe(32)
+    session_token = jar.get(SESSION_COOKIE) or None
+    member = services.membership.member_for_session(session_token, now()) if session_token else None
+    app.append_context(request=RequestState(member, session_token, csrf, new_csrf))  # type: ignore[no-untyped-call]
+
+    path = app.current_event.path
+    method = app.current_event.http_method.upper()
+    public = path in PUBLIC_PATHS or path.startswith("/static/")
+    if method not in ("GET", "HEAD") and not _csrf_ok(app, csrf, new_csrf):
+        response = json_or_page(
+            app,
+            403,
+            "Not allowed",
+            "This form came from another site or has expired. "
+            "Go back, reload the page and try again.",
+        )
+    elif member is None and not public:
+        response = (
+            redirect("/signin")
+            if method == "GET" and not wants_json(app)
+            else json_or_page(app, 401, "Please sign in", "Sign in to do that.")
+        )
+    else:
+        response = next_middleware(app)
+    for name, value in SECURITY_HEADERS.items():
+        if not (name == "Cache-Control" and "Cache-Control" in response.headers):
+            response.headers.setdefault(name, value)
+    if new_csrf:
+        response.cookies.append(cookie(CSRF_COOKIE, csrf, SESSION_MAX_AGE))
+    return response
+
+
+def _csrf_ok(app: APIGatewayHttpResolver, csrf: str, new_csrf: bool) -> bool:
+    if new_csrf or not same_origin(app):
+        return False
+    try:
+        sent = form(app).get("csrf_token", "")
+    except BadRequest:
+        return False
+    return hmac.compare_digest(sent.encode(), csrf.encode())

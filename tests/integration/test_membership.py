@@ -1,0 +1,158 @@
+"""Members and sign-in links against moto server: what a member, an admin and a stranger see."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from email import message_from_string
+
+import boto3
+import pytest
+
+from chatdeck.domain.members import Member, Role
+from chatdeck.domain.posts import FieldErrors, PostStatus
+from chatdeck.membership import InvalidLink, Membership, NotAllowed
+from devstack.runtime import describe_email
+from tests.integration.deployment import ADMIN, Deployment, current_minute
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+BASE = "https://chatdeck.example"
+TEACHER = "rivera@school.example"
+
+
+@pytest.fixture
+def membership(deployment: Deployment) -> Membership:
+    found: Membership = deployment.services.membership
+    found.members.add(Member(email=TEACHER, name="Ms. Rivera", zone="America/New_York"), NOW)
+    return found
+
+
+def link_in(deployment: Deployment, address: str) -> str:
+    *_, mail = deployment.emails_to(address)
+    text = describe_email("mail", message_from_string(mail))["text"]
+    found = re.search(r"https://chatdeck\.example/signin/confirm\?token=([A-Za-z0-9_-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
+def test_a_member_gets_a_link_that_signs_in_once(
+    membership: Membership, deployment: Deployment
+) -> None:
+    membership.request_link("Rivera@School.example ", BASE, NOW)
+    token = link_in(deployment, TEACHER)
+
+    signed = membership.sign_in(token, NOW + timedelta(minutes=14))
+
+    assert signed.member.email == TEACHER
+    assert membership.member_for_session(signed.session_token, NOW) == signed.member
+    with pytest.raises(InvalidLink):
+        membership.sign_in(token, NOW + timedelta(minutes=14))
+
+
+def test_a_link_expires_after_15_minutes(membership: Membership, deployment: Deployment) -> None:
+    membership.request_link(TEACHER, BASE, NOW)
+    with pytest.raises(InvalidLink):
+        membership.sign_in(link_in(deployment, TEACHER), NOW + timedelta(minutes=15, seconds=1))
+
+
+def test_tokens_and_sessions_are_stored_only_as_hashes(
+    membership: Membership, deployment: Deployment
+) -> None:
+    membership.request_link(TEACHER, BASE, NOW)
+    token = link_in(deployment, TEACHER)
+    session = membership.sign_in(token, NOW).session_token
+
+    items = boto3.client("dynamodb").scan(TableName=deployment.services.settings.state_table)[
+        "Items"
+    ]
+    stored = repr(items)
+    assert token not in stored and session not in stored
+    assert len(token) >= 22 and len(session) >= 22  # at least 128 random bits, base64url
+
+
+def test_a_stranger_gets_the_same_answer_and_no_email(
+    membership: Membership, deployment: Deployment
+) -> None:
+    membership.request_link("stranger@elsewhere.example", BASE, NOW)
+    assert deployment.emails_to("stranger@elsewhere.example") == []
+
+
+def test_at_most_five_links_per_address_per_ten_minutes(
+    membership: Membership, deployment: Deployment
+) -> None:
+    for minute in range(7):
+        membership.request_link(TEACHER, BASE, NOW + timedelta(seconds=minute * 30))
+    assert len(deployment.emails_to(TEACHER)) == 5
+
+    membership.request_link(TEACHER, BASE, NOW + timedelta(minutes=10, seconds=1))
+    assert len(deployment.emails_to(TEACHER)) == 6
+
+
+def test_a_bad_address_is_a_field_error(membership: Membership) -> None:
+    with pytest.raises(FieldErrors):
+        membership.request_link("not an address", BASE, NOW)
+
+
+def test_sign_out_and_removal_end_sessions_at_once(
+    membership: Membership, deployment: Deployment
+) -> None:
+    membership.request_link(TEACHER, BASE, NOW)
+    first = membership.sign_in(link_in(deployment, TEACHER), NOW).session_token
+    membership.request_link(TEACHER, BASE, NOW)
+    second = membership.sign_in(link_in(deployment, TEACHER), NOW).session_token
+
+    membership.sign_out(first)
+    assert membership.member_for_session(first, NOW) is None
+    assert membership.member_for_session(second, NOW) is not None
+
+    membership.remove(membership.member(ADMIN), TEACHER, cancel_queued=False)  # type: ignore[arg-type]
+    assert membership.member_for_session(second, NOW) is None
+
+
+def test_a_session_lasts_30_days(membership: Membership, deployment: Deployment) -> None:
+    membership.request_link(TEACHER, BASE, NOW)
+    session = membership.sign_in(link_in(deployment, TEACHER), NOW).session_token
+    assert membership.member_for_session(session, NOW + timedelta(days=29, hours=23)) is not None
+    assert membership.member_for_session(session, NOW + timedelta(days=30, seconds=1)) is None
+
+
+def test_admins_invite_promote_and_remove_members(
+    membership: Membership, deployment: Deployment
+) -> None:
+    admin = membership.member(ADMIN)
+    assert admin is not None and admin.is_admin
+    invited = membership.invite(
+        admin,
+        {"name": "Mr. Okafor", "email": "Okafor@School.example", "zone": "Europe/London"},
+        BASE,
+        NOW,
+    )
+    assert invited.email == "okafor@school.example"
+    assert "/signin" in deployment.emails_to("okafor@school.example")[0]
+
+    promoted = membership.set_role(admin, invited.email, Role.ADMIN)
+    assert promoted.is_admin and membership.member(invited.email) == promoted
+
+    with pytest.raises(FieldErrors):
+        membership.invite(admin, {"name": "Again", "email": invited.email}, BASE, NOW)
+    teacher = membership.member(TEACHER)
+    assert teacher is not None
+    with pytest.raises(NotAllowed):
+        membership.invite(teacher, {"name": "Sneaky", "email": "x@y.example"}, BASE, NOW)
+    with pytest.raises(NotAllowed):
+        membership.remove(promoted, ADMIN, cancel_queued=True)
+
+
+@pytest.mark.parametrize(
+    ("cancel", "left"), [(True, PostStatus.CANCELLED), (False, PostStatus.QUEUED)]
+)
+def test_the_admin_decides_what_happens_to_a_removed_members_queued_posts(
+    membership: Membership, deployment: Deployment, cancel: bool, left: PostStatus
+) -> None:
+    due = current_minute() + timedelta(days=1)
+    posts = [deployment.schedule(f"Queued {n}", due, author=TEACHER) for n in range(3)]
+
+    cancelled = membership.remove(membership.member(ADMIN), TEACHER, cancel_queued=cancel)  # type: ignore[arg-type]
+
+    assert cancelled == (3 if cancel else 0)
+    assert {deployment.post(p.id).status for p in posts} == {left}
