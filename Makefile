@@ -3,18 +3,35 @@ PY ?= python3.13
 export PYENV_VERSION ?= 3.13.0
 VENV := .venv
 TOOLS := .venv-tools
+LINT := .venv-lint
+AUDIT := .venv-audit
 REGION ?= us-east-1
+PIP_INSTALL = bin/pip install -q --disable-pip-version-check
 
-.PHONY: dev test unit integration lint validate build bench deploy clean
+.PHONY: dev test unit integration lint audit validate build bench deploy clean
 
+# Each environment is made the first time a target needs it, and again when its requirements
+# change (the .installed stamp is older than them), so a fresh clone installs everything itself.
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
+# aws-sam-cli pins its own boto3 and pydantic.
 $(TOOLS)/.installed: requirements-tools.txt
 	test -x $(TOOLS)/bin/python || $(PY) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install -q --disable-pip-version-check -r requirements-tools.txt
+	$(TOOLS)/$(PIP_INSTALL) -r requirements-tools.txt
+	touch $@
+
+# checkov pins boto3, networkx and packaging to versions the dev environment cannot have.
+$(LINT)/.installed: requirements-lint.txt
+	test -x $(LINT)/bin/python || $(PY) -m venv $(LINT)
+	$(LINT)/$(PIP_INSTALL) -r requirements-lint.txt
+	touch $@
+
+$(AUDIT)/.installed: requirements-audit.txt
+	test -x $(AUDIT)/bin/python || $(PY) -m venv $(AUDIT)
+	$(AUDIT)/$(PIP_INSTALL) -r requirements-audit.txt
 	touch $@
 
 dev: $(VENV)/.installed
@@ -29,10 +46,25 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/integration tests/e2e
 
-lint: $(VENV)/.installed
+# Python: style, types (strict on shared/), security. template.yaml: cfn-lint with AWS's
+# serverless rules, and checkov. Every finding is fixed or suppressed with a written reason
+# (docs/security.md lists the suppressions). checkov --skip-download: it asks Prisma Cloud
+# for nothing (guidelines, custom policies); the checks themselves are all in the package.
+lint: $(VENV)/.installed $(LINT)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -q -c pyproject.toml -r shared functions devstack
+	$(VENV)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
+	$(LINT)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+
+# Known vulnerabilities in what is deployed (the deps layer and everything it pulls in), from
+# PyPI's advisory data (PyPI's JSON API). Needs the network, so it is not part of `make test`.
+# --strict: a package the service cannot answer for fails the audit instead of being skipped,
+# so "No known vulnerabilities found" always means every package was checked.
+audit: $(AUDIT)/.installed
+	$(AUDIT)/bin/pip-audit --requirement layers/deps/requirements.txt --strict --desc on \
+		--progress-spinner off
 
 validate: $(TOOLS)/.installed
 	$(TOOLS)/bin/sam validate --lint --region $(REGION)

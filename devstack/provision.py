@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from devstack.sandbox.oauth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from devstack.template import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,8 @@ SANDBOX_CREDENTIALS = {
     "access_token": "1-sandbox-cohort",
     "access_token_secret": "sandbox-token-secret",
 }
+SANDBOX_OAUTH2_CLIENT = {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
+KEY_ALIAS_PREFIX = "alias/chatdeck-local/"
 SEED_ADMIN = "admin@cohort.example"
 DYNAMODB_CREATE_KEYS = (
     "TableName",
@@ -72,7 +75,8 @@ def local_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dic
 
 
 def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
-    """Create tables, parameters and the SES identity; answer how each function is wired."""
+    """Create tables, queues, KMS keys, parameters and the SES identity; answer how each function
+    is wired."""
     template = load_template(TEMPLATE)
     stack = Stack(
         parameters=local_parameters(
@@ -81,6 +85,7 @@ def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
                 "SenderEmail": "chatdeck@cohort.example",
                 "AdminEmails": SEED_ADMIN,
                 "XApiBaseUrl": sandbox_url,
+                "XAuthorizeUrl": f"{sandbox_url}/i/oauth2/authorize",
             },
         )
     )
@@ -91,13 +96,21 @@ def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
         elif resource["Type"] == "AWS::SQS::Queue":
             queue = aws_client("sqs", moto_url).create_queue(QueueName=logical_id)
             stack.resources[logical_id] = queue["QueueUrl"]
+        elif resource["Type"] == "AWS::KMS::Key":
+            stack.resources[logical_id] = create_key(moto_url, logical_id)
     ssm = aws_client("ssm", moto_url)
-    ssm.put_parameter(
-        Name=stack.parameters["XCredentialsParameterName"],
-        Value=json.dumps(SANDBOX_CREDENTIALS),
-        Type="SecureString",
-        Overwrite=True,
-    )
+    secrets = {
+        "XCredentialsParameterName": SANDBOX_CREDENTIALS,
+        "XOAuth2ClientParameterName": SANDBOX_OAUTH2_CLIENT,
+    }
+    for parameter, value in secrets.items():
+        if parameter in stack.parameters:
+            ssm.put_parameter(
+                Name=stack.parameters[parameter],
+                Value=json.dumps(value),
+                Type="SecureString",
+                Overwrite=True,
+            )
     aws_client("ses", moto_url).verify_email_identity(EmailAddress=stack.parameters["SenderEmail"])
     try:
         aws_client("sesv2", moto_url).create_email_identity(
@@ -124,6 +137,21 @@ def create_table(moto_url: str, logical_id: str, properties: dict[str, Any]) -> 
     if ttl and ttl.get("Enabled"):
         client.update_time_to_live(TableName=spec["TableName"], TimeToLiveSpecification=ttl)
     return str(spec["TableName"])
+
+
+def create_key(moto_url: str, logical_id: str) -> str:
+    """A symmetric KMS key for the resource, found again by its alias when moto is reused (so
+    tokens encrypted by an earlier run stay readable); its KeyId, which is what `!Ref` gives."""
+    kms = aws_client("kms", moto_url)
+    alias = KEY_ALIAS_PREFIX + logical_id
+    try:
+        return str(kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "NotFoundException":
+            raise
+    key_id = str(kms.create_key(Description=f"Chatdeck local {logical_id}")["KeyMetadata"]["KeyId"])
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return key_id
 
 
 def wire_functions(template: dict[str, Any], stack: Stack, web_url: str) -> None:

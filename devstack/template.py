@@ -83,7 +83,8 @@ for _tag, _key in _INTRINSICS.items():
 def load_template(path: Path) -> dict[str, Any]:
     """Parse a CloudFormation/SAM YAML template into plain dicts and lists."""
     with Path(path).open(encoding="utf-8") as stream:
-        document = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+        # A SafeLoader subclass (short tags only): it builds no arbitrary Python objects.
+        document = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506  # nosec B506
     if not isinstance(document, dict):
         raise ValueError(f"{path} is not a CloudFormation template (top level is not a mapping)")
     return document

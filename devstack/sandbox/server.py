@@ -2,9 +2,15 @@
 
 Every X call goes through the same steps: count it against its rate-limit window, apply the
 endpoint's fault (sandbox/faults.py), authenticate (the description's security schemes: OAuth 1.0a
-user context is `UserToken`, a bearer token is `BearerToken`), hold the request to the carried X
-API description (sandbox/description.py), then hand it to its endpoint (sandbox/api.py). Answers
-carry X's `x-rate-limit-*` headers.
+user context is `UserToken`; a bearer token the sandbox issued through OAuth 2.0 is
+`OAuth2UserToken`, acting as its user, and answers 401 once expired or revoked; any other bearer
+token is app-only `BearerToken`), hold the request to the carried X API description
+(sandbox/description.py), then hand it to its endpoint (sandbox/api.py). Answers carry X's
+`x-rate-limit-*` headers.
+
+OAuth 2.0 with PKCE, as X runs it (sandbox/oauth.py, sandbox/consent.py): `GET /i/oauth2/authorize`
+(the consent page; its form POSTs to the same path), `POST /2/oauth2/token` and
+`POST /2/oauth2/revoke`. The two POST endpoints are logged and take faults like the X endpoints.
 
 Control routes for tests and people, not part of X:
 
@@ -15,9 +21,15 @@ Control routes for tests and people, not part of X:
 - `POST /sandbox/seed` with `{"posts": [{"text", "author_id", "username", "created_at", ...}]}`:
   posts written elsewhere, readable through the read endpoints (see SEED_SCHEMA).
 - `GET` / `POST /sandbox/faults`: see sandbox/faults.py.
-- `GET /sandbox/requests`: every call to an X endpoint, in arrival order, as
-  `{"endpoint": "POST /2/tweets", "path", "at", "status"}` (`status` null while it is being
-  handled, and for a call whose connection a `"timeout"` fault dropped).
+- `GET /sandbox/requests`: every call to an X endpoint (the token and revoke endpoints included),
+  in arrival order, as `{"endpoint": "POST /2/tweets", "path", "at", "status"}` (`status` null
+  while it is being handled, and for a call whose connection a `"timeout"` fault dropped).
+- `POST /sandbox/oauth/clients` with `{"client_id", "client_secret", "redirect_uris": [...]}`
+  (`client_secret` null for a public client; optional `"name"`): register an OAuth 2.0 client.
+  `sandbox-client-id` / `sandbox-client-secret` is always registered, for any
+  `http://127.0.0.1:<port>/accounts/callback` or `http://localhost:<port>/accounts/callback`.
+- `POST /sandbox/oauth/expire` with `{"username": "..."}`: that user's access tokens expire now
+  (X answers them 401); refresh tokens stay good. Answers `{"expired": <how many>}`.
 """
 
 from __future__ import annotations
@@ -41,10 +53,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from devstack.sandbox import api
+from devstack.sandbox import api, consent
 from devstack.sandbox.description import Description, load_description
 from devstack.sandbox.faults import TIMEOUT, Fault, FaultError, Faults
-from devstack.sandbox.models import x_time
+from devstack.sandbox.models import Account, x_time
+from devstack.sandbox.oauth import CLIENT_SCHEMA, OAuthServer
 from devstack.sandbox.problems import (
     BODY_NOT_JSON,
     DUPLICATE_CONTENT,
@@ -133,6 +146,16 @@ SEED_SCHEMA: dict[str, Any] = {
 _SEED_VALIDATOR = Draft202012Validator(
     SEED_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
 )
+_CLIENT_VALIDATOR = Draft202012Validator(CLIENT_SCHEMA)
+_EXPIRE_VALIDATOR = Draft202012Validator(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["username"],
+        "properties": {"username": {"type": "string", "minLength": 1}},
+    }
+)
+TOKEN_ENDPOINTS = ("POST /2/oauth2/token", "POST /2/oauth2/revoke")
 
 
 class DropConnection(ConnectionAbortedError):
@@ -141,9 +164,11 @@ class DropConnection(ConnectionAbortedError):
 
 @dataclass(frozen=True)
 class Caller:
-    scheme: str  # the description's security scheme: "UserToken" or "BearerToken"
+    scheme: str  # the description's security scheme: "UserToken", "OAuth2UserToken", "BearerToken"
     token: str
     consumer_key: str = ""
+    user_id: str = ""  # of an OAuth 2.0 user token
+    refused: bool = False  # an OAuth 2.0 user token that expired or was revoked
 
 
 _OAUTH_PARAMETER = re.compile(r'(\w+)="([^"]*)"')
@@ -212,9 +237,9 @@ class RequestLog:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def record(self, route: Route, request: Request) -> dict[str, Any]:
+    def record(self, endpoint: str, request: Request) -> dict[str, Any]:
         entry: dict[str, Any] = {
-            "endpoint": route.key,
+            "endpoint": endpoint,
             "path": request.full_path.rstrip("?"),
             "at": x_time(self.clock()),
         }
@@ -243,7 +268,8 @@ class SandboxApp:
         self.description = description or load_description()
         self.clock = clock
         self.store = Store(clock)
-        self.faults = Faults(frozenset(route.key for route in ROUTES))
+        self.oauth = OAuthServer(clock, frozenset(self.scopes))
+        self.faults = Faults(frozenset(route.key for route in ROUTES) | frozenset(TOKEN_ENDPOINTS))
         self.rates = RateWindows(clock)
         self.requests = RequestLog(clock)
         self.routes = {route.key: route for route in ROUTES}
@@ -257,6 +283,12 @@ class SandboxApp:
             ("GET", "/sandbox/faults"): self.list_faults,
             ("POST", "/sandbox/faults"): self.set_fault,
             ("GET", "/sandbox/requests"): self.list_requests,
+            ("POST", "/sandbox/oauth/clients"): self.register_client,
+            ("POST", "/sandbox/oauth/expire"): self.expire_tokens,
+            ("GET", "/i/oauth2/authorize"): self.authorize,
+            ("POST", "/i/oauth2/authorize"): self.authorize,
+            ("POST", "/2/oauth2/token"): self.token,
+            ("POST", "/2/oauth2/revoke"): self.revoke,
         }
         self.control: dict[str, Callable[[Request], Response]] = {
             f"{method} {path}": handler for (method, path), handler in control.items()
@@ -266,6 +298,13 @@ class SandboxApp:
             Rule(path, methods=[method], endpoint=f"{method} {path}") for method, path in control
         ]
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    @property
+    def scopes(self) -> dict[str, str]:
+        """The OAuth 2.0 scopes the description names, with what each lets an app do."""
+        scheme = self.description.document["components"]["securitySchemes"]["OAuth2UserToken"]
+        scopes: dict[str, str] = scheme["flows"]["authorizationCode"]["scopes"]
+        return scopes
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
@@ -283,25 +322,51 @@ class SandboxApp:
     # X endpoints
 
     def _x_call(self, request: Request, route: Route, arguments: dict[str, str]) -> Response:
-        logged = self.requests.record(route, request)
-        caller = parse_authorization(request.headers.get("Authorization"))
+        caller = self._authenticate(request)
         quota = self.rates.hit(caller.token if caller else "", route)
-        plan = self.faults.take(route.key)
+        answer = self._faulted(
+            route.key,
+            request,
+            lambda: self._answer(request, route, arguments, caller),
+            lambda fault: self._fail(fault, route.rate_limit, caller),
+        )
+        return self._x_response(answer, {**quota.headers(), **answer.headers})
+
+    def _faulted(
+        self,
+        endpoint: str,
+        request: Request,
+        handle: Callable[[], api.Answer],
+        fail: Callable[[Fault], api.Answer],
+    ) -> api.Answer:
+        """Log the call, apply the endpoint's fault, and handle it unless the fault comes first."""
+        logged = self.requests.record(endpoint, request)
+        plan = self.faults.take(endpoint)
         _pause(plan.latency_seconds)
         if plan.failure is not None and plan.fails_before:
-            answer = self._fail(plan.failure, route, caller)
+            answer = fail(plan.failure)
         else:
-            answer = self._answer(request, route, arguments, caller)
+            answer = handle()
             if plan.failure is not None and plan.fails_after and answer.status < 300:
-                answer = self._fail(plan.failure, route, caller)
+                answer = fail(plan.failure)
         self.requests.answered(logged, answer.status)
-        return self._x_response(answer, {**quota.headers(), **answer.headers})
+        return answer
+
+    def _authenticate(self, request: Request) -> Caller | None:
+        caller = parse_authorization(request.headers.get("Authorization"))
+        if caller is None or caller.scheme != "BearerToken":
+            return caller
+        grant = self.oauth.access_grant(caller.token)
+        if grant is None:  # not a token the sandbox issued to a user: app-only
+            return caller
+        refused = not grant.usable(self.clock())
+        return Caller("OAuth2UserToken", caller.token, user_id=grant.user_id, refused=refused)
 
     def _answer(
         self, request: Request, route: Route, arguments: dict[str, str], caller: Caller | None
     ) -> api.Answer:
         operation = self.operations[route.key]
-        if caller is None or caller.token == REVOKED_TOKEN:
+        if caller is None or caller.token == REVOKED_TOKEN or caller.refused:
             return api.Answer(401, UNAUTHORIZED)
         if caller.scheme not in operation.security:
             return api.Answer(403, UNSUPPORTED_AUTHENTICATION)
@@ -313,20 +378,24 @@ class SandboxApp:
             errors += operation.check_body(body)
         if errors:
             return api.invalid(*errors)
-        account = (
-            self.store.account_for_token(caller.token) if caller.scheme == "UserToken" else None
-        )
         call = api.Call(
             store=self.store,
             now=self.clock(),
-            account=account,
+            account=self._account_of(caller),
             path=arguments,
             query=operation.parse_query(request.args),
             body=body,
         )
         return route.handler(call)
 
-    def _fail(self, fault: Fault, route: Route, caller: Caller | None) -> api.Answer:
+    def _account_of(self, caller: Caller) -> Account | None:
+        if caller.scheme == "UserToken":
+            return self.store.account_for_token(caller.token)
+        if caller.scheme == "OAuth2UserToken":
+            return self.store.account(caller.user_id)
+        return None
+
+    def _fail(self, fault: Fault, rate_limit: int, caller: Caller | None) -> api.Answer:
         """The answer of a call that takes a fault; a `"timeout"` never answers."""
         if fault.status == TIMEOUT:
             _pause(fault.hold_seconds)
@@ -334,7 +403,7 @@ class SandboxApp:
         status = int(fault.status or 500)
         if status == 429:
             reset = fault.reset or int(self.clock().timestamp()) + RATE_WINDOW_SECONDS
-            return api.Answer(429, too_many_requests(), Quota(route.rate_limit, 0, reset).headers())
+            return api.Answer(429, too_many_requests(), Quota(rate_limit, 0, reset).headers())
         bodies: dict[int, Callable[[], dict[str, Any]]] = {
             401: lambda: UNAUTHORIZED,
             402: lambda: credits_depleted(stable_id(caller.consumer_key if caller else "")),
@@ -375,6 +444,7 @@ class SandboxApp:
 
     def clear(self, request: Request) -> Response:
         self.store.clear()
+        self.oauth.clear()
         self.faults.clear()
         self.rates.clear()
         self.requests.clear()
@@ -383,12 +453,56 @@ class SandboxApp:
     def seed(self, request: Request) -> Response:
         spec, problem = _control_body(request)
         if problem is None:
-            errors = list(_SEED_VALIDATOR.iter_errors(spec))
-            problem = "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors) or None
+            problem = _schema_problem(_SEED_VALIDATOR, spec)
         if problem is not None:
             return _json_response({"error": problem}, 400)
         posts = self.store.seed(spec["posts"])
         return _json_response({"ids": [post.id for post in posts]}, 201)
+
+    def register_client(self, request: Request) -> Response:
+        spec, problem = _control_body(request)
+        if problem is None:
+            problem = _schema_problem(_CLIENT_VALIDATOR, spec)
+        if problem is not None:
+            return _json_response({"error": problem}, 400)
+        client = self.oauth.register(spec)
+        return _json_response({"client_id": client.client_id}, 201)
+
+    def expire_tokens(self, request: Request) -> Response:
+        spec, problem = _control_body(request)
+        if problem is None:
+            problem = _schema_problem(_EXPIRE_VALIDATOR, spec)
+        if problem is not None:
+            return _json_response({"error": problem}, 400)
+        users = [account.id for account in self.store.accounts_named(spec["username"])]
+        return _json_response({"expired": self.oauth.expire(users)})
+
+    # OAuth 2.0
+
+    def authorize(self, request: Request) -> Response:
+        return consent.authorize(request, self.oauth, self.store, self.scopes)
+
+    def token(self, request: Request) -> Response:
+        return self._token_call(request, "POST /2/oauth2/token", self.oauth.token)
+
+    def revoke(self, request: Request) -> Response:
+        return self._token_call(request, "POST /2/oauth2/revoke", self.oauth.revoke)
+
+    def _token_call(
+        self,
+        request: Request,
+        endpoint: str,
+        handle: Callable[[Any, str | None], api.Answer],
+    ) -> Response:
+        answer = self._faulted(
+            endpoint,
+            request,
+            lambda: handle(request.form, request.headers.get("Authorization")),
+            lambda fault: self._fail(fault, 0, None),
+        )
+        response = _json_response(answer.body, answer.status)
+        response.headers.update(answer.headers)
+        return response
 
     def list_requests(self, request: Request) -> Response:
         return _json_response(self.requests.entries())
@@ -430,6 +544,11 @@ def _json_body(request: Request) -> tuple[Any, api.Answer | None]:
         return json.loads(raw), None
     except ValueError as error:
         return None, api.invalid(error_entry(f"Request body is not valid JSON: {error}"))
+
+
+def _schema_problem(validator: Draft202012Validator, spec: Any) -> str | None:
+    errors = list(validator.iter_errors(spec))
+    return "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors) or None
 
 
 def _control_body(request: Request) -> tuple[Any, str | None]:

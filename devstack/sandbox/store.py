@@ -60,6 +60,19 @@ class Store:
         with self._lock:
             return self._accounts.get(user_id)
 
+    def account_named(self, username: str) -> Account:
+        """The account with this handle (X ignores case in handles), made on first use."""
+        with self._lock:
+            for account in self._accounts.values():
+                if account.username.casefold() == username.casefold():
+                    return account
+            return self._new_account(stable_id(f"@{username.casefold()}"), username)
+
+    def accounts_named(self, username: str) -> list[Account]:
+        with self._lock:
+            wanted = username.casefold()
+            return [a for a in self._accounts.values() if a.username.casefold() == wanted]
+
     def create(self, author: Account, submitted: str) -> Post:
         """Store a post as POST /2/tweets does; refuse a duplicate of a recent one."""
         stored = store_text(submitted)

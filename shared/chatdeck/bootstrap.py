@@ -37,6 +37,25 @@ class Services:
         return DynamoStateStore(Table(self._dynamodb, self.settings.state_table))
 
     @cached_property
+    def membership(self) -> Any:
+        from chatdeck.adapters.members import DynamoMemberStore, DynamoSignInStore
+        from chatdeck.membership import Membership
+
+        return Membership(
+            members=DynamoMemberStore(self.state.table),
+            signin=DynamoSignInStore(self.state.table),
+            notices=self.notices,
+            posts=self.posts,
+            admins=self.settings.admins,
+        )
+
+    @cached_property
+    def cohort_settings(self) -> Any:
+        from chatdeck.adapters.members import DynamoSettingsStore
+
+        return DynamoSettingsStore(self.state.table, self.settings.require_approval)
+
+    @cached_property
     def notices(self) -> Any:
         import boto3
 
@@ -51,7 +70,55 @@ class Services:
         from chatdeck.adapters.x import XNetwork  # tweepy loads only where posts are sent
 
         timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
-        return XNetwork(self.x_credentials, self.settings.x_api_base_url, timeout)
+        return XNetwork(
+            self.x_credentials, self.settings.x_api_base_url, timeout, self.access_tokens
+        )
+
+    @cached_property
+    def connections(self) -> Any:
+        from chatdeck.adapters.connections import DynamoConnectionStore, KmsTokenCipher
+
+        def kms() -> Any:
+            return self._kms
+
+        return DynamoConnectionStore(
+            self.state.table, KmsTokenCipher(kms, self.settings.tokens_key_id)
+        )
+
+    @cached_property
+    def _kms(self) -> Any:
+        import boto3
+
+        return boto3.client("kms")
+
+    @cached_property
+    def x_oauth2(self) -> Any:
+        from chatdeck.adapters.x_oauth2 import XOAuth2  # tweepy itself loads on first use
+
+        def client_credentials() -> Mapping[str, str]:
+            from aws_lambda_powertools.utilities import parameters
+
+            value = parameters.get_parameter(
+                self.settings.x_oauth2_client_parameter, decrypt=True, transform="json", max_age=300
+            )
+            return dict(value)
+
+        timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
+        return XOAuth2(
+            client_credentials, self.settings.x_authorize_url, self.settings.x_api_base_url, timeout
+        )
+
+    @cached_property
+    def access_tokens(self) -> Any:
+        from chatdeck.accounts import AccessTokens
+
+        return AccessTokens(self.connections, self.x_oauth2, self.clock)
+
+    @cached_property
+    def accounts(self) -> Any:
+        from chatdeck.accounts import Accounts
+
+        return Accounts(self.connections, self.x_oauth2, self.clock)
 
     def x_credentials(self, account: str) -> Mapping[str, str]:
         from aws_lambda_powertools.utilities import parameters

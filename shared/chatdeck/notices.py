@@ -37,6 +37,7 @@ class Notices:
         self._mailer = mailer
         self._admins = admins
         self._queue_url = public_url.rstrip("/") + "/posts" if public_url else ""
+        self._accounts_url = public_url.rstrip("/") + "/accounts" if public_url else ""
 
     def post_failed(self, post: Post) -> bool:
         email = render_email(
@@ -48,6 +49,19 @@ class Notices:
         to = [post.author_email, *[a for a in self._admins if a != post.author_email]]
         email = render_email("post_unconfirmed", to, post=post, queue_url=self._queue_url)
         return self.send_once(f"post-unconfirmed#{post.id}", email)
+
+    def account_disconnected(self, post: Post, connection: str) -> bool:
+        """A member's own X account lost its connection: one email per lost connection."""
+        email = render_email(
+            "account_disconnected",
+            [post.author_email],
+            post=post,
+            accounts_url=self._accounts_url,
+            queue_url=self._queue_url,
+        )
+        return self.send_once(
+            f"account-disconnected#{post.network}#{post.account}#{connection}", email
+        )
 
     def account_paused(self, state: AccountState) -> bool:
         if not self._admins or state.paused_since is None:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chatdeck.accounts import is_personal
 from chatdeck.domain.outcomes import (
+    AccountDisconnected,
     AccountUnavailable,
     CannotTell,
     DuplicateContent,
@@ -113,6 +115,10 @@ class Publisher:
             return self._record(
                 post, PostChange(PostStatus.QUEUED, limited.reason, next_action_at=limited.retry_at)
             )
+        except AccountDisconnected as gone:
+            if is_personal(post.account):  # only its owner can reconnect it: pausing waits forever
+                return self._disconnected(post, gone)
+            return self._pause(post, gone, now)
         except AccountUnavailable as refused:
             return self._pause(post, refused, now)
         except DuplicateContent as duplicate:
@@ -163,6 +169,15 @@ class Publisher:
         outcome = self._record(post, PostChange(PostStatus.FAILED, reason))
         if outcome != "lost":
             self.notices.post_failed(post.model_copy(update={"reason": reason}))
+        return outcome
+
+    def _disconnected(self, post: Post, gone: AccountDisconnected) -> Outcome:
+        """Fail the post; its author hears once per lost connection, not once per post."""
+        outcome = self._record(post, PostChange(PostStatus.FAILED, gone.reason))
+        if outcome != "lost":
+            self.notices.account_disconnected(
+                post.model_copy(update={"reason": gone.reason}), gone.connection
+            )
         return outcome
 
     def _unconfirmed(self, post: Post, reason: str) -> Outcome:

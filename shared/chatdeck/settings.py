@@ -14,8 +14,12 @@ class Settings(BaseSettings):
     sender_email: str = "chatdeck@example.org"
     admin_emails: str = ""
     x_credentials_parameter: str = "/chatdeck/x/cohort"
-    x_api_base_url: str = "https://api.x.com"
+    x_api_base_url: str = "https://api.x.com"  # the OAuth 2.0 token endpoint's host too
+    x_oauth2_client_parameter: str = "/chatdeck/x/oauth2-client"
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    tokens_key_id: str = ""  # the KMS key that encrypts OAuth tokens at rest
     public_url: str = ""
+    require_approval: bool = False
     lease_seconds: int = Field(default=120, ge=30)
     publish_concurrency: int = Field(default=16, ge=1, le=64)
     # Both must stay well under the lease, so a claim never expires while its request is open.

@@ -1,81 +1,17 @@
 """The local stack as `make dev` runs it: three processes, the form, the tick, the sandbox."""
 
-import contextlib
-import json
 import os
 import re
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port, wait_for
+from tests.conftest import wait_for
+from tests.e2e.conftest import LocalStack
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class LocalStack:
-    web: str
-    sandbox: str
-    moto: str
-    env: dict[str, str]
-    state_dir: Path
-
-    def pids(self) -> dict[str, int]:
-        pids: dict[str, int] = json.loads((self.state_dir / "pids.json").read_text())
-        return pids
-
-    def start(self, log: Path) -> "subprocess.Popen[bytes]":
-        with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "devstack", "--no-schedules"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-
-@pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    ports = {name: free_port() for name in ("WEB", "MOTO", "SANDBOX")}
-    state_dir = tmp_path_factory.mktemp("devstack")
-    env = {
-        **os.environ,
-        **{f"DEVSTACK_{k}_PORT": str(v) for k, v in ports.items()},
-        "DEVSTACK_STATE_DIR": str(state_dir),
-    }
-    stack = LocalStack(
-        web=f"http://127.0.0.1:{ports['WEB']}",
-        sandbox=f"http://127.0.0.1:{ports['SANDBOX']}",
-        moto=f"http://127.0.0.1:{ports['MOTO']}",
-        env=env,
-        state_dir=state_dir,
-    )
-    log = state_dir / "make-dev.log"
-    process = stack.start(log)
-    try:
-        wait_for(f"{stack.web}/", seconds=90)
-        yield stack
-    finally:
-        pids = stack.pids() if (state_dir / "pids.json").exists() else {}
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        for pid in pids.values():  # whatever a restarted run left behind
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        print(log.read_text())
 
 
 def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) -> None:

@@ -3,9 +3,9 @@
 import importlib
 import json
 import re
-from email import message_from_string
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from email import message_from_string
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode

@@ -2,6 +2,10 @@
 
 tweepy's Client hard-codes https://api.twitter.com and sets no timeout, so a requests adapter
 mounted on its session rewrites the host to X_API_BASE_URL and puts a timeout on every request.
+
+An account with an OAuth 2.0 connection posts as its user with the connection's access token
+(a bearer token, `user_auth=False`); the cohort's account without one uses the OAuth 1.0a
+credentials in SSM.
 """
 
 import unicodedata
@@ -24,6 +28,7 @@ from chatdeck.domain.outcomes import (
     RateLimited,
     Rejected,
 )
+from chatdeck.ports import UserAccess, UserAccessProvider
 
 TWEEPY_HOST = "https://api.twitter.com"
 Credentials = Mapping[str, str]
@@ -55,20 +60,49 @@ def make_client(credentials: Credentials, base_url: str, timeout: tuple[float, f
     return client
 
 
+class NoConnections:
+    """For a network with OAuth 1.0a credentials only."""
+
+    def user_access(self, account: str) -> UserAccess | None:
+        return None
+
+    def renewed_access(self, account: str) -> UserAccess | None:
+        return None
+
+
 class XNetwork:
-    """The cohort's X account (OAuth 1.0a user context), credentials fetched lazily and cached."""
+    """X accounts: through their OAuth 2.0 connection when they have one, else (the cohort's) with
+    OAuth 1.0a user-context credentials, fetched lazily and cached."""
 
     def __init__(
         self,
         credentials_for: Callable[[str], Credentials],
         base_url: str,
         timeout: tuple[float, float],
+        connections: UserAccessProvider | None = None,
     ) -> None:
         self._credentials_for = credentials_for
         self._base_url = base_url
         self._timeout = timeout
+        self._connections = connections or NoConnections()
         self._clients: dict[str, Any] = {}
         self._users: dict[str, tuple[str, str]] = {}
+        self._bearer_clients: dict[str, tuple[str, Any]] = {}  # account -> (token, client)
+
+    def _session(self, account: str) -> tuple[Any, UserAccess | None]:
+        """The client to call X with as the account, and its OAuth 2.0 access if it has one."""
+        access = self._connections.user_access(account)
+        if access is None:
+            return self._client(account), None
+        return self._bearer_client(account, access), access
+
+    def _bearer_client(self, account: str, access: UserAccess) -> Any:
+        token, client = self._bearer_clients.get(account, ("", None))
+        if client is None or token != access.access_token:
+            client = tweepy.Client(bearer_token=access.access_token)
+            client.session.mount(TWEEPY_HOST, RewriteHostAdapter(self._base_url, self._timeout))
+            self._bearer_clients[account] = (access.access_token, client)
+        return client
 
     def _client(self, account: str) -> Any:
         if account not in self._clients:
@@ -88,33 +122,42 @@ class XNetwork:
         return self._users[account]
 
     def publish(self, account: str, text: str) -> Published:
-        client = self._client(account)
+        client, access = self._session(account)
         try:
-            response = client.create_tweet(text=text, user_auth=True)
+            response = client.create_tweet(text=text, user_auth=access is None)
         except Exception as error:
             outcome = _publish_error(error)
             if outcome is error:
                 raise
+            if access is not None and isinstance(error, tweepy.Unauthorized):
+                outcome = self._after_refused_access(account)
             raise outcome from error
         data = response.data
         remote_id = str(data["id"])
         try:
-            username = self._me(account)[1]
+            username = access.username if access else self._me(account)[1]
         except Exception:  # the post exists; its link can live without the handle
             username = "i/web"
         return Published(remote_id, _post_url(username, remote_id), str(data.get("text", text)))
 
+    def _after_refused_access(self, account: str) -> Exception:
+        """X refused an access token it had not said was expired: renew it (which tells whether
+        the grant itself was revoked); the post was certainly not created, so it is tried again."""
+        self._connections.renewed_access(account)  # raises AccountDisconnected when revoked
+        return NotSent("X refused the account's access token; it was renewed for the next try.")
+
     def find_own_post(self, account: str, text: str, since: datetime) -> Published | None:
         wanted = _comparable(text)
         try:
-            user_id, username = self._me(account)
+            client, access = self._session(account)
+            user_id, username = (access.user_id, access.username) if access else self._me(account)
             pages = tweepy.Paginator(
-                self._client(account).get_users_tweets,
+                client.get_users_tweets,
                 user_id,
                 start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 max_results=100,
                 tweet_fields=["created_at", "entities"],
-                user_auth=True,
+                user_auth=access is None,
                 limit=5,
             )
             for page in pages:
