@@ -69,11 +69,18 @@ class Membership:
             return Member(email=email, name=email.split("@")[0], role=Role.ADMIN)
         return None
 
-    def everyone(self) -> list[Member]:
-        stored = {m.email: m for m in self.members.all()}
-        for email in self.admins:
-            stored.setdefault(email, self.member(email))  # type: ignore[arg-type]
-        return sorted(stored.values(), key=lambda m: m.name.lower())
+    def page(self, after: str | None, limit: int = 50) -> tuple[list[Member], str | None]:
+        """A page of members by email address; deploy-time admins not yet stored come first."""
+        stored, following = self.members.page(after, limit)
+        if after:
+            return stored, following
+        known = {m.email for m in stored}
+        unsaved = [
+            Member(email=email, name=email.split("@")[0], role=Role.ADMIN)
+            for email in self.admins
+            if email not in known and self.members.get(email) is None
+        ]
+        return unsaved + [self.member(m.email) or m for m in stored], following
 
     def request_link(self, email: str, base_url: str, now: datetime) -> None:
         """Send a sign-in link if the address is a member's. Says nothing either way."""

@@ -156,3 +156,18 @@ def test_the_admin_decides_what_happens_to_a_removed_members_queued_posts(
 
     assert cancelled == (3 if cancel else 0)
     assert {deployment.post(p.id).status for p in posts} == {left}
+
+
+def test_the_member_list_is_paged_and_starts_with_the_deploy_time_admin(
+    membership: Membership,
+) -> None:
+    for n in range(60):
+        membership.members.add(Member(email=f"t{n:02d}@school.example", name=f"T {n}"), NOW)
+
+    first, after = membership.page(None)
+    second, end = membership.page(after)
+
+    assert first[0].email == ADMIN and first[0].is_admin
+    assert after is not None and end is None
+    emails = [m.email for m in first + second]
+    assert len(emails) == len(set(emails)) == 62  # the admin, the teacher, sixty more

@@ -21,18 +21,18 @@ class DynamoMemberStore:
         )
         return _member(item) if item else None
 
-    def all(self) -> list[Member]:
+    def page(self, after: str | None, limit: int) -> tuple[list[Member], str | None]:
+        """Members in order of email address; `after` is the last address of the page before."""
         query: dict[str, Any] = {
             "KeyConditionExpression": "pk = :members",
             "ExpressionAttributeValues": {":members": MEMBERS},
+            "Limit": limit,
         }
-        members: list[Member] = []
-        while True:  # a cohort is tens of people; still, follow the pages
-            answer = self.table.query(**query)
-            members += [_member(item) for item in answer["Items"]]
-            if "LastEvaluatedKey" not in answer:
-                return sorted(members, key=lambda m: m.name.lower())
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        if after:
+            query["ExclusiveStartKey"] = {"pk": MEMBERS, "sk": after}
+        answer = self.table.query(**query)
+        last = answer.get("LastEvaluatedKey")
+        return [_member(item) for item in answer["Items"]], (str(last["sk"]) if last else None)
 
     def add(self, member: Member, now: datetime) -> bool:
         item = {"pk": MEMBERS, "sk": member.email, **member.model_dump(mode="json")}

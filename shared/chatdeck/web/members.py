@@ -16,11 +16,14 @@ def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
     def members_page(status: int = 200, **extra: object) -> Response[str]:
+        after = app.current_event.get_query_string_value("after") or None
+        people, following = services.membership.page(after)
         return render(
             app,
             "members.html",
             status=status,
-            members=services.membership.everyone(),
+            members=people,
+            next=following,
             deploy_admins=services.membership.admins,
             zones=sorted(known_zones()),
             **extra,
