@@ -12,9 +12,9 @@ PIP_INSTALL = bin/pip install -q --disable-pip-version-check
 
 # Each environment is made the first time a target needs it, and again when its requirements
 # change (the .installed stamp is older than them), so a fresh clone installs everything itself.
-$(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements-dev.txt requirements-browser.txt layers/deps/requirements.txt pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
-	$(VENV)/$(PIP_INSTALL) -r requirements-dev.txt
+	$(VENV)/$(PIP_INSTALL) -r requirements-dev.txt -r requirements-browser.txt
 	touch $@
 
 # aws-sam-cli pins its own boto3 and pydantic.

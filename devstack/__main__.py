@@ -130,23 +130,23 @@ Press Ctrl-C to stop.""",
 
 
 def stop(processes: list[subprocess.Popen[bytes]], wait_for: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C stops what this run started. If the runtime dies, moto and the sandbox stay up
-    with every queued post, for the next `make dev` to reuse."""
+    """Ctrl-C (or SIGTERM) stops what this run started. If the runtime dies, moto and the
+    sandbox stay up with every queued post, for the next `make dev` to reuse."""
 
-    def terminate(*_: object) -> None:
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        code = wait_for.wait()
+    except KeyboardInterrupt:
         for proc in processes:
             if proc.poll() is None:
                 proc.terminate()
         for proc in processes:
             proc.wait(timeout=10)
         PIDS.unlink(missing_ok=True)
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, terminate)
-    try:
-        code = wait_for.wait()
-    except KeyboardInterrupt:
-        terminate()
+        raise SystemExit(0) from None
     print(
         f"The runtime stopped (exit {code}); see {STATE_DIR / 'runtime.log'}. moto and the sandbox "
         "are still running with their data: run `make dev` again to restart the runtime.",

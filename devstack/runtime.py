@@ -120,6 +120,9 @@ class Runtime:
         self.web = load_handler(stack.handlers[web_function])
         self.scheduled = [(s, load_handler(s.handler)) for s in stack.schedules]
         self._tick_lock = threading.Lock()
+        # One request at a time, as one Lambda environment does: the resolver keeps the
+        # current event on itself, so two threads inside it would mix their requests.
+        self._web_lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -129,7 +132,10 @@ class Runtime:
             response = self.outbox_endpoint(request)
         else:
             context = LambdaContext("WebFunction", uuid.uuid4().hex)
-            response = from_http_api_result(self.web(to_http_api_event(request), context))
+            event = to_http_api_event(request)
+            with self._web_lock:
+                result = self.web(event, context)
+            response = from_http_api_result(result)
         return response(environ, start_response)
 
     def tick(self, at: datetime | None) -> dict[str, Any]:

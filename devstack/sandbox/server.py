@@ -27,7 +27,8 @@ Control routes for tests and people, not part of X:
 - `POST /sandbox/oauth/clients` with `{"client_id", "client_secret", "redirect_uris": [...]}`
   (`client_secret` null for a public client; optional `"name"`): register an OAuth 2.0 client.
   `sandbox-client-id` / `sandbox-client-secret` is always registered, for any
-  `http://127.0.0.1:<port>/accounts/callback` or `http://localhost:<port>/accounts/callback`.
+  `http://127.0.0.1:<port>/accounts/callback` or `http://localhost:<port>/accounts/callback`
+  (registering it again replaces its secret and other redirect URIs, and keeps those).
 - `POST /sandbox/oauth/expire` with `{"username": "..."}`: that user's access tokens expire now
   (X answers them 401); refresh tokens stay good. Answers `{"expired": <how many>}`.
 """
@@ -155,7 +156,8 @@ _EXPIRE_VALIDATOR = Draft202012Validator(
         "properties": {"username": {"type": "string", "minLength": 1}},
     }
 )
-TOKEN_ENDPOINTS = ("POST /2/oauth2/token", "POST /2/oauth2/revoke")
+TOKEN_ENDPOINT = "POST /2/oauth2/token"  # noqa: S105 - an endpoint, not a secret
+REVOKE_ENDPOINT = "POST /2/oauth2/revoke"
 
 
 class DropConnection(ConnectionAbortedError):
@@ -269,13 +271,16 @@ class SandboxApp:
         self.clock = clock
         self.store = Store(clock)
         self.oauth = OAuthServer(clock, frozenset(self.scopes))
-        self.faults = Faults(frozenset(route.key for route in ROUTES) | frozenset(TOKEN_ENDPOINTS))
+        self.faults = Faults(
+            frozenset(route.key for route in ROUTES) | {TOKEN_ENDPOINT, REVOKE_ENDPOINT}
+        )
         self.rates = RateWindows(clock)
         self.requests = RequestLog(clock)
         self.routes = {route.key: route for route in ROUTES}
         self.operations = {
             route.key: self.description.operation(route.method, route.path) for route in ROUTES
         }
+        # Routes the carried X API description does not describe: control, and OAuth 2.0.
         control = {
             ("GET", "/sandbox/posts"): self.list_posts,
             ("DELETE", "/sandbox/posts"): self.clear,
@@ -483,10 +488,10 @@ class SandboxApp:
         return consent.authorize(request, self.oauth, self.store, self.scopes)
 
     def token(self, request: Request) -> Response:
-        return self._token_call(request, "POST /2/oauth2/token", self.oauth.token)
+        return self._token_call(request, TOKEN_ENDPOINT, self.oauth.token)
 
     def revoke(self, request: Request) -> Response:
-        return self._token_call(request, "POST /2/oauth2/revoke", self.oauth.revoke)
+        return self._token_call(request, REVOKE_ENDPOINT, self.oauth.revoke)
 
     def _token_call(
         self,

@@ -64,8 +64,9 @@ class AccountState:
     retry_at: datetime | None = None
     reason: str | None = None
 
-    def paused_at(self, now: datetime) -> bool:
-        return self.retry_at is not None and now < self.retry_at
+    def paused_until(self, now: datetime) -> datetime | None:
+        """When to try again, while the account is paused; None when it may post."""
+        return self.retry_at if self.retry_at is not None and now < self.retry_at else None
 
 
 class AccountStore(Protocol):

@@ -87,9 +87,9 @@ class Publisher:
     def publish(self, post: Post, now: datetime) -> Outcome:
         """Everything for one due post: defer, or claim then send or reconcile, then record."""
         account = self._account_state(post)
-        if post.status is PostStatus.QUEUED and account.paused_at(now):
-            assert account.retry_at is not None  # noqa: S101 - paused_at implies it
-            deferred = self.posts.defer(post, account.retry_at, _paused_reason(account))
+        paused_until = account.paused_until(now)
+        if post.status is PostStatus.QUEUED and paused_until is not None:
+            deferred = self.posts.defer(post, paused_until, _paused_reason(account))
             return "paused" if deferred else "skipped"
         limited = self._rate_limited_until.get((post.network, post.account))
         if post.status is PostStatus.QUEUED and limited is not None:
@@ -188,12 +188,10 @@ class Publisher:
 
     def _pause(self, post: Post, refused: AccountUnavailable, now: datetime) -> Outcome:
         kind = "credentials" if "credentials" in refused.reason else "default"
-        state = self.accounts.pause(
-            post.network, post.account, refused.reason, now, now + PAUSE_FOR[kind]
-        )
+        retry_at = now + PAUSE_FOR[kind]
+        state = self.accounts.pause(post.network, post.account, refused.reason, now, retry_at)
         first_to_notice = self._remember(state)
-        assert state.retry_at is not None  # noqa: S101 - pause always sets it
-        change = PostChange(PostStatus.QUEUED, _paused_reason(state), next_action_at=state.retry_at)
+        change = PostChange(PostStatus.QUEUED, _paused_reason(state), next_action_at=retry_at)
         outcome = self._record(post, change)
         if first_to_notice:
             self.notices.account_paused(state)  # at most once per pause, by its notice id

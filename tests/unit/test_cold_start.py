@@ -11,13 +11,13 @@ import json, sys
 from tests.conftest import load_event
 import functions.web.app as web
 from devstack.runtime import LambdaContext
-answer = web.handler(load_event("web_get_form"), LambdaContext("web", "probe"))
+answer = web.handler(load_event("web_signin_confirm_page"), LambdaContext("web", "probe"))
 print(json.dumps({"status": answer["statusCode"], "tweepy": "tweepy" in sys.modules}))
 """
 
 
-def test_the_web_function_serves_the_form_without_loading_tweepy() -> None:
-    # A fresh interpreter, as a cold Lambda container would be; rendering the form needs no AWS.
+def test_the_web_function_serves_a_page_without_loading_tweepy() -> None:
+    # A fresh interpreter, as a cold Lambda container would be; the sign-in page needs no AWS.
     env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
     probe = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True

@@ -110,7 +110,7 @@ def header(app: APIGatewayHttpResolver, name: str) -> str:
 def base_url(app: APIGatewayHttpResolver) -> str:
     """This site's origin, as the browser sees it (API Gateway terminates TLS)."""
     proto = header(app, "x-forwarded-proto") or "https"
-    host = header(app, "host") or app.current_event.request_context.domain_name
+    host = app.current_event.request_context.domain_name or header(app, "host")
     return f"{proto}://{host}"
 
 
