@@ -19,13 +19,13 @@ class MemberClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
-        if self.jar:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         if method.upper() == "POST":
             headers.setdefault("Origin", self.web)
             data = dict(kwargs.pop("data", {}) or {})
             data.setdefault("csrf_token", self.csrf())
             kwargs["data"] = data
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         response = self.http.request(
             method, self.web + path, headers=headers, allow_redirects=False, timeout=30, **kwargs
         )

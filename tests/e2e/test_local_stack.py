@@ -4,12 +4,16 @@ import os
 import re
 import signal
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pytest
 import requests
 
 from tests.conftest import wait_for
 from tests.e2e.conftest import LocalStack
+from tests.e2e.member_client import MemberClient, newest_link_for
+
+ADMIN = "admin@cohort.example"
 
 pytestmark = pytest.mark.e2e
 
@@ -22,10 +26,53 @@ def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) 
         os.kill(pid, 0)  # each is alive
 
 
-def test_the_form_is_served_with_its_script_file_and_no_inline_script(
+@pytest.fixture(scope="module")
+def admin(local_stack: LocalStack) -> MemberClient:
+    """The seeded admin, signed in through the link in the outbox."""
+    return MemberClient(local_stack.web).sign_in(ADMIN)
+
+
+def test_someone_not_signed_in_sees_neither_the_form_nor_the_queue(local_stack: LocalStack) -> None:
+    stranger = MemberClient(local_stack.web)
+    assert stranger.get("/").status_code == 303
+    assert stranger.get("/").headers["Location"] == "/signin"
+    assert stranger.get("/posts", headers={"Accept": "application/json"}).status_code == 401
+    forged = stranger.post(
+        "/posts", data={"text": "Not a member."}, headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 403
+
+
+def test_the_sign_in_page_says_the_same_for_members_and_strangers(local_stack: LocalStack) -> None:
+    answers = [
+        MemberClient(local_stack.web).post("/signin", data={"email": email})
+        for email in (ADMIN, "nobody@nowhere.example")
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    bodies = [
+        a.text.replace(email, "ADDRESS")
+        for a, email in zip(answers, (ADMIN, "nobody@nowhere.example"), strict=True)
+    ]
+    bodies = [re.sub(r'value="[A-Za-z0-9_-]{40,}"', 'value="TOKEN"', b) for b in bodies]
+    assert bodies[0] == bodies[1]
+
+
+def test_opening_a_sign_in_link_without_pressing_its_button_signs_nobody_in(
     local_stack: LocalStack,
 ) -> None:
-    page = requests.get(f"{local_stack.web}/", timeout=10)
+    scanner = MemberClient(local_stack.web)
+    scanner.post("/signin", data={"email": ADMIN})
+    link = newest_link_for(local_stack.web, ADMIN)
+    for _ in range(3):
+        assert scanner.get(link.removeprefix(local_stack.web)).status_code == 200
+    assert "__Host-chatdeck-session" not in scanner.jar
+    assert scanner.get("/").status_code == 303
+
+
+def test_the_form_is_served_with_its_script_file_and_no_inline_script(
+    local_stack: LocalStack, admin: MemberClient
+) -> None:
+    page = admin.get("/")
     assert page.status_code == 200
     assert '<meta charset="utf-8">' in page.text
     assert '<script src="/static/app.js" defer></script>' in page.text
@@ -35,28 +82,19 @@ def test_the_form_is_served_with_its_script_file_and_no_inline_script(
     assert script.status_code == 200 and "weightedLength" in script.text
 
 
-def submission_id(web: str) -> str:
-    page = requests.get(f"{web}/", timeout=10).text
-    found = re.search(r'name="submission_id" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
-
-
 def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_before(
-    local_stack: LocalStack,
+    local_stack: LocalStack, admin: MemberClient
 ) -> None:
     due = (datetime.now(UTC) + timedelta(minutes=5)).replace(second=0, microsecond=0)
     text = f"Scheduled through the form for {due:%H:%M} UTC. #edchat"
     form = {
-        "submission_id": submission_id(local_stack.web),
+        "submission_id": admin.form_field("/", "submission_id"),
         "text": text,
-        "author_name": "Ms. Rivera",
-        "author_email": "rivera@school.example",
         "local_date": due.strftime("%Y-%m-%d"),
         "local_time": due.strftime("%H:%M"),
         "zone": "UTC",
     }
-    scheduled = requests.post(f"{local_stack.web}/posts", data=form, timeout=10)
+    scheduled = admin.post("/posts", data=form)
     assert scheduled.status_code == 201
     assert f"{due:%Y-%m-%dT%H:%M:%SZ}" in scheduled.text
 
@@ -77,10 +115,7 @@ def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_bef
     tick(due + timedelta(minutes=1))
     assert on_sandbox() == [text]
 
-    queue = requests.get(
-        f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10
-    ).json()
-    mine = [p for p in queue["posts"] if p["id"] == form["submission_id"]]
+    mine = [p for p in admin.posts() if p["id"] == form["submission_id"]]
     assert mine[0]["status"] == "POSTED"
     assert mine[0]["targets"][0]["url"].startswith("https://x.com/")
     assert mine[0]["due_utc"] == f"{due:%Y-%m-%dT%H:%M:%SZ}"
@@ -105,29 +140,24 @@ def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_bef
     ],
 )
 def test_bad_input_comes_back_with_a_message_and_stores_nothing(
-    local_stack: LocalStack, change: dict[str, str], field: str
+    admin: MemberClient, change: dict[str, str], field: str
 ) -> None:
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     form = {
-        "submission_id": submission_id(local_stack.web),
+        "submission_id": admin.form_field("/", "submission_id"),
         "text": "Kept as typed <b>even markup</b>",
-        "author_name": "Ms. Rivera",
-        "author_email": "rivera@school.example",
         "local_date": tomorrow.strftime("%Y-%m-%d"),
         "local_time": "20:00",
         "zone": "UTC",
         **change,
     }
-    answer = requests.post(f"{local_stack.web}/posts", data=form, timeout=10)
+    answer = admin.post("/posts", data=form)
 
     assert 400 <= answer.status_code < 500
     assert f'id="{field}-error"' in answer.text
-    assert form["author_email"] in answer.text  # what was entered is kept
-    assert "<b>even markup</b>" not in answer.text  # and escaped
-    queue = requests.get(
-        f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10
-    ).json()
-    assert form["submission_id"] not in [p["id"] for p in queue["posts"]]
+    assert escape(form["text"], quote=False) in answer.text  # what was typed is kept, escaped
+    assert "<b>even markup</b>" not in answer.text
+    assert form["submission_id"] not in [p["id"] for p in admin.posts()]
 
 
 def test_the_outbox_and_tick_answer_json(local_stack: LocalStack) -> None:
@@ -140,19 +170,17 @@ def test_the_outbox_and_tick_answer_json(local_stack: LocalStack) -> None:
 
 
 def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(
-    local_stack: LocalStack,
+    local_stack: LocalStack, admin: MemberClient
 ) -> None:
     due = datetime.now(UTC) + timedelta(days=2)
     form = {
-        "submission_id": submission_id(local_stack.web),
+        "submission_id": admin.form_field("/", "submission_id"),
         "text": "Still here after a crash.",
-        "author_name": "Ms. Rivera",
-        "author_email": "rivera@school.example",
         "local_date": due.strftime("%Y-%m-%d"),
         "local_time": "09:00",
         "zone": "UTC",
     }
-    assert requests.post(f"{local_stack.web}/posts", data=form, timeout=10).status_code == 201
+    assert admin.post("/posts", data=form).status_code == 201
     before = local_stack.pids()
 
     os.kill(before["runtime"], signal.SIGKILL)  # the runtime dies mid-flight
@@ -162,7 +190,4 @@ def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(
     after = local_stack.pids()
     assert (after["moto"], after["sandbox"]) == (before["moto"], before["sandbox"])
     assert after["runtime"] != before["runtime"]
-    queue = requests.get(
-        f"{local_stack.web}/posts", headers={"Accept": "application/json"}, timeout=10
-    )
-    assert form["submission_id"] in [p["id"] for p in queue.json()["posts"]]
+    assert form["submission_id"] in [p["id"] for p in admin.posts()]
