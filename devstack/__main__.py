@@ -44,7 +44,7 @@ def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     """Start a process in its own session: it outlives a crashed runtime, and Ctrl-C stops it."""
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603 - our own python, our own arguments
+        return subprocess.Popen(  # noqa: S603 - our own python, our own arguments  # nosec B603
             [sys.executable, *args],
             stdout=out,
             stderr=subprocess.STDOUT,

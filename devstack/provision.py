@@ -21,9 +21,9 @@ TEMPLATE = ROOT / "template.yaml"
 REGION = "us-east-1"
 SANDBOX_CREDENTIALS = {
     "api_key": "sandbox-api-key",
-    "api_secret": "sandbox-api-secret",
-    "access_token": "1-sandbox-cohort",
-    "access_token_secret": "sandbox-token-secret",
+    "api_secret": "sandbox-api-secret",  # the sandbox's published fake credentials  # nosec B105
+    "access_token": "1-sandbox-cohort",  # the sandbox's published fake credentials  # nosec B105
+    "access_token_secret": "sandbox-token-secret",  # the sandbox's published fake credentials  # nosec B105
 }
 SANDBOX_OAUTH2_CLIENT = {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
 KEY_ALIAS_PREFIX = "alias/chatdeck-local/"
@@ -63,7 +63,7 @@ def aws_client(service: str, endpoint: str) -> Any:
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any; not a credential
+        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any; not a credential  # nosec B106
     )
 
 

@@ -254,7 +254,7 @@ def apply_environment(stack: Stack, moto_url: str) -> None:
             "AWS_ENDPOINT_URL": moto_url,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's; never a real credential
+            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's; never a real credential  # nosec B105
             "POWERTOOLS_METRICS_NAMESPACE": os.environ.get(
                 "POWERTOOLS_METRICS_NAMESPACE", "Chatdeck"
             ),

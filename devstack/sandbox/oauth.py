@@ -36,7 +36,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 ACCESS_LIFETIME = timedelta(seconds=7200)
 OFFLINE_ACCESS = "offline.access"
 SANDBOX_CLIENT_ID = "sandbox-client-id"
-SANDBOX_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the sandbox's published fake
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the sandbox's published fake  # nosec B105
 LOOPBACK_CALLBACK = re.compile(r"^http://(127\.0\.0\.1|localhost):\d{1,5}/accounts/callback$")
 CHALLENGE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 
@@ -44,7 +44,7 @@ CHALLENGE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 # give these two; the rest follow their wording and are plausible, not recorded.
 MISSING_AUTHORIZATION = "Missing valid authorization header"
 INVALID_CODE = "Value passed for the authorization code was invalid."
-INVALID_TOKEN = "Value passed for the token was invalid."  # noqa: S105 - a message
+INVALID_TOKEN = "Value passed for the token was invalid."  # noqa: S105 - a message  # nosec B105
 INVALID_VERIFIER = "Value passed for the code verifier was invalid."
 INVALID_REDIRECT = "Value passed for the redirect uri was invalid."
 INVALID_GRANT_TYPE = "Value passed for the grant type was invalid."
@@ -311,7 +311,7 @@ class OAuthServer:
         access_token = secrets.token_urlsafe(64)
         expires_at = self.clock() + ACCESS_LIFETIME
         body: dict[str, Any] = {
-            "token_type": "bearer",
+            "token_type": "bearer",  # OAuth's token type name, not a secret  # nosec B105
             "expires_in": int(ACCESS_LIFETIME.total_seconds()),
             "access_token": access_token,
             "scope": " ".join(scopes),

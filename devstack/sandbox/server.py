@@ -74,7 +74,7 @@ from devstack.sandbox.store import Clock, Store, stable_id, utc_now
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
-REVOKED_TOKEN = "revoked"  # noqa: S105 - the access token the sandbox treats as revoked (401)
+REVOKED_TOKEN = "revoked"  # noqa: S105 - the access token the sandbox treats as revoked (401)  # nosec B105
 RATE_WINDOW_SECONDS = 15 * 60
 JSON = "application/json; charset=utf-8"
 
@@ -156,7 +156,7 @@ _EXPIRE_VALIDATOR = Draft202012Validator(
         "properties": {"username": {"type": "string", "minLength": 1}},
     }
 )
-TOKEN_ENDPOINT = "POST /2/oauth2/token"  # noqa: S105 - an endpoint, not a secret
+TOKEN_ENDPOINT = "POST /2/oauth2/token"  # noqa: S105 - an endpoint, not a secret  # nosec B105
 REVOKE_ENDPOINT = "POST /2/oauth2/revoke"
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from chatdeck.ports import Authorization, GrantRefused, OAuthFailed, PendingConnect, Tokens, XUser
 
 TWEEPY_AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
-TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - a URL, not a secret
+TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - a URL, not a secret  # nosec B105
 REVOKE_URL = "https://api.twitter.com/2/oauth2/revoke"
 SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access"]
 DEFAULT_LIFETIME = timedelta(hours=2)  # X's access tokens, should an answer not say

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -26,10 +26,6 @@ CSRF_COOKIE = "__Host-chatdeck-csrf"
 SESSION_MAX_AGE = 30 * 24 * 3600
 PUBLIC_PATHS = ("/signin", "/signin/confirm", "/static/")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -38,8 +34,22 @@ SECURITY_HEADERS = {
 STATIC_TYPES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 
 
+def content_security_policy(authorize_url: str) -> str:
+    """No inline script, no framing; forms post here, or redirect on to X's consent page."""
+    parts = urlsplit(authorize_url)
+    x_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; form-action 'self' {x_origin}; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ).replace("  ", " ")
+
+
 class WebServices(Protocol):
     """What the web app needs; chatdeck.bootstrap.Services provides it."""
+
+    @property
+    def settings(self) -> Any: ...
 
     @property
     def posts(self) -> Any: ...
@@ -242,9 +252,11 @@ def guard(
     else:
         response = next_middleware(app)
     for name, value in SECURITY_HEADERS.items():
-        if not (name == "Cache-Control" and "Cache-Control" in response.headers):
-            response.headers.setdefault(name, value)
-    if new_csrf:
+        response.headers.setdefault(name, value)
+    response.headers.setdefault(
+        "Content-Security-Policy", content_security_policy(services.settings.x_authorize_url)
+    )
+    if new_csrf and not path.startswith("/static/"):  # a cacheable file never sets a cookie
         response.cookies.append(cookie(CSRF_COOKIE, csrf, SESSION_MAX_AGE))
     return response
 

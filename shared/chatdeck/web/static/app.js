@@ -32,8 +32,10 @@
   function liveCount() {
     var text = document.getElementById("text");
     var count = document.getElementById("text-count");
+    var live = document.getElementById("text-count-live");
     if (!text || !count) return;
     var max = parseInt(text.getAttribute("data-max"), 10) || 280;
+    var pause = null;
     var update = function () {
       var used = weightedLength(text.value);
       var left = max - used;
@@ -41,9 +43,20 @@
         ? used + " of " + max + " characters (" + left + " left)"
         : used + " of " + max + " characters: " + (-left) + " too many";
       count.classList.toggle("over", left < 0);
+      // Screen readers hear the count once typing pauses, not at every keystroke.
+      if (live) {
+        clearTimeout(pause);
+        pause = setTimeout(function () { live.textContent = count.textContent; }, 900);
+      }
     };
     text.addEventListener("input", update);
     update();
+    if (live) { clearTimeout(pause); live.textContent = ""; }
+  }
+
+  function focusErrors() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
   }
 
   function defaultZone() {
@@ -58,5 +71,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     liveCount();
     defaultZone();
+    focusErrors();
   });
 })();
