@@ -1,5 +1,6 @@
 """Email through SESv2 as raw MIME, so custom headers and the plain-text part survive."""
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -7,8 +8,13 @@ from typing import Any
 from chatdeck.ports import Email
 
 
+# RFC 5322 allows 998-character lines. Folding at 78 would RFC 2047-encode a long header with
+# no spaces in it, such as List-Unsubscribe's signed URL, which mail clients then cannot use.
+POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def to_mime(email: Email, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = formataddr(("Chatdeck", sender))
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject

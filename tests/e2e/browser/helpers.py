@@ -92,6 +92,20 @@ def has_focus(control: Locator) -> bool:
     return bool(control.evaluate("el => el === document.activeElement"))
 
 
+def focus_is_visible(page: Page) -> bool:
+    """Whether the focused control shows it: :focus-visible with an outline (or a ring) drawn."""
+    visible: bool = page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            if (!el || el === document.body || !el.matches(":focus-visible")) return false;
+            const style = getComputedStyle(el);
+            const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+            return outline || style.boxShadow !== "none";
+        }"""
+    )
+    return visible
+
+
 def tab_to(page: Page, control: Locator, most: int = 40) -> int:
     """Press Tab until `control` has the focus (a date or time field keeps it over its parts)."""
     for presses in range(1, most + 1):

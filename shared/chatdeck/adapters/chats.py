@@ -1,0 +1,176 @@
+"""Chats, members' subscriptions and the calendar feeds' secret, in the StateTable (pk / sk).
+
+`CHATS` / `<chat id>`: a chat, its recurrence as a map, `skipped` as a string set of ISO dates,
+`questions` as a map of ISO date to list. `CHAT#<chat id>` / `SUB#<email>`: a subscription.
+`FEED` / `TOKEN`: the secret in the feeds' URLs, made once.
+"""
+
+import secrets
+from datetime import date
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from chatdeck.adapters.dynamodb import Table, conditional_failed
+from chatdeck.domain.chats import Chat, Subscription, UnknownChat, clean_questions
+
+# Subscription is the domain's; it is named here too for the code that imports it from here.
+__all__ = ["DynamoChatStore", "Subscription", "UnsubscribeFrom"]
+
+CHATS = "CHATS"
+SUBSCRIPTION = "SUB#"
+FEED_TOKEN_KEY = {"pk": "FEED", "sk": "TOKEN"}
+UnsubscribeFrom = Literal["reminders", "digests", "all"]
+
+
+class DynamoChatStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def all(self) -> list[Chat]:
+        """Every chat, in order of id."""
+        return [_chat(item) for item in self._query_all("pk = :pk", {":pk": CHATS})]
+
+    def get(self, chat_id: str) -> Chat | None:
+        item = self.table.get_item(Key=_chat_key(chat_id), ConsistentRead=True).get("Item")
+        return _chat(item) if item else None
+
+    def save(self, chat: Chat) -> None:
+        """Store the chat as it is, skipped dates and questions included (a new one, or edited)."""
+        self.table.put_item(Item=_chat_item(chat))
+
+    def skip(self, chat_id: str, local_date: date) -> Chat:
+        """No session on this local date; the chat with it skipped. Skipping twice is harmless."""
+        return self._update_chat(
+            chat_id,
+            "ADD #skipped :day",
+            {"#skipped": "skipped"},
+            {":day": {local_date.isoformat()}},
+        )
+
+    def set_questions(self, chat_id: str, local_date: date, questions: list[str]) -> Chat:
+        """The moderators' questions for one session; an empty list removes them."""
+        cleaned = clean_questions(questions)
+        names = {"#questions": "questions", "#day": local_date.isoformat()}
+        if not cleaned:
+            return self._update_chat(chat_id, "REMOVE #questions.#day", names, {})
+        return self._update_chat(
+            chat_id, "SET #questions.#day = :questions", names, {":questions": cleaned}
+        )
+
+    def subscribe(self, subscription: Subscription) -> None:
+        item = subscription.model_dump(mode="json")
+        self.table.put_item(Item={**_subscription_key(item["chat_id"], item["email"]), **item})
+
+    def subscription(self, chat_id: str, email: str) -> Subscription | None:
+        key = _subscription_key(chat_id, email)
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return _subscription(item) if item else None
+
+    def subscribers(self, chat_id: str) -> list[Subscription]:
+        """Everyone who wants a chat's reminders, digests or both, in order of email."""
+        items = self._query_all(
+            "pk = :pk AND begins_with(sk, :subscription)",
+            {":pk": f"CHAT#{chat_id}", ":subscription": SUBSCRIPTION},
+        )
+        subscriptions = [_subscription(item) for item in items]
+        return [s for s in subscriptions if s.reminders or s.digests]
+
+    def unsubscribe(self, chat_id: str, email: str, what: UnsubscribeFrom) -> bool:
+        """Stop reminders, digests or both; False if there was no subscription to change."""
+        key = _subscription_key(chat_id, email)
+        if what == "all":
+            answer = self.table.delete_item(Key=key, ReturnValues="ALL_OLD")
+            return "Attributes" in answer
+        if what not in ("reminders", "digests"):
+            raise ValueError(f"Unsubscribe from reminders, digests or all, not “{what}”.")
+        try:
+            self.table.update_item(
+                Key=key,
+                UpdateExpression="SET #what = :off",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#what": what},
+                ExpressionAttributeValues={":off": False},
+            )
+        except ClientError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def feed_token(self) -> str:
+        """The secret in the calendar feeds' URLs, made the first time it is asked for."""
+        item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True).get("Item")
+        if item:
+            return str(item["token"])
+        try:
+            token = secrets.token_urlsafe(24)
+            self.table.put_item(
+                Item={**FEED_TOKEN_KEY, "token": token},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if not conditional_failed(error):
+                raise
+            # another request made it first: that one is the token
+            item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True)["Item"]
+            return str(item["token"])
+        return token
+
+    def _update_chat(
+        self, chat_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> Chat:
+        try:
+            answer = self.table.update_item(
+                Key=_chat_key(chat_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                **({"ExpressionAttributeValues": values} if values else {}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if conditional_failed(error):
+                raise UnknownChat(chat_id) from None
+            raise
+        return _chat(answer["Attributes"])
+
+    def _query_all(self, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        items: list[dict[str, Any]] = []
+        while True:  # followed across its 1 MB pages
+            answer = self.table.query(**query)
+            items.extend(answer["Items"])
+            if "LastEvaluatedKey" not in answer:
+                return items
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _chat_key(chat_id: str) -> dict[str, str]:
+    return {"pk": CHATS, "sk": chat_id}
+
+
+def _subscription_key(chat_id: str, email: str) -> dict[str, str]:
+    return {"pk": f"CHAT#{chat_id}", "sk": f"{SUBSCRIPTION}{email.strip().lower()}"}
+
+
+def _chat_item(chat: Chat) -> dict[str, Any]:
+    item = {k: v for k, v in chat.model_dump(mode="json").items() if v is not None}
+    item.pop("skipped")
+    if chat.skipped:  # DynamoDB has no empty sets
+        item["skipped"] = {day.isoformat() for day in chat.skipped}
+    return {**_chat_key(chat.id), **item}
+
+
+def _chat(item: dict[str, Any]) -> Chat:
+    # pydantic takes DynamoDB's Decimal numbers for ints as they are
+    fields = {k: v for k, v in item.items() if k not in ("pk", "sk")}
+    fields["skipped"] = sorted(fields.get("skipped", ()))
+    return Chat.model_validate(fields)
+
+
+def _subscription(item: dict[str, Any]) -> Subscription:
+    return Subscription.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk")})

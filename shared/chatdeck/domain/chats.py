@@ -1,0 +1,432 @@
+"""The weekly ed-chats a cohort follows, and when each one happens.
+
+A chat keeps its wall-clock start in its own zone all year: `#edtechchat` at 20:00 New York is
+01:00 UTC in winter and 00:00 UTC in summer. A start time that a spring-forward gap skips moves
+to the first valid time after it (02:30 on the gap day starts at 03:00); a start time that a
+fall-back overlap passes twice takes the first (earlier) of its two offsets, as RFC 5545 does.
+"""
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import takewhile
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
+from chatdeck.domain.schedule import (
+    AmbiguousLocalTime,
+    NonexistentLocalTime,
+    UnknownZone,
+    resolve_local_time,
+    to_iso_utc,
+    zone_named,
+)
+
+Network = Literal["x", "bluesky", "mastodon"]
+NETWORKS: tuple[Network, ...] = ("x", "bluesky", "mastodon")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+BEFORE_START = timedelta(minutes=15)
+AFTER_END = timedelta(minutes=30)
+MAX_QUESTIONS = 20
+MAX_QUESTION_LENGTH = 500
+
+CHAT_ID = r"^[A-Za-z0-9_-]{1,64}$"
+WORD = re.compile(r"\w+")
+SEPARATORS = re.compile(r"[\s,]+")
+HANDLES: dict[str, tuple[re.Pattern[str], str]] = {
+    "x": (
+        re.compile(r"[a-z0-9_]{1,15}"),
+        "X handles are 1–15 letters, digits or _, as in @edtechchat.",
+    ),
+    "bluesky": (
+        re.compile(r"(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}"),
+        "Bluesky handles are domain names, as in edtechchat.bsky.social.",
+    ),
+    "mastodon": (
+        re.compile(
+            r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
+        ),
+        "Mastodon handles include the server, as in edtechchat@mastodon.social.",
+    ),
+}
+ANY_HANDLE = (re.compile(r"[^\s@]+(@[^\s@]+)?"), "")  # while the network itself is wrong
+
+
+class UnknownChat(LookupError):
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(f"There is no chat “{chat_id}”.")
+        self.chat_id = chat_id
+
+
+class Recurrence(BaseModel):
+    """Every `every_weeks` weeks on `weekday` (0 = Monday), counted from `first_date`."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    weekday: int = Field(ge=0, le=6)
+    start: time
+    zone: str
+    duration_minutes: int = Field(ge=15, le=240)
+    every_weeks: int = Field(default=1, ge=1, le=8)
+    first_date: date
+
+    @field_validator("weekday", mode="before")
+    @classmethod
+    def weekday_by_number_or_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            for number, name in enumerate(WEEKDAYS):
+                if text in (name, name[:3]):
+                    return number
+        return value
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def hours_and_minutes(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            found = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::00)?\s*", value)
+            if not found or int(found[1]) > 23 or int(found[2]) > 59:
+                raise ValueError("Enter a time such as 20:00.")
+            return time(int(found[1]), int(found[2]))
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def whole_minute_without_zone(cls, value: time) -> time:
+        if value.second or value.microsecond or value.tzinfo is not None:
+            raise ValueError("Enter a time such as 20:00; the zone goes in its own field.")
+        return value
+
+    @field_validator("zone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            zone_named(value)
+        except UnknownZone as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @model_validator(mode="after")
+    def first_date_on_weekday(self) -> "Recurrence":
+        if self.first_date.weekday() != self.weekday:
+            raise ValueError(
+                f"The first date, {self.first_date:%a %d %b %Y}, is not a "
+                f"{WEEKDAYS[self.weekday].capitalize()}."
+            )
+        return self
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    def falls_on(self, local_date: date) -> bool:
+        """Whether the schedule has this local date (skipped dates included)."""
+        days = (local_date - self.first_date).days
+        return days >= 0 and days % (7 * self.every_weeks) == 0
+
+    def dates_from(self, local_date: date) -> Iterator[date]:
+        """The schedule's local dates on or after `local_date`, without end."""
+        step = 7 * self.every_weeks
+        periods = max(0, -(-(local_date - self.first_date).days // step))
+        day = self.first_date + timedelta(days=periods * step)
+        while True:
+            yield day
+            day += timedelta(days=step)
+
+    def start_utc(self, local_date: date) -> datetime:
+        """The UTC start on a local date: gaps move to the first valid time, overlaps take the
+        earlier offset."""
+        try:
+            return resolve_local_time(local_date, self.start, self.zone).utc
+        except NonexistentLocalTime as gap:
+            return gap.first_valid.astimezone(UTC)
+        except AmbiguousLocalTime as overlap:
+            first_offset = overlap.offsets[0]
+            return resolve_local_time(local_date, self.start, self.zone, first_offset).utc
+
+
+class Chat(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(pattern=CHAT_ID)
+    name: str = Field(min_length=1, max_length=80)
+    hashtag: str
+    extra_tags: list[str] = Field(default_factory=list, max_length=10)
+    network: Network
+    recurrence: Recurrence
+    moderators: list[str] = Field(default_factory=list, max_length=20)
+    chat_account: str | None = None
+    description: str = Field(default="", max_length=2000)
+    link: str | None = None
+    skipped: list[date] = Field(default_factory=list)
+    questions: dict[date, list[str]] = Field(default_factory=dict)
+
+    @field_validator("hashtag")
+    @classmethod
+    def one_hashtag(cls, value: str) -> str:
+        return normal_hashtag(value)
+
+    @field_validator("extra_tags")
+    @classmethod
+    def other_hashtags(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        main = str(info.data.get("hashtag", "")).lower()
+        tags: list[str] = []
+        for tag in (normal_hashtag(v) for v in values):
+            if tag.lower() != main and tag.lower() not in (t.lower() for t in tags):
+                tags.append(tag)
+        return tags
+
+    @field_validator("moderators")
+    @classmethod
+    def moderator_handles(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        network = info.data.get("network")
+        return list(dict.fromkeys(normal_handle(v, network) for v in values if v.strip("@ ")))
+
+    @field_validator("chat_account", mode="before")
+    @classmethod
+    def blank_account_is_none(cls, value: Any) -> Any:
+        return value if not isinstance(value, str) or value.strip("@ ") else None
+
+    @field_validator("chat_account")
+    @classmethod
+    def chat_account_handle(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else normal_handle(value, info.data.get("network"))
+
+    @field_validator("link", mode="before")
+    @classmethod
+    def blank_link_is_none(cls, value: Any) -> Any:
+        return value if not isinstance(value, str) or value.strip() else None
+
+    @field_validator("link")
+    @classmethod
+    def web_link(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if (
+            parts.scheme.lower() not in ("http", "https")
+            or not parts.hostname
+            or len(value) > 500
+            or any(c.isspace() for c in value)
+        ):
+            raise ValueError("Enter a web address that starts with https:// or http://.")
+        return value
+
+    @field_validator("skipped")
+    @classmethod
+    def sorted_dates(cls, values: list[date]) -> list[date]:
+        return sorted(set(values))
+
+    @field_validator("questions")
+    @classmethod
+    def questions_by_date(cls, values: dict[date, list[str]]) -> dict[date, list[str]]:
+        cleaned = {day: clean_questions(questions) for day, questions in sorted(values.items())}
+        return {day: questions for day, questions in cleaned.items() if questions}
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def network_in_lowercase(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def summary(self) -> str:
+        """The chat's name, with its hashtag unless the name already says it."""
+        if self.hashtag.lower() in self.name.lower().split():
+            return self.name
+        return f"{self.name} {self.hashtag}"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One session of a chat: its local date and its UTC start and end."""
+
+    chat_id: str
+    local_date: date
+    start_utc: datetime
+    end_utc: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.chat_id}#{to_iso_utc(self.start_utc)}"
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """When the companion watches the hashtag: from 15 minutes before to 30 after."""
+        return self.start_utc - BEFORE_START, self.end_utc + AFTER_END
+
+
+class Subscription(BaseModel):
+    """What a member wants to hear about one chat."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    chat_id: str = Field(pattern=CHAT_ID)
+    email: str = Field(max_length=254)
+    reminders: bool
+    digests: bool
+    lead_minutes: int = Field(default=30, ge=5, le=24 * 60)
+
+    @field_validator("email")
+    @classmethod
+    def looks_like_email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError("Enter an email address such as name@school.org.")
+        return value.lower()
+
+
+def occurrences(chat: Chat, since: datetime, until: datetime) -> list[Occurrence]:
+    """The chat's sessions that start at or after `since` and before `until` (aware instants),
+    skipped dates left out, in order."""
+    zone = zone_named(chat.recurrence.zone)
+    first_day = _aware(since).astimezone(zone).date() - timedelta(days=1)
+    last_day = _aware(until).astimezone(zone).date() + timedelta(days=1)
+    skipped = set(chat.skipped)
+    found = []
+    for day in takewhile(lambda d: d <= last_day, chat.recurrence.dates_from(first_day)):
+        if day not in skipped:
+            occurrence = _occurrence(chat, day)
+            if since <= occurrence.start_utc < until:
+                found.append(occurrence)
+    return found
+
+
+def next_occurrence(chat: Chat, after: datetime) -> Occurrence:
+    """The first session that starts after `after`; there always is one, as a chat never ends."""
+    zone = zone_named(chat.recurrence.zone)
+    first_day = _aware(after).astimezone(zone).date() - timedelta(days=1)
+    skipped = set(chat.skipped)
+    sessions = (
+        _occurrence(chat, day)
+        for day in chat.recurrence.dates_from(first_day)
+        if day not in skipped
+    )
+    return next(session for session in sessions if session.start_utc > after)
+
+
+def occurrence_on(chat: Chat, local_date: date) -> Occurrence | None:
+    """The session on a local date, or None if the chat does not meet that day (or skips it)."""
+    if not chat.recurrence.falls_on(local_date) or local_date in chat.skipped:
+        return None
+    return _occurrence(chat, local_date)
+
+
+def normal_hashtag(value: str) -> str:
+    """`edtechchat` or `#EdTechChat` → `#EdTechChat`; letters, digits and _ only."""
+    tag = value.strip().removeprefix("#")
+    if not tag:
+        raise ValueError("Enter a hashtag such as #edtechchat.")
+    if not WORD.fullmatch(tag) or not any(c.isalpha() for c in tag) or len(tag) > 100:
+        raise ValueError(
+            f"“{value.strip()}” is not a hashtag: use letters, digits and _ only, with at least "
+            "one letter, as in #edtechchat."
+        )
+    return f"#{tag}"
+
+
+def normal_handle(value: str, network: str | None) -> str:
+    """`@EdTechChat` → `edtechchat`, checked against the network's form of handle."""
+    handle = value.strip().removeprefix("@").lower()
+    pattern, advice = HANDLES.get(network or "", ANY_HANDLE)
+    if not pattern.fullmatch(handle):
+        raise ValueError(f"“{value.strip()}” is not a handle. {advice}".strip())
+    return handle
+
+
+def clean_questions(questions: Iterable[str]) -> list[str]:
+    """A session's questions, blank lines dropped; ValueError says what is wrong."""
+    cleaned = [" ".join(q.split()) for q in questions if q.strip()]
+    if len(cleaned) > MAX_QUESTIONS:
+        raise ValueError(f"A session has at most {MAX_QUESTIONS} questions.")
+    for number, question in enumerate(cleaned, start=1):
+        if len(question) > MAX_QUESTION_LENGTH:
+            raise ValueError(f"Q{number} is over {MAX_QUESTION_LENGTH} characters.")
+    return cleaned
+
+
+FORM_FIELDS = {"start": "start_time"}
+FIELD_ADVICE = {
+    "name": "Give the chat a name of 1 to 80 characters.",
+    "weekday": "Pick a day of the week, such as Monday.",
+    "duration_minutes": "A chat lasts from 15 to 240 minutes.",
+    "every_weeks": "A chat meets every 1 to 8 weeks.",
+    "network": "Pick X, Bluesky or Mastodon.",
+    "extra_tags": "List at most 10 other hashtags.",
+    "moderators": "List at most 20 moderators.",
+    "description": "Keep the description under 2000 characters.",
+}
+
+
+def chat_from_form(form: Mapping[str, str], chat_id: str) -> Chat:
+    """A chat from the admin's form; FieldErrors has a message for every wrong field."""
+
+    def given(name: str) -> str | None:
+        value = form.get(name, "")
+        return value if value.strip() else None
+
+    def listed(name: str) -> list[str]:
+        """Comma- or space-separated, as people type lists of tags and handles."""
+        return [part for part in SEPARATORS.split(form.get(name, "")) if part]
+
+    recurrence = {
+        "weekday": given("weekday"),
+        "start": given("start_time"),
+        "zone": given("zone"),
+        "duration_minutes": given("duration_minutes"),
+        "every_weeks": given("every_weeks"),
+        "first_date": given("first_date"),
+    }
+    fields: dict[str, Any] = {
+        "id": chat_id,
+        "name": given("name"),
+        "hashtag": given("hashtag"),
+        "extra_tags": listed("extra_tags"),
+        "network": given("network"),
+        "recurrence": {k: v for k, v in recurrence.items() if v is not None},
+        "moderators": listed("moderators"),
+        "chat_account": given("chat_account"),
+        "description": form.get("description", ""),
+        "link": given("link"),
+    }
+    fields = {k: v for k, v in fields.items() if v is not None}
+    try:
+        return Chat.model_validate(fields)
+    except ValidationError as invalid:
+        raise FieldErrors(_form_errors(invalid)) from None
+
+
+def _form_errors(invalid: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for problem in invalid.errors():
+        location = [str(part) for part in problem["loc"] if isinstance(part, str)]
+        if location[:1] == ["recurrence"]:
+            location = location[1:] or ["first_date"]  # the one check across its fields
+        field = FORM_FIELDS.get(location[0], location[0]) if location else "name"
+        if problem["type"] in ("missing", "value_error"):
+            message = readable_error(problem)
+        else:
+            message = FIELD_ADVICE.get(field) or readable_error(problem)
+        errors.setdefault(field, message)
+    return errors
+
+
+def _occurrence(chat: Chat, local_date: date) -> Occurrence:
+    start = chat.recurrence.start_utc(local_date)
+    return Occurrence(chat.id, local_date, start, start + chat.recurrence.duration)
+
+
+def _aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{instant} has no time zone; pass an aware UTC instant.")
+    return instant
