@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
-from bench import publish_burst
+from bench import digest_bench, publish_burst
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = {"publish_burst": publish_burst.run}
+BENCHMARKS = {"publish_burst": publish_burst.run, "digest": digest_bench.run}
 
 
 def main() -> None:

@@ -113,8 +113,14 @@ class Membership:
         return SignedIn(session, member)
 
     def member_for_session(self, session_token: str, now: datetime) -> Member | None:
-        email = self.signin.session_email(_hash(session_token), int(now.timestamp()))
-        return self.member(email) if email else None
+        found = self.signin.session(_hash(session_token), int(now.timestamp()))
+        if found is None:
+            return None
+        email, began = found
+        member = self.member(email)
+        if member is None or (member.joined_at and began < member.joined_at.timestamp()):
+            return None  # removed, or removed and invited again since this session began
+        return member
 
     def sign_out(self, session_token: str) -> None:
         self.signin.end_session(_hash(session_token))

@@ -171,3 +171,18 @@ def test_the_member_list_is_paged_and_starts_with_the_deploy_time_admin(
     assert after is not None and end is None
     emails = [m.email for m in first + second]
     assert len(emails) == len(set(emails)) == 62  # the admin, the teacher, sixty more
+
+
+def test_a_removed_member_invited_again_needs_a_new_link(
+    membership: Membership, deployment: Deployment
+) -> None:
+    membership.request_link(TEACHER, BASE, NOW)
+    old_session = membership.sign_in(link_in(deployment, TEACHER), NOW).session_token
+    admin = membership.member(ADMIN)
+    assert admin is not None
+
+    membership.remove(admin, TEACHER, cancel_queued=False)
+    later = NOW + timedelta(minutes=5)
+    membership.invite(admin, {"name": "Ms. Rivera", "email": TEACHER}, BASE, later)
+
+    assert membership.member_for_session(old_session, later) is None

@@ -134,12 +134,13 @@ class DynamoSignInStore:
             }
         )
 
-    def session_email(self, token_hash: str, now: int) -> str | None:
+    def session(self, token_hash: str, now: int) -> tuple[str, int] | None:
+        """The session's email and when it began, while it lasts."""
         key = {"pk": f"SESSION#{token_hash}", "sk": "SESSION"}
         item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
         if not item or int(item["expires_at"]) <= now:  # TTL deletes late; expiry is checked here
             return None
-        return str(item["email"])
+        return str(item["email"]), int(item["created_at"])
 
     def end_session(self, token_hash: str) -> None:
         self.table.delete_item(Key={"pk": f"SESSION#{token_hash}", "sk": "SESSION"})
@@ -160,5 +161,9 @@ class DynamoSettingsStore:
 
 def _member(item: dict[str, Any]) -> Member:
     return Member(
-        email=item["email"], name=item["name"], zone=item["zone"], role=Role(item["role"])
+        email=item["email"],
+        name=item["name"],
+        zone=item["zone"],
+        role=Role(item["role"]),
+        joined_at=datetime.fromisoformat(item["created_at"]) if "created_at" in item else None,
     )

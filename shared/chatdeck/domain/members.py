@@ -1,6 +1,7 @@
 """The cohort's members: who may sign in, and who may manage the cohort."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,6 +22,7 @@ class Member(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     zone: str = "UTC"
     role: Role = Role.MEMBER
+    joined_at: datetime | None = Field(default=None, exclude=True)  # when (re)added
 
     @field_validator("email")
     @classmethod

@@ -187,7 +187,10 @@ def register(
                 values,
                 now(),
                 account=account,
-                needs_approval=needs_approval(author, account) and not member.is_admin,
+                # An admin's edit keeps a waiting post waiting: approving is its own step.
+                needs_approval=post.status is PostStatus.PENDING_APPROVAL
+                if member.is_admin
+                else needs_approval(author, account),
             )
         except FieldErrors as invalid:
             return show_form(

@@ -247,7 +247,7 @@ def test_the_admin_invites_a_teacher_and_makes_cohort_posts_wait_for_approval(
     expect(page).to_have_url(re.compile(r"/members$"))
     expect(page.get_by_text(who.email, exact=True)).to_be_visible()
     expect(page.get_by_role("button", name=f"Remove {who.name}")).to_be_visible()
-    make_admin = re.compile(rf"^Make admin\s*:\s*{re.escape(who.name)}$")
+    make_admin = re.compile(rf"^Make admin for {re.escape(who.name)}$")
     expect(page.get_by_role("button", name=make_admin)).to_be_visible()
     checked_page(page, "Members with an invited teacher")
 
@@ -292,7 +292,7 @@ def test_a_teacher_schedules_a_post_that_waits_for_approval_and_edits_it(
     expect(item.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
     expect(item.get_by_text(re.compile(r"\bby\b"))).to_have_count(0)  # no author: it is hers
 
-    item.get_by_role("link", name="Edit this post").click()
+    item.get_by_role("link", name=re.compile(r"^Edit the post for ")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Edit post")
     post = page.get_by_label("Post", exact=True)
     expect(post).to_have_value(text)
@@ -340,21 +340,27 @@ def test_the_admin_declines_one_post_and_approves_another_which_goes_out_once(
         item = post_item(admin, text)
         expect(badge(item, "Pending approval")).to_be_visible()
         expect(item).to_contain_text(f"by {who.name}")
-        expect(item.get_by_role("button", name="Approve this post")).to_be_visible()
-        expect(item.get_by_role("button", name="Decline this post")).to_be_visible()
+        expect(
+            item.get_by_role("button", name=re.compile(r"^Approve the post for "))
+        ).to_be_visible()
+        expect(
+            item.get_by_role("button", name=re.compile(r"^Decline the post for "))
+        ).to_be_visible()
     checked_page(admin, "the admin's queue with approval controls")
 
     reason = "Polls go out from the cohort's account only after the Monday meeting."
     item = post_item(admin, declined_text)
     item.get_by_label("Reason for declining").fill(reason)
-    item.get_by_role("button", name="Decline this post").click()
+    item.get_by_role("button", name=re.compile(r"^Decline the post for ")).click()
     admin.wait_for_load_state()
     item = post_item(admin, declined_text)
     expect(badge(item, "Declined")).to_be_visible()
     expect(item).to_contain_text(reason)
-    expect(item.get_by_role("button", name="Approve this post")).to_have_count(0)
+    expect(item.get_by_role("button", name=re.compile(r"^Approve the post for "))).to_have_count(0)
 
-    post_item(admin, approved_text).get_by_role("button", name="Approve this post").click()
+    post_item(admin, approved_text).get_by_role(
+        "button", name=re.compile(r"^Approve the post for ")
+    ).click()
     admin.wait_for_load_state()
     expect(badge(post_item(admin, approved_text), "Queued")).to_be_visible()
     checked_page(admin, "the admin's queue after declining and approving")
@@ -368,7 +374,7 @@ def test_the_admin_declines_one_post_and_approves_another_which_goes_out_once(
     item = post_item(page, declined_text)
     expect(badge(item, "Declined")).to_be_visible()
     expect(item).to_contain_text(reason)
-    expect(item.get_by_role("link", name="Edit this post")).to_have_count(0)
+    expect(item.get_by_role("link", name=re.compile(r"^Edit the post for "))).to_have_count(0)
     expect(badge(post_item(page, approved_text), "Queued")).to_be_visible()
 
     tick(local_stack, due - timedelta(minutes=1))
@@ -471,7 +477,9 @@ def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
     expect(admin).to_have_url(re.compile(r"/posts$"))
     checked_page(admin, "the admin's queue with approval controls")
 
-    approve = post_item(admin, to_approve).get_by_role("button", name="Approve this post")
+    approve = post_item(admin, to_approve).get_by_role(
+        "button", name=re.compile(r"^Approve the post for ")
+    )
     admin.locator("body").focus()
     tab_to(admin, approve, most=150)
     press_on(approve)
@@ -482,7 +490,9 @@ def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
     tab_to(admin, reason, most=150)
     assert focus_is_visible(admin), f"no visible focus on {focused(admin)}"
     admin.keyboard.type("The cohort's account does not advertise.")
-    decline = post_item(admin, to_decline).get_by_role("button", name="Decline this post")
+    decline = post_item(admin, to_decline).get_by_role(
+        "button", name=re.compile(r"^Decline the post for ")
+    )
     tab_to(admin, decline, most=3)
     press_on(decline)
     item = post_item(admin, to_decline)

@@ -223,7 +223,7 @@ def test_cancel_a_queued_post_from_the_queue_with_the_keyboard(
     item = page.locator(f'[id="post-{post_id}"]')
     expect(item.get_by_text("Queued", exact=True)).to_be_visible()
     cancel = item.get_by_role("button", name=re.compile("^Cancel"))
-    expect(cancel).to_have_accessible_name(re.compile("this post"))  # not just "Cancel"
+    expect(cancel).to_have_accessible_name(re.compile("^Cancel the post for "))  # not just "Cancel"
     no_horizontal_scroll(page)
     assert_accessible(page, "the queue with a queued post")
 

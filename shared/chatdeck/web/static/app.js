@@ -61,7 +61,8 @@
 
   function defaultZone() {
     var zone = document.getElementById("zone");
-    if (!zone || zone.getAttribute("aria-invalid") === "true") return;
+    // Only a new post's empty or UTC zone: never a stored post's zone, never a profile's.
+    if (!zone || !zone.hasAttribute("data-browser-default")) return;
     var browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (browser && (zone.value === "" || zone.value === "UTC") && !zone.dataset.touched) {
       zone.value = browser;

@@ -1,0 +1,546 @@
+"""A chat session's digest and transcript, built from its archived posts.
+
+Which post is what comes from ``chatdeck.domain.qa.classify``; here is how a session adds up:
+
+* **Reposts are left out** everywhere: a post with ``repost_of`` set, or whose text starts with
+  ``RT @`` (the old retweet form). Quotes are posts of their own and stay.
+* **Questions** are numbered 1…n, n being the highest number a moderator asked or the number of
+  questions planned in advance, whichever is larger; a gap (a question the archive missed) is
+  kept, without text. A question's text is the moderator's post; without one, the planned text.
+  When a moderator posted the same number twice, the post with a "?" wins, then the earliest;
+  the other goes to the conversation.
+* **Answers** to a number the session has no question for are dropped from that post (``A1/A10``
+  without a Q10 answers Q1 only); a post left with no question is conversation, unless it
+  replies to a question post. A reply to a question post, or a quote of one, with no A-number
+  answers that question. A post answering
+  several questions (``A1/A2``) counts under each of them, and once in the numbers.
+* **Best answers** are ranked by ``ArchivedPost.engagement`` = likes + 2 * (reposts + quotes)
+  + replies (spreading an answer is worth more than liking it), the earliest first on a tie.
+* **Links** are the posts' expanded URLs, http and https only, deduplicated after
+  ``normalise_url``; each counts the posts that shared it and names the first sharer. Links to
+  posts (``x.com/<user>/status/<id>``, ``bsky.app/profile/<user>/post/<id>``: quotes, photos)
+  are not shared links.
+* **Voices** are participants other than the moderators and the chat's account, ranked by posts,
+  then likes received, then who posted first. **First-timers worth following** are voices whose
+  author id is not in ``earlier_participants`` and who posted at least twice or wrote a best
+  answer, in the same order.
+* **Numbers**: ``posts`` (every post but reposts, moderators' included), ``participants``
+  (distinct authors, moderators included), ``answers`` (posts that answer at least one question),
+  ``questions`` (n above), ``links`` (distinct links).
+
+Posts are not filtered by time: the archive window already bounds the session, and the welcome
+and goodbye posts around the hour belong to it. The same input always gives the same digest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+
+from chatdeck.domain.qa import MAX_NUMBER, classify, is_host, normalise_handle
+from chatdeck.domain.schedule import UnknownZone
+
+if TYPE_CHECKING:
+    from chatdeck.domain.chats import Chat, Occurrence
+
+BEST_ANSWERS_PER_QUESTION = 3
+MOST_ACTIVE_VOICES = 5
+FIRST_TIMER_MIN_POSTS = 2
+TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid"})
+X_HOSTS = frozenset(
+    {"x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"}
+)
+POST_PAGES = {
+    **dict.fromkeys(X_HOSTS, re.compile(r"/(?:i/web|[^/]+)/status(?:es)?/\d+", re.IGNORECASE)),
+    "bsky.app": re.compile(r"/profile/[^/]+/post/", re.IGNORECASE),
+}
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+class ArchivedPost(BaseModel):
+    """One post of a session as archived; its counts are as of the last time they were read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    author_id: str
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: AwareDatetime
+    reply_to: str | None = None
+    quote_of: str | None = None
+    repost_of: str | None = None
+    links: tuple[str, ...] = ()
+    likes: NonNegativeInt = 0
+    reposts: NonNegativeInt = 0
+    replies: NonNegativeInt = 0
+    quotes: NonNegativeInt = 0
+    url: str | None = None
+
+    @field_validator("author_handle")
+    @classmethod
+    def handle_without_at(cls, value: str) -> str:
+        return value.strip().lstrip("@")
+
+    @field_validator("url")
+    @classmethod
+    def web_address_only(cls, value: str | None) -> str | None:
+        """The post's own page; anything but http(s) is dropped, as it is linked in emails."""
+        if value is None or urlsplit(value).scheme.lower() not in ("http", "https"):
+            return None
+        return value
+
+    @property
+    def engagement(self) -> int:
+        """likes + 2 * (reposts + quotes) + replies: what ranks the best answers."""
+        return self.likes + 2 * (self.reposts + self.quotes) + self.replies
+
+    @property
+    def is_repost(self) -> bool:
+        return self.repost_of is not None or self.text.startswith("RT @")
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    text: str | None
+    post: ArchivedPost | None = None
+
+    @property
+    def heading(self) -> str:
+        """The moderator's post as asked, or ``Q3: <planned text>``, or ``Q3``."""
+        if self.post is not None:
+            return self.post.text
+        return f"Q{self.number}: {self.text}" if self.text else f"Q{self.number}"
+
+
+class QuestionThread(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    question: Question
+    answers: tuple[ArchivedPost, ...]
+
+
+class Transcript(BaseModel):
+    """Every post of the session: each question with all its answers, then the conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    questions: tuple[QuestionThread, ...]
+    conversation: tuple[ArchivedPost, ...]
+    reposts_left_out: int = 0
+
+
+class QuestionHighlights(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    question: Question
+    answer_count: int
+    best_answers: tuple[ArchivedPost, ...]
+
+
+class SharedLink(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    count: int
+    first_shared_by: str
+    first_shared_by_name: str
+    first_shared_at: datetime
+    first_post_id: str
+
+
+class Voice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    author_id: str
+    handle: str
+    name: str
+    posts: int
+    answers: int
+    likes_received: int
+    first_posted_at: datetime
+    best_answer_to: tuple[int, ...] = ()
+
+
+class SessionNumbers(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    posts: int
+    participants: int
+    answers: int
+    questions: int
+    links: int
+
+
+class Digest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    chat_name: str
+    hashtag: str
+    occurrence_id: str
+    local_date: date
+    starts_at: datetime
+    ends_at: datetime
+    moderators: tuple[str, ...]
+    chat_account: str | None
+    questions: tuple[QuestionHighlights, ...]
+    links: tuple[SharedLink, ...]
+    voices: tuple[Voice, ...]
+    first_timers: tuple[Voice, ...]
+    numbers: SessionNumbers
+    participant_ids: frozenset[str] = Field(
+        description="Every author of the session: add them to the next session's earlier ones."
+    )
+    transcript: Transcript
+
+    @property
+    def date_label(self) -> str:
+        """``Mon 7 Dec 2026``: the session's date where the chat happens."""
+        return f"{self.local_date:%a} {self.local_date.day} {self.local_date:%b %Y}"
+
+    @property
+    def time_label(self) -> str:
+        """Start and end in the chat's zone, such as ``20:00-21:00 America/New_York`` (en dash)."""
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M} {self.starts_at.tzinfo}"
+
+    def local(self, moment: datetime) -> datetime:
+        """A moment in the chat's time zone, for showing a post's time."""
+        return moment.astimezone(self.starts_at.tzinfo)
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per link: lowercase scheme and host, no default port, no tracking parameters
+    (``utm_*``, ``fbclid``, ``gclid``, ``igshid``, ``mc_cid``, ``mc_eid``), no fragment, no
+    trailing slash. The rest of the query keeps its order and encoding."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = parts.netloc.lower()
+    default_port = _DEFAULT_PORTS.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host.removesuffix(default_port)
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not _is_tracking(pair.partition("=")[0].lower())
+    )
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
+
+
+def transcript(
+    posts: Iterable[ArchivedPost],
+    *,
+    moderators: Collection[str],
+    chat_account: str | None,
+    planned_questions: Sequence[str] = (),
+) -> Transcript:
+    """The whole session grouped by question, each group in time order, then the conversation."""
+    return _read_session(posts, moderators, chat_account, planned_questions).transcript()
+
+
+def build_digest(
+    posts: Iterable[ArchivedPost],
+    *,
+    chat_name: str,
+    hashtag: str,
+    moderators: Collection[str],
+    chat_account: str | None,
+    occurrence_id: str,
+    local_date: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    zone: str,
+    earlier_participants: Collection[str],
+    planned_questions: Sequence[str] = (),
+    best_answers_per_question: int = BEST_ANSWERS_PER_QUESTION,
+    most_active_voices: int = MOST_ACTIVE_VOICES,
+) -> Digest:
+    """The session's highlights (see the module's docstring for every rule), and its transcript.
+
+    ``earlier_participants`` holds the author ids of the chat's earlier sessions.
+    ``starts_at`` and ``ends_at`` are aware; the digest keeps them in ``zone``, the chat's.
+    """
+    chat_zone = _zone(zone)
+    session = _read_session(posts, moderators, chat_account, planned_questions)
+    highlights = tuple(
+        QuestionHighlights(
+            question=thread.question,
+            answer_count=len(thread.answers),
+            best_answers=tuple(sorted(thread.answers, key=_best_first)[:best_answers_per_question]),
+        )
+        for thread in session.threads()
+    )
+    best_answer_to: dict[str, list[int]] = {}
+    for highlight in highlights:
+        for answer in highlight.best_answers:
+            best_answer_to.setdefault(answer.author_id, []).append(highlight.question.number)
+    voices = _voices(session, best_answer_to)
+    first_timers = tuple(
+        voice
+        for voice in voices
+        if voice.author_id not in earlier_participants
+        and (voice.posts >= FIRST_TIMER_MIN_POSTS or voice.best_answer_to)
+    )
+    links = _shared_links(session.posts)
+    return Digest(
+        chat_name=chat_name,
+        hashtag="#" + hashtag.lstrip("#"),
+        occurrence_id=occurrence_id,
+        local_date=local_date,
+        starts_at=starts_at.astimezone(chat_zone),
+        ends_at=ends_at.astimezone(chat_zone),
+        moderators=tuple(normalise_handle(moderator) for moderator in moderators),
+        chat_account=normalise_handle(chat_account) if chat_account else None,
+        questions=highlights,
+        links=links,
+        voices=voices[:most_active_voices],
+        first_timers=first_timers,
+        numbers=SessionNumbers(
+            posts=len(session.posts),
+            participants=len({post.author_id for post in session.posts}),
+            answers=len(session.answer_ids),
+            questions=session.question_count,
+            links=len(links),
+        ),
+        participant_ids=frozenset(post.author_id for post in session.posts),
+        transcript=session.transcript(),
+    )
+
+
+def digest_for_occurrence(
+    chat: Chat,
+    occurrence: Occurrence,
+    posts: Iterable[ArchivedPost],
+    earlier_participants: Collection[str],
+) -> Digest:
+    """``build_digest`` for one occurrence of a chat, with the questions planned for its date."""
+    return build_digest(
+        posts,
+        chat_name=chat.name,
+        hashtag=chat.hashtag,
+        moderators=chat.moderators,
+        chat_account=chat.chat_account,
+        occurrence_id=occurrence.id,
+        local_date=occurrence.local_date,
+        starts_at=occurrence.start_utc,
+        ends_at=occurrence.end_utc,
+        zone=chat.recurrence.zone,
+        earlier_participants=earlier_participants,
+        planned_questions=chat.questions.get(occurrence.local_date, []),
+    )
+
+
+@dataclass
+class _Session:
+    """The session's posts in time order, each filed as a question, an answer or conversation."""
+
+    posts: list[ArchivedPost]
+    reposts_left_out: int
+    questions: list[Question]
+    answers: dict[int, list[ArchivedPost]]
+    answer_ids: set[str]
+    conversation: list[ArchivedPost]
+    host_post_ids: set[str]
+
+    @property
+    def question_count(self) -> int:
+        return len(self.questions)
+
+    def threads(self) -> list[QuestionThread]:
+        return [
+            QuestionThread(question=question, answers=tuple(self.answers[question.number]))
+            for question in self.questions
+        ]
+
+    def transcript(self) -> Transcript:
+        return Transcript(
+            questions=tuple(self.threads()),
+            conversation=tuple(self.conversation),
+            reposts_left_out=self.reposts_left_out,
+        )
+
+
+def _read_session(
+    posts: Iterable[ArchivedPost],
+    moderators: Collection[str],
+    chat_account: str | None,
+    planned_questions: Sequence[str],
+) -> _Session:
+    by_id: dict[str, ArchivedPost] = {}
+    reposts = 0
+    for post in posts:
+        if post.is_repost:
+            reposts += 1
+        else:
+            by_id[post.id] = post  # archived twice: the later copy has the fresher counts
+    in_order = sorted(by_id.values(), key=_time_order)
+    hosts = frozenset(normalise_handle(moderator) for moderator in moderators)
+    host_posts = [post for post in in_order if is_host(post.author_handle, hosts, chat_account)]
+    host_post_ids = {post.id for post in host_posts}
+
+    asked: dict[int, list[ArchivedPost]] = {}
+    question_of_post: dict[str, int] = {}
+    for post in host_posts:
+        classified = classify(post.text, post.author_handle, hosts, chat_account)
+        if classified.kind == "question":
+            question_of_post[post.id] = classified.numbers[0]
+            for number in classified.numbers:
+                asked.setdefault(number, []).append(post)
+
+    question_count = min(MAX_NUMBER, max([len(planned_questions), *asked]))
+    chosen: dict[int, ArchivedPost] = {
+        number: min(candidates, key=lambda post: ("?" not in post.text, _time_order(post)))
+        for number, candidates in asked.items()
+    }
+    chosen_ids = {post.id for post in chosen.values()}
+    questions = [
+        Question(
+            number=number,
+            text=chosen[number].text if number in chosen else _planned(planned_questions, number),
+            post=chosen.get(number),
+        )
+        for number in range(1, question_count + 1)
+    ]
+
+    answers: dict[int, list[ArchivedPost]] = {number: [] for number in range(1, question_count + 1)}
+    answer_ids: set[str] = set()
+    conversation: list[ArchivedPost] = []
+    for post in in_order:
+        if post.id in host_post_ids:
+            if post.id not in chosen_ids:
+                conversation.append(post)
+            continue
+        replied_to = question_of_post.get(post.reply_to or "") or question_of_post.get(
+            post.quote_of or ""
+        )
+        classified = classify(post.text, post.author_handle, hosts, chat_account, replied_to)
+        numbers = [number for number in classified.numbers if number <= question_count]
+        if classified.kind == "answer" and not numbers and replied_to is not None:
+            numbers = [replied_to]
+        if classified.kind != "answer" or not numbers:
+            conversation.append(post)
+            continue
+        answer_ids.add(post.id)
+        for number in numbers:
+            answers[number].append(post)
+    return _Session(
+        posts=in_order,
+        reposts_left_out=reposts,
+        questions=questions,
+        answers=answers,
+        answer_ids=answer_ids,
+        conversation=conversation,
+        host_post_ids=host_post_ids,
+    )
+
+
+def _voices(session: _Session, best_answer_to: dict[str, list[int]]) -> tuple[Voice, ...]:
+    tallies: dict[str, _Tally] = {}
+    for post in session.posts:
+        if post.id in session.host_post_ids:
+            continue
+        tally = tallies.get(post.author_id)
+        if tally is None:
+            tally = tallies[post.author_id] = _Tally(first_posted_at=post.created_at)
+        tally.handle, tally.name = post.author_handle, post.author_name
+        tally.posts += 1
+        tally.answers += post.id in session.answer_ids
+        tally.likes_received += post.likes
+    ranked = sorted(
+        tallies.items(),
+        key=lambda item: (
+            -item[1].posts,
+            -item[1].likes_received,
+            item[1].first_posted_at,
+            item[0],
+        ),
+    )
+    return tuple(
+        Voice(
+            author_id=author_id,
+            handle=tally.handle,
+            name=tally.name,
+            posts=tally.posts,
+            answers=tally.answers,
+            likes_received=tally.likes_received,
+            first_posted_at=tally.first_posted_at,
+            best_answer_to=tuple(sorted(set(best_answer_to.get(author_id, ())))),
+        )
+        for author_id, tally in ranked
+    )
+
+
+@dataclass
+class _Tally:
+    first_posted_at: datetime
+    handle: str = ""
+    name: str = ""
+    posts: int = 0
+    answers: int = 0
+    likes_received: int = 0
+
+
+def _shared_links(posts: list[ArchivedPost]) -> tuple[SharedLink, ...]:
+    first_post: dict[str, ArchivedPost] = {}
+    count: dict[str, int] = {}
+    for post in posts:
+        for url in {normalise_url(link) for link in post.links}:
+            if not _is_shareable(url):
+                continue
+            first_post.setdefault(url, post)
+            count[url] = count.get(url, 0) + 1
+    ranked = sorted(count, key=lambda url: (-count[url], _time_order(first_post[url]), url))
+    return tuple(
+        SharedLink(
+            url=url,
+            count=count[url],
+            first_shared_by=first_post[url].author_handle,
+            first_shared_by_name=first_post[url].author_name,
+            first_shared_at=first_post[url].created_at,
+            first_post_id=first_post[url].id,
+        )
+        for url in ranked
+    )
+
+
+def _is_shareable(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    post_page = POST_PAGES.get(parts.netloc)
+    return not (post_page and post_page.match(parts.path))
+
+
+def _is_tracking(parameter: str) -> bool:
+    return parameter.startswith("utm_") or parameter in TRACKING_PARAMETERS
+
+
+def _time_order(post: ArchivedPost) -> tuple[datetime, int, str]:
+    # X's ids are numbers of growing length: order them as numbers when the times are equal.
+    return post.created_at, len(post.id), post.id
+
+
+def _best_first(post: ArchivedPost) -> tuple[int, datetime, int, str]:
+    return (-post.engagement, *_time_order(post))
+
+
+def _planned(planned_questions: Sequence[str], number: int) -> str | None:
+    if number <= len(planned_questions):
+        return planned_questions[number - 1].strip() or None
+    return None
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise UnknownZone(name) from error

@@ -1,0 +1,194 @@
+"""Questions and answers in an ed chat, in the forms people really type them."""
+
+import time
+
+import pytest
+
+from chatdeck.domain.qa import CONVERSATION, Classified, classify, is_host, normalise_handle
+
+MODERATORS = ["MsRiveraTeaches", "@coach_dan_edu"]
+CHAT_ACCOUNT = "edtechchat"
+MODERATOR = "msriverateaches"
+PARTICIPANT = "mrs_okafor_sci"
+
+
+def question(*numbers: int) -> Classified:
+    return Classified("question", numbers)
+
+
+def answer(*numbers: int) -> Classified:
+    return Classified("answer", numbers)
+
+
+def classify_as(author: str, text: str, reply_to_question: int | None = None) -> Classified:
+    return classify(text, author, MODERATORS, CHAT_ACCOUNT, reply_to_question)
+
+
+# --- questions: a moderator's or the chat account's posts ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Q1 How do you start class on a Monday? #edtechchat", question(1), id="Q1"),
+        pytest.param("Q1: What is one tech tool you can't live without?", question(1), id="Q1:"),
+        pytest.param("Q2. How do you keep parents in the loop?", question(2), id="Q2."),
+        pytest.param("Q3 - Share a win from this week! #edtechchat", question(3), id="Q3 -"),
+        pytest.param("Q4) Where do students get stuck with AI tools?", question(4), id="Q4)"),
+        pytest.param("Q5/ What does feedback look like for you?", question(5), id="Q5/"),
+        pytest.param("q6 what will you try tomorrow?", question(6), id="lowercase q6"),
+        pytest.param("🗣️Q1: How do you build community online?", question(1), id="emoji first"),
+        pytest.param("🗣️ Q2 – Favourite read-aloud?", question(2), id="emoji, en dash"),
+        pytest.param("#edtechchat Q3: How do you assess group work?", question(3), id="hashtag"),
+        pytest.param("#Q4 How do you protect planning time?", question(4), id="#Q4"),
+        pytest.param("@guest_mod_lee Q5: Your turn to ask!", question(5), id="after a mention"),
+        pytest.param("Q10: Last one tonight: what's your takeaway?", question(10), id="Q10"),
+        pytest.param("Q20 Bonus round: one word for this year", question(20), id="Q20"),
+        pytest.param("Q1 &amp; Q2 together: tools and routines?", question(1, 2), id="&amp;"),
+        pytest.param("Q1 2025 results are in: thanks for 52 weeks!", CONVERSATION, id="quarter"),
+        pytest.param("Q4 FY26 budget talk later, not tonight", CONVERSATION, id="fiscal quarter"),
+        pytest.param("Q1 '25 was our best quarter for reading logs", CONVERSATION, id="Q1 '25"),
+        pytest.param("Q1-2 planning starts next week", CONVERSATION, id="range"),
+        pytest.param("Q5 up next! Stretch break 🧘", CONVERSATION, id="teaser up next"),
+        pytest.param("Q1 coming up in 2 minutes! #edtechchat", CONVERSATION, id="teaser"),
+        pytest.param("Q3 is coming up next, get ready", CONVERSATION, id="teaser is coming"),
+        pytest.param("Q2 in 1 minute!", CONVERSATION, id="teaser in n"),
+        pytest.param("Q2: coming up with ideas is hard. How do you?", question(2), id="colon"),
+        pytest.param("Great answers to Q1 so far!", CONVERSATION, id="Q1 not first"),
+        pytest.param("A1: moderators never answer", CONVERSATION, id="moderator A1"),
+        pytest.param("Q21: out of range", CONVERSATION, id="Q21"),
+        pytest.param("Welcome to #edtechchat! Introduce yourselves 👋", CONVERSATION, id="hello"),
+    ],
+)
+def test_moderator_posts(text: str, expected: Classified) -> None:
+    assert classify_as(MODERATOR, text) == expected
+
+
+def test_the_chat_account_asks_too() -> None:
+    assert classify_as("EdTechChat", "Q1: What's your why?") == question(1)
+
+
+@pytest.mark.parametrize("handle", ["MsRiveraTeaches", "@msriverateaches", " COACH_DAN_EDU "])
+def test_moderator_handles_match_whatever_the_case_or_at(handle: str) -> None:
+    assert is_host(handle, MODERATORS, CHAT_ACCOUNT)
+    assert classify_as(handle, "Q2: Go!") == question(2)
+
+
+def test_a_participant_is_no_host() -> None:
+    assert not is_host(PARTICIPANT, MODERATORS, CHAT_ACCOUNT)
+    assert not is_host("msriverateaches2", MODERATORS, None)
+    assert normalise_handle(" @MsRiveraTeaches ") == "msriverateaches"
+
+
+# --- answers: everyone else's posts -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("A1 Exit tickets every day. #edtechchat", answer(1), id="A1"),
+        pytest.param("A1: Brain dumps at the bell, no grades!", answer(1), id="A1:"),
+        pytest.param("A2 - Our grade team shares one slide deck.", answer(2), id="A2 -"),
+        pytest.param("A3) Audio feedback in Seesaw, 90 seconds each", answer(3), id="A3)"),
+        pytest.param("a1 honestly just a timer and a playlist", answer(1), id="lowercase a1"),
+        pytest.param("A4. Student-led conferences", answer(4), id="A4."),
+        pytest.param("A1/A2 Retrieval grids cover both for me", answer(1, 2), id="A1/A2"),
+        pytest.param("A1 & A2: same answer, co-planning!", answer(1, 2), id="A1 & A2"),
+        pytest.param("A1 &amp; A2 co-planning!", answer(1, 2), id="A1 &amp; A2 as X sends it"),
+        pytest.param("A2, A3: both come down to trust", answer(2, 3), id="A2, A3"),
+        pytest.param("A1 and A2 - relationships first", answer(1, 2), id="A1 and A2"),
+        pytest.param("A3+A4 peer feedback protocols", answer(3, 4), id="A3+A4"),
+        pytest.param("A2/A1 order does not matter", answer(1, 2), id="sorted"),
+        pytest.param("@MsRiveraTeaches A1: Think-pair-share", answer(1), id="after a mention"),
+        pytest.param(
+            "@MsRiveraTeaches @coach_dan_edu A2 Padlet walls", answer(2), id="after mentions"
+        ),
+        pytest.param(".@coach_dan_edu A3 Kahoot, sorry not sorry", answer(3), id=".@mention"),
+        pytest.param("@mrsb.bsky.social A1: sketchnotes", answer(1), id="bluesky mention"),
+        pytest.param("@mrsb@mastodon.social A1: sketchnotes", answer(1), id="mastodon mention"),
+        pytest.param("🗣️ A2: Choice boards!", answer(2), id="emoji first"),
+        pytest.param("**A1:** Morning meeting", answer(1), id="markdown bold"),
+        pytest.param("#edtechchat A1 Flip the homework", answer(1), id="hashtag first"),
+        pytest.param("#A1 Flip the homework", answer(1), id="#A1 is a marker"),
+        pytest.param("#a11y A1: alt text on every image", answer(1), id="#a11y is a hashtag"),
+        pytest.param("Q2 A2: we started a maker space", answer(2), id="Q2 A2"),
+        pytest.param("Q2/A2 - Google Forms quizzes", answer(2), id="Q2/A2"),
+        pytest.param("A10 Make it visible on the wall", answer(10), id="A10 is 10"),
+        pytest.param("A1: steak sauce, obviously 😂", answer(1), id="A1: steak sauce"),
+        pytest.param("A1 2025 was the year I tried standards-based grading", answer(1), id="year"),
+    ],
+)
+def test_participant_answers(text: str, expected: Classified) -> None:
+    assert classify_as(PARTICIPANT, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("A1C levels are something our school nurse tracks", id="A1C"),
+        pytest.param("A1 steak sauce on everything tonight #edtechchat", id="A1 steak sauce"),
+        pytest.param("A1 sauce > ketchup", id="A1 sauce"),
+        pytest.param("AAA1 battery died mid-lesson", id="AAA1"),
+        pytest.param("a1b2 was my wifi password, do not judge", id="a1b2"),
+        pytest.param("A1-A2 learners need visuals", id="CEFR range"),
+        pytest.param("A1.5 is where we are on the rubric", id="decimal"),
+        pytest.param("A21: out of range", id="A21"),
+        pytest.param("A0 is not a thing", id="A0"),
+        pytest.param("https://example.org/a1/worksheet.pdf great resource", id="URL with /a1/"),
+        pytest.param("Check this out https://school.example/a1/ #edtechchat", id="URL later"),
+        pytest.param("Great chat! A1 was my favourite question", id="A1 not first"),
+        pytest.param("My A1 learners love this #langchat", id="CEFR level"),
+        pytest.param("Exit tickets every single day #edtechchat A1", id="marker at the end"),
+        pytest.param("#A1C #T1D awareness month resources for school nurses", id="#A1C"),
+        pytest.param("Q2 is my favourite question tonight!", id="participant Q2"),
+        pytest.param("Q1: I have a question for the group, anyone use Kami?", id="participant Q1:"),
+        pytest.param("@teacher_kim Love this idea, stealing it for Monday 🙌", id="reply chat"),
+        pytest.param("Hi all! Joining from Ohio, 5th grade science. First time here!", id="hi"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_not_answers(text: str) -> None:
+    assert classify_as(PARTICIPANT, text) == CONVERSATION
+
+
+# --- replies to a question post -----------------------------------------------------------------
+
+
+def test_a_reply_to_a_question_without_a_number_answers_it() -> None:
+    text = "@MsRiveraTeaches Sticky-note exit tickets, every single day."
+    assert classify_as(PARTICIPANT, text, reply_to_question=3) == answer(3)
+
+
+def test_an_explicit_number_wins_over_the_question_replied_to() -> None:
+    assert classify_as(PARTICIPANT, "A2: Flipgrid", reply_to_question=1) == answer(2)
+
+
+def test_the_steak_sauce_in_reply_to_q1_answers_it() -> None:
+    assert classify_as(PARTICIPANT, "A1 steak sauce 😂", reply_to_question=1) == answer(1)
+
+
+def test_a_moderators_reply_to_a_question_is_conversation() -> None:
+    assert classify_as(MODERATOR, "Great answers so far!", reply_to_question=1) == CONVERSATION
+
+
+def test_an_impossible_question_number_is_ignored() -> None:
+    assert classify_as(PARTICIPANT, "Me too", reply_to_question=0) == CONVERSATION
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@a " * 10_000 + "A1: x",
+        "🗣️" * 10_000,
+        "#edchat " * 5_000 + "A1",
+        "A1 & " * 5_000,
+        "A1/" * 8_000 + "x",
+    ],
+)
+def test_long_hostile_posts_are_classified_quickly(text: str) -> None:
+    started = time.perf_counter()
+    classify_as(PARTICIPANT, text)
+    assert time.perf_counter() - started < 0.05
