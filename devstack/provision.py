@@ -28,6 +28,8 @@ SANDBOX_CREDENTIALS = {
 SANDBOX_OAUTH2_CLIENT = {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
 KEY_ALIAS_PREFIX = "alias/chatdeck-local/"
 SEED_ADMIN = "admin@cohort.example"
+# Signs the local stack's unsubscribe links; fixed, so links survive a restart. Not a secret.
+LOCAL_SIGNING_KEY = "chatdeck-local-stack-signing-key-not-a-secret-0123456789"  # nosec B105
 DYNAMODB_CREATE_KEYS = (
     "TableName",
     "KeySchema",
@@ -99,15 +101,16 @@ def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
         elif resource["Type"] == "AWS::KMS::Key":
             stack.resources[logical_id] = create_key(moto_url, logical_id)
     ssm = aws_client("ssm", moto_url)
-    secrets = {
+    secrets: dict[str, Any] = {
         "XCredentialsParameterName": SANDBOX_CREDENTIALS,
         "XOAuth2ClientParameterName": SANDBOX_OAUTH2_CLIENT,
+        "SigningKeyParameterName": LOCAL_SIGNING_KEY,
     }
     for parameter, value in secrets.items():
         if parameter in stack.parameters:
             ssm.put_parameter(
                 Name=stack.parameters[parameter],
-                Value=json.dumps(value),
+                Value=value if isinstance(value, str) else json.dumps(value),
                 Type="SecureString",
                 Overwrite=True,
             )

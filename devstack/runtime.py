@@ -117,6 +117,7 @@ class Runtime:
     def __init__(self, stack: Stack, moto_url: str, web_function: str = "WebFunction") -> None:
         self.stack = stack
         self.moto_url = moto_url
+        self.sandbox_url = stack.parameters["XApiBaseUrl"]
         self.web = load_handler(stack.handlers[web_function])
         self.scheduled = [(s, load_handler(s.handler)) for s in stack.schedules]
         self._tick_lock = threading.Lock()
@@ -143,6 +144,10 @@ class Runtime:
         instant = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         results: dict[str, Any] = {}
         with self._tick_lock:
+            # The sandbox network lives at the tick's instant too: a tick "at" a moment shows
+            # the posts written by then, with the likes they have by then.
+            clock = {"now": instant} if at else {}
+            requests.post(f"{self.sandbox_url}/sandbox/clock", json=clock, timeout=10)
             for schedule, handler in self.scheduled:
                 event = scheduler_input(schedule, instant)
                 context = LambdaContext(schedule.function, uuid.uuid4().hex)

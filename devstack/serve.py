@@ -1,9 +1,12 @@
 """The runtime process: provision the template's resources in moto, then serve the functions."""
 
 import argparse
+import os
+from datetime import UTC, datetime, timedelta
 
-from devstack.provision import provision
+from devstack.provision import SEED_ADMIN, provision
 from devstack.runtime import apply_environment, serve
+from devstack.seed import seed_chats
 
 
 def main() -> None:
@@ -15,6 +18,11 @@ def main() -> None:
     options = parser.parse_args()
     stack = provision(options.moto, options.web, options.sandbox)
     apply_environment(stack, options.moto)
+    live_in = timedelta(minutes=int(os.environ.get("DEVSTACK_LIVE_CHAT_IN_MINUTES", "6")))
+    live = seed_chats(
+        stack.environment["STATE_TABLE"], options.sandbox, SEED_ADMIN, datetime.now(UTC), live_in
+    )
+    print(f"[runtime] {live.hashtag} goes live at {live.recurrence.start:%H:%M} UTC", flush=True)
     serve(stack, options.moto, options.web, schedules=not options.no_schedules)
 
 

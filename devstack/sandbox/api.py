@@ -96,7 +96,8 @@ def users_posts(call: Call) -> Answer:
             post.author_id == user_id
             and window.contains(post)
             and not any(post.references(kind) for kind in kinds)
-        )
+        ),
+        call.now,
     )
     return _page(call, posts, "pagination_token")
 
@@ -120,7 +121,8 @@ def search_recent(call: Call) -> Answer:
             post.created_at >= oldest
             and window.contains(post)
             and matches(post, authors(post.author_id))
-        )
+        ),
+        call.now,
     )
     token = "next_token" if "next_token" in call.query else "pagination_token"
     return _page(call, posts, token)
@@ -128,7 +130,7 @@ def search_recent(call: Call) -> Answer:
 
 def lookup_posts(call: Call) -> Answer:
     ids: list[str] = call.query["ids"]
-    found = call.store.find(ids)
+    found = call.store.find(ids, call.now)
     body = _render(call, [found[post_id] for post_id in ids if post_id in found])
     missing = [
         resource_not_found("tweet", "ids", post_id) for post_id in ids if post_id not in found
@@ -242,7 +244,7 @@ def _render(call: Call, posts: list[Post]) -> Body:
     if not posts:
         return body
     fields = call.fields("tweet.fields", "post.fields")
-    body["data"] = [post.render(fields) for post in posts]
+    body["data"] = [post.render(fields, call.now) for post in posts]
     if "author_id" in call.fields("expansions"):
         author = _authors(call.store)
         user_fields = call.fields("user.fields")

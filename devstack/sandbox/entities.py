@@ -2,7 +2,10 @@
 
 Every link becomes a `https://t.co/<10 characters>` link; what was written is kept aside in
 `entities.urls` (`expanded_url`, `display_url`), with `start`/`end` as code-point offsets in the
-stored text. Hashtags and mentions are found in the stored text the same way.
+stored text. Hashtags and mentions are found in the stored text the same way. A link that went
+through a shortener (bit.ly and the like) also carries `unwound_url`, where it finally leads, when
+the seed says so. Seeded posts get t.co ids derived from the post's id, so a seeded chat renders
+the same text every time; posts created through the API get random ones, as on X.
 
 Counting and finding links is Chatdeck's own `chatdeck.domain.text` (twitter-text rules),
 imported when first needed so the sandbox starts without it.
@@ -10,9 +13,11 @@ imported when first needed so the sandbox starts without it.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,23 +50,29 @@ def weighted_length(text: str) -> int:
     return int(count(text))
 
 
-def store_text(submitted: str) -> StoredText:
-    """The text as X stores it, and its entities."""
+def store_text(
+    submitted: str, salt: str | None = None, unwound: Mapping[str, str] | None = None
+) -> StoredText:
+    """The text as X stores it, and its entities (`salt`: make the t.co ids from it, not at
+    random; `unwound`: where shortened links written in the text finally lead)."""
     from chatdeck.domain.text import find_urls
 
     parts: list[str] = []
     urls: list[Entity] = []
     position = 0  # in `submitted`
     length = 0  # of the stored text so far
-    for url in find_urls(submitted):
+    for number, url in enumerate(find_urls(submitted)):
         start = submitted.find(url, position)
         if start < 0:
             continue
         before = submitted[position:start]
-        link = _tco_link()
+        link = _tco_link(None if salt is None else f"{salt}#{number}")
         parts += [before, link]
         length += len(before)
-        urls.append(_url_entity(url, link, length))
+        entity = _url_entity(url, link, length)
+        if unwound and url in unwound:
+            entity |= {"unwound_url": unwound[url], "status": 200}
+        urls.append(entity)
         length += len(link)
         position = start + len(url)
     parts.append(submitted[position:])
@@ -74,10 +85,19 @@ def store_text(submitted: str) -> StoredText:
     return StoredText(text, {kind: found for kind, found in entities.items() if found})
 
 
-def _tco_link() -> str:
+_TCO_ALPHABET = string.ascii_letters + string.digits
+
+
+def _tco_link(salt: str | None = None) -> str:
+    if salt is not None:
+        number = int.from_bytes(hashlib.sha256(salt.encode()).digest()[:8])
+        letters = []
+        for _ in range(10):
+            number, index = divmod(number, len(_TCO_ALPHABET))
+            letters.append(_TCO_ALPHABET[index])
+        return TCO_PREFIX + "".join(letters)
     # t.co-style link ids need no secrecy, only variety
-    letters = random.choices(string.ascii_letters + string.digits, k=10)  # nosec B311
-    return TCO_PREFIX + "".join(letters)
+    return TCO_PREFIX + "".join(random.choices(_TCO_ALPHABET, k=10))  # nosec B311
 
 
 def _url_entity(written: str, link: str, start: int) -> Entity:

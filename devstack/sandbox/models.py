@@ -1,6 +1,9 @@
 """Accounts and posts as the sandbox keeps them, and as X renders them (`fields` chosen by the
 caller through `tweet.fields` / `user.fields`; `id`, `text` and `edit_history_tweet_ids`, or `id`,
-`name` and `username`, always)."""
+`name` and `username`, always).
+
+A seeded post's `public_metrics` can grow with time (`Growth`): rendered at the sandbox's now, an
+early read sees a few likes and a later lookup more, the same numbers for the same instant."""
 
 from __future__ import annotations
 
@@ -53,6 +56,20 @@ class Account:
 
 
 @dataclass(frozen=True)
+class Growth:
+    """A count that climbs after posting towards `to` more, half of what is left every
+    `half_life`: deterministic in the post's age."""
+
+    to: int
+    half_life: timedelta
+
+    def at(self, age: timedelta) -> int:
+        if age <= timedelta(0):
+            return 0
+        return int(self.to * (1 - 0.5 ** (age / self.half_life)))
+
+
+@dataclass(frozen=True)
 class Post:
     id: str
     author_id: str
@@ -65,21 +82,34 @@ class Post:
     in_reply_to_user_id: str | None = None
     conversation_id: str | None = None
     lang: str | None = None
+    growth: Mapping[str, Growth] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
         return self.stored.text
 
+    def metrics_at(self, now: datetime | None) -> dict[str, int]:
+        """The public metrics as of `now` (the seeded counts alone when no time is given)."""
+        metrics = dict(self.public_metrics)
+        if now is not None:
+            age = now - self.created_at
+            for name, growth in self.growth.items():
+                metrics[name] = metrics.get(name, 0) + growth.at(age)
+        return metrics
+
     def references(self, kind: str) -> bool:
         return any(reference.get("type") == kind for reference in self.referenced_tweets)
 
-    def render(self, fields: Collection[str] = ()) -> dict[str, Any]:
+    def render(self, fields: Collection[str] = (), now: datetime | None = None) -> dict[str, Any]:
         rendered: dict[str, Any] = {
             "edit_history_tweet_ids": [self.id],
             "id": self.id,
             "text": self.text,
         }
         for name in fields:
+            if name == "public_metrics":
+                rendered[name] = self.metrics_at(now)
+                continue
             value = _POST_FIELDS[name](self) if name in _POST_FIELDS else None
             if value is not None:
                 rendered[name] = value
@@ -100,7 +130,6 @@ _POST_FIELDS: dict[str, Callable[[Post], Any]] = {
     "in_reply_to_user_id": lambda post: post.in_reply_to_user_id,
     "lang": lambda post: post.lang,
     "possibly_sensitive": lambda post: False,
-    "public_metrics": lambda post: dict(post.public_metrics),
     "referenced_tweets": lambda post: [dict(r) for r in post.referenced_tweets] or None,
     "reply_settings": lambda post: "everyone",
 }

@@ -2,9 +2,12 @@
 
 Clauses separated by spaces must all match (X's implicit AND); `-` in front negates one:
 `#hashtag`, `@mention`, `from:username`, `"exact phrase"`, a keyword, and `is:retweet`,
-`is:reply`, `is:quote`. Like X, a query needs at least one clause that is not negated and not an
-`is:` filter. Anything else (OR, parentheses, other operators) is refused by name, so a test
-never silently gets results X would not give.
+`is:reply`, `is:quote`. `OR` between clauses matches either, and parentheses group; as on X, AND
+binds tighter than OR (`#a OR #b -is:retweet` is `#a OR (#b -is:retweet)`, so a chat with two
+hashtags searches `(#a OR #b) -is:retweet`), and a group can be negated (`-(#a OR #b)`). Like
+X, a query needs a clause that is not negated and not an `is:` filter (on every side of an OR).
+Anything else (other operators, a lowercase `or` taken as a keyword aside) is refused by name, so
+a test never silently gets results X would not give.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from devstack.sandbox.models import Account, Post
 
 Predicate = Callable[[Post, Account], bool]
 
-_CLAUSE = re.compile(r'-?"[^"]*"|\S+')
+_TOKEN = re.compile(r'-?"[^"]*"|-?\(|\)|[^\s()]+')
 _REFERENCE_KINDS = {"is:retweet": "retweeted", "is:reply": "replied_to", "is:quote": "quoted"}
+_PROBLEM = "There were errors processing your request: "
 
 
 class QueryError(ValueError):
@@ -32,17 +36,77 @@ class Clause:
 
 
 def compile_query(query: str) -> Predicate:
-    clauses = [_clause(token, position) for position, token in _tokens(query)]
-    if not any(clause.standalone for clause in clauses):
-        raise QueryError(
-            "There were errors processing your request: "
-            "Rules must contain a non-negation term (at position 1)"
+    parser = _Parser([(match.start() + 1, match.group()) for match in _TOKEN.finditer(query)])
+    clause = parser.any_of()
+    if parser.tokens_left():
+        position, token = parser.peek()
+        raise QueryError(f"{_PROBLEM}extraneous input '{token}' (at position {position})")
+    if not clause.standalone:
+        raise QueryError(f"{_PROBLEM}Rules must contain a non-negation term (at position 1)")
+    return clause.matches
+
+
+class _Parser:
+    """any_of := all_of ("OR" all_of)*;  all_of := unit+;  unit := "-"? "(" any_of ")" | clause"""
+
+    def __init__(self, tokens: list[tuple[int, str]]) -> None:
+        self.tokens = tokens
+        self.next = 0
+
+    def tokens_left(self) -> bool:
+        return self.next < len(self.tokens)
+
+    def peek(self) -> tuple[int, str]:
+        return self.tokens[self.next]
+
+    def take(self) -> tuple[int, str]:
+        token = self.tokens[self.next]
+        self.next += 1
+        return token
+
+    def any_of(self) -> Clause:
+        sides = [self.all_of()]
+        while self.tokens_left() and self.peek()[1] == "OR":
+            self.take()
+            sides.append(self.all_of())
+        if len(sides) == 1:
+            return sides[0]
+        return Clause(
+            lambda post, author: any(side.matches(post, author) for side in sides),
+            standalone=all(side.standalone for side in sides),
         )
-    return lambda post, author: all(clause.matches(post, author) for clause in clauses)
 
+    def all_of(self) -> Clause:
+        units: list[Clause] = []
+        while self.tokens_left() and self.peek()[1] not in (")", "OR"):
+            units.append(self.unit())
+        if not units:
+            position, token = self.peek() if self.tokens_left() else (self._end(), "<EOF>")
+            raise QueryError(f"{_PROBLEM}no viable alternative at input '{token}' (at position "
+                             f"{position})")  # fmt: skip
+        if len(units) == 1:
+            return units[0]
+        return Clause(
+            lambda post, author: all(unit.matches(post, author) for unit in units),
+            standalone=any(unit.standalone for unit in units),
+        )
 
-def _tokens(query: str) -> list[tuple[int, str]]:
-    return [(match.start() + 1, match.group()) for match in _CLAUSE.finditer(query)]
+    def unit(self) -> Clause:
+        position, word = self.take()
+        if word in ("(", "-("):
+            inner = self.any_of()
+            if not self.tokens_left() or self.take()[1] != ")":
+                raise QueryError(f"{_PROBLEM}missing ')' at '<EOF>' (at position {self._end()})")
+            if word.startswith("-"):
+                return Clause(lambda post, author: not inner.matches(post, author), False)
+            return inner
+        return _clause(word, position)
+
+    def _end(self) -> int:
+        if not self.tokens:
+            return 1
+        position, token = self.tokens[-1]
+        return position + len(token)
 
 
 def _clause(token: str, position: int) -> Clause:
@@ -74,7 +138,4 @@ def _positive(body: str, position: int) -> tuple[Predicate, bool]:
     if re.fullmatch(r"\w+", body):
         word = re.compile(rf"(?<!\w){re.escape(lowered)}(?!\w)")
         return (lambda post, _author: bool(word.search(post.text.casefold()))), True
-    raise QueryError(
-        "There were errors processing your request: the sandbox does not support "
-        f"[{body}] (at position {position})"
-    )
+    raise QueryError(f"{_PROBLEM}the sandbox does not support [{body}] (at position {position})")

@@ -19,7 +19,10 @@ Control routes for tests and people, not part of X:
   `submitted_text` as sent; `author` the account's username).
 - `DELETE /sandbox/posts`: forget every post, seeded post, account, fault and logged request.
 - `POST /sandbox/seed` with `{"posts": [{"text", "author_id", "username", "created_at", ...}]}`:
-  posts written elsewhere, readable through the read endpoints (see SEED_SCHEMA).
+  posts written elsewhere, readable through the read endpoints once their `created_at` has come
+  (see SEED_SCHEMA). A post's optional `growth` (`{"like_count": {"to": 30,
+  "half_life_minutes": 20}, ...}`) adds to its `public_metrics` as it ages; `unwound_urls`
+  (`{"https://bit.ly/x": "https://…"}`) gives shortened links in its text their `unwound_url`.
 - `GET` / `POST /sandbox/faults`: see sandbox/faults.py.
 - `GET /sandbox/requests`: every call to an X endpoint (the token and revoke endpoints included),
   in arrival order, as `{"endpoint": "POST /2/tweets", "path", "at", "status"}` (`status` null
@@ -31,6 +34,17 @@ Control routes for tests and people, not part of X:
   (registering it again replaces its secret and other redirect URIs, and keeps those).
 - `POST /sandbox/oauth/expire` with `{"username": "..."}`: that user's access tokens expire now
   (X answers them 401); refresh tokens stay good. Answers `{"expired": <how many>}`.
+- `GET` / `POST /sandbox/clock`: the sandbox's now, which every endpoint reads (real time by
+  default). `{"now": "2026-03-03T01:20:00Z"}` freezes it at that instant; add `"running": true`
+  to start it from there and let it run; `{"offset_seconds": -3600}` runs it shifted from real
+  time; `{}` goes back to real time (so does `DELETE /sandbox/posts`). A seeded post exists for the
+  read endpoints only once its `created_at` has come, and its growing `public_metrics` are
+  rendered at this clock. `end_time` and the 7-day limit of a search are checked against it too.
+  Answers `{"now", "frozen", "offset_seconds"}`.
+- `POST /sandbox/chat` with `{"hashtag": "edtechchat", "moderators": ["edtechmod"],
+  "start": "2026-03-03T01:00:00Z", "seed": 1}` (optional `"participants"`, default 25): seeds a
+  realistic hour of that chat (sandbox/chat_session.py), deterministic for a seed. Answers
+  `{"ids", "questions": {"1": "<id>", ...}, "participants", "topic", "start", "end"}`.
 """
 
 from __future__ import annotations
@@ -44,6 +58,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -55,6 +70,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.sandbox import api, consent
+from devstack.sandbox.chat_session import DEFAULT_PARTICIPANTS, plan_session
 from devstack.sandbox.description import Description, load_description
 from devstack.sandbox.faults import TIMEOUT, Fault, FaultError, Faults
 from devstack.sandbox.models import Account, x_time
@@ -70,7 +86,7 @@ from devstack.sandbox.problems import (
     server_error,
     too_many_requests,
 )
-from devstack.sandbox.store import Clock, Store, stable_id, utc_now
+from devstack.sandbox.store import Clock, SandboxClock, Store, stable_id, utc_now
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
@@ -139,6 +155,22 @@ SEED_SCHEMA: dict[str, Any] = {
                     "in_reply_to_user_id": {"type": "string"},
                     "conversation_id": {"type": "string"},
                     "lang": {"type": "string"},
+                    "unwound_urls": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string", "minLength": 1},
+                    },
+                    "growth": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["to", "half_life_minutes"],
+                            "properties": {
+                                "to": {"type": "integer", "minimum": 0},
+                                "half_life_minutes": {"type": "number", "exclusiveMinimum": 0},
+                            },
+                        },
+                    },
                 },
             },
         }
@@ -155,6 +187,38 @@ _EXPIRE_VALIDATOR = Draft202012Validator(
         "required": ["username"],
         "properties": {"username": {"type": "string", "minLength": 1}},
     }
+)
+_CLOCK_VALIDATOR = Draft202012Validator(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "now": {"type": ["string", "null"], "format": "date-time"},
+            "running": {"type": "boolean"},
+            "offset_seconds": {"type": "number"},
+        },
+        "not": {"required": ["now", "offset_seconds"]},
+    },
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
+)
+_CHAT_VALIDATOR = Draft202012Validator(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["hashtag", "moderators", "start"],
+        "properties": {
+            "hashtag": {"type": "string", "pattern": "^[#＃]?\\w+$"},
+            "moderators": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": "^@?[A-Za-z0-9_]{1,15}$"},
+            },
+            "start": {"type": "string", "format": "date-time"},
+            "seed": {"type": "integer"},
+            "participants": {"type": "integer", "minimum": 5, "maximum": 38},
+        },
+    },
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
 )
 TOKEN_ENDPOINT = "POST /2/oauth2/token"  # noqa: S105 - an endpoint, not a secret  # nosec B105
 REVOKE_ENDPOINT = "POST /2/oauth2/revoke"
@@ -268,14 +332,14 @@ class SandboxApp:
 
     def __init__(self, description: Description | None = None, clock: Clock = utc_now) -> None:
         self.description = description or load_description()
-        self.clock = clock
-        self.store = Store(clock)
-        self.oauth = OAuthServer(clock, frozenset(self.scopes))
+        self.clock = SandboxClock(clock)
+        self.store = Store(self.clock)
+        self.oauth = OAuthServer(self.clock, frozenset(self.scopes))
         self.faults = Faults(
             frozenset(route.key for route in ROUTES) | {TOKEN_ENDPOINT, REVOKE_ENDPOINT}
         )
-        self.rates = RateWindows(clock)
-        self.requests = RequestLog(clock)
+        self.rates = RateWindows(self.clock)
+        self.requests = RequestLog(self.clock)
         self.routes = {route.key: route for route in ROUTES}
         self.operations = {
             route.key: self.description.operation(route.method, route.path) for route in ROUTES
@@ -290,6 +354,9 @@ class SandboxApp:
             ("GET", "/sandbox/requests"): self.list_requests,
             ("POST", "/sandbox/oauth/clients"): self.register_client,
             ("POST", "/sandbox/oauth/expire"): self.expire_tokens,
+            ("GET", "/sandbox/clock"): self.show_clock,
+            ("POST", "/sandbox/clock"): self.set_clock,
+            ("POST", "/sandbox/chat"): self.seed_chat,
             ("GET", "/i/oauth2/authorize"): self.authorize,
             ("POST", "/i/oauth2/authorize"): self.authorize,
             ("POST", "/2/oauth2/token"): self.token,
@@ -453,7 +520,55 @@ class SandboxApp:
         self.faults.clear()
         self.rates.clear()
         self.requests.clear()
+        self.clock.reset()
         return Response(status=204)
+
+    def show_clock(self, request: Request) -> Response:
+        return _json_response(self._clock_state())
+
+    def set_clock(self, request: Request) -> Response:
+        spec, problem = _control_body(request)
+        if problem is None:
+            problem = _schema_problem(_CLOCK_VALIDATOR, spec)
+        if problem is not None:
+            return _json_response({"error": problem}, 400)
+        if spec.get("now"):
+            instant = datetime.fromisoformat(spec["now"]).astimezone(UTC)
+            if spec.get("running"):
+                self.clock.shift(instant - utc_now())
+            else:
+                self.clock.freeze(instant)
+        else:
+            self.clock.shift(timedelta(seconds=spec.get("offset_seconds", 0)))
+        return _json_response(self._clock_state())
+
+    def _clock_state(self) -> dict[str, Any]:
+        state = self.clock.describe()
+        return {**state, "now": x_time(state["now"])}
+
+    def seed_chat(self, request: Request) -> Response:
+        spec, problem = _control_body(request)
+        if problem is None:
+            problem = _schema_problem(_CHAT_VALIDATOR, spec)
+        if problem is not None:
+            return _json_response({"error": problem}, 400)
+        session = plan_session(
+            spec["hashtag"],
+            spec["moderators"],
+            datetime.fromisoformat(spec["start"]),
+            spec.get("seed", 0),
+            spec.get("participants", DEFAULT_PARTICIPANTS),
+        )
+        posts = self.store.seed(session.posts)
+        body = {
+            "ids": [post.id for post in posts],
+            "questions": {str(number): post_id for number, post_id in session.questions.items()},
+            "participants": session.participants,
+            "topic": session.topic,
+            "start": x_time(session.start),
+            "end": x_time(session.end),
+        }
+        return _json_response(body, 201)
 
     def seed(self, request: Request) -> Response:
         spec, problem = _control_body(request)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.sandbox.entities import store_text
-from devstack.sandbox.models import EMPTY_POST_METRICS, Account, Post, snowflake
+from devstack.sandbox.models import EMPTY_POST_METRICS, Account, Growth, Post, snowflake
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 Clock = Callable[[], datetime]
@@ -22,6 +22,43 @@ class DuplicateContent(Exception):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class SandboxClock:
+    """The sandbox's now, which every endpoint reads: real time by default, or set by a test or a
+    person through `POST /sandbox/clock` to a fixed instant (frozen) or a shift from real time
+    (running), so a chat can be replayed at any hour and posts appear as their time comes."""
+
+    def __init__(self, real: Clock = utc_now) -> None:
+        self._real = real
+        self._lock = threading.Lock()
+        self._frozen: datetime | None = None
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._frozen if self._frozen is not None else self._real() + self._offset
+
+    def freeze(self, now: datetime) -> None:
+        with self._lock:
+            self._frozen, self._offset = now.astimezone(UTC), timedelta(0)
+
+    def shift(self, offset: timedelta) -> None:
+        with self._lock:
+            self._frozen, self._offset = None, offset
+
+    def reset(self) -> None:
+        self.shift(timedelta(0))
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            frozen, offset = self._frozen, self._offset
+        now = frozen if frozen is not None else self._real() + offset
+        return {
+            "now": now,
+            "frozen": frozen is not None,
+            "offset_seconds": offset.total_seconds(),
+        }
 
 
 class Store:
@@ -100,7 +137,7 @@ class Store:
                     id=post_id,
                     author_id=author.id,
                     created_at=created_at,
-                    stored=store_text(item["text"]),
+                    stored=store_text(item["text"], post_id, item.get("unwound_urls")),
                     submitted_text=item["text"],
                     via_api=False,
                     public_metrics={**EMPTY_POST_METRICS, **item.get("public_metrics", {})},
@@ -108,6 +145,10 @@ class Store:
                     in_reply_to_user_id=item.get("in_reply_to_user_id"),
                     conversation_id=item.get("conversation_id"),
                     lang=item.get("lang"),
+                    growth={
+                        name: Growth(spec["to"], timedelta(minutes=spec["half_life_minutes"]))
+                        for name, spec in item.get("growth", {}).items()
+                    },
                 )
                 self._posts[post_id] = post
                 seeded.append(post)
@@ -118,14 +159,17 @@ class Store:
         with self._lock:
             return [post for post in self._posts.values() if post.via_api]
 
-    def newest_first(self, keep: Callable[[Post], bool]) -> list[Post]:
+    def newest_first(self, keep: Callable[[Post], bool], now: datetime) -> list[Post]:
+        """The posts that exist at `now` (a seeded post appears once its time has come) and that
+        `keep` keeps, newest first."""
         with self._lock:
-            posts = list(self._posts.values())
+            posts = [post for post in self._posts.values() if post.created_at <= now]
         return sorted((p for p in posts if keep(p)), key=lambda p: int(p.id), reverse=True)
 
-    def find(self, ids: Iterable[str]) -> dict[str, Post]:
+    def find(self, ids: Iterable[str], now: datetime) -> dict[str, Post]:
         with self._lock:
-            return {post_id: self._posts[post_id] for post_id in ids if post_id in self._posts}
+            found = {post_id: self._posts.get(post_id) for post_id in ids}
+        return {i: post for i, post in found.items() if post and post.created_at <= now}
 
     def _posted_recently(self, author_id: str, text: str, now: datetime) -> bool:
         since = now - DUPLICATE_WINDOW

@@ -143,6 +143,71 @@ class Services:
             concurrency=self.settings.publish_concurrency,
         )
 
+    @cached_property
+    def chats(self) -> Any:
+        from chatdeck.adapters.chats import DynamoChatStore
+
+        return DynamoChatStore(self.state.table)
+
+    def calendar_feed(self, chats: Any, name: str) -> bytes:
+        from chatdeck.calendar_feed import feed  # icalendar loads only for calendar apps
+
+        return feed(chats, name)
+
+    def signing_key(self) -> bytes:
+        from aws_lambda_powertools.utilities import parameters
+
+        value = parameters.get_parameter(
+            self.settings.signing_key_parameter, decrypt=True, max_age=300
+        )
+        return str(value).encode()
+
+    @cached_property
+    def email_actions(self) -> Any:
+        from chatdeck.email_actions import EmailActions
+
+        return EmailActions(self.signing_key, lambda: self.settings.public_url)
+
+    @cached_property
+    def reminders(self) -> Any:
+        from chatdeck.reminders import Reminders
+
+        return Reminders(self.chats, self.membership, self.notices, self.email_actions)
+
+    @cached_property
+    def poller(self) -> Any:
+        from chatdeck.adapters.archive import DynamoArchiveStore
+        from chatdeck.adapters.dynamodb import Table
+        from chatdeck.polling import Poller
+
+        archive = DynamoArchiveStore(Table(self._dynamodb, self.settings.archive_table))
+        return Poller(
+            chats=self.chats,
+            archive=archive,
+            network=self.network,
+            budget_reads=self.settings.chat_read_budget,
+            retention=timedelta(days=self.settings.archive_retention_days),
+        )
+
+    @cached_property
+    def digests(self) -> Any:
+        from chatdeck.digests import Digests
+
+        return Digests(
+            poller=self.poller,
+            chats=self.chats,
+            membership=self.membership,
+            notices=self.notices,
+            email_actions=self.email_actions,
+            public_url=self.settings.public_url,
+        )
+
+    @cached_property
+    def companion(self) -> Any:
+        from chatdeck.companion import Companion
+
+        return Companion(self.reminders, self.poller, self.digests)
+
     def effective_now(self, scheduled_time: datetime | None) -> datetime:
         """The later of the scheduled instant and the clock: a late event never acts in the past."""
         now = self.clock.now()

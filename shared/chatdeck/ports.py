@@ -1,12 +1,17 @@
 """The outside systems the domain needs, as Protocols. Adapters implement them."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from chatdeck.domain.outcomes import Published
 from chatdeck.domain.posts import Post, PostStatus
+
+if TYPE_CHECKING:
+    from chatdeck.domain.chats import Chat
+    from chatdeck.domain.digest import ArchivedPost
 
 
 @dataclass(frozen=True)
@@ -241,3 +246,148 @@ class UserAccessProvider(Protocol):
 
     def renewed_access(self, account: str) -> UserAccess | None:
         """As user_access, after X refused the current access token."""
+
+
+# The ed-chat companion: reading a chat's hashtag, and the archive of its sessions.
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a recent search, newest first. `reads` is what X bills: the posts returned."""
+
+    posts: "list[ArchivedPost]"
+    next_token: str | None
+    newest_id: str | None
+    reads: int
+
+
+class ReadFailed(Exception):
+    """A read from the network did not answer. `reason` is a sentence; `retry_at` when the
+    network said when to try again (a rate limit); `account_wide` when the account's
+    credentials or the API credits are the problem, not this read."""
+
+    def __init__(
+        self, reason: str, retry_at: datetime | None = None, account_wide: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_at = retry_at
+        self.account_wide = account_wide
+
+
+class PostReader(Protocol):
+    def search_recent(
+        self,
+        account: str,
+        query: str,
+        since_id: str | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        next_token: str | None = None,
+        max_results: int = 100,
+    ) -> SearchPage:
+        """One page of the last week's posts matching `query`, read as `account`; raises
+        ReadFailed."""
+
+    def lookup_posts(self, account: str, ids: "Sequence[str]") -> "list[ArchivedPost]":
+        """The posts with these ids (at most 100) that still exist, with their current counts;
+        raises ReadFailed."""
+
+
+class ChatSource(Protocol):
+    def all(self) -> "list[Chat]": ...
+
+
+SessionStatus = Literal["polling", "ended", "counted", "digested"]
+
+
+@dataclass(frozen=True)
+class ArchiveSession:
+    """An archived chat session (the ArchiveTable's `META` item). `window_*` bound the polling;
+    `reads` and `cost_usd` are what X billed for it (at most); `stop_reason` says why polling
+    stopped early; `note` says why a step was skipped."""
+
+    occurrence_id: str
+    chat_id: str
+    network: str
+    query: str
+    start_utc: datetime
+    end_utc: datetime
+    window_start: datetime
+    window_end: datetime
+    status: SessionStatus
+    budget_reads: int
+    expires_at: datetime
+    since_id: str | None = None
+    reads: int = 0
+    cost_usd: Decimal = Decimal(0)
+    posts: int = 0
+    polls: int = 0
+    last_polled_at: datetime | None = None
+    retry_at: datetime | None = None
+    last_error: str | None = None
+    stop_reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll of a session read and kept, to add to its META."""
+
+    reads: int
+    added: int
+    newest_id: str | None  # the since_id of the next poll, when every page was read
+    polled_at: datetime
+    error: str | None = None
+    retry_at: datetime | None = None
+    stop_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPost:
+    post: "ArchivedPost"
+    read_on: date  # the UTC day X last billed reading it: reading it again that day is free
+
+
+@dataclass(frozen=True)
+class SessionArchive:
+    session: ArchiveSession
+    posts: "list[ArchivedPost]"
+
+
+class ArchiveStore(Protocol):
+    def start(self, session: ArchiveSession) -> ArchiveSession:
+        """Store a new session, or answer the one already stored for its occurrence."""
+
+    def get(self, occurrence_id: str) -> ArchiveSession | None: ...
+
+    def add_posts(
+        self, session: ArchiveSession, posts: "Sequence[ArchivedPost]", read_on: date
+    ) -> int:
+        """Store each post not stored yet (one conditional put each); how many were new."""
+
+    def record_poll(self, session: ArchiveSession, result: PollResult, price: Decimal) -> None:
+        """Add a poll's reads (and their cost at `price` a read) to the session."""
+
+    def add_reads(
+        self, session: ArchiveSession, reads: int, price: Decimal, error: str | None = None
+    ) -> None:
+        """Add reads made outside a poll (count refreshes) and their cost; keep the last error."""
+
+    def advance(
+        self, session: ArchiveSession, to: SessionStatus, now: datetime, note: str | None = None
+    ) -> bool:
+        """Move the session on from the status it was read in; False when it moved already."""
+
+    def needing_work(self, now: datetime, status: SessionStatus) -> list[ArchiveSession]:
+        """Sessions in `status` whose window has ended by `now` (never a Scan)."""
+
+    def stored_posts(self, occurrence_id: str) -> list[StoredPost]: ...
+
+    def update_counts(
+        self, occurrence_id: str, posts: "Sequence[ArchivedPost]", read_on: date
+    ) -> None:
+        """Store the likes, reposts, replies and quotes these posts have now, read that day."""
+
+    def session(self, occurrence_id: str) -> SessionArchive | None:
+        """The session and its posts, oldest first."""

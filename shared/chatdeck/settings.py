@@ -19,12 +19,18 @@ class Settings(BaseSettings):
     x_authorize_url: str = "https://x.com/i/oauth2/authorize"
     tokens_key_id: str = ""  # the KMS key that encrypts OAuth tokens at rest
     public_url: str = ""
+    archive_table: str = "ArchiveTable"
+    # SSM SecureString: the key that signs links in emails (unsubscribe)
+    signing_key_parameter: str = "/chatdeck/signing-key"
     require_approval: bool = False
     lease_seconds: int = Field(default=120, ge=30)
     publish_concurrency: int = Field(default=16, ge=1, le=64)
     # Both must stay well under the lease, so a claim never expires while its request is open.
     x_connect_timeout: float = 3.05
     x_read_timeout: float = 10.0
+    # The ed-chat archive: posts X may bill for reading in one session, and how long it is kept.
+    chat_read_budget: int = Field(default=2000, ge=10)
+    archive_retention_days: int = Field(default=180, ge=1)
 
     @model_validator(mode="after")
     def requests_end_before_the_lease(self) -> "Settings":

@@ -113,6 +113,10 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
     boto3.client("ssm").put_parameter(
         Name=oauth2_client, Value=json.dumps(SANDBOX_OAUTH2_CLIENT), Type="SecureString"
     )
+    signing_key = f"/chatdeck/{unique('test')}/signing-key"
+    boto3.client("ssm").put_parameter(
+        Name=signing_key, Value=unique("signing-key") * 4, Type="SecureString"
+    )
     tokens_key = boto3.client("kms").create_key(Description="Chatdeck test tokens")["KeyMetadata"]
     boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
     requests.delete(f"{sandbox_url}/sandbox/posts", timeout=5).raise_for_status()
@@ -126,6 +130,8 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
         x_oauth2_client_parameter=oauth2_client,
         x_authorize_url=f"{sandbox_url}/i/oauth2/authorize",
         tokens_key_id=tokens_key["KeyId"],
+        signing_key_parameter=signing_key,
+        **({"archive_table": names["ArchiveTable"]} if "ArchiveTable" in names else {}),
         public_url="http://127.0.0.1:3000/",
         x_read_timeout=1.0,
     )

@@ -76,6 +76,29 @@ class DynamoChatStore:
         subscriptions = [_subscription(item) for item in items]
         return [s for s in subscriptions if s.reminders or s.digests]
 
+    def participants_before(self, chat_id: str, occurrence_id: str) -> set[str]:
+        """Authors who first took part in a session before this one (ids sort by start)."""
+        items = self._query_all(
+            "pk = :pk AND begins_with(sk, :seen)", {":pk": f"CHAT#{chat_id}", ":seen": "SEEN#"}
+        )
+        return {str(i["sk"]).removeprefix("SEEN#") for i in items if i["first"] < occurrence_id}
+
+    def record_participants(self, chat_id: str, occurrence_id: str, author_ids: set[str]) -> None:
+        """Remember each author's first session; an author seen before keeps their first."""
+        for author_id in author_ids:
+            try:
+                self.table.put_item(
+                    Item={
+                        "pk": f"CHAT#{chat_id}",
+                        "sk": f"SEEN#{author_id}",
+                        "first": occurrence_id,
+                    },
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except ClientError as error:
+                if not conditional_failed(error):
+                    raise
+
     def unsubscribe(self, chat_id: str, email: str, what: UnsubscribeFrom) -> bool:
         """Stop reminders, digests or both; False if there was no subscription to change."""
         key = _subscription_key(chat_id, email)

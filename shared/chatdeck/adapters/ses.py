@@ -7,7 +7,6 @@ from typing import Any
 
 from chatdeck.ports import Email
 
-
 # RFC 5322 allows 998-character lines. Folding at 78 would RFC 2047-encode a long header with
 # no spaces in it, such as List-Unsubscribe's signed URL, which mail clients then cannot use.
 POLICY = policy.SMTP.clone(max_line_length=998)
@@ -21,8 +20,9 @@ def to_mime(email: Email, sender: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     for name, value in email.headers.items():
         message[name] = value
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
+    # Quoted-printable keeps every line 7-bit and short, whatever the text (emoji, dashes).
+    message.set_content(email.text, cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", cte="quoted-printable")
     return message
 
 

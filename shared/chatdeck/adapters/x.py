@@ -6,12 +6,16 @@ mounted on its session rewrites the host to X_API_BASE_URL and puts a timeout on
 An account with an OAuth 2.0 connection posts as its user with the connection's access token
 (a bearer token, `user_auth=False`); the cohort's account without one uses the OAuth 1.0a
 credentials in SSM.
+
+Reading a chat's hashtag (`search_recent`, `lookup_posts`) goes through the same client, as the
+account's user. X bills every post a read returns ($0.005, once per post and UTC day), so a read
+asks for every field the archive keeps in one go and never reads a post for a single field.
 """
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import tweepy
@@ -28,10 +32,26 @@ from chatdeck.domain.outcomes import (
     RateLimited,
     Rejected,
 )
-from chatdeck.ports import UserAccess, UserAccessProvider
+from chatdeck.ports import ReadFailed, SearchPage, UserAccess, UserAccessProvider
+
+if TYPE_CHECKING:
+    from chatdeck.domain.digest import ArchivedPost
 
 TWEEPY_HOST = "https://api.twitter.com"
 Credentials = Mapping[str, str]
+LOOKUP_LIMIT = 100  # ids in one GET /2/tweets
+READ_FIELDS = {
+    "tweet_fields": [
+        "created_at",
+        "public_metrics",
+        "entities",
+        "referenced_tweets",
+        "author_id",
+        "conversation_id",
+    ],
+    "expansions": ["author_id"],
+    "user_fields": ["username", "name"],
+}
 
 
 class RewriteHostAdapter(HTTPAdapter):
@@ -169,6 +189,142 @@ class XNetwork:
                 f"X's list of the account's posts could not be read ({error})."
             ) from error
         return None
+
+    def search_recent(
+        self,
+        account: str,
+        query: str,
+        since_id: str | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        next_token: str | None = None,
+        max_results: int = 100,
+    ) -> SearchPage:
+        """One page of GET /2/tweets/search/recent, newest first; raises ReadFailed."""
+        client, access = self._reading_session(account)
+        try:
+            response = client.search_recent_tweets(
+                query,
+                since_id=since_id,
+                start_time=start_time,
+                end_time=end_time,
+                next_token=next_token,
+                max_results=max(10, min(100, max_results)),
+                user_auth=access is None,
+                **READ_FIELDS,
+            )
+        except Exception as error:
+            raise self._read_error(account, access, error, "search") from error
+        posts = _archived_posts(response)
+        meta = response.meta or {}
+        return SearchPage(
+            posts=posts,
+            next_token=meta.get("next_token"),
+            newest_id=meta.get("newest_id"),
+            reads=len(posts),
+        )
+
+    def lookup_posts(self, account: str, ids: Sequence[str]) -> "list[ArchivedPost]":
+        """GET /2/tweets?ids=… (at most 100): the posts that still exist, with their counts now;
+        raises ReadFailed."""
+        if len(ids) > LOOKUP_LIMIT:
+            raise ValueError(f"X looks up at most {LOOKUP_LIMIT} posts at once")
+        if not ids:
+            return []
+        client, access = self._reading_session(account)
+        try:
+            response = client.get_tweets(list(ids), user_auth=access is None, **READ_FIELDS)
+        except Exception as error:
+            raise self._read_error(account, access, error, "lookup") from error
+        return _archived_posts(response)
+
+    def _reading_session(self, account: str) -> tuple[Any, UserAccess | None]:
+        try:
+            return self._session(account)
+        except Exception as error:  # no credentials, or a connection that cannot be renewed
+            raise ReadFailed(
+                f"Chatdeck cannot read X as this account: {_reason(error)}", account_wide=True
+            ) from error
+
+    def _read_error(
+        self, account: str, access: UserAccess | None, error: Exception, what: str
+    ) -> Exception:
+        """Map what tweepy and requests raised on a read to ReadFailed."""
+        if isinstance(error, tweepy.TooManyRequests):
+            outcome = _publish_error(error)
+            retry_at = outcome.retry_at if isinstance(outcome, RateLimited) else None
+            return ReadFailed(f"X's rate limit for the {what} was reached.", retry_at=retry_at)
+        if isinstance(error, tweepy.Unauthorized):
+            if access is not None:
+                try:  # renewed for the next read; a revoked grant disconnects the account
+                    self._connections.renewed_access(account)
+                except Exception as renewal:
+                    return ReadFailed(_reason(renewal), account_wide=True)
+            return ReadFailed("X refused the account's credentials.", account_wide=True)
+        if isinstance(error, tweepy.HTTPException):
+            status = error.response.status_code
+            if status == 402:
+                return ReadFailed("The X API credits are used up.", account_wide=True)
+            if status == 403:
+                return ReadFailed(f"X refused the {what}: {_detail(error)}", account_wide=True)
+            if status >= 500:
+                return ReadFailed(f"X answered {status} to the {what}.")
+            return ReadFailed(f"X refused the {what}: {_detail(error)}")
+        if isinstance(error, requests.RequestException):
+            return ReadFailed(f"X did not answer the {what} in time.")
+        return error
+
+
+def _archived_posts(response: Any) -> "list[ArchivedPost]":
+    """A read's posts as the archive keeps them, each with its author from `includes`."""
+    from chatdeck.domain.digest import ArchivedPost
+
+    users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+    posts = []
+    for tweet in response.data or []:
+        raw: dict[str, Any] = tweet.data
+        author = users.get(str(raw.get("author_id", "")))
+        handle = str(author.username) if author else ""
+        references = {r["type"]: str(r["id"]) for r in raw.get("referenced_tweets") or []}
+        metrics = raw.get("public_metrics") or {}
+        posts.append(
+            ArchivedPost(
+                id=str(raw["id"]),
+                author_id=str(raw.get("author_id", "")),
+                author_handle=handle,
+                author_name=str(author.name) if author else handle,
+                text=str(raw["text"]),
+                created_at=datetime.fromisoformat(raw["created_at"]),
+                reply_to=references.get("replied_to"),
+                quote_of=references.get("quoted"),
+                repost_of=references.get("retweeted"),
+                links=_links(raw.get("entities") or {}),
+                likes=int(metrics.get("like_count", 0)),
+                # X's description says repost_count; the API has long answered retweet_count.
+                reposts=int(metrics.get("repost_count", metrics.get("retweet_count", 0))),
+                replies=int(metrics.get("reply_count", 0)),
+                quotes=int(metrics.get("quote_count", 0)),
+                url=_post_url(handle or "i/web", str(raw["id"])),
+            )
+        )
+    return posts
+
+
+def _links(entities: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where the post's links lead: past t.co (`expanded_url`) and past other shorteners
+    (`unwound_url`, when X followed them). A photo or video's link is no shared link."""
+    found: dict[str, None] = {}
+    for link in entities.get("urls") or []:
+        if link.get("media_key"):
+            continue
+        target = link.get("unwound_url") or link.get("expanded_url") or link.get("url")
+        if target:
+            found[str(target)] = None
+    return tuple(found)
+
+
+def _reason(error: BaseException) -> str:
+    return str(getattr(error, "reason", None) or error)
 
 
 def _post_url(username: str, remote_id: str) -> str:

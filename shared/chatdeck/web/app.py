@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from chatdeck.adapters.dynamodb import InvalidCursor
 from chatdeck.membership import NotAllowed
-from chatdeck.web import accounts, members, posts, signin
+from chatdeck.web import accounts, chats, members, posts, signin
 from chatdeck.web.pages import (
     BadRequest,
     Forbidden,
@@ -28,7 +28,7 @@ from chatdeck.web.pages import (
 def create_app(services: WebServices, now: Callable[[], datetime]) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     app.use(middlewares=[lambda app, next_: guard(app, next_, services, now)])
-    for routes in (signin, posts, members, accounts):
+    for routes in (signin, posts, members, accounts, chats):
         routes.register(app, services, now)
 
     @app.exception_handler(BadRequest)  # type: ignore[untyped-decorator]

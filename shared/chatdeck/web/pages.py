@@ -24,7 +24,11 @@ MAX_BODY_BYTES = 16 * 1024
 SESSION_COOKIE = "__Host-chatdeck-session"
 CSRF_COOKIE = "__Host-chatdeck-csrf"
 SESSION_MAX_AGE = 30 * 24 * 3600
-PUBLIC_PATHS = ("/signin", "/signin/confirm", "/static/")
+PUBLIC_PATHS = ("/signin", "/signin/confirm")
+# Reached without signing in: files, calendar feeds (their URL is a secret), and unsubscribe
+# links, whose signed token stands in for the page's CSRF token too (RFC 8058 one-click).
+PUBLIC_PREFIXES = ("/static/", "/calendar/", "/unsubscribe/")
+TOKEN_AUTHENTICATED_POSTS = ("/unsubscribe/",)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -61,6 +65,13 @@ class WebServices(Protocol):
     def cohort_settings(self) -> Any: ...
     @property
     def notices(self) -> Any: ...
+    @property
+    def chats(self) -> Any: ...
+    @property
+    def digests(self) -> Any: ...
+    @property
+    def email_actions(self) -> Any: ...
+    def calendar_feed(self, chats: Any, name: str) -> bytes: ...
 
 
 class BadRequest(Exception):
@@ -234,8 +245,9 @@ def guard(
 
     path = app.current_event.path
     method = app.current_event.http_method.upper()
-    public = path in PUBLIC_PATHS or path.startswith("/static/")
-    if method not in ("GET", "HEAD") and not _csrf_ok(app, csrf, new_csrf):
+    public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    token_post = method == "POST" and path.startswith(TOKEN_AUTHENTICATED_POSTS)
+    if method not in ("GET", "HEAD") and not token_post and not _csrf_ok(app, csrf, new_csrf):
         response = json_or_page(
             app,
             403,

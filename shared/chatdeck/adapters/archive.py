@@ -1,0 +1,319 @@
+"""The archive of chat sessions: one DynamoDB table, one partition per session (pk / sk).
+
+`SESSION#<occurrence id>` / `META`: the session (ports.ArchiveSession). `SESSION#<occurrence id>` /
+`POST#<post id>`: one archived post (domain.digest.ArchivedPost) and `read_on`, the UTC day X last
+billed reading it. Every item carries `expires_at` (epoch seconds, the table's TTL): the
+session's end plus the retention.
+
+Finding the sessions that need work is one Query on the sparse index `open_sessions`
+(`open_pk` = "OPEN" HASH, `session_end` RANGE = the end of the polling window, projecting `status`
+only): only a META that is not digested yet has `open_pk`, so the Query reads the few sessions
+between their window's end and their digest, never the archive. Because only `status` is
+projected, the META's per-minute updates while polling (reads, cost, since_id) write nothing to
+the index; only its four status changes do. Nothing here Scans.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from botocore.exceptions import ClientError
+
+from chatdeck.adapters.dynamodb import Table, conditional_failed
+from chatdeck.domain.digest import ArchivedPost
+from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
+from chatdeck.ports import (
+    ArchiveSession,
+    PollResult,
+    SessionArchive,
+    SessionStatus,
+    StoredPost,
+)
+
+META = "META"
+POST_PREFIX = "POST#"
+OPEN_PK = "OPEN"
+OPEN_INDEX = "open_sessions"
+COUNTS = ("likes", "reposts", "replies", "quotes")
+_INSTANTS = ("start_utc", "end_utc", "window_start", "window_end", "last_polled_at", "retry_at")
+_OPTIONAL = ("since_id", "last_error", "stop_reason", "note")
+
+
+def session_key(occurrence_id: str) -> dict[str, str]:
+    return {"pk": f"SESSION#{occurrence_id}", "sk": META}
+
+
+class DynamoArchiveStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def start(self, session: ArchiveSession) -> ArchiveSession:
+        try:
+            self.table.put_item(
+                Item=_session_item(session), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as error:
+            if not conditional_failed(error):
+                raise
+            stored = self.get(session.occurrence_id)
+            if stored is not None:
+                return stored
+            raise  # pragma: no cover - the condition failed on an item that is not there
+        return session
+
+    def get(self, occurrence_id: str) -> ArchiveSession | None:
+        item = self.table.get_item(Key=session_key(occurrence_id), ConsistentRead=True).get("Item")
+        return _session(item) if item else None
+
+    def add_posts(
+        self, session: ArchiveSession, posts: Sequence[ArchivedPost], read_on: date
+    ) -> int:
+        added = 0
+        for post in posts:
+            item = {
+                "pk": f"SESSION#{session.occurrence_id}",
+                "sk": f"{POST_PREFIX}{post.id}",
+                **_post_item(post),
+                "read_on": read_on.isoformat(),
+                "expires_at": _epoch(session.expires_at),
+            }
+            try:  # a post seen again changes nothing
+                self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+            except ClientError as error:
+                if conditional_failed(error):
+                    continue
+                raise
+            added += 1
+        return added
+
+    def record_poll(self, session: ArchiveSession, result: PollResult, price: Decimal) -> None:
+        sets = {"last_polled_at": to_iso_utc(result.polled_at)}
+        removes = []
+        if result.newest_id is not None:
+            sets["since_id"] = result.newest_id
+        for name, value in (("last_error", result.error), ("retry_at", result.retry_at)):
+            if value is None:
+                removes.append(name)
+            else:
+                sets[name] = value if isinstance(value, str) else to_iso_utc(value)
+        if result.stop_reason is not None:
+            sets["stop_reason"] = result.stop_reason
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in sets)
+        expression += " ADD #reads :reads, #cost_usd :cost, #posts :added, #polls :one"
+        if removes:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
+        added = ["status", "reads", "cost_usd", "posts", "polls"]
+        try:
+            self.table.update_item(
+                Key=session_key(session.occurrence_id),
+                UpdateExpression=expression,
+                ConditionExpression="#status = :polling",
+                ExpressionAttributeNames={f"#{name}": name for name in [*added, *sets, *removes]},
+                ExpressionAttributeValues={
+                    **{f":{name}": value for name, value in sets.items()},
+                    ":reads": result.reads,
+                    ":cost": price * result.reads,
+                    ":added": result.added,
+                    ":one": 1,
+                    ":polling": "polling",
+                },
+            )
+        except ClientError as error:
+            if not conditional_failed(error):  # it moved on meanwhile: its poll is over
+                raise
+
+    def add_reads(
+        self, session: ArchiveSession, reads: int, price: Decimal, error: str | None = None
+    ) -> None:
+        expression = "ADD #reads :reads, #cost_usd :cost"
+        values: dict[str, Any] = {":reads": reads, ":cost": price * reads}
+        if error is None:
+            expression += " REMOVE #last_error"
+        else:
+            expression = "SET #last_error = :error " + expression
+            values[":error"] = error
+        self.table.update_item(
+            Key=session_key(session.occurrence_id),
+            UpdateExpression=expression,
+            ExpressionAttributeNames={f"#{n}": n for n in ("reads", "cost_usd", "last_error")},
+            ExpressionAttributeValues=values,
+        )
+
+    def advance(
+        self, session: ArchiveSession, to: SessionStatus, now: datetime, note: str | None = None
+    ) -> bool:
+        expression = "SET #status = :to, #at = :now"
+        names = {"#status": "status", "#at": f"{to}_at"}
+        values: dict[str, Any] = {":to": to, ":now": to_iso_utc(now), ":from": session.status}
+        if note is not None:
+            expression += ", #note = :note"
+            names["#note"] = "note"
+            values[":note"] = note
+        if to == "digested":  # off the index of open sessions
+            expression += " REMOVE #open"
+            names["#open"] = "open_pk"
+        try:
+            self.table.update_item(
+                Key=session_key(session.occurrence_id),
+                UpdateExpression=expression,
+                ConditionExpression="#status = :from",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def needing_work(self, now: datetime, status: SessionStatus) -> list[ArchiveSession]:
+        query: dict[str, Any] = {
+            "IndexName": OPEN_INDEX,
+            "KeyConditionExpression": "open_pk = :open AND session_end <= :now",
+            "FilterExpression": "#status = :status",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":open": OPEN_PK,
+                ":now": to_iso_utc(now),
+                ":status": status,
+            },
+        }
+        found = []
+        for item in self._query_all(query):
+            # The index is eventually consistent: read the session itself before acting on it.
+            session = self.get(item["pk"].removeprefix("SESSION#"))
+            if session is not None and session.status == status:
+                found.append(session)
+        return found
+
+    def stored_posts(self, occurrence_id: str) -> list[StoredPost]:
+        items = self._query_all(
+            {
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :post)",
+                "ExpressionAttributeValues": {
+                    ":pk": f"SESSION#{occurrence_id}",
+                    ":post": POST_PREFIX,
+                },
+                "ConsistentRead": True,
+            }
+        )
+        return [StoredPost(_post(i), date.fromisoformat(i["read_on"])) for i in items]
+
+    def update_counts(
+        self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
+    ) -> None:
+        for post in posts:
+            try:
+                self.table.update_item(
+                    Key={"pk": f"SESSION#{occurrence_id}", "sk": f"{POST_PREFIX}{post.id}"},
+                    UpdateExpression="SET "
+                    + ", ".join(f"#{name} = :{name}" for name in (*COUNTS, "read_on")),
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={f"#{n}": n for n in (*COUNTS, "read_on")},
+                    ExpressionAttributeValues={
+                        **{f":{name}": getattr(post, name) for name in COUNTS},
+                        ":read_on": read_on.isoformat(),
+                    },
+                )
+            except ClientError as error:
+                if not conditional_failed(error):  # a post never archived is not added now
+                    raise
+
+    def session(self, occurrence_id: str) -> SessionArchive | None:
+        items = self._query_all(
+            {
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": f"SESSION#{occurrence_id}"},
+            }
+        )
+        meta = next((item for item in items if item["sk"] == META), None)
+        if meta is None:
+            return None
+        posts = [_post(item) for item in items if item["sk"].startswith(POST_PREFIX)]
+        posts.sort(key=lambda post: (post.created_at, int(post.id) if post.id.isdigit() else 0))
+        return SessionArchive(_session(meta), posts)
+
+    def _query_all(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:  # followed across its 1 MB pages
+            answer = self.table.query(**query)
+            items.extend(answer["Items"])
+            if "LastEvaluatedKey" not in answer:
+                return items
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _session_item(session: ArchiveSession) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **session_key(session.occurrence_id),
+        "occurrence_id": session.occurrence_id,
+        "chat_id": session.chat_id,
+        "network": session.network,
+        "query": session.query,
+        "status": session.status,
+        "budget_reads": session.budget_reads,
+        "reads": session.reads,
+        "cost_usd": session.cost_usd,
+        "posts": session.posts,
+        "polls": session.polls,
+        "expires_at": _epoch(session.expires_at),
+    }
+    for name in _INSTANTS:
+        value = getattr(session, name)
+        if value is not None:
+            item[name] = to_iso_utc(value)
+    for name in _OPTIONAL:
+        value = getattr(session, name)
+        if value is not None:
+            item[name] = value
+    if session.status != "digested":
+        item |= {"open_pk": OPEN_PK, "session_end": to_iso_utc(session.window_end)}
+    return item
+
+
+def _session(item: dict[str, Any]) -> ArchiveSession:
+    return ArchiveSession(
+        occurrence_id=item["occurrence_id"],
+        chat_id=item["chat_id"],
+        network=item["network"],
+        query=item["query"],
+        status=cast(SessionStatus, item["status"]),
+        budget_reads=int(item["budget_reads"]),
+        expires_at=datetime.fromtimestamp(int(item["expires_at"]), UTC),
+        reads=int(item.get("reads", 0)),
+        cost_usd=Decimal(item.get("cost_usd", 0)),
+        posts=int(item.get("posts", 0)),
+        polls=int(item.get("polls", 0)),
+        start_utc=from_iso_utc(item["start_utc"]),
+        end_utc=from_iso_utc(item["end_utc"]),
+        window_start=from_iso_utc(item["window_start"]),
+        window_end=from_iso_utc(item["window_end"]),
+        last_polled_at=_instant(item, "last_polled_at"),
+        retry_at=_instant(item, "retry_at"),
+        **{name: item.get(name) for name in _OPTIONAL},
+    )
+
+
+def _instant(item: dict[str, Any], name: str) -> datetime | None:
+    return from_iso_utc(item[name]) if name in item else None
+
+
+def _post_item(post: ArchivedPost) -> dict[str, Any]:
+    item = {k: v for k, v in post.model_dump(mode="json").items() if v is not None}
+    item["created_at"] = post.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    item["links"] = list(post.links)
+    return item
+
+
+def _post(item: dict[str, Any]) -> ArchivedPost:
+    fields = {k: v for k, v in item.items() if k in ArchivedPost.model_fields}
+    for name in COUNTS:
+        fields[name] = int(fields.get(name, 0))
+    fields["links"] = tuple(fields.get("links", ()))
+    fields["created_at"] = datetime.fromisoformat(fields["created_at"])
+    return ArchivedPost.model_validate(fields)

@@ -1,0 +1,26 @@
+"""Links in emails that act without signing in: signed with the stack's key from SSM."""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from chatdeck import action_tokens
+
+UNSUBSCRIBE_LIFETIME = timedelta(days=90)
+
+
+class EmailActions:
+    def __init__(self, key: Callable[[], bytes], public_url: Callable[[], str]) -> None:
+        self._key = key  # fetched (and cached) only when a link is made or checked
+        self._public_url = public_url
+
+    def sign(self, purpose: str, subject: Mapping[str, Any], expires: datetime) -> str:
+        return action_tokens.sign(self._key(), purpose, subject, expires)
+
+    def verify(self, token: str, purpose: str, now: datetime) -> dict[str, Any]:
+        return action_tokens.verify(self._key(), token, purpose, now)
+
+    def unsubscribe_url(self, email: str, chat_id: str, what: str, now: datetime) -> str:
+        subject = {"email": email, "chat": chat_id, "what": what}
+        token = self.sign("unsubscribe", subject, now + UNSUBSCRIBE_LIFETIME)
+        return f"{self._public_url().rstrip('/')}/unsubscribe/{token}"
