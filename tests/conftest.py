@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-pytest_plugins = ["tests.integration.deployment"]
+pytest_plugins = ["tests.integration.deployment", "tests.integration.web_kit"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"

@@ -67,8 +67,11 @@ class Digests:
         return digest_for_occurrence(chat, occurrence, archive.posts, earlier)
 
     def for_page(self, chat: Chat, occurrence: Occurrence) -> dict[str, Any] | None:
+        """The digest, and for admins what the session cost in reads and dollars."""
         digest = self.build(chat, occurrence)
-        return None if digest is None else {"digest": digest}
+        if digest is None:
+            return None
+        return {"digest": digest, "archive": self.poller.archive.get(occurrence.id)}
 
     def _send(self, chat: Chat, occurrence: Occurrence, digest: Digest, now: datetime) -> int:
         sent = 0

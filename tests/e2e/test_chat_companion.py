@@ -110,6 +110,9 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
     session = admin.get(f"/sessions/{LIVE}/{start:%Y%m%dT%H%MZ}")
     assert session.status_code == 200
     assert "Q1" in session.text and "Q6" in session.text
+    assert re.search(
+        r"What X billed for this session: \d+ posts read, about \$\d+\.\d\d", session.text
+    )
 
     one_click = digest["headers"]["List-Unsubscribe"].strip("<>")
     assert (

@@ -18,40 +18,12 @@ from chatdeck.adapters.archive import DynamoArchiveStore
 from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Recurrence
 from chatdeck.polling import Poller, search_query
-from devstack.provision import create_table
 from devstack.sandbox.chat_session import plan_session
 from devstack.sandbox.models import Growth
-from tests.conftest import unique
 from tests.integration.deployment import Deployment
 from tests.integration.test_x_adapter_contract import official_description, operation_for
 
 pytestmark = pytest.mark.integration
-
-# Until template.yaml has it: the ArchiveTable's definition, as the template will carry it.
-ARCHIVE_TABLE_PROPERTIES: dict[str, Any] = {
-    "BillingMode": "PAY_PER_REQUEST",
-    "AttributeDefinitions": [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "S"},
-        {"AttributeName": "open_pk", "AttributeType": "S"},
-        {"AttributeName": "session_end", "AttributeType": "S"},
-    ],
-    "KeySchema": [
-        {"AttributeName": "pk", "KeyType": "HASH"},
-        {"AttributeName": "sk", "KeyType": "RANGE"},
-    ],
-    "GlobalSecondaryIndexes": [
-        {
-            "IndexName": "open_sessions",
-            "KeySchema": [
-                {"AttributeName": "open_pk", "KeyType": "HASH"},
-                {"AttributeName": "session_end", "KeyType": "RANGE"},
-            ],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]},
-        }
-    ],
-    "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
-}
 
 # Monday 2 March 2026, 20:00 in New York (EST) is 01:00 UTC on Tuesday 3 March.
 MONDAY = date(2026, 3, 2)
@@ -164,9 +136,8 @@ class Archive:
 
 @pytest.fixture
 def archive(deployment: Deployment) -> Iterator[Archive]:
-    name = unique("ArchiveTable")
-    create_table(deployment.moto_url, name, {**ARCHIVE_TABLE_PROPERTIES, "TableName": name})
-    table = Table(boto3.client("dynamodb"), name)
+    # The deployment made the template's ArchiveTable for this test.
+    table = Table(boto3.client("dynamodb"), deployment.services.settings.archive_table)
     yield Archive(deployment, table, DynamoArchiveStore(table))
     requests.post(f"{deployment.sandbox_url}/sandbox/clock", json={}, timeout=5)
 

@@ -22,6 +22,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 FUNCTION = "AWS::Serverless::Function"
 PUBLISHER = "PublisherFunction"
 WEB = "WebFunction"
+COMPANION = "CompanionFunction"
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -103,6 +104,7 @@ def all_actions(function: dict[str, Any]) -> set[str]:
 
 POSTS = "${PostsTable.Arn}"
 STATE = "${StateTable.Arn}"
+ARCHIVE = "${ArchiveTable.Arn}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def test_loader_reads_short_tags_as_their_long_forms(tmp_path: Path) -> None:
 
 def test_every_function_is_python313_on_arm64(template: dict[str, Any]) -> None:
     found = functions(template)
-    assert set(found) == {WEB, PUBLISHER}
+    assert set(found) == {WEB, PUBLISHER, COMPANION}
     for name, function in found.items():
         assert function["Runtime"] == "python3.13", name
         assert function["Architectures"] == ["arm64"], name
@@ -187,24 +189,32 @@ SES_IDENTITY = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:ident
 KEY = "${TokensKey.Arn}"
 X_COHORT_CREDENTIALS = SSM + "${XCredentialsParameterName}"
 X_OAUTH2_CLIENT = SSM + "${XOAuth2ClientParameterName}"
+SIGNING_KEY = SSM + "${SigningKeyParameterName}"
 SENDER = {SES_IDENTITY + "${SenderEmail}", SES_IDENTITY + "${SenderDomain}"}
 TOKENS_KEY_ACTIONS = {"kms:Encrypt", "kms:Decrypt"}
 
 
-def test_no_function_may_scan_delete_posts_or_use_wildcards(template: dict[str, Any]) -> None:
+def test_no_function_may_scan_delete_posts_or_archive_or_use_wildcards(
+    template: dict[str, Any],
+) -> None:
     for name, function in functions(template).items():
         for resource, actions in grants(function).items():
             assert resource != "*" and not resource.endswith(":*"), (name, resource)
             for action in actions:
                 assert "*" not in action, (name, action)
+                # No Scan anywhere: every read is a GetItem or a Query on a key or an index.
                 assert action not in {
                     "dynamodb:Scan",
                     "dynamodb:BatchWriteItem",
+                    "dynamodb:PartiQLSelect",
                     "dynamodb:PartiQLDelete",
                     "dynamodb:DeleteTable",
                 }, (name, action)
             if resource.startswith(POSTS):
                 # Posts are never deleted: cancelling, declining and failing are states.
+                assert "dynamodb:DeleteItem" not in actions, (name, resource)
+            if resource.startswith(ARCHIVE):
+                # Old sessions are deleted by the table's TTL, never by a function.
                 assert "dynamodb:DeleteItem" not in actions, (name, resource)
 
 
@@ -215,6 +225,7 @@ def test_publisher_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
     assert granted[POSTS] == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     # Account state, tokens and notices; a disconnect keeps a record, so nothing is deleted.
     assert granted[STATE] == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+    # Nothing on the archive: that is the companion's.
     dynamodb = {r for r, a in granted.items() if any(x.startswith("dynamodb:") for x in a)}
     assert dynamodb == {f"{POSTS}/index/work", POSTS, STATE}
 
@@ -235,25 +246,67 @@ def test_web_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
             "dynamodb:DeleteItem",
             "dynamodb:Query",
         },
+        # The session page: a session's META and its posts; never the open-sessions index.
+        ARCHIVE: {"dynamodb:GetItem", "dynamodb:Query"},
         X_OAUTH2_CLIENT: {"ssm:GetParameter"},
+        # Verifying unsubscribe links.
+        SIGNING_KEY: {"ssm:GetParameter"},
         KEY: TOKENS_KEY_ACTIONS,
         **{identity: {"ses:SendEmail", "ses:SendRawEmail"} for identity in SENDER},
     }
 
 
-def test_each_function_reads_only_its_x_parameters(template: dict[str, Any]) -> None:
+def test_companion_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
+    granted = grants(functions(template)[COMPANION])
+    assert granted == {
+        # Chats, subscriptions, members, notices, participants, the reading account's state
+        # and tokens. No DeleteItem: unsubscribing is the web's.
+        STATE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+        # Sessions and their posts: started, stored once, updated; old ones go by TTL.
+        ARCHIVE: {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:Query",
+        },
+        # The sessions that need work, each minute.
+        f"{ARCHIVE}/index/open_sessions": {"dynamodb:Query"},
+        # Reading as the cohort account (OAuth 1.0a, or OAuth 2.0 when connected that way),
+        # and signing unsubscribe links.
+        X_COHORT_CREDENTIALS: {"ssm:GetParameter"},
+        X_OAUTH2_CLIENT: {"ssm:GetParameter"},
+        SIGNING_KEY: {"ssm:GetParameter"},
+        KEY: TOKENS_KEY_ACTIONS,
+        # Reminders and digests.
+        **{identity: {"ses:SendEmail", "ses:SendRawEmail"} for identity in SENDER},
+    }
+    # Nothing at all on posts.
+    assert not any(resource.startswith(POSTS) for resource in granted)
+
+
+def test_each_function_reads_only_its_ssm_parameters(template: dict[str, Any]) -> None:
     found = functions(template)
     expected = {
         # The cohort account's OAuth 1.0a credentials, and the app's OAuth 2.0 client to
         # refresh members' tokens.
         PUBLISHER: {X_COHORT_CREDENTIALS, X_OAUTH2_CLIENT},
-        # The OAuth 2.0 client, to connect accounts.
-        WEB: {X_OAUTH2_CLIENT},
+        # The OAuth 2.0 client, to connect accounts; the signing key, to verify email links.
+        WEB: {X_OAUTH2_CLIENT, SIGNING_KEY},
+        # Reading the chats as the cohort account; the signing key, to sign email links.
+        COMPANION: {X_COHORT_CREDENTIALS, X_OAUTH2_CLIENT, SIGNING_KEY},
     }
+    assert set(expected) == set(found)
     for name, parameters in expected.items():
         granted = grants(found[name])
         ssm = {r: a for r, a in granted.items() if any(x.startswith("ssm:") for x in a)}
         assert ssm == {parameter: {"ssm:GetParameter"} for parameter in parameters}, name
+
+
+def test_only_web_and_companion_read_the_signing_key(template: dict[str, Any]) -> None:
+    readers = {
+        name for name, function in functions(template).items() if SIGNING_KEY in grants(function)
+    }
+    assert readers == {WEB, COMPANION}
 
 
 @pytest.mark.parametrize(
@@ -261,6 +314,7 @@ def test_each_function_reads_only_its_x_parameters(template: dict[str, Any]) -> 
     [
         ("XCredentialsParameterName", "/chatdeck/x/cohort"),
         ("XOAuth2ClientParameterName", "/chatdeck/x/oauth2-client"),
+        ("SigningKeyParameterName", "/chatdeck/signing-key"),
     ],
 )
 def test_parameter_names_start_with_a_slash(
@@ -322,39 +376,60 @@ def test_tokens_key_rotates_and_delegates_to_the_account_iam(template: dict[str,
 
 
 # ---------------------------------------------------------------------------------------------
-# the publisher's schedule
+# the schedules: the publisher's and the companion's, each with its own dead-letter queue
+
+SCHEDULED = {PUBLISHER: "PublisherDeadLetterQueue", COMPANION: "CompanionDeadLetterQueue"}
 
 
-def test_publisher_ticks_every_minute_with_retries_and_a_dead_letter_queue(
-    template: dict[str, Any],
+def test_only_the_publisher_and_the_companion_are_scheduled(template: dict[str, Any]) -> None:
+    scheduled = {
+        name
+        for name, function in functions(template).items()
+        if any(e["Type"] == "ScheduleV2" for e in function.get("Events", {}).values())
+    }
+    assert scheduled == set(SCHEDULED)
+    # One queue each, so a lost tick says whose it was.
+    assert len(set(SCHEDULED.values())) == len(SCHEDULED)
+
+
+@pytest.mark.parametrize(("function", "queue"), SCHEDULED.items())
+def test_ticks_every_minute_with_its_time_retries_and_a_dead_letter_queue(
+    template: dict[str, Any], function: str, queue: str
 ) -> None:
-    events = functions(template)[PUBLISHER]["Events"]
+    events = functions(template)[function]["Events"]
     assert len(events) == 1
     (tick,) = events.values()
     assert tick["Type"] == "ScheduleV2"
     properties = tick["Properties"]
     assert properties["ScheduleExpression"] == "rate(1 minute)"
+    # The scheduled instant, so a late delivery never acts as if it were earlier or later.
     assert json.loads(properties["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
     assert properties["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
-    assert properties["DeadLetterConfig"] == {
-        "Arn": {"Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]}
-    }
+    assert properties["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
     # A second stack in the same account must not collide on the schedule's name.
     assert properties.get("OmitName") is True
-    queue = template["Resources"]["PublisherDeadLetterQueue"]
-    assert queue["Type"] == "AWS::SQS::Queue"
-    assert queue["Properties"].get("SqsManagedSseEnabled") is True
+    resource = template["Resources"][queue]
+    assert resource["Type"] == "AWS::SQS::Queue"
+    assert resource["Properties"].get("SqsManagedSseEnabled") is True
+    assert resource["Properties"]["MessageRetentionPeriod"] == 1209600  # 14 days, to look
 
 
+@pytest.mark.parametrize(("function", "queue"), SCHEDULED.items())
 def test_failed_ticks_are_not_retried_by_lambda_and_land_in_the_dead_letter_queue(
-    template: dict[str, Any],
+    template: dict[str, Any], function: str, queue: str
 ) -> None:
-    config = functions(template)[PUBLISHER]["EventInvokeConfig"]
+    config = functions(template)[function]["EventInvokeConfig"]
     assert config["MaximumRetryAttempts"] == 0
     assert config["DestinationConfig"]["OnFailure"] == {
         "Type": "SQS",
-        "Destination": {"Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]},
+        "Destination": {"Fn::GetAtt": [queue, "Arn"]},
     }
+
+
+def test_a_companion_tick_has_a_minute(template: dict[str, Any]) -> None:
+    companion = functions(template)[COMPANION]
+    assert companion["Timeout"] == 60
+    assert companion["CodeUri"] == "functions/companion/"
 
 
 def test_publisher_runs_one_tick_at_a_time_by_default(template: dict[str, Any]) -> None:
@@ -388,7 +463,7 @@ def test_every_table_is_kept_recoverable_and_encrypted(template: dict[str, Any])
         for name, resource in template["Resources"].items()
         if resource["Type"] == "AWS::DynamoDB::Table"
     }
-    assert set(tables) == {"PostsTable", "StateTable"}
+    assert set(tables) == {"PostsTable", "StateTable", "ArchiveTable"}
     for name, table in tables.items():
         assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
         properties = table["Properties"]
@@ -433,28 +508,79 @@ def test_state_table_has_pk_sk_and_expires(template: dict[str, Any]) -> None:
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
+def test_archive_table_has_pk_sk_the_open_sessions_index_and_expires(
+    template: dict[str, Any], architecture: str
+) -> None:
+    documented = re.findall(
+        r"`(\w+)` \(`(\w+)` HASH, `(\w+)` RANGE, INCLUDE `(\w+)`\)",
+        architecture.split("**ArchiveTable**", 1)[1],
+    )
+    assert documented == [("open_sessions", "open_pk", "session_end", "status")], (
+        "docs/architecture.md changed the archive's index?"
+    )
+    properties = template["Resources"]["ArchiveTable"]["Properties"]
+    assert key_schema(properties["KeySchema"]) == [("pk", "HASH"), ("sk", "RANGE")]
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types == dict.fromkeys(["pk", "sk", "open_pk", "session_end"], "S")
+    (index,) = properties["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "open_sessions"
+    assert key_schema(index["KeySchema"]) == [("open_pk", "HASH"), ("session_end", "RANGE")]
+    # Only the status is projected: the META's per-minute updates while polling write nothing
+    # to the index.
+    assert index["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]}
+    # Old sessions are deleted by DynamoDB, after ArchiveRetentionDays; no function deletes.
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
 # ---------------------------------------------------------------------------------------------
 # environment
 
 
+# The contract's tables with a "set by" column: the first ones, and the chats' (issue 4).
+ENVIRONMENT_SECTIONS = ("## Environment", "### Chat environment")
+# How the "set by" cells name the functions: "template (publisher and companion only)".
+FUNCTION_WORDS = {"web": WEB, "publisher": PUBLISHER, "companion": COMPANION}
+
+
 def documented_environment(architecture: str) -> dict[str, str]:
-    """Rows of the Environment table: variable -> its "set by" cell."""
-    section = architecture.split("## Environment", 1)[1].split("\n## ", 1)[0]
+    """Rows of the environment tables with a "set by" column: variable -> that cell."""
     rows: dict[str, str] = {}
-    for line in section.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 3 and cells[0].startswith("`"):
-            for variable in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
-                rows[variable] = cells[2]
+    for heading in ENVIRONMENT_SECTIONS:
+        assert heading in architecture, f"docs/architecture.md lost its {heading!r} table?"
+        section = architecture.split(heading, 1)[1].split("\n#", 1)[0]
+        for line in section.splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) == 3 and cells[0].startswith("`"):
+                for variable in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+                    rows[variable] = cells[2]
     return rows
+
+
+def needed_by(set_by: str, found: dict[str, Any]) -> set[str]:
+    """The functions a "set by template" cell names, "(publisher only)"; else every one."""
+    scope = re.search(r"\(([^)]*) only\)", set_by)
+    if scope is None:
+        return set(found)
+    names = {FUNCTION_WORDS[word] for word in re.findall(r"\w+", scope.group(1)) if word != "and"}
+    assert names, set_by
+    return names
 
 
 def test_every_documented_variable_is_set_where_it_is_needed(
     template: dict[str, Any], architecture: str
 ) -> None:
-    """Rows "set by template": shared ones on every function, the others on the publisher."""
+    """Rows "set by template": on every function, or exactly on the ones the row names."""
     documented = documented_environment(architecture)
-    assert {"POSTS_TABLE", "STATE_TABLE", "PUBLIC_URL", "AWS_ENDPOINT_URL"} <= set(documented)
+    assert {
+        "POSTS_TABLE",
+        "STATE_TABLE",
+        "PUBLIC_URL",
+        "AWS_ENDPOINT_URL",
+        "ARCHIVE_TABLE",
+        "SIGNING_KEY_PARAMETER",
+        "CHAT_READ_BUDGET",
+        "ARCHIVE_RETENTION_DAYS",
+    } <= set(documented)
     found = functions(template)
     for variable, set_by in documented.items():
         if not set_by.startswith("template"):
@@ -463,12 +589,18 @@ def test_every_documented_variable_is_set_where_it_is_needed(
                 assert variable not in function["Environment"]["Variables"], (name, variable)
             continue
         reference = re.search(r"`!Ref (\w+)`|parameter `(\w+)`", set_by)
-        needed_by = [PUBLISHER] if "publisher only" in set_by or not reference else list(found)
-        for name in needed_by:
-            variables = found[name]["Environment"]["Variables"]
+        needed = needed_by(set_by, found)
+        for name, function in found.items():
+            variables = function["Environment"]["Variables"]
+            if name not in needed:
+                assert variable not in variables, f"{name} has {variable} ({set_by})"
+                continue
             assert variable in variables, f"{name} lacks {variable} ({set_by})"
             if reference:
                 assert variables[variable] == {"Ref": reference.group(1) or reference.group(2)}
+        default = re.search(r"\(default `([^`]+)`\)", set_by)
+        if reference and reference.group(2) and default:
+            assert template["Parameters"][reference.group(2)]["Default"] == default.group(1)
 
 
 # Variables of "More environment" (members, sign-in, personal accounts): the parameter or
@@ -492,7 +624,8 @@ def test_members_environment_is_set_on_every_function(
     assert set(rows) == set(MEMBERS_ENVIRONMENT), "docs/architecture.md changed its variables?"
     global_variables = template["Globals"]["Function"]["Environment"]["Variables"]
     for variable, (source, default) in MEMBERS_ENVIRONMENT.items():
-        # In Globals: both functions need them (the publisher posts as members too).
+        # In Globals: every function needs them (the publisher posts as members too, the
+        # companion reads as the cohort account, which may be connected through OAuth 2.0).
         assert global_variables[variable] == {"Ref": source}, variable
         for name, function in functions(template).items():
             assert function["Environment"]["Variables"][variable] == {"Ref": source}, name
@@ -516,6 +649,50 @@ def test_approval_and_admins_are_chosen_at_deploy_time(template: dict[str, Any])
     authorize = parameters["XAuthorizeUrl"]
     assert re.fullmatch(authorize["AllowedPattern"], authorize["Default"])
     assert not re.fullmatch(authorize["AllowedPattern"], "http://x.com/i/oauth2/authorize")
+
+
+def settings_variables() -> dict[str, Any]:
+    """Environment variable -> the settings model's field, for every field it reads."""
+    settings = pytest.importorskip("chatdeck.settings")
+    model = settings.Settings
+    prefix = str(model.model_config.get("env_prefix") or "")
+    return {(prefix + name).upper(): field for name, field in model.model_fields.items()}
+
+
+def test_every_variable_the_settings_model_reads_is_set_or_left_to_its_default(
+    template: dict[str, Any], architecture: str
+) -> None:
+    """The converse of the test below: a setting the template forgets would silently run on its
+    default (a local table name, a local parameter name) in Lambda."""
+    documented = documented_environment(architecture)
+    found = functions(template)
+    for variable in settings_variables():
+        assert f"`{variable}`" in architecture, f"docs/architecture.md does not name {variable}"
+        if documented.get(variable) == "defaults":
+            continue  # deliberately left to the model's default (the X timeouts)
+        setters = {n for n, f in found.items() if variable in f["Environment"]["Variables"]}
+        assert setters, f"no function sets {variable}"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "variable", "default"),
+    [
+        ("ChatReadBudget", "CHAT_READ_BUDGET", 2000),
+        ("ArchiveRetentionDays", "ARCHIVE_RETENTION_DAYS", 180),
+    ],
+)
+def test_chat_numbers_are_parameters_the_settings_model_accepts(
+    template: dict[str, Any], parameter: str, variable: str, default: int
+) -> None:
+    # Every function reads every setting: a value the model refuses would break them all at
+    # import, so CloudFormation refuses it first.
+    spec = template["Parameters"][parameter]
+    assert spec["Type"] == "Number"
+    assert spec["Default"] == default
+    field = settings_variables()[variable]
+    assert field.default == default
+    (lower,) = [m.ge for m in field.metadata if getattr(m, "ge", None) is not None]
+    assert spec["MinValue"] == lower
 
 
 def test_every_variable_set_is_one_the_settings_model_reads(template: dict[str, Any]) -> None:
@@ -542,11 +719,16 @@ def test_powertools_is_configured(template: dict[str, Any]) -> None:
         assert function["LoggingConfig"]["ApplicationLogLevel"] == {"Ref": "LogLevel"}, name
 
 
-def test_publisher_links_to_the_web_app(template: dict[str, Any]) -> None:
-    variables = functions(template)[PUBLISHER]["Environment"]["Variables"]
+@pytest.mark.parametrize("function", [PUBLISHER, COMPANION])
+def test_emails_link_to_the_web_app(template: dict[str, Any], function: str) -> None:
+    variables = functions(template)[function]["Environment"]["Variables"]
     assert variables["PUBLIC_URL"] == {
         "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
     }
+
+
+def test_publisher_lease_and_concurrency(template: dict[str, Any]) -> None:
+    variables = functions(template)[PUBLISHER]["Environment"]["Variables"]
     assert variables["LEASE_SECONDS"] == "120"
     assert variables["PUBLISH_CONCURRENCY"] == "16"
 
@@ -556,15 +738,40 @@ def test_publisher_links_to_the_web_app(template: dict[str, Any]) -> None:
 
 
 def documented_routes(architecture: str) -> set[str]:
-    """Every route of the contract's route table, query strings left out."""
-    section = architecture.split("### Routes", 1)[1].split("\n### ", 1)[0]
+    """Every route of the contract's route tables (each "### Routes" section: members and
+    sign-in, then the chats), query strings left out."""
+    sections = [part.split("\n### ", 1)[0] for part in architecture.split("### Routes")[1:]]
+    assert len(sections) == 2, "docs/architecture.md changed its route tables?"
     routes = set()
-    for line in section.splitlines():
-        if line.startswith("| `"):
-            first_cell = line.strip("|").split("|")[0]
-            for route in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE) /[^`]*)`", first_cell):
-                routes.add(route.split("?", 1)[0])
+    for section in sections:
+        for line in section.splitlines():
+            if line.startswith("| `"):
+                first_cell = line.strip("|").split("|")[0]
+                for route in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE) /[^`]*)`", first_cell):
+                    routes.add(route.split("?", 1)[0])
     return routes
+
+
+CHAT_ROUTES = {
+    "GET /chats",
+    "GET /chats/new",
+    "POST /chats",
+    "GET /chats/{id}",
+    "POST /chats/{id}/skip",
+    "POST /chats/{id}/questions",
+    "POST /chats/{id}/subscription",
+    "GET /calendar/{token}/{file}",
+    "GET /sessions/{chat}/{start}",
+    "GET /unsubscribe/{token}",
+    "POST /unsubscribe/{token}",
+}
+# Reached without a session, by whoever holds the token in the URL: the calendar feeds and the
+# unsubscribe links (whose POST is also mail providers' RFC 8058 one-click).
+TOKEN_ROUTES = {
+    "GET /calendar/{token}/{file}",
+    "GET /unsubscribe/{token}",
+    "POST /unsubscribe/{token}",
+}
 
 
 def web_routes(template: dict[str, Any]) -> set[str]:
@@ -580,7 +787,8 @@ def test_web_routes_are_the_documented_ones_on_the_http_api(
     template: dict[str, Any], architecture: str
 ) -> None:
     documented = documented_routes(architecture)
-    assert len(documented) == 26, "docs/architecture.md changed its routes?"
+    assert len(documented) == 26 + len(CHAT_ROUTES), "docs/architecture.md changed its routes?"
+    assert documented >= CHAT_ROUTES
     # The Functions table's older list is part of the route table.
     row = next(line for line in architecture.splitlines() if line.startswith("| `WebFunction`"))
     assert set(re.findall(r"`((?:GET|POST) /[^`]*)`", row)) <= documented
@@ -589,7 +797,11 @@ def test_web_routes_are_the_documented_ones_on_the_http_api(
     assert routes == documented
     # Path parameters are named as the contract names them.
     parameters = {p for route in routes for p in re.findall(r"\{(\w+)\}", route)}
-    assert parameters == {"id", "email", "file"}
+    assert parameters == {"id", "email", "file", "token", "chat", "start"}
+    # HTTP API path variables are whole segments (no "{token}.ics").
+    for route in routes:
+        for segment in route.split(" ", 1)[1].split("/"):
+            assert "{" not in segment or re.fullmatch(r"\{\w+\}", segment), route
 
 
 def test_every_route_has_its_own_throttling_and_sign_in_the_tightest(
@@ -619,6 +831,17 @@ def test_every_route_has_its_own_throttling_and_sign_in_the_tightest(
         if route.startswith("GET "):
             # Pages are looser than the sign-in POSTs.
             assert burst > tightest[0] or route == "GET /accounts/callback", route
+
+
+def test_routes_opened_by_a_token_in_the_url_are_held_tight(template: dict[str, Any]) -> None:
+    """Calendar feeds and unsubscribe links need no session: whoever has (or guesses at) a
+    URL can call them, so they get the members' POSTs' limits, not the pages' ones."""
+    routes = web_routes(template)
+    assert {route for route in routes if "{token}" in route} == TOKEN_ROUTES
+    settings = template["Resources"]["HttpApi"]["Properties"]["RouteSettings"]
+    for route in TOKEN_ROUTES:
+        assert settings[route]["ThrottlingBurstLimit"] <= 10, route
+        assert settings[route]["ThrottlingRateLimit"] <= 5, route
 
 
 def test_http_api_logs_every_request_without_client_addresses(template: dict[str, Any]) -> None:
@@ -664,6 +887,9 @@ def test_outputs_give_the_form_url_and_where_to_look(template: dict[str, Any]) -
         "/accounts/callback"
     }
     assert outputs["TokensKeyAlias"]["Value"] == {"Ref": "TokensKeyAlias"}
+    assert outputs["ArchiveTableName"]["Value"] == {"Ref": "ArchiveTable"}
+    assert outputs["CompanionDeadLetterQueueUrl"]["Value"] == {"Ref": "CompanionDeadLetterQueue"}
+    assert outputs["CompanionLogGroupName"]["Value"] == {"Ref": "CompanionLogGroup"}
 
 
 # ---------------------------------------------------------------------------------------------
