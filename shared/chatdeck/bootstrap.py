@@ -175,15 +175,19 @@ class Services:
         return Reminders(self.chats, self.membership, self.notices, self.email_actions)
 
     @cached_property
-    def poller(self) -> Any:
+    def archive(self) -> Any:
         from chatdeck.adapters.archive import DynamoArchiveStore
         from chatdeck.adapters.dynamodb import Table
+
+        return DynamoArchiveStore(Table(self._dynamodb, self.settings.archive_table))
+
+    @cached_property
+    def poller(self) -> Any:
         from chatdeck.polling import Poller
 
-        archive = DynamoArchiveStore(Table(self._dynamodb, self.settings.archive_table))
         return Poller(
             chats=self.chats,
-            archive=archive,
+            archive=self.archive,
             network=self.network,
             budget_reads=self.settings.chat_read_budget,
             retention=timedelta(days=self.settings.archive_retention_days),
@@ -194,7 +198,7 @@ class Services:
         from chatdeck.digests import Digests
 
         return Digests(
-            poller=self.poller,
+            archive=self.archive,
             chats=self.chats,
             membership=self.membership,
             notices=self.notices,

@@ -5,16 +5,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatdeck.adapters.chats import DynamoChatStore
-from chatdeck.domain.chats import Chat, Occurrence
+from chatdeck.domain.chats import Chat, Occurrence, session_path
 from chatdeck.domain.digest import Digest, digest_for_occurrence
 from chatdeck.email_actions import EmailActions
 from chatdeck.membership import Membership
 from chatdeck.notices import Notices, render_email
-from chatdeck.polling import Poller
-from chatdeck.ports import ArchiveSession
+from chatdeck.ports import ArchiveSession, ArchiveStore
 from chatdeck.reminders import one_click_unsubscribe
-
-SESSION_START = "%Y%m%dT%H%MZ"
 
 
 def occurrence_of(chat: Chat, session: ArchiveSession) -> Occurrence:
@@ -22,21 +19,17 @@ def occurrence_of(chat: Chat, session: ArchiveSession) -> Occurrence:
     return Occurrence(chat.id, local.date(), session.start_utc, session.end_utc)
 
 
-def session_path(occurrence: Occurrence) -> str:
-    return f"/sessions/{occurrence.chat_id}/{occurrence.start_utc:{SESSION_START}}"
-
-
 class Digests:
     def __init__(
         self,
-        poller: Poller,
+        archive: ArchiveStore,
         chats: DynamoChatStore,
         membership: Membership,
         notices: Notices,
         email_actions: EmailActions,
         public_url: str,
     ) -> None:
-        self.poller = poller
+        self.archive = archive
         self.chats = chats
         self.membership = membership
         self.notices = notices
@@ -46,32 +39,31 @@ class Digests:
     def send_ready(self, now: datetime) -> int:
         """Digest every session whose counts are in; answers how many emails went out."""
         sent = 0
-        for session in self.poller.sessions_ready_for_digest(now):
+        for session in self.archive.needing_work(now, "counted"):
             chat = self.chats.get(session.chat_id)
             if chat is None:  # the chat was removed; nobody to tell
-                self.poller.mark_digested(session, now)
+                self.archive.advance(session, "digested", now)
                 continue
             occurrence = occurrence_of(chat, session)
             digest = self.build(chat, occurrence)
             if digest is not None:
                 sent += self._send(chat, occurrence, digest, now)
                 self.chats.record_participants(chat.id, occurrence.id, set(digest.participant_ids))
-            self.poller.mark_digested(session, now)
+            self.archive.advance(session, "digested", now)
         return sent
 
     def build(self, chat: Chat, occurrence: Occurrence) -> Digest | None:
-        archive = self.poller.session(occurrence.id)
+        page = self.for_page(chat, occurrence)
+        return None if page is None else page["digest"]
+
+    def for_page(self, chat: Chat, occurrence: Occurrence) -> dict[str, Any] | None:
+        """The digest, and the session (for admins: what it cost in reads and dollars)."""
+        archive = self.archive.session(occurrence.id)
         if archive is None:
             return None
         earlier = self.chats.participants_before(chat.id, occurrence.id)
-        return digest_for_occurrence(chat, occurrence, archive.posts, earlier)
-
-    def for_page(self, chat: Chat, occurrence: Occurrence) -> dict[str, Any] | None:
-        """The digest, and for admins what the session cost in reads and dollars."""
-        digest = self.build(chat, occurrence)
-        if digest is None:
-            return None
-        return {"digest": digest, "archive": self.poller.archive.get(occurrence.id)}
+        digest = digest_for_occurrence(chat, occurrence, archive.posts, earlier)
+        return {"digest": digest, "archive": archive.session}
 
     def _send(self, chat: Chat, occurrence: Occurrence, digest: Digest, now: datetime) -> int:
         sent = 0

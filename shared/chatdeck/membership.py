@@ -85,7 +85,7 @@ class Membership:
     def request_link(self, email: str, base_url: str, now: datetime) -> None:
         """Send a sign-in link if the address is a member's. Says nothing either way."""
         email = normal_email(email)
-        if not EMAIL.match(email):
+        if len(email) > 254 or not EMAIL.match(email):
             raise FieldErrors({"email": "Enter an email address such as name@school.org."})
         epoch = int(now.timestamp())
         window = int(LINK_REQUEST_WINDOW.total_seconds())
@@ -171,10 +171,12 @@ class Membership:
 
     def update_profile(self, member: Member, form: Mapping[str, str], now: datetime) -> Member:
         changed = member_from_form(form, email=member.email, role=member.role.value)
-        if self.members.get(member.email) is None:
+        if self.members.get(member.email) is not None:
+            self.members.save(changed)
+        elif member.email in self.admins:
             self.members.add(changed, now)  # a deploy-time admin's first profile
         else:
-            self.members.save(changed)
+            raise NotAllowed("You are no longer a member of this cohort.")  # removed meanwhile
         return changed
 
 

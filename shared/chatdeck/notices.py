@@ -1,5 +1,6 @@
 """Emails to authors and admins: each recorded before it is sent, so it goes out at most once."""
 
+import hashlib
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +23,8 @@ def _templates() -> Environment:
 
 def render_email(name: str, to: list[str], **context: Any) -> Email:
     env = _templates()
-    subject = env.get_template(f"{name}.subject.txt").render(**context).strip()
+    # One line, whatever a name held: a line break in a subject would fail the whole email.
+    subject = " ".join(env.get_template(f"{name}.subject.txt").render(**context).split())
     return Email(
         to=to,
         subject=subject,
@@ -65,7 +67,7 @@ class Notices:
 
     def account_paused(self, state: AccountState) -> bool:
         if not self._admins or state.paused_since is None:
-            logger.warning("account paused with no admin to tell", extra={"account": state.account})
+            logger.warning("account paused with no admin to tell", extra={"network": state.network})
             return False
         email = render_email("account_paused", self._admins, state=state, queue_url=self._queue_url)
         episode = f"{state.network}#{state.account}#{state.paused_since.isoformat()}"
@@ -77,7 +79,10 @@ class Notices:
         try:
             message_id = self._mailer.send(email)
         except Exception as error:  # any mail failure stays visible to admins, never retried blind
-            logger.exception("notice could not be sent", extra={"notice_id": notice_id})
+            # The id names the recipient: log only its kind and a digest of it.
+            kind = notice_id.split("#", 1)[0]
+            digest = hashlib.sha256(notice_id.encode()).hexdigest()[:12]
+            logger.exception("notice could not be sent", extra={"kind": kind, "notice": digest})
             self._log.mark(notice_id, "FAILED", type(error).__name__)
             return False
         self._log.mark(notice_id, "SENT", message_id)

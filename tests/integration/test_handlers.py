@@ -1,5 +1,6 @@
 """The deployed handlers, fed the sample events in events/, against moto server and the sandbox."""
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -370,3 +371,57 @@ def test_a_member_reschedules_their_own_post(
     assert post.next_action_at == post.due_utc
     assert bad["statusCode"] == 422
     assert deployment.post("sample-submission-0001").text == "Moved to Tuesday."
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/posts",
+            {
+                "text": "Far future",
+                "local_date": "9999-12-31",
+                "local_time": "23:59",
+                "zone": "America/New_York",
+                "submission_id": "far-future-0001",
+            },
+        ),
+        (
+            "/posts",
+            {
+                "text": "Year one",
+                "local_date": "0001-01-01",
+                "local_time": "00:00",
+                "zone": "Asia/Tokyo",
+                "submission_id": "year-one-00001",
+            },
+        ),
+        ("/signin", {"email": "a" * 3000 + "@school.example"}),
+        ("/posts/" + "x" * 3000 + "/cancel", {}),
+    ],
+)
+def test_a_users_odd_input_gets_a_4xx_never_a_500(
+    web: ModuleType, admin_session: str, path: str, body: dict[str, str]
+) -> None:
+    assert 400 <= post_form(web, admin_session, path, body)["statusCode"] < 500
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        '{"id":"x","list_pk":"POSTS","created_at":1.5}',
+        '{"id":"x","list_pk":"POSTS","created_at":null}',
+    ],
+)
+def test_a_cursor_of_the_wrong_types_is_a_400(
+    web: ModuleType, admin_session: str, cursor: str
+) -> None:
+    token = base64.urlsafe_b64encode(cursor.encode()).decode()
+    result = call(
+        web,
+        "web_list_posts_json",
+        admin_session,
+        rawQueryString=f"after={token}",
+        queryStringParameters={"after": token},
+    )
+    assert result["statusCode"] == 400

@@ -315,3 +315,20 @@ def test_the_publisher_never_reads_posts_that_are_not_due(deployment: Deployment
 def test_scheduled_time_from_the_past_never_acts_in_the_past(deployment: Deployment) -> None:
     late = datetime(2020, 1, 1, tzinfo=UTC)
     assert deployment.services.effective_now(late) > late + timedelta(days=365)
+
+
+def test_a_lost_answer_for_a_post_with_a_bare_link_is_reconciled_not_resent(
+    deployment: Deployment,
+) -> None:
+    # X stores "example.org/slides" as an http:// link: reconciling must still recognise it.
+    due = current_minute()
+    post = deployment.schedule("Slides for tonight: example.org/slides #edchat", due)
+    deployment.fault(
+        endpoint="POST /2/tweets", status="timeout", latency_ms=1500, count=1, after_create=True
+    )
+
+    for minute in range(0, 9, 3):
+        deployment.tick(due + timedelta(minutes=minute))
+
+    assert create_requests(deployment) == 1
+    assert deployment.post(post.id).status is PostStatus.POSTED

@@ -33,3 +33,15 @@ def test_the_publisher_module_loads_tweepy_only_when_it_first_posts() -> None:
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert probe.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_web_functions_chat_pages_need_neither_tweepy_nor_icalendar_until_asked() -> None:
+    code = (
+        "import sys, functions.web.app as web; web.services.digests; web.services.chats; "
+        "print('tweepy' in sys.modules, 'icalendar' in sys.modules)"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.strip().splitlines()[-1] == "False False"

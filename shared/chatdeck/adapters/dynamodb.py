@@ -305,7 +305,11 @@ def _decode_cursor(cursor: str, names: set[str]) -> dict[str, Any]:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
         raise InvalidCursor(cursor) from error
-    if not isinstance(key, dict) or set(key) != names:
+    if (
+        not isinstance(key, dict)
+        or set(key) != names
+        or not all(isinstance(v, str) and 0 < len(v) <= 254 for v in key.values())
+    ):
         raise InvalidCursor(cursor)
     return key
 

@@ -12,6 +12,8 @@ account's user. X bills every post a read returns ($0.005, once per post and UTC
 asks for every field the archive keeps in one go and never reads a post for a single field.
 """
 
+import html
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -340,8 +342,14 @@ def _expanded_text(tweet: Any) -> str:
     return result
 
 
+_SCHEME = re.compile(r"\bhttps?://", re.IGNORECASE)
+
+
 def _comparable(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """A post's text as X may hand it back: `&amp;`-escaped, and a link typed without a scheme
+    expanded to `http://…`, so both sides drop entities, schemes and spacing differences."""
+    plain = _SCHEME.sub("", html.unescape(unicodedata.normalize("NFC", text)))
+    return " ".join(plain.split())
 
 
 def _publish_error(error: Exception) -> Exception:

@@ -430,3 +430,11 @@ def _aware(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"{instant} has no time zone; pass an aware UTC instant.")
     return instant
+
+
+SESSION_START = "%Y%m%dT%H%MZ"  # a session's start in its page's address
+
+
+def session_path(occurrence: Occurrence) -> str:
+    """The address of an occurrence's digest and transcript page."""
+    return f"/sessions/{occurrence.chat_id}/{occurrence.start_utc:{SESSION_START}}"

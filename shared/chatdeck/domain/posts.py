@@ -212,6 +212,8 @@ def _parse(form: Mapping[str, str], now: datetime) -> tuple[PostDraft, ResolvedT
         resolved = resolve_local_time(
             draft.local_date, draft.local_time, draft.zone, draft.utc_offset
         )
+    except OverflowError:  # year 1 or 9999 in a zone whose UTC instant falls off the calendar
+        raise FieldErrors({"local_date": "Pick a date from today to a year ahead."}) from None
     except NonexistentLocalTime as gap:
         raise FieldErrors({"local_time": str(gap)}) from None
     except AmbiguousLocalTime as overlap:

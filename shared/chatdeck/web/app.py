@@ -11,6 +11,7 @@ from datetime import datetime
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
+from chatdeck.accounts import ConnectError
 from chatdeck.adapters.dynamodb import InvalidCursor
 from chatdeck.membership import NotAllowed
 from chatdeck.web import accounts, chats, members, posts, signin
@@ -42,6 +43,10 @@ def create_app(services: WebServices, now: Callable[[], datetime]) -> APIGateway
     @app.exception_handler(NotAllowed)  # type: ignore[untyped-decorator]
     def not_allowed(error: NotAllowed) -> Response[str]:
         return json_or_page(app, 403, "Not allowed", str(error))
+
+    @app.exception_handler(ConnectError)  # type: ignore[untyped-decorator]
+    def not_connected(error: ConnectError) -> Response[str]:
+        return json_or_page(app, 503, "Not connected", str(error))
 
     @app.exception_handler(Forbidden)  # type: ignore[untyped-decorator]
     def forbidden(error: Forbidden) -> Response[str]:

@@ -11,8 +11,15 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from chatdeck.action_tokens import InvalidToken
 from chatdeck.adapters.chats import Subscription
-from chatdeck.digests import SESSION_START, session_path
-from chatdeck.domain.chats import Chat, Occurrence, chat_from_form, clean_questions, occurrences
+from chatdeck.domain.chats import (
+    SESSION_START,
+    Chat,
+    Occurrence,
+    chat_from_form,
+    clean_questions,
+    occurrences,
+    session_path,
+)
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
 from chatdeck.web.pages import (
@@ -33,7 +40,7 @@ def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
     def chat_or_404(chat_id: str) -> Chat:
-        chat: Chat | None = services.chats.get(chat_id)
+        chat: Chat | None = services.chats.get(chat_id) if len(chat_id) <= 64 else None
         if chat is None:
             raise NotFoundError("No such chat.")
         return chat
@@ -186,11 +193,10 @@ def register(
         chat = chat_or_404(chat_id)
         try:
             when = datetime.strptime(start, SESSION_START).replace(tzinfo=ZoneInfo("UTC"))
-        except ValueError:
+            upcoming = occurrences(chat, when, when + timedelta(minutes=1))
+        except (ValueError, OverflowError):  # not a time, or one off the calendar
             raise NotFoundError("No such session.") from None
-        matching = [
-            o for o in occurrences(chat, when, when + timedelta(minutes=1)) if o.start_utc == when
-        ]
+        matching = [o for o in upcoming if o.start_utc == when]
         if not matching:
             raise NotFoundError("No such session.")
         digest = services.digests.for_page(chat, matching[0])

@@ -17,6 +17,8 @@ def register(
 ) -> None:
     def members_page(status: int = 200, **extra: object) -> Response[str]:
         after = app.current_event.get_query_string_value("after") or None
+        if after is not None and len(after) > 254:  # no email address is longer
+            after = None
         people, following = services.membership.page(after)
         return render(
             app,

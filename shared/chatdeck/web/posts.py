@@ -110,7 +110,7 @@ def register(
         )
 
     def managed_post(post_id: str, member: Member) -> Post:
-        post: Post | None = services.posts.get(post_id)
+        post: Post | None = services.posts.get(post_id) if len(post_id) <= 64 else None
         if post is None or not (member.is_admin or post.author_email == member.email):
             raise NotFoundError("No such post.")
         return post
