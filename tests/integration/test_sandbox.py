@@ -443,11 +443,9 @@ def test_timeout_after_create_creates_the_post_and_never_answers(sandbox_url: st
     )
     impatient = x_client(sandbox_url, timeout=0.5)
 
-    started = time.monotonic()
-    with pytest.raises(requests.exceptions.ReadTimeout):
+    with pytest.raises(requests.exceptions.ReadTimeout):  # the client gave up; it was not told
         impatient.create_tweet(text="did it go out?", user_auth=True)
 
-    assert time.monotonic() - started < 1.5
     assert [p["text"] for p in posted(sandbox_url)] == ["did it go out?"]
 
 
