@@ -235,13 +235,7 @@ class DynamoArchiveStore:
         return SessionArchive(_session(meta), posts)
 
     def _query_all(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:  # followed across its 1 MB pages
-            answer = self.table.query(**query)
-            items.extend(answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return items
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return self.table.query_all(**query)
 
 
 def _epoch(moment: datetime) -> int:

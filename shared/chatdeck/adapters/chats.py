@@ -159,17 +159,9 @@ class DynamoChatStore:
         return _chat(answer["Attributes"])
 
     def _query_all(self, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-        }
-        items: list[dict[str, Any]] = []
-        while True:  # followed across its 1 MB pages
-            answer = self.table.query(**query)
-            items.extend(answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return items
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return self.table.query_all(
+            KeyConditionExpression=condition, ExpressionAttributeValues=values
+        )
 
 
 def _chat_key(chat_id: str) -> dict[str, str]:

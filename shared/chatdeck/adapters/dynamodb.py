@@ -50,6 +50,16 @@ class Table:
     def delete_item(self, **params: Any) -> dict[str, Any]:
         return self._call("delete_item", params)
 
+    def query_all(self, **params: Any) -> list[dict[str, Any]]:
+        """Every item of one Query, followed across its 1 MB pages."""
+        items: list[dict[str, Any]] = []
+        while True:
+            answer = self.query(**params)
+            items.extend(answer["Items"])
+            if "LastEvaluatedKey" not in answer:
+                return items
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         for name in self._ITEM_PARAMS:
             if name in params:
@@ -153,18 +163,12 @@ class DynamoPostStore:
         return True
 
     def due(self, now: datetime) -> list[Post]:
-        query: dict[str, Any] = {
-            "IndexName": "work",
-            "KeyConditionExpression": "work_pk = :work AND next_action_at <= :now",
-            "ExpressionAttributeValues": {":work": WORK_PK, ":now": to_iso_utc(now)},
-        }
-        items: list[dict[str, Any]] = []
-        while True:  # one Query, followed across its 1 MB pages
-            answer = self.table.query(**query)
-            items.extend(answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return [item_to_post(i) for i in items]
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        items = self.table.query_all(
+            IndexName="work",
+            KeyConditionExpression="work_pk = :work AND next_action_at <= :now",
+            ExpressionAttributeValues={":work": WORK_PK, ":now": to_iso_utc(now)},
+        )
+        return [item_to_post(i) for i in items]
 
     def claim_condition(self, post: Post, now: datetime) -> Condition:
         """Still in the state we saw, still due, and not claimed by anyone since."""
