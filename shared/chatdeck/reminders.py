@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from chatdeck.adapters.chats import DynamoChatStore, Subscription
-from chatdeck.domain.chats import Chat, Occurrence, occurrences
+from chatdeck.adapters.chats import DynamoChatStore
+from chatdeck.domain.chats import Chat, Occurrence, Subscription, occurrences
 from chatdeck.email_actions import EmailActions
 from chatdeck.membership import Membership
 from chatdeck.notices import Notices, render_email

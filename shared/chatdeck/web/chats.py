@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from chatdeck.action_tokens import InvalidToken
-from chatdeck.adapters.chats import Subscription
 from chatdeck.domain.chats import (
     SESSION_START,
     Chat,
     Occurrence,
+    Subscription,
     chat_from_form,
     clean_questions,
     occurrences,
