@@ -124,7 +124,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         **os.environ,
         **{f"DEVSTACK_{k}_PORT": str(v) for k, v in ports.items()},
         "DEVSTACK_STATE_DIR": str(state_dir),
-        "DEVSTACK_LIVE_CHAT_IN_MINUTES": "20",
+        "DEVSTACK_LIVE_CHAT_IN_MINUTES": "60",
     }
     stack = LocalStack(
         web=f"http://127.0.0.1:{ports['WEB']}",

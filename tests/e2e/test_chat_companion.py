@@ -73,7 +73,7 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
     start = live_start(admin)
     end = start + timedelta(hours=1)
 
-    # The stack seeds the live chat 20 minutes ahead for the tests (DEVSTACK_LIVE_CHAT_IN_MINUTES),
+    # The stack seeds the live chat an hour ahead for the tests (DEVSTACK_LIVE_CHAT_IN_MINUTES),
     # so these instants are still to come: a tick never acts in the past.
     assert tick(local_stack, start - timedelta(minutes=17))["polling"]["polled"] == 0
     assert emails(local_stack, "starts at") == []

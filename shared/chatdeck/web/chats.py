@@ -1,6 +1,8 @@
 """The chat calendar: chats in each member's time zone, subscriptions, iCal feeds, digests."""
 
 import hmac
+import re
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -84,9 +86,11 @@ def register(
     def create_chat() -> Response[str]:
         admin(app)
         values = form(app)
-        chat_id = values.get("hashtag", "").strip().lstrip("#").lower()
+        # The id is the hashtag in URL-safe letters (#café_chat -> caf_chat), or a random one.
+        slug = re.sub(r"[^a-z0-9_-]", "", values.get("hashtag", "").lower())[:64]
+        chat_id = slug or secrets.token_hex(4)
         try:
-            chat = chat_from_form(values, chat_id=chat_id or "chat")
+            chat = chat_from_form(values, chat_id=chat_id)
         except FieldErrors as invalid:
             return render(
                 app,
@@ -139,13 +143,16 @@ def register(
     @app.post("/chats/<chat_id>/questions")
     def questions(chat_id: str) -> Response[str]:
         admin(app)
-        chat_or_404(chat_id)
+        chat = chat_or_404(chat_id)
         values = form(app)
+        day = _local_date(values.get("local_date", ""))
+        if not chat.recurrence.falls_on(day):
+            raise BadRequest(f"{chat.name} has no session on {day:%a %d %b %Y}.")
         try:
             lines = clean_questions(values.get("questions", "").splitlines())
         except ValueError as invalid:
             raise BadRequest(str(invalid)) from None
-        services.chats.set_questions(chat_id, _local_date(values.get("local_date", "")), lines)
+        services.chats.set_questions(chat_id, day, lines)
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/subscription")
