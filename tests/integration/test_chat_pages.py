@@ -159,6 +159,7 @@ def test_unsubscribing_from_an_email_link_needs_the_button_or_a_one_click_post(
     forged = invoke(web, {**one_click, "rawPath": path[:-3] + "abc"})
 
     assert page["statusCode"] == 200 and "Unsubscribe" in page["body"]
+    assert "stop digests for EdTech Chat to rivera@school.example" in page["body"]
     assert still is not None and still.digests
     assert done["statusCode"] == 200
     after = deployment.services.chats.subscription("edtechchat", "rivera@school.example")
@@ -170,5 +171,8 @@ def test_an_unsubscribe_link_expires(web: ModuleType, chat: str, deployment: Dep
     old = SAMPLE_NOW - timedelta(days=91)
     url = deployment.services.email_actions.unsubscribe_url(ADMIN, "edtechchat", "all", old)
     event = event_as("web_signin_request", None)
-    event["rawPath"] = event["requestContext"]["http"]["path"] = url.split("127.0.0.1:3000", 1)[1]
+    path = url.split("127.0.0.1:3000", 1)[1]
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
     assert invoke(web, event)["statusCode"] == 400
+    page = get(web, None, path)  # the page says so before anyone presses a button
+    assert page["statusCode"] == 400 and "not valid any more" in page["body"]

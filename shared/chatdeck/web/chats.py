@@ -36,6 +36,7 @@ from chatdeck.web.pages import (
 )
 
 UPCOMING = timedelta(weeks=5)
+EXPIRED_LINK = "This unsubscribe link is not valid any more; sign in to change your subscriptions."
 
 
 def register(
@@ -216,16 +217,22 @@ def register(
     @app.get("/unsubscribe/<token>")
     def unsubscribe_page(token: str) -> Response[str]:
         # A GET never unsubscribes: mail scanners open links. The button's POST does.
-        return render(app, "unsubscribe.html", token=token)
+        try:
+            subject = services.email_actions.verify(token, "unsubscribe", now())
+        except InvalidToken:
+            raise BadRequest(EXPIRED_LINK) from None
+        chat = services.chats.get(subject["chat"])
+        what = {"reminders": "reminders", "digests": "digests"}.get(subject["what"], "emails")
+        return render(
+            app, "unsubscribe.html", token=token, what=what, chat=chat, email=subject["email"]
+        )
 
     @app.post("/unsubscribe/<token>")
     def unsubscribe(token: str) -> Response[str]:
         try:
             subject = services.email_actions.verify(token, "unsubscribe", now())
         except InvalidToken:
-            raise BadRequest(
-                "This unsubscribe link is not valid any more; sign in to change your subscriptions."
-            ) from None
+            raise BadRequest(EXPIRED_LINK) from None
         services.chats.unsubscribe(subject["chat"], subject["email"], subject["what"])
         chat = services.chats.get(subject["chat"])
         what = {"reminders": "reminders", "digests": "digests"}.get(subject["what"], "emails")
