@@ -27,8 +27,8 @@ from pydantic import (
 from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
 from chatdeck.domain.schedule import (
     AmbiguousLocalTime,
+    IanaZone,
     NonexistentLocalTime,
-    UnknownZone,
     resolve_local_time,
     to_iso_utc,
     zone_named,
@@ -77,7 +77,7 @@ class Recurrence(BaseModel):
 
     weekday: int = Field(ge=0, le=6)
     start: time
-    zone: str
+    zone: IanaZone
     duration_minutes: int = Field(ge=15, le=240)
     every_weeks: int = Field(default=1, ge=1, le=8)
     first_date: date
@@ -107,15 +107,6 @@ class Recurrence(BaseModel):
     def whole_minute_without_zone(cls, value: time) -> time:
         if value.second or value.microsecond or value.tzinfo is not None:
             raise ValueError("Enter a time such as 20:00; the zone goes in its own field.")
-        return value
-
-    @field_validator("zone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            zone_named(value)
-        except UnknownZone as error:
-            raise ValueError(str(error)) from None
         return value
 
     @model_validator(mode="after")

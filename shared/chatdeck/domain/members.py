@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
-from chatdeck.domain.schedule import UnknownZone, zone_named
+from chatdeck.domain.schedule import IanaZone
 
 
 class Role(StrEnum):
@@ -20,7 +20,7 @@ class Member(BaseModel):
 
     email: str = Field(max_length=254)
     name: str = Field(min_length=1, max_length=100)
-    zone: str = "UTC"
+    zone: IanaZone = "UTC"
     role: Role = Role.MEMBER
     joined_at: datetime | None = Field(default=None, exclude=True)  # when (re)added
 
@@ -30,15 +30,6 @@ class Member(BaseModel):
         if not EMAIL.match(value):
             raise ValueError("Enter an email address such as name@school.org.")
         return value.lower()
-
-    @field_validator("zone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            zone_named(value)
-        except UnknownZone as error:
-            raise ValueError(str(error)) from None
-        return value
 
     @property
     def is_admin(self) -> bool:

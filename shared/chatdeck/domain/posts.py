@@ -11,11 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chatdeck.domain import text as weighted_text
 from chatdeck.domain.schedule import (
     AmbiguousLocalTime,
+    IanaZone,
     NonexistentLocalTime,
     ResolvedTime,
-    UnknownZone,
     resolve_local_time,
-    zone_named,
 )
 
 PAST_GRACE = timedelta(minutes=1)
@@ -89,7 +88,7 @@ class PostDraft(BaseModel):
     text: str
     local_date: date
     local_time: time
-    zone: str
+    zone: IanaZone
     utc_offset: str | None = None
 
     @field_validator("text")
@@ -103,15 +102,6 @@ class PostDraft(BaseModel):
             )
         if not weighted_text.is_within_limit(value):
             raise ValueError("Write something to post.")
-        return value
-
-    @field_validator("zone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            zone_named(value)
-        except UnknownZone as error:
-            raise ValueError(str(error)) from None
         return value
 
     @field_validator("utc_offset", mode="before")

@@ -8,7 +8,10 @@ author picks one of the two UTC offsets.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator
 
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -58,6 +61,18 @@ def zone_named(name: str) -> ZoneInfo:
 @lru_cache(maxsize=1)
 def known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+def checked_zone(name: str) -> str:
+    """A validator for pydantic fields: the name of a zone we know, or a clear message."""
+    try:
+        zone_named(name)
+    except UnknownZone as error:
+        raise ValueError(str(error)) from None
+    return name
+
+
+IanaZone = Annotated[str, AfterValidator(checked_zone)]
 
 
 def format_offset(delta: timedelta | None) -> str:
