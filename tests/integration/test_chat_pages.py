@@ -176,3 +176,26 @@ def test_an_unsubscribe_link_expires(web: ModuleType, chat: str, deployment: Dep
     assert invoke(web, event)["statusCode"] == 400
     page = get(web, None, path)  # the page says so before anyone presses a button
     assert page["statusCode"] == 400 and "not valid any more" in page["body"]
+
+
+def test_an_admin_changes_a_chat_and_keeps_its_skips_and_questions(
+    web: ModuleType, chat: str, admin_session: str, teacher_session: str, deployment: Deployment
+) -> None:
+    post_form(web, admin_session, f"{chat}/skip", {"local_date": "2026-12-14"})
+    form = get(web, admin_session, f"{chat}/edit")
+    moved = post_form(web, admin_session, chat, {**CHAT_FORM, "start_time": "19:00"})
+    by_a_member = post_form(web, teacher_session, chat, {**CHAT_FORM, "start_time": "07:00"})
+
+    assert form["statusCode"] == 200 and 'value="20:00"' in form["body"]
+    assert moved["statusCode"] == 303 and by_a_member["statusCode"] == 403
+    stored = deployment.services.chats.get("edtechchat")
+    assert f"{stored.recurrence.start:%H:%M}" == "19:00"
+    assert [d.isoformat() for d in stored.skipped] == ["2026-12-14"]
+
+
+def test_an_admin_removes_a_chat(
+    web: ModuleType, chat: str, admin_session: str, deployment: Deployment
+) -> None:
+    assert post_form(web, admin_session, f"{chat}/remove", {})["statusCode"] == 303
+    assert deployment.services.chats.get("edtechchat") is None
+    assert get(web, admin_session, chat)["statusCode"] == 404

@@ -39,6 +39,11 @@ class DynamoChatStore:
         """Store the chat as it is, skipped dates and questions included (a new one, or edited)."""
         self.table.put_item(Item=_chat_item(chat))
 
+    def remove(self, chat_id: str) -> bool:
+        """Forget a chat; its subscriptions lapse with it (no chat, no reminder or digest)."""
+        answer = self.table.delete_item(Key=_chat_key(chat_id), ReturnValues="ALL_OLD")
+        return "Attributes" in answer
+
     def skip(self, chat_id: str, local_date: date) -> Chat:
         """No session on this local date; the chat with it skipped. Skipping twice is harmless."""
         return self._update_chat(

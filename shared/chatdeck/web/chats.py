@@ -113,6 +113,48 @@ def register(
         services.chats.save(chat)
         return redirect(f"/chats/{chat.id}")
 
+    @app.get("/chats/<chat_id>/edit")
+    def edit_chat(chat_id: str) -> Response[str]:
+        admin(app)
+        chat = chat_or_404(chat_id)
+        return render(
+            app,
+            "chat_form.html",
+            values=_form_values(chat),
+            editing=chat,
+            zones=sorted(known_zones()),
+        )
+
+    @app.post("/chats/<chat_id>")
+    def save_chat(chat_id: str) -> Response[str]:
+        admin(app)
+        stored = chat_or_404(chat_id)
+        values = form(app)
+        try:
+            edited = chat_from_form(values, chat_id=chat_id)
+        except FieldErrors as invalid:
+            return render(
+                app,
+                "chat_form.html",
+                status=422,
+                values=values,
+                errors=invalid.errors,
+                editing=stored,
+                zones=sorted(known_zones()),
+            )
+        # Skipped sessions and planned questions are managed on the chat's page, not here.
+        services.chats.save(
+            edited.model_copy(update={"skipped": stored.skipped, "questions": stored.questions})
+        )
+        return redirect(f"/chats/{chat_id}")
+
+    @app.post("/chats/<chat_id>/remove")
+    def remove_chat(chat_id: str) -> Response[str]:
+        admin(app)
+        chat_or_404(chat_id)
+        services.chats.remove(chat_id)
+        return redirect("/chats")
+
     @app.get("/chats/<chat_id>")
     def chat_page(chat_id: str) -> Response[str]:
         member = signed_in(app)
@@ -242,6 +284,27 @@ def register(
             title="Unsubscribed",
             message=f"You will get no more {what} for {chat.name if chat else 'this chat'}.",
         )
+
+
+def _form_values(chat: Chat) -> dict[str, str]:
+    """A chat as its form's fields."""
+    recurrence = chat.recurrence
+    return {
+        "name": chat.name,
+        "hashtag": chat.hashtag,
+        "extra_tags": " ".join(chat.extra_tags),
+        "network": chat.network,
+        "weekday": str(recurrence.weekday),
+        "start_time": f"{recurrence.start:%H:%M}",
+        "zone": recurrence.zone,
+        "duration_minutes": str(recurrence.duration_minutes),
+        "every_weeks": str(recurrence.every_weeks),
+        "first_date": recurrence.first_date.isoformat(),
+        "moderators": ", ".join(chat.moderators),
+        "chat_account": chat.chat_account or "",
+        "description": chat.description,
+        "link": chat.link or "",
+    }
 
 
 def _local_date(text: str) -> date:
