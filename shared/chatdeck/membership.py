@@ -118,7 +118,8 @@ class Membership:
             return None
         email, began = found
         member = self.member(email)
-        if member is None or (member.joined_at and began < member.joined_at.timestamp()):
+        # Sessions keep whole seconds: one begun in the second of joining is still good.
+        if member is None or (member.joined_at and began < int(member.joined_at.timestamp())):
             return None  # removed, or removed and invited again since this session began
         return member
 

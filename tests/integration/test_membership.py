@@ -186,3 +186,17 @@ def test_a_removed_member_invited_again_needs_a_new_link(
     membership.invite(admin, {"name": "Ms. Rivera", "email": TEACHER}, BASE, later)
 
     assert membership.member_for_session(old_session, later) is None
+
+
+def test_a_member_who_signs_in_the_second_they_are_invited_stays_signed_in(
+    membership: Membership, deployment: Deployment
+) -> None:
+    admin = membership.member(ADMIN)
+    assert admin is not None
+    joined = NOW + timedelta(minutes=1, microseconds=900_000)
+    membership.invite(admin, {"name": "Mr. Silva", "email": "silva@school.example"}, BASE, joined)
+
+    membership.request_link("silva@school.example", BASE, joined)
+    session = membership.sign_in(link_in(deployment, "silva@school.example"), joined)
+
+    assert membership.member_for_session(session.session_token, joined) is not None
