@@ -32,6 +32,8 @@ from tests.conftest import ROOT, free_port
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+    from tests.e2e.member_client import MemberClient
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
@@ -250,3 +252,12 @@ def axe() -> Callable[[Page], list[dict[str, Any]]]:
     from tests.e2e.browser.accessibility import check_accessibility
 
     return check_accessibility
+
+
+@pytest.fixture(scope="session")
+def admin(local_stack: LocalStack) -> MemberClient:
+    """The seeded admin over HTTP, signed in once through the link in the outbox: sign-in links
+    are limited to 5 per address per 10 minutes, and the whole e2e session shares this one."""
+    from tests.e2e.member_client import MemberClient
+
+    return MemberClient(local_stack.web).sign_in("admin@cohort.example")

@@ -21,11 +21,6 @@ ADMIN = "admin@cohort.example"
 LIVE = "chatdecklive"
 
 
-@pytest.fixture(scope="module")
-def admin(local_stack: LocalStack) -> MemberClient:
-    return MemberClient(local_stack.web).sign_in(ADMIN)
-
-
 def tick(stack: LocalStack, at: datetime) -> dict[str, Any]:
     answer = requests.post(
         f"{stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=120

@@ -26,12 +26,6 @@ def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) 
         os.kill(pid, 0)  # each is alive
 
 
-@pytest.fixture(scope="module")
-def admin(local_stack: LocalStack) -> MemberClient:
-    """The seeded admin, signed in through the link in the outbox."""
-    return MemberClient(local_stack.web).sign_in(ADMIN)
-
-
 def test_someone_not_signed_in_sees_neither_the_form_nor_the_queue(local_stack: LocalStack) -> None:
     stranger = MemberClient(local_stack.web)
     assert stranger.get("/").status_code == 303
