@@ -48,6 +48,20 @@ def register(
             raise NotFoundError("No such chat.")
         return chat
 
+    def chat_form(
+        values: dict[str, str], errors: dict[str, str] | None = None, editing: Chat | None = None
+    ) -> Response[str]:
+        """The chat form, empty, being corrected (422), or holding a chat to change."""
+        return render(
+            app,
+            "chat_form.html",
+            status=422 if errors else 200,
+            values=values,
+            errors=errors,
+            editing=editing,
+            zones=sorted(known_zones()),
+        )
+
     def feed_url(suffix: str) -> str:
         return f"{base_url(app)}/calendar/{services.chats.feed_token()}/{suffix}"
 
@@ -79,9 +93,7 @@ def register(
     @app.get("/chats/new")
     def new_chat() -> Response[str]:
         admin(app)
-        return render(
-            app, "chat_form.html", values={"zone": "America/New_York"}, zones=sorted(known_zones())
-        )
+        return chat_form({"zone": "America/New_York"})
 
     @app.post("/chats")
     def create_chat() -> Response[str]:
@@ -93,23 +105,9 @@ def register(
         try:
             chat = chat_from_form(values, chat_id=chat_id)
         except FieldErrors as invalid:
-            return render(
-                app,
-                "chat_form.html",
-                status=422,
-                values=values,
-                errors=invalid.errors,
-                zones=sorted(known_zones()),
-            )
+            return chat_form(values, invalid.errors)
         if services.chats.get(chat.id) is not None:
-            return render(
-                app,
-                "chat_form.html",
-                status=422,
-                values=values,
-                errors={"hashtag": f"The cohort already follows {chat.hashtag}."},
-                zones=sorted(known_zones()),
-            )
+            return chat_form(values, {"hashtag": f"The cohort already follows {chat.hashtag}."})
         services.chats.save(chat)
         return redirect(f"/chats/{chat.id}")
 
@@ -117,13 +115,7 @@ def register(
     def edit_chat(chat_id: str) -> Response[str]:
         admin(app)
         chat = chat_or_404(chat_id)
-        return render(
-            app,
-            "chat_form.html",
-            values=_form_values(chat),
-            editing=chat,
-            zones=sorted(known_zones()),
-        )
+        return chat_form(_form_values(chat), editing=chat)
 
     @app.post("/chats/<chat_id>")
     def save_chat(chat_id: str) -> Response[str]:
@@ -133,15 +125,7 @@ def register(
         try:
             edited = chat_from_form(values, chat_id=chat_id)
         except FieldErrors as invalid:
-            return render(
-                app,
-                "chat_form.html",
-                status=422,
-                values=values,
-                errors=invalid.errors,
-                editing=stored,
-                zones=sorted(known_zones()),
-            )
+            return chat_form(values, invalid.errors, editing=stored)
         # Skipped sessions and planned questions are managed on the chat's page, not here.
         services.chats.save(
             edited.model_copy(update={"skipped": stored.skipped, "questions": stored.questions})
