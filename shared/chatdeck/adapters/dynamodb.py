@@ -50,6 +50,16 @@ class Table:
     def delete_item(self, **params: Any) -> dict[str, Any]:
         return self._call("delete_item", params)
 
+    def write_if(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        """A conditional write (`put_item`, `update_item`, `delete_item`): its answer, or None
+        when its condition did not hold; any other failure is raised."""
+        try:
+            return self._call(operation, params)
+        except ClientError as error:
+            if conditional_failed(error):
+                return None
+            raise
+
     def query_all(self, **params: Any) -> list[dict[str, Any]]:
         """Every item of one Query, followed across its 1 MB pages."""
         items: list[dict[str, Any]] = []
@@ -106,15 +116,12 @@ class DynamoPostStore:
         self.table = table
 
     def add(self, post: Post) -> bool:
-        try:
-            self.table.put_item(
-                Item=post_to_item(post), ConditionExpression="attribute_not_exists(id)"
+        return (
+            self.table.write_if(
+                "put_item", Item=post_to_item(post), ConditionExpression="attribute_not_exists(id)"
             )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def get(self, post_id: str) -> Post | None:
         item = self.table.get_item(Key={"id": post_id}, ConsistentRead=True).get("Item")
@@ -149,18 +156,16 @@ class DynamoPostStore:
 
     def replace(self, post: Post, expected: PostStatus) -> bool:
         """Store an edited, approved or declined post if it is still in the state it was read in."""
-        try:
-            self.table.put_item(
+        return (
+            self.table.write_if(
+                "put_item",
                 Item=post_to_item(post),
                 ConditionExpression="#s = :expected",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":expected": expected.value},
             )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def due(self, now: datetime) -> list[Post]:
         items = self.table.query_all(
@@ -185,34 +190,30 @@ class DynamoPostStore:
 
     def claim(self, post: Post, claim_id: str, now: datetime, lease_until: datetime) -> Post | None:
         condition, names, values = self.claim_condition(post, now)
-        try:
-            answer = self.table.update_item(
-                Key={"id": post.id},
-                UpdateExpression=(
-                    "SET #s = :publishing, claim_id = :claim, claimed_at = :claimed,"
-                    " next_action_at = :lease, work_pk = :work,"
-                    " attempts = if_not_exists(attempts, :zero) + :one,"
-                    " first_claimed_at = if_not_exists(first_claimed_at, :claimed)"
-                ),
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#s": "status", **names},
-                ExpressionAttributeValues={
-                    ":publishing": PostStatus.PUBLISHING.value,
-                    ":claim": claim_id,
-                    ":claimed": to_iso_utc(now),
-                    ":lease": to_iso_utc(lease_until),
-                    ":work": WORK_PK,
-                    ":zero": 0,
-                    ":one": 1,
-                    **values,
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return None
-            raise
-        return item_to_post(answer["Attributes"])
+        answer = self.table.write_if(
+            "update_item",
+            Key={"id": post.id},
+            UpdateExpression=(
+                "SET #s = :publishing, claim_id = :claim, claimed_at = :claimed,"
+                " next_action_at = :lease, work_pk = :work,"
+                " attempts = if_not_exists(attempts, :zero) + :one,"
+                " first_claimed_at = if_not_exists(first_claimed_at, :claimed)"
+            ),
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#s": "status", **names},
+            ExpressionAttributeValues={
+                ":publishing": PostStatus.PUBLISHING.value,
+                ":claim": claim_id,
+                ":claimed": to_iso_utc(now),
+                ":lease": to_iso_utc(lease_until),
+                ":work": WORK_PK,
+                ":zero": 0,
+                ":one": 1,
+                **values,
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return None if answer is None else item_to_post(answer["Attributes"])
 
     def record(self, post: Post, change: PostChange) -> bool:
         sets = {"#s": ("status", change.status.value)}
@@ -255,25 +256,21 @@ class DynamoPostStore:
         )
 
     def cancel(self, post_id: str) -> Post | None:
-        try:
-            answer = self.table.update_item(
-                Key={"id": post_id},
-                UpdateExpression="SET #s = :cancelled REMOVE next_action_at, work_pk, reason",
-                ConditionExpression="#s IN ("
-                + ", ".join(f":c{i}" for i in range(len(CANCELLABLE)))
-                + ")",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":cancelled": PostStatus.CANCELLED.value,
-                    **{f":c{i}": s.value for i, s in enumerate(CANCELLABLE)},
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return None
-            raise
-        return item_to_post(answer["Attributes"])
+        answer = self.table.write_if(
+            "update_item",
+            Key={"id": post_id},
+            UpdateExpression="SET #s = :cancelled REMOVE next_action_at, work_pk, reason",
+            ConditionExpression="#s IN ("
+            + ", ".join(f":c{i}" for i in range(len(CANCELLABLE)))
+            + ")",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":cancelled": PostStatus.CANCELLED.value,
+                **{f":c{i}": s.value for i, s in enumerate(CANCELLABLE)},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return None if answer is None else item_to_post(answer["Attributes"])
 
     def _update(
         self,
@@ -283,19 +280,17 @@ class DynamoPostStore:
         names: dict[str, str],
         values: dict[str, Any],
     ) -> bool:
-        try:
-            self.table.update_item(
+        return (
+            self.table.write_if(
+                "update_item",
                 Key={"id": post_id},
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+            is not None
+        )
 
 
 def _encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -361,8 +356,9 @@ class DynamoStateStore:
         )
 
     def record(self, notice_id: str, email: Email) -> bool:
-        try:
-            self.table.put_item(
+        return (
+            self.table.write_if(
+                "put_item",
                 Item={
                     "pk": f"NOTICE#{notice_id}",
                     "sk": "NOTICE",
@@ -372,11 +368,8 @@ class DynamoStateStore:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def mark(self, notice_id: str, status: str, detail: str | None = None) -> None:
         self.table.update_item(

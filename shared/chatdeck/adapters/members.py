@@ -3,9 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from chatdeck.adapters.dynamodb import Table, conditional_failed
+from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.members import Member, Role
 
 MEMBERS = "MEMBERS"
@@ -37,13 +35,10 @@ class DynamoMemberStore:
     def add(self, member: Member, now: datetime) -> bool:
         item = {"pk": MEMBERS, "sk": member.email, **member.model_dump(mode="json")}
         item["created_at"] = now.isoformat()
-        try:
-            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+        added = self.table.write_if(
+            "put_item", Item=item, ConditionExpression="attribute_not_exists(pk)"
+        )
+        return added is not None
 
     def save(self, member: Member) -> None:
         self.table.update_item(
@@ -81,21 +76,17 @@ class DynamoSignInStore:
 
     def use_link(self, token_hash: str, now: int) -> str | None:
         """Mark a link used, once, before it expires; the email it was for, or None."""
-        try:
-            answer = self.table.update_item(
-                Key={"pk": f"SIGNIN#{token_hash}", "sk": "TOKEN"},
-                UpdateExpression="SET used_at = :now",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now"
-                ),
-                ExpressionAttributeValues={":now": now},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return None
-            raise
-        return str(answer["Attributes"]["email"])
+        answer = self.table.write_if(
+            "update_item",
+            Key={"pk": f"SIGNIN#{token_hash}", "sk": "TOKEN"},
+            UpdateExpression="SET used_at = :now",
+            ConditionExpression=(
+                "attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now"
+            ),
+            ExpressionAttributeValues={":now": now},
+            ReturnValues="ALL_NEW",
+        )
+        return None if answer is None else str(answer["Attributes"]["email"])
 
     def allow_link_request(self, email: str, now: int, window: int, limit: int) -> bool:
         """At most `limit` requests per address in any `window` seconds (optimistic write)."""
@@ -106,22 +97,18 @@ class DynamoSignInStore:
             return False
         condition = "attribute_not_exists(pk)" if not item else "version = :seen"
         values: dict[str, Any] = {} if not item else {":seen": item["version"]}
-        try:
-            self.table.put_item(
-                Item={
-                    **key,
-                    "requests": [*recent, now],
-                    "version": int(item.get("version", 0)) + 1,
-                    "expires_at": now + window,
-                },
-                ConditionExpression=condition,
-                **({"ExpressionAttributeValues": values} if values else {}),
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False  # a concurrent request for the same address won; refuse this one
-            raise
-        return True
+        written = self.table.write_if(
+            "put_item",
+            Item={
+                **key,
+                "requests": [*recent, now],
+                "version": int(item.get("version", 0)) + 1,
+                "expires_at": now + window,
+            },
+            ConditionExpression=condition,
+            **({"ExpressionAttributeValues": values} if values else {}),
+        )
+        return written is not None  # False: a concurrent request for the address won
 
     def add_session(self, token_hash: str, email: str, now: int, expires_at: int) -> None:
         self.table.put_item(
