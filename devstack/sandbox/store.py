@@ -123,7 +123,7 @@ class Store:
             return post
 
     def seed(self, items: Iterable[Mapping[str, Any]]) -> list[Post]:
-        """Add posts written elsewhere (see server.SEED_SCHEMA); they are readable, not listed."""
+        """Add posts written elsewhere (see control.SEED_SCHEMA); they are readable, not listed."""
         seeded = []
         with self._lock:
             for item in items:

@@ -1,0 +1,299 @@
+"""The sandbox's control routes: for tests and people, not part of X.
+
+Answers are JSON. A POST takes a JSON body; one that is not JSON, or breaks the route's schema,
+answers 400 with `{"error": "<what is wrong>"}`.
+
+- `GET /sandbox/posts`: every post created through POST /2/tweets, oldest first, as
+  `{"id", "text", "author", "created_at", "submitted_text"}` (`text` as X stores it, links as t.co;
+  `submitted_text` as sent; `author` the account's username).
+- `DELETE /sandbox/posts`: forget every post, seeded post, account, fault and logged request.
+- `POST /sandbox/seed` with `{"posts": [{"text", "author_id", "username", "created_at", ...}]}`:
+  posts written elsewhere, readable through the read endpoints once their `created_at` has come
+  (see SEED_SCHEMA). A post's optional `growth` (`{"like_count": {"to": 30,
+  "half_life_minutes": 20}, ...}`) adds to its `public_metrics` as it ages; `unwound_urls`
+  (`{"https://bit.ly/x": "https://…"}`) gives shortened links in its text their `unwound_url`.
+- `GET` / `POST /sandbox/faults`: see sandbox/faults.py.
+- `GET /sandbox/requests`: every call to an X endpoint (the token and revoke endpoints included),
+  in arrival order, as `{"endpoint": "POST /2/tweets", "path", "at", "status"}` (`status` null
+  while it is being handled, and for a call whose connection a `"timeout"` fault dropped).
+- `POST /sandbox/oauth/clients` with `{"client_id", "client_secret", "redirect_uris": [...]}`
+  (`client_secret` null for a public client; optional `"name"`): register an OAuth 2.0 client.
+  `sandbox-client-id` / `sandbox-client-secret` is always registered, for any
+  `http://127.0.0.1:<port>/accounts/callback` or `http://localhost:<port>/accounts/callback`
+  (registering it again replaces its secret and other redirect URIs, and keeps those).
+- `POST /sandbox/oauth/expire` with `{"username": "..."}`: that user's access tokens expire now
+  (X answers them 401); refresh tokens stay good. Answers `{"expired": <how many>}`.
+- `GET` / `POST /sandbox/clock`: the sandbox's now, which every endpoint reads (real time by
+  default). `{"now": "2026-03-03T01:20:00Z"}` freezes it at that instant; add `"running": true`
+  to start it from there and let it run; `{"offset_seconds": -3600}` runs it shifted from real
+  time; `{}` goes back to real time (so does `DELETE /sandbox/posts`). A seeded post exists for the
+  read endpoints only once its `created_at` has come, and its growing `public_metrics` are
+  rendered at this clock. `end_time` and the 7-day limit of a search are checked against it too.
+  Answers `{"now", "frozen", "offset_seconds"}`.
+- `POST /sandbox/chat` with `{"hashtag": "edtechchat", "moderators": ["edtechmod"],
+  "start": "2026-03-03T01:00:00Z", "seed": 1}` (optional `"participants"`, default 25): seeds a
+  realistic hour of that chat (sandbox/chat_session.py), deterministic for a seed. Answers
+  `{"ids", "questions": {"1": "<id>", ...}, "participants", "topic", "start", "end"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from werkzeug.wrappers import Request, Response
+
+from devstack.sandbox.chat_session import DEFAULT_PARTICIPANTS, plan_session
+from devstack.sandbox.faults import FaultError, Faults
+from devstack.sandbox.models import x_time
+from devstack.sandbox.oauth import CLIENT_SCHEMA, OAuthServer
+from devstack.sandbox.store import SandboxClock, Store, utc_now
+from devstack.sandbox.traffic import RateWindows, RequestLog
+from devstack.sandbox.wire import control_body, json_response, schema_problem
+
+SEED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["posts"],
+    "properties": {
+        "posts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["text", "author_id", "username", "created_at"],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                    "text": {"type": "string", "minLength": 1},
+                    "author_id": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                    "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,15}$"},
+                    "name": {"type": "string"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "public_metrics": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                    },
+                    "referenced_tweets": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["type", "id"],
+                            "properties": {
+                                "type": {"enum": ["retweeted", "quoted", "replied_to"]},
+                                "id": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                            },
+                        },
+                    },
+                    "in_reply_to_user_id": {"type": "string"},
+                    "conversation_id": {"type": "string"},
+                    "lang": {"type": "string"},
+                    "unwound_urls": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string", "minLength": 1},
+                    },
+                    "growth": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["to", "half_life_minutes"],
+                            "properties": {
+                                "to": {"type": "integer", "minimum": 0},
+                                "half_life_minutes": {"type": "number", "exclusiveMinimum": 0},
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+_SEED_VALIDATOR = Draft202012Validator(
+    SEED_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+_CLIENT_VALIDATOR = Draft202012Validator(CLIENT_SCHEMA)
+_EXPIRE_VALIDATOR = Draft202012Validator(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["username"],
+        "properties": {"username": {"type": "string", "minLength": 1}},
+    }
+)
+_CLOCK_VALIDATOR = Draft202012Validator(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "now": {"type": ["string", "null"], "format": "date-time"},
+            "running": {"type": "boolean"},
+            "offset_seconds": {"type": "number"},
+        },
+        "not": {"required": ["now", "offset_seconds"]},
+    },
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
+)
+_CHAT_VALIDATOR = Draft202012Validator(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["hashtag", "moderators", "start"],
+        "properties": {
+            "hashtag": {"type": "string", "pattern": "^[#＃]?\\w+$"},
+            "moderators": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": "^@?[A-Za-z0-9_]{1,15}$"},
+            },
+            "start": {"type": "string", "format": "date-time"},
+            "seed": {"type": "integer"},
+            "participants": {"type": "integer", "minimum": 5, "maximum": 38},
+        },
+    },
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
+)
+
+
+@dataclass
+class ControlRoutes:
+    """The control routes, over the parts of the sandbox they show and set."""
+
+    store: Store
+    oauth: OAuthServer
+    faults: Faults
+    rates: RateWindows
+    requests: RequestLog
+    clock: SandboxClock
+
+    def routes(self) -> dict[tuple[str, str], Callable[[Request], Response]]:
+        return {
+            ("GET", "/sandbox/posts"): self.list_posts,
+            ("DELETE", "/sandbox/posts"): self.clear,
+            ("POST", "/sandbox/seed"): self.seed,
+            ("GET", "/sandbox/faults"): self.list_faults,
+            ("POST", "/sandbox/faults"): self.set_fault,
+            ("GET", "/sandbox/requests"): self.list_requests,
+            ("POST", "/sandbox/oauth/clients"): self.register_client,
+            ("POST", "/sandbox/oauth/expire"): self.expire_tokens,
+            ("GET", "/sandbox/clock"): self.show_clock,
+            ("POST", "/sandbox/clock"): self.set_clock,
+            ("POST", "/sandbox/chat"): self.seed_chat,
+        }
+
+    def list_posts(self, request: Request) -> Response:
+        listed = []
+        for post in self.store.created():
+            author = self.store.account(post.author_id)
+            listed.append(
+                {
+                    "id": post.id,
+                    "text": post.text,
+                    "author": author.username if author else post.author_id,
+                    "created_at": x_time(post.created_at),
+                    "submitted_text": post.submitted_text,
+                }
+            )
+        return json_response(listed)
+
+    def clear(self, request: Request) -> Response:
+        self.store.clear()
+        self.oauth.clear()
+        self.faults.clear()
+        self.rates.clear()
+        self.requests.clear()
+        self.clock.reset()
+        return Response(status=204)
+
+    def show_clock(self, request: Request) -> Response:
+        return json_response(self._clock_state())
+
+    def set_clock(self, request: Request) -> Response:
+        spec, problem = control_body(request)
+        if problem is None:
+            problem = schema_problem(_CLOCK_VALIDATOR, spec)
+        if problem is not None:
+            return json_response({"error": problem}, 400)
+        if spec.get("now"):
+            instant = datetime.fromisoformat(spec["now"]).astimezone(UTC)
+            if spec.get("running"):
+                self.clock.shift(instant - utc_now())
+            else:
+                self.clock.freeze(instant)
+        else:
+            self.clock.shift(timedelta(seconds=spec.get("offset_seconds", 0)))
+        return json_response(self._clock_state())
+
+    def _clock_state(self) -> dict[str, Any]:
+        state = self.clock.describe()
+        return {**state, "now": x_time(state["now"])}
+
+    def seed_chat(self, request: Request) -> Response:
+        spec, problem = control_body(request)
+        if problem is None:
+            problem = schema_problem(_CHAT_VALIDATOR, spec)
+        if problem is not None:
+            return json_response({"error": problem}, 400)
+        session = plan_session(
+            spec["hashtag"],
+            spec["moderators"],
+            datetime.fromisoformat(spec["start"]),
+            spec.get("seed", 0),
+            spec.get("participants", DEFAULT_PARTICIPANTS),
+        )
+        posts = self.store.seed(session.posts)
+        body = {
+            "ids": [post.id for post in posts],
+            "questions": {str(number): post_id for number, post_id in session.questions.items()},
+            "participants": session.participants,
+            "topic": session.topic,
+            "start": x_time(session.start),
+            "end": x_time(session.end),
+        }
+        return json_response(body, 201)
+
+    def seed(self, request: Request) -> Response:
+        spec, problem = control_body(request)
+        if problem is None:
+            problem = schema_problem(_SEED_VALIDATOR, spec)
+        if problem is not None:
+            return json_response({"error": problem}, 400)
+        posts = self.store.seed(spec["posts"])
+        return json_response({"ids": [post.id for post in posts]}, 201)
+
+    def register_client(self, request: Request) -> Response:
+        spec, problem = control_body(request)
+        if problem is None:
+            problem = schema_problem(_CLIENT_VALIDATOR, spec)
+        if problem is not None:
+            return json_response({"error": problem}, 400)
+        client = self.oauth.register(spec)
+        return json_response({"client_id": client.client_id}, 201)
+
+    def expire_tokens(self, request: Request) -> Response:
+        spec, problem = control_body(request)
+        if problem is None:
+            problem = schema_problem(_EXPIRE_VALIDATOR, spec)
+        if problem is not None:
+            return json_response({"error": problem}, 400)
+        users = [account.id for account in self.store.accounts_named(spec["username"])]
+        return json_response({"expired": self.oauth.expire(users)})
+
+    def list_requests(self, request: Request) -> Response:
+        return json_response(self.requests.entries())
+
+    def list_faults(self, request: Request) -> Response:
+        return json_response(self.faults.describe())
+
+    def set_fault(self, request: Request) -> Response:
+        spec, problem = control_body(request)
+        if problem is None:
+            try:
+                self.faults.configure(spec)
+            except FaultError as error:
+                problem = str(error)
+        if problem is not None:
+            return json_response({"error": problem}, 400)
+        return json_response(self.faults.describe())
