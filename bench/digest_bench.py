@@ -18,7 +18,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chatdeck.domain.digest import ArchivedPost, build_digest
+from chatdeck.domain.archive import ArchivedPost
+from chatdeck.domain.digest import build_digest
 
 SEED = 20261207
 POSTS = 1500

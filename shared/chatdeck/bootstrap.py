@@ -1,11 +1,51 @@
-"""The one composition root: real clients built lazily, once per container, and injected."""
+"""The one composition root: real clients built lazily, once per container, and injected.
+
+Only this module and `chatdeck.adapters` name adapters. Every property answers a port or a
+service type, so strict mypy checks the wiring end to end. Adapters and heavy packages are
+imported inside the property that needs them: a function that never posts never loads tweepy,
+and one that never serves a calendar never loads icalendar.
+"""
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chatdeck.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chatdeck.adapters.dynamodb import Table
+    from chatdeck.adapters.x import XNetwork
+    from chatdeck.notifications.email_actions import EmailActions
+    from chatdeck.notifications.notices import Notices
+    from chatdeck.ports import (
+        AccountStore,
+        ArchiveStore,
+        ChatStore,
+        Clock,
+        ConnectionStore,
+        MemberStore,
+        Network,
+        NoticeLog,
+        OAuthClient,
+        PendingConnectionStore,
+        PostReader,
+        PostStore,
+        SessionStore,
+        SettingsStore,
+        SignInLinkStore,
+        SubscriptionStore,
+        UserAccessProvider,
+    )
+    from chatdeck.services.accounts import Accounts
+    from chatdeck.services.chats import ChatCalendar
+    from chatdeck.services.companion import Companion
+    from chatdeck.services.digests import Digests
+    from chatdeck.services.membership import Membership
+    from chatdeck.services.polling import Poller
+    from chatdeck.services.posts import Scheduling
+    from chatdeck.services.publishing import Publisher
+    from chatdeck.services.reminders import Reminders
 
 
 class SystemClock:
@@ -14,59 +54,145 @@ class SystemClock:
 
 
 class Services:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, clock: "Clock | None" = None) -> None:
         self.settings = settings or get_settings()
-        self.clock = SystemClock()
+        self.clock: Clock = clock or SystemClock()
+
+    # Tables and clients
 
     @cached_property
-    def _dynamodb(self) -> Any:
+    def _dynamodb(self) -> object:
         import boto3
 
         return boto3.client("dynamodb")
 
-    @cached_property
-    def posts(self) -> Any:
-        from chatdeck.adapters.dynamodb import DynamoPostStore, Table
+    def _table(self, name: str) -> "Table":
+        from chatdeck.adapters.dynamodb import Table
 
-        return DynamoPostStore(Table(self._dynamodb, self.settings.posts_table))
-
-    @cached_property
-    def state(self) -> Any:
-        from chatdeck.adapters.dynamodb import DynamoStateStore, Table
-
-        return DynamoStateStore(Table(self._dynamodb, self.settings.state_table))
+        return Table(self._dynamodb, name)
 
     @cached_property
-    def membership(self) -> Any:
-        from chatdeck.adapters.members import DynamoMemberStore, DynamoSignInStore
-        from chatdeck.membership import Membership
+    def _state_table(self) -> "Table":
+        return self._table(self.settings.state_table)
 
-        return Membership(
-            members=DynamoMemberStore(self.state.table),
-            signin=DynamoSignInStore(self.state.table),
-            notices=self.notices,
-            posts=self.posts,
-            admins=self.settings.admins,
+    # Stores (one adapter per port)
+
+    @cached_property
+    def posts(self) -> "PostStore":
+        from chatdeck.adapters.posts import DynamoPostStore
+
+        return DynamoPostStore(self._table(self.settings.posts_table))
+
+    @cached_property
+    def account_states(self) -> "AccountStore":
+        from chatdeck.adapters.account_states import DynamoAccountStore
+
+        return DynamoAccountStore(self._state_table)
+
+    @cached_property
+    def notice_log(self) -> "NoticeLog":
+        from chatdeck.adapters.notices import DynamoNoticeLog
+
+        return DynamoNoticeLog(self._state_table)
+
+    @cached_property
+    def members(self) -> "MemberStore":
+        from chatdeck.adapters.members import DynamoMemberStore
+
+        return DynamoMemberStore(self._state_table)
+
+    @cached_property
+    def signin_links(self) -> "SignInLinkStore":
+        from chatdeck.adapters.signin import DynamoSignInLinkStore
+
+        return DynamoSignInLinkStore(self._state_table)
+
+    @cached_property
+    def sessions(self) -> "SessionStore":
+        from chatdeck.adapters.signin import DynamoSessionStore
+
+        return DynamoSessionStore(self._state_table)
+
+    @cached_property
+    def cohort_settings(self) -> "SettingsStore":
+        from chatdeck.adapters.members import DynamoSettingsStore
+
+        return DynamoSettingsStore(self._state_table, self.settings.require_approval)
+
+    @cached_property
+    def chats(self) -> "ChatStore":
+        from chatdeck.adapters.chats import DynamoChatStore
+
+        return DynamoChatStore(self._state_table)
+
+    @cached_property
+    def subscriptions(self) -> "SubscriptionStore":
+        from chatdeck.adapters.chats import DynamoSubscriptionStore
+
+        return DynamoSubscriptionStore(self._state_table)
+
+    @cached_property
+    def pending_connections(self) -> "PendingConnectionStore":
+        from chatdeck.adapters.connections import DynamoPendingConnectionStore
+
+        return DynamoPendingConnectionStore(self._state_table)
+
+    @cached_property
+    def connections(self) -> "ConnectionStore":
+        from chatdeck.adapters.connections import DynamoConnectionStore, KmsTokenCipher
+
+        return DynamoConnectionStore(
+            self._state_table, KmsTokenCipher(lambda: self._kms, self.settings.tokens_key_id)
         )
 
     @cached_property
-    def cohort_settings(self) -> Any:
-        from chatdeck.adapters.members import DynamoSettingsStore
+    def archive(self) -> "ArchiveStore":
+        from chatdeck.adapters.archive import DynamoArchiveStore
 
-        return DynamoSettingsStore(self.state.table, self.settings.require_approval)
+        return DynamoArchiveStore(self._table(self.settings.archive_table))
 
     @cached_property
-    def notices(self) -> Any:
+    def _kms(self) -> object:
+        import boto3
+
+        return boto3.client("kms")
+
+    # Email
+
+    @cached_property
+    def notices(self) -> "Notices":
         import boto3
 
         from chatdeck.adapters.ses import SesMailer
-        from chatdeck.notices import Notices
+        from chatdeck.notifications.notices import Notices
 
         mailer = SesMailer(boto3.client("sesv2"), self.settings.sender_email)
-        return Notices(self.state, mailer, self.settings.admins, self.settings.public_url)
+        return Notices(
+            self.notice_log,
+            mailer,
+            self.settings.admins,
+            self.settings.public_url,
+            self.email_actions,
+        )
 
     @cached_property
-    def network(self) -> Any:
+    def email_actions(self) -> "EmailActions":
+        from chatdeck.notifications.email_actions import EmailActions
+
+        return EmailActions(self.signing_key, lambda: self.settings.public_url)
+
+    def signing_key(self) -> bytes:
+        from aws_lambda_powertools.utilities import parameters
+
+        value = parameters.get_parameter(
+            self.settings.signing_key_parameter, decrypt=True, max_age=300
+        )
+        return str(value).encode()
+
+    # X
+
+    @cached_property
+    def _x(self) -> "XNetwork":
         from chatdeck.adapters.x import XNetwork  # tweepy loads only where posts are sent
 
         timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
@@ -74,25 +200,26 @@ class Services:
             self.x_credentials, self.settings.x_api_base_url, timeout, self.access_tokens
         )
 
-    @cached_property
-    def connections(self) -> Any:
-        from chatdeck.adapters.connections import DynamoConnectionStore, KmsTokenCipher
+    @property
+    def network(self) -> "Network":
+        return self._x
 
-        def kms() -> Any:
-            return self._kms
+    @property
+    def reader(self) -> "PostReader":
+        return self._x
 
-        return DynamoConnectionStore(
-            self.state.table, KmsTokenCipher(kms, self.settings.tokens_key_id)
+    def x_credentials(self, account: str) -> Mapping[str, str]:
+        from aws_lambda_powertools.utilities import parameters
+
+        if account != "cohort":
+            raise KeyError(f"no credentials for account {account!r}")
+        value = parameters.get_parameter(
+            self.settings.x_credentials_parameter, decrypt=True, transform="json", max_age=300
         )
+        return dict(value)
 
     @cached_property
-    def _kms(self) -> Any:
-        import boto3
-
-        return boto3.client("kms")
-
-    @cached_property
-    def x_oauth2(self) -> Any:
+    def x_oauth2(self) -> "OAuthClient":
         from chatdeck.adapters.x_oauth2 import XOAuth2  # tweepy itself loads on first use
 
         def client_credentials() -> Mapping[str, str]:
@@ -109,106 +236,92 @@ class Services:
         )
 
     @cached_property
-    def access_tokens(self) -> Any:
-        from chatdeck.accounts import AccessTokens
+    def access_tokens(self) -> "UserAccessProvider":
+        from chatdeck.services.accounts import AccessTokens
 
         return AccessTokens(self.connections, self.x_oauth2, self.clock)
 
+    # Services
+
     @cached_property
-    def accounts(self) -> Any:
-        from chatdeck.accounts import Accounts
+    def membership(self) -> "Membership":
+        from chatdeck.services.membership import Membership
 
-        return Accounts(self.connections, self.x_oauth2, self.clock)
-
-    def x_credentials(self, account: str) -> Mapping[str, str]:
-        from aws_lambda_powertools.utilities import parameters
-
-        if account != "cohort":
-            raise KeyError(f"no credentials for account {account!r}")
-        value = parameters.get_parameter(
-            self.settings.x_credentials_parameter, decrypt=True, transform="json", max_age=300
+        return Membership(
+            members=self.members,
+            links=self.signin_links,
+            sessions=self.sessions,
+            notices=self.notices,
+            posts=self.posts,
+            admins=self.settings.admins,
         )
-        return dict(value)
 
     @cached_property
-    def publisher(self) -> Any:
-        from chatdeck.publishing import Publisher
+    def accounts(self) -> "Accounts":
+        from chatdeck.services.accounts import Accounts
+
+        return Accounts(self.connections, self.pending_connections, self.x_oauth2, self.clock)
+
+    @cached_property
+    def scheduling(self) -> "Scheduling":
+        from chatdeck.services.posts import Scheduling
+
+        return Scheduling(
+            self.posts, self.membership, self.accounts, self.cohort_settings, self.notices
+        )
+
+    @cached_property
+    def calendar(self) -> "ChatCalendar":
+        from chatdeck.services.chats import ChatCalendar
+
+        return ChatCalendar(self.chats, self.subscriptions, self.digests, self.email_actions)
+
+    @cached_property
+    def publisher(self) -> "Publisher":
+        from chatdeck.services.publishing import Publisher
 
         return Publisher(
             posts=self.posts,
             network=self.network,
-            accounts=self.state,
+            accounts=self.account_states,
             notices=self.notices,
             lease=timedelta(seconds=self.settings.lease_seconds),
             concurrency=self.settings.publish_concurrency,
         )
 
     @cached_property
-    def chats(self) -> Any:
-        from chatdeck.adapters.chats import DynamoChatStore
+    def reminders(self) -> "Reminders":
+        from chatdeck.services.reminders import Reminders
 
-        return DynamoChatStore(self.state.table)
-
-    def calendar_feed(self, chats: Any, name: str) -> bytes:
-        from chatdeck.calendar_feed import feed  # icalendar loads only for calendar apps
-
-        return feed(chats, name)
-
-    def signing_key(self) -> bytes:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = parameters.get_parameter(
-            self.settings.signing_key_parameter, decrypt=True, max_age=300
-        )
-        return str(value).encode()
+        return Reminders(self.chats, self.subscriptions, self.membership, self.notices)
 
     @cached_property
-    def email_actions(self) -> Any:
-        from chatdeck.email_actions import EmailActions
-
-        return EmailActions(self.signing_key, lambda: self.settings.public_url)
-
-    @cached_property
-    def reminders(self) -> Any:
-        from chatdeck.reminders import Reminders
-
-        return Reminders(self.chats, self.membership, self.notices, self.email_actions)
-
-    @cached_property
-    def archive(self) -> Any:
-        from chatdeck.adapters.archive import DynamoArchiveStore
-        from chatdeck.adapters.dynamodb import Table
-
-        return DynamoArchiveStore(Table(self._dynamodb, self.settings.archive_table))
-
-    @cached_property
-    def poller(self) -> Any:
-        from chatdeck.polling import Poller
+    def poller(self) -> "Poller":
+        from chatdeck.services.polling import Poller
 
         return Poller(
             chats=self.chats,
             archive=self.archive,
-            network=self.network,
+            network=self.reader,
             budget_reads=self.settings.chat_read_budget,
             retention=timedelta(days=self.settings.archive_retention_days),
         )
 
     @cached_property
-    def digests(self) -> Any:
-        from chatdeck.digests import Digests
+    def digests(self) -> "Digests":
+        from chatdeck.services.digests import Digests
 
         return Digests(
             archive=self.archive,
             chats=self.chats,
+            subscriptions=self.subscriptions,
             membership=self.membership,
             notices=self.notices,
-            email_actions=self.email_actions,
-            public_url=self.settings.public_url,
         )
 
     @cached_property
-    def companion(self) -> Any:
-        from chatdeck.companion import Companion
+    def companion(self) -> "Companion":
+        from chatdeck.services.companion import Companion
 
         return Companion(self.reminders, self.poller, self.digests)
 

@@ -1,34 +1,48 @@
-"""The outside systems the domain needs, as Protocols. Adapters implement them."""
+"""What the services need from outside, as Protocols: one per store, network and mailer.
+
+Services import these, never an adapter. Each has one DynamoDB (or SES, or network) adapter in
+`chatdeck.adapters` and one in-memory fake in `tests/fakes.py`; `tests/contract/` runs the same
+cases against both, so the fake cannot drift from the real thing. The value objects they trade
+in live in `chatdeck.domain`.
+"""
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
+from chatdeck.domain.accounts import (
+    AccountState,
+    Authorization,
+    PendingConnect,
+    StoredConnection,
+    Tokens,
+    UserAccess,
+    XUser,
+)
+from chatdeck.domain.archive import (
+    ArchivedPost,
+    ArchiveSession,
+    PollResult,
+    SearchPage,
+    SessionArchive,
+    SessionStatus,
+    StoredPost,
+)
+from chatdeck.domain.chats import Chat, Subscription
+from chatdeck.domain.email import Email
+from chatdeck.domain.members import Member
 from chatdeck.domain.outcomes import Published
-from chatdeck.domain.posts import Post, PostStatus
+from chatdeck.domain.posts import Page, Post, PostChange
 
-if TYPE_CHECKING:
-    from chatdeck.domain.chats import Chat
-    from chatdeck.domain.digest import ArchivedPost
+UnsubscribeFrom = Literal["reminders", "digests", "all"]
 
 
-@dataclass(frozen=True)
-class PostChange:
-    """The result of a claim, recorded against it. `next_action_at` keeps it on the work index."""
-
-    status: PostStatus
-    reason: str | None = None
-    remote_id: str | None = None
-    url: str | None = None
-    next_action_at: datetime | None = None
+class Clock(Protocol):
+    def now(self) -> datetime: ...
 
 
-@dataclass(frozen=True)
-class Page:
-    posts: list[Post]
-    next: str | None
+# Scheduled posts
 
 
 class PostStore(Protocol):
@@ -38,12 +52,13 @@ class PostStore(Protocol):
     def get(self, post_id: str) -> Post | None: ...
 
     def page(self, cursor: str | None, limit: int, author: str | None = None) -> Page:
-        """Posts newest first: everyone's, or one author's."""
+        """Posts newest first: everyone's, or one author's; raises InvalidCursor."""
 
     def by_author(self, email: str) -> Iterator[Post]: ...
 
-    def replace(self, post: Post, expected: PostStatus) -> bool:
-        """Store a changed post if its status is still `expected`; False when it moved on."""
+    def replace(self, post: Post, seen: Post) -> bool:
+        """Store a changed post (its version one past `seen`'s) if it is still as `seen` was;
+        False when it changed or moved on meanwhile."""
 
     def due(self, now: datetime) -> list[Post]:
         """Posts whose next action is due: one Query on the work index."""
@@ -61,20 +76,9 @@ class PostStore(Protocol):
         """Cancel a post that has not started publishing; None when it cannot be."""
 
 
-@dataclass(frozen=True)
-class AccountState:
-    network: str
-    account: str
-    paused_since: datetime | None = None
-    retry_at: datetime | None = None
-    reason: str | None = None
-
-    def paused_until(self, now: datetime) -> datetime | None:
-        """When to try again, while the account is paused; None when it may post."""
-        return self.retry_at if self.retry_at is not None and now < self.retry_at else None
-
-
 class AccountStore(Protocol):
+    """Whether a network account may post, or is paused (credentials refused, credits gone)."""
+
     def state(self, network: str, account: str) -> AccountState: ...
 
     def pause(
@@ -93,13 +97,7 @@ class Network(Protocol):
         """The account's own post with this text created since then; raises CannotTell."""
 
 
-@dataclass(frozen=True)
-class Email:
-    to: list[str]
-    subject: str
-    text: str
-    html: str
-    headers: dict[str, str] = field(default_factory=dict)
+# Email
 
 
 class Mailer(Protocol):
@@ -114,94 +112,100 @@ class NoticeLog(Protocol):
     def mark(self, notice_id: str, status: str, detail: str | None = None) -> None: ...
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
+# Members, signing in, and the cohort's settings
 
 
-# X accounts connected through OAuth 2.0 with PKCE: `cohort` and `member:<email>`.
+class MemberStore(Protocol):
+    def get(self, email: str) -> Member | None: ...
+
+    def page(self, after: str | None, limit: int) -> tuple[list[Member], str | None]:
+        """Members in order of email address; `after` is the last address of the page before."""
+
+    def add(self, member: Member, now: datetime) -> bool:
+        """Store a new member who joins now; False when the address is a member already."""
+
+    def save(self, member: Member) -> None:
+        """Store a member's changed name, zone or role."""
+
+    def remove(self, email: str) -> bool:
+        """False when there was no such member."""
 
 
-@dataclass(frozen=True)
-class Tokens:
-    """An OAuth 2.0 access token, the refresh token that renews it, and when it expires."""
+class SignInLinkStore(Protocol):
+    """Sign-in links, each known by the hash of its secret, never the secret."""
 
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(repr=False)
-    expires_at: datetime
+    def add(self, token_hash: str, email: str, expires_at: int) -> None: ...
 
-    def expire_within(self, now: datetime, margin: timedelta) -> bool:
-        return self.expires_at - margin <= now
+    def use(self, token_hash: str, now: int) -> str | None:
+        """Mark a link used, once, before it expires; the email it was for, or None."""
 
-
-@dataclass(frozen=True)
-class XUser:
-    user_id: str
-    username: str
+    def allow_request(self, email: str, now: int, window: int, limit: int) -> bool:
+        """Count a request for a link; False past `limit` requests in any `window` seconds."""
 
 
-@dataclass(frozen=True)
-class UserAccess:
-    """What a network call needs to act as a connected account."""
+class SessionStore(Protocol):
+    """Signed-in sessions, each known by the hash of its secret."""
 
-    access_token: str = field(repr=False)
-    user_id: str
-    username: str
+    def add(self, token_hash: str, email: str, now: int, expires_at: int) -> None: ...
 
+    def get(self, token_hash: str, now: int) -> tuple[str, int] | None:
+        """The session's email and when it began (epoch seconds), while it lasts."""
 
-@dataclass(frozen=True)
-class Authorization:
-    """Where to send a member to authorize, and what finishing it will need."""
-
-    url: str
-    state: str
-    code_verifier: str = field(repr=False)
+    def end(self, token_hash: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class PendingConnect:
-    """A connect in progress, from the authorize redirect to the callback (single use)."""
+class SettingsStore(Protocol):
+    def require_approval(self) -> bool: ...
 
-    state: str
-    email: str
-    account: str
-    code_verifier: str = field(repr=False)
-    redirect_uri: str
-    expires_at: datetime
+    def set_require_approval(self, value: bool) -> None: ...
 
 
-@dataclass(frozen=True)
-class StoredConnection:
-    """An account's OAuth 2.0 connection. Every change moves `version` on.
-
-    `connected` is False once it was disconnected (its tokens deleted, `disconnect_reason` kept);
-    `tokens` is None then, and when it was read without decrypting them.
-    """
-
-    account: str
-    user: XUser
-    connected_by: str
-    connected_at: datetime
-    version: int
-    connected: bool
-    tokens: Tokens | None = None
-    refreshing_until: datetime | None = None
-    disconnect_reason: str | None = None
-
-    def refreshing_at(self, now: datetime) -> bool:
-        """Another function has claimed renewing the tokens, and its claim still holds."""
-        return self.refreshing_until is not None and now < self.refreshing_until
+# Chats and subscriptions
 
 
-class OAuthFailed(Exception):
-    """X's OAuth 2.0 endpoints did not do what was asked. `reason` is a sentence."""
+class ChatStore(Protocol):
+    def all(self) -> list[Chat]:
+        """Every chat, in order of id."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def get(self, chat_id: str) -> Chat | None: ...
+
+    def add(self, chat: Chat) -> bool:
+        """Store a new chat; False when a chat with its id exists already."""
+
+    def save(self, chat: Chat) -> None:
+        """Store the chat as it is, skipped dates and questions included."""
+
+    def remove(self, chat_id: str) -> bool: ...
+
+    def skip(self, chat_id: str, local_date: date) -> Chat:
+        """No session on this local date; raises UnknownChat."""
+
+    def set_questions(self, chat_id: str, local_date: date, questions: list[str]) -> Chat:
+        """The planned questions of one session (none removes them); raises UnknownChat."""
+
+    def participants_before(self, chat_id: str, occurrence_id: str) -> set[str]:
+        """Authors who first took part in a session before this one."""
+
+    def record_participants(self, chat_id: str, occurrence_id: str, author_ids: set[str]) -> None:
+        """Remember each author's first session; an author seen before keeps their first."""
+
+    def feed_token(self) -> str:
+        """The secret in the calendar feeds' URLs, made the first time it is asked for."""
 
 
-class GrantRefused(OAuthFailed):
-    """X refused an authorization code or a refresh token: asking again will not help."""
+class SubscriptionStore(Protocol):
+    def subscribe(self, subscription: Subscription) -> None: ...
+
+    def subscription(self, chat_id: str, email: str) -> Subscription | None: ...
+
+    def subscribers(self, chat_id: str) -> list[Subscription]:
+        """Everyone who wants a chat's reminders, digests or both, in order of email."""
+
+    def unsubscribe(self, chat_id: str, email: str, what: UnsubscribeFrom) -> bool:
+        """Stop reminders, digests or both; False if there was no subscription to change."""
+
+
+# Connected network accounts (OAuth 2.0 with PKCE)
 
 
 class OAuthClient(Protocol):
@@ -216,12 +220,16 @@ class OAuthClient(Protocol):
     def revoke(self, token: str) -> None: ...
 
 
-class ConnectionStore(Protocol):
+class PendingConnectionStore(Protocol):
+    """Connects in progress, from the authorize redirect to the callback (single use)."""
+
     def begin(self, pending: PendingConnect) -> None: ...
 
-    def take_pending(self, state: str, email: str, now: datetime) -> PendingConnect | None:
+    def take(self, state: str, email: str, now: datetime) -> PendingConnect | None:
         """Use up this member's unexpired connect; None when there is none."""
 
+
+class ConnectionStore(Protocol):
     def get(self, account: str, decrypt: bool = True) -> StoredConnection | None: ...
 
     def connect(
@@ -248,31 +256,7 @@ class UserAccessProvider(Protocol):
         """As user_access, after X refused the current access token."""
 
 
-# The ed-chat companion: reading a chat's hashtag, and the archive of its sessions.
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """One page of a recent search, newest first. `reads` is what X bills: the posts returned."""
-
-    posts: "list[ArchivedPost]"
-    next_token: str | None
-    newest_id: str | None
-    reads: int
-
-
-class ReadFailed(Exception):
-    """A read from the network did not answer. `reason` is a sentence; `retry_at` when the
-    network said when to try again (a rate limit); `account_wide` when the account's
-    credentials or the API credits are the problem, not this read."""
-
-    def __init__(
-        self, reason: str, retry_at: datetime | None = None, account_wide: bool = False
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_at = retry_at
-        self.account_wide = account_wide
+# The ed-chat companion: reading a chat's hashtag, and the archive of its sessions
 
 
 class PostReader(Protocol):
@@ -289,70 +273,9 @@ class PostReader(Protocol):
         """One page of the last week's posts matching `query`, read as `account`; raises
         ReadFailed."""
 
-    def lookup_posts(self, account: str, ids: "Sequence[str]") -> "list[ArchivedPost]":
+    def lookup_posts(self, account: str, ids: Sequence[str]) -> list[ArchivedPost]:
         """The posts with these ids (at most 100) that still exist, with their current counts;
         raises ReadFailed."""
-
-
-class ChatSource(Protocol):
-    def all(self) -> "list[Chat]": ...
-
-
-SessionStatus = Literal["polling", "ended", "counted", "digested"]
-
-
-@dataclass(frozen=True)
-class ArchiveSession:
-    """An archived chat session (the ArchiveTable's `META` item). `window_*` bound the polling;
-    `reads` and `cost_usd` are what X billed for it (at most); `stop_reason` says why polling
-    stopped early; `note` says why a step was skipped."""
-
-    occurrence_id: str
-    chat_id: str
-    network: str
-    query: str
-    start_utc: datetime
-    end_utc: datetime
-    window_start: datetime
-    window_end: datetime
-    status: SessionStatus
-    budget_reads: int
-    expires_at: datetime
-    since_id: str | None = None
-    reads: int = 0
-    cost_usd: Decimal = Decimal(0)
-    posts: int = 0
-    polls: int = 0
-    last_polled_at: datetime | None = None
-    retry_at: datetime | None = None
-    last_error: str | None = None
-    stop_reason: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class PollResult:
-    """What one poll of a session read and kept, to add to its META."""
-
-    reads: int
-    added: int
-    newest_id: str | None  # the since_id of the next poll, when every page was read
-    polled_at: datetime
-    error: str | None = None
-    retry_at: datetime | None = None
-    stop_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredPost:
-    post: "ArchivedPost"
-    read_on: date  # the UTC day X last billed reading it: reading it again that day is free
-
-
-@dataclass(frozen=True)
-class SessionArchive:
-    session: ArchiveSession
-    posts: "list[ArchivedPost]"
 
 
 class ArchiveStore(Protocol):
@@ -362,7 +285,7 @@ class ArchiveStore(Protocol):
     def get(self, occurrence_id: str) -> ArchiveSession | None: ...
 
     def add_posts(
-        self, session: ArchiveSession, posts: "Sequence[ArchivedPost]", read_on: date
+        self, session: ArchiveSession, posts: Sequence[ArchivedPost], read_on: date
     ) -> int:
         """Store each post not stored yet (one conditional put each); how many were new."""
 
@@ -385,7 +308,7 @@ class ArchiveStore(Protocol):
     def stored_posts(self, occurrence_id: str) -> list[StoredPost]: ...
 
     def update_counts(
-        self, occurrence_id: str, posts: "Sequence[ArchivedPost]", read_on: date
+        self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
     ) -> None:
         """Store the likes, reposts, replies and quotes these posts have now, read that day."""
 

@@ -13,7 +13,7 @@ import requests
 
 from chatdeck.bootstrap import Services
 from chatdeck.domain.posts import Post, post_from_form
-from chatdeck.publishing import TickReport
+from chatdeck.services.publishing import TickReport
 from chatdeck.settings import Settings
 from devstack.provision import (
     SANDBOX_CREDENTIALS,

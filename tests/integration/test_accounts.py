@@ -8,9 +8,10 @@ import boto3
 import pytest
 import requests
 
-from chatdeck.accounts import AccessTokens, Accounts, ConnectError, Connection
+from chatdeck.domain.accounts import Connection, StoredConnection, Tokens
+from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.posts import PostStatus
-from chatdeck.ports import StoredConnection, Tokens
+from chatdeck.services.accounts import AccessTokens, Accounts
 from tests.integration.deployment import ADMIN, Deployment, current_minute
 from tests.integration.x_consent import consent
 

@@ -107,7 +107,9 @@ def test_a_member_subscribes_with_a_lead_time(
     )
 
     assert saved["statusCode"] == 303 and out_of_range["statusCode"] == 400
-    assert deployment.services.chats.subscription("edtechchat", "rivera@school.example") == (
+    assert deployment.services.subscriptions.subscription(
+        "edtechchat", "rivera@school.example"
+    ) == (
         Subscription(
             chat_id="edtechchat",
             email="rivera@school.example",
@@ -139,7 +141,7 @@ def test_the_feeds_need_no_sign_in_only_the_secret_address(
 def test_unsubscribing_from_an_email_link_needs_the_button_or_a_one_click_post(
     web: ModuleType, chat: str, deployment: Deployment
 ) -> None:
-    deployment.services.chats.subscribe(
+    deployment.services.subscriptions.subscribe(
         Subscription(
             chat_id="edtechchat", email="rivera@school.example", reminders=True, digests=True
         )
@@ -149,7 +151,7 @@ def test_unsubscribing_from_an_email_link_needs_the_button_or_a_one_click_post(
     path = url.split("127.0.0.1:3000", 1)[1]
 
     page = get(web, None, path)  # a mail scanner opening the link
-    still = deployment.services.chats.subscription("edtechchat", "rivera@school.example")
+    still = deployment.services.subscriptions.subscription("edtechchat", "rivera@school.example")
     one_click = event_as("web_signin_request", None)  # a POST with no session and no CSRF token
     one_click["rawPath"] = one_click["requestContext"]["http"]["path"] = path
     one_click["cookies"] = []
@@ -162,7 +164,7 @@ def test_unsubscribing_from_an_email_link_needs_the_button_or_a_one_click_post(
     assert "stop digests for EdTech Chat to rivera@school.example" in page["body"]
     assert still is not None and still.digests
     assert done["statusCode"] == 200
-    after = deployment.services.chats.subscription("edtechchat", "rivera@school.example")
+    after = deployment.services.subscriptions.subscription("edtechchat", "rivera@school.example")
     assert after is not None and not after.digests and after.reminders
     assert forged["statusCode"] == 400
 

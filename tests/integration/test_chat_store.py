@@ -6,7 +6,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chatdeck.adapters.chats import DynamoChatStore
+from chatdeck.adapters.chats import DynamoChatStore, DynamoSubscriptionStore
 from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Recurrence, Subscription, UnknownChat
 from tests.integration.deployment import Deployment
@@ -43,6 +43,11 @@ def state_table(deployment: Deployment) -> Table:
 @pytest.fixture
 def store(state_table: Table) -> DynamoChatStore:
     return DynamoChatStore(state_table)
+
+
+@pytest.fixture
+def subscriptions(state_table: Table) -> DynamoSubscriptionStore:
+    return DynamoSubscriptionStore(state_table)
 
 
 def a_chat(chat_id: str = "edtechchat", **fields: Any) -> Chat:
@@ -103,7 +108,7 @@ def test_all_chats_are_read_across_pages_and_nothing_else(state_table: Table) ->
     chats = [a_chat(f"chat-{n}") for n in range(5)]
     for chat in chats:
         store.save(chat)
-    store.subscribe(subscription(chat_id="chat-1"))
+    DynamoSubscriptionStore(state_table).subscribe(subscription(chat_id="chat-1"))
     store.feed_token()
 
     assert store.all() == chats
@@ -162,63 +167,74 @@ def test_changing_an_unknown_chat_creates_nothing(store: DynamoChatStore) -> Non
 # ----- subscriptions ----------------------------------------------------------------------------
 
 
-def test_a_subscription_reads_back_by_chat_and_email(store: DynamoChatStore) -> None:
-    store.subscribe(subscription(reminders=True, digests=False, lead_minutes=60))
+def test_a_subscription_reads_back_by_chat_and_email(
+    subscriptions: DynamoSubscriptionStore,
+) -> None:
+    subscriptions.subscribe(subscription(reminders=True, digests=False, lead_minutes=60))
 
-    found = store.subscription("edtechchat", "Rivera@School.example")
+    found = subscriptions.subscription("edtechchat", "Rivera@School.example")
 
     assert found == subscription(reminders=True, digests=False, lead_minutes=60)
-    assert store.subscription("edtechchat", "someone@else.example") is None
-    assert store.subscription("ukedchat", TEACHER) is None
+    assert subscriptions.subscription("edtechchat", "someone@else.example") is None
+    assert subscriptions.subscription("ukedchat", TEACHER) is None
 
 
-def test_subscribing_again_replaces_the_choice(store: DynamoChatStore) -> None:
-    store.subscribe(subscription())
-    store.subscribe(subscription(digests=False, lead_minutes=15))
-    assert store.subscribers("edtechchat") == [subscription(digests=False, lead_minutes=15)]
+def test_subscribing_again_replaces_the_choice(subscriptions: DynamoSubscriptionStore) -> None:
+    subscriptions.subscribe(subscription())
+    subscriptions.subscribe(subscription(digests=False, lead_minutes=15))
+    assert subscriptions.subscribers("edtechchat") == [subscription(digests=False, lead_minutes=15)]
 
 
 def test_subscribers_of_a_chat_are_read_across_pages(state_table: Table) -> None:
-    store = DynamoChatStore(SmallPages(state_table.client, state_table.name))
-    store.save(a_chat())
+    subscriptions = DynamoSubscriptionStore(SmallPages(state_table.client, state_table.name))
     emails = [f"teacher{n}@school.example" for n in range(5)]
     for email in emails:
-        store.subscribe(subscription(email))
-    store.subscribe(subscription("other@school.example", chat_id="ukedchat"))
+        subscriptions.subscribe(subscription(email))
+    subscriptions.subscribe(subscription("other@school.example", chat_id="ukedchat"))
 
-    assert [s.email for s in store.subscribers("edtechchat")] == emails
-    assert store.subscribers("nothing") == []
-
-
-def test_unsubscribing_from_one_kind_keeps_the_other(store: DynamoChatStore) -> None:
-    store.subscribe(subscription())
-
-    assert store.unsubscribe("edtechchat", TEACHER, "reminders")
-    assert store.subscription("edtechchat", TEACHER) == subscription(reminders=False)
-
-    assert store.unsubscribe("edtechchat", TEACHER, "digests")
-    assert store.subscription("edtechchat", TEACHER) == subscription(reminders=False, digests=False)
+    assert [s.email for s in subscriptions.subscribers("edtechchat")] == emails
+    assert subscriptions.subscribers("nothing") == []
 
 
-def test_someone_who_wants_nothing_any_more_is_no_subscriber(store: DynamoChatStore) -> None:
-    store.subscribe(subscription())
-    store.subscribe(subscription("quiet@school.example", reminders=False, digests=False))
-    store.unsubscribe("edtechchat", TEACHER, "reminders")
-    store.unsubscribe("edtechchat", TEACHER, "digests")
-    assert store.subscribers("edtechchat") == []
+def test_unsubscribing_from_one_kind_keeps_the_other(
+    subscriptions: DynamoSubscriptionStore,
+) -> None:
+    subscriptions.subscribe(subscription())
+
+    assert subscriptions.unsubscribe("edtechchat", TEACHER, "reminders")
+    assert subscriptions.subscription("edtechchat", TEACHER) == subscription(reminders=False)
+
+    assert subscriptions.unsubscribe("edtechchat", TEACHER, "digests")
+    assert subscriptions.subscription("edtechchat", TEACHER) == subscription(
+        reminders=False, digests=False
+    )
 
 
-def test_unsubscribing_from_all_removes_the_subscription(store: DynamoChatStore) -> None:
-    store.subscribe(subscription())
-    assert store.unsubscribe("edtechchat", "RIVERA@school.example", "all")
-    assert store.subscription("edtechchat", TEACHER) is None
-    assert store.subscribers("edtechchat") == []
+def test_someone_who_wants_nothing_any_more_is_no_subscriber(
+    subscriptions: DynamoSubscriptionStore,
+) -> None:
+    subscriptions.subscribe(subscription())
+    subscriptions.subscribe(subscription("quiet@school.example", reminders=False, digests=False))
+    subscriptions.unsubscribe("edtechchat", TEACHER, "reminders")
+    subscriptions.unsubscribe("edtechchat", TEACHER, "digests")
+    assert subscriptions.subscribers("edtechchat") == []
 
 
-def test_unsubscribing_without_a_subscription_changes_nothing(store: DynamoChatStore) -> None:
-    assert not store.unsubscribe("edtechchat", TEACHER, "reminders")
-    assert not store.unsubscribe("edtechchat", TEACHER, "all")
-    assert store.subscription("edtechchat", TEACHER) is None
+def test_unsubscribing_from_all_removes_the_subscription(
+    subscriptions: DynamoSubscriptionStore,
+) -> None:
+    subscriptions.subscribe(subscription())
+    assert subscriptions.unsubscribe("edtechchat", "RIVERA@school.example", "all")
+    assert subscriptions.subscription("edtechchat", TEACHER) is None
+    assert subscriptions.subscribers("edtechchat") == []
+
+
+def test_unsubscribing_without_a_subscription_changes_nothing(
+    subscriptions: DynamoSubscriptionStore,
+) -> None:
+    assert not subscriptions.unsubscribe("edtechchat", TEACHER, "reminders")
+    assert not subscriptions.unsubscribe("edtechchat", TEACHER, "all")
+    assert subscriptions.subscription("edtechchat", TEACHER) is None
 
 
 # ----- the feed secret --------------------------------------------------------------------------

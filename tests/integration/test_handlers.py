@@ -26,6 +26,8 @@ from tests.integration.web_kit import (
     signed_in,
 )
 
+SEEN = {"version": "0"}  # the version of the post an admin saw in the queue
+
 pytestmark = pytest.mark.integration
 
 
@@ -148,6 +150,7 @@ def test_the_json_listing_has_the_documented_shape(web: ModuleType, admin_sessio
         "local_time": "2027-06-07T20:00-04:00",
         "zone": "America/New_York",
         "author": "admin",
+        "version": 0,
         "targets": [
             {"network": "x", "account": "cohort", "status": "QUEUED", "url": None, "reason": None}
         ],
@@ -254,11 +257,11 @@ def test_with_approval_on_a_members_post_waits_until_an_admin_approves(
     assert waiting.status is PostStatus.PENDING_APPROVAL
     assert deployment.services.posts.due(waiting.due_utc + timedelta(days=1)) == []
     assert (
-        post_form(web, teacher_session, "/posts/sample-submission-0001/approve", {})["statusCode"]
+        post_form(web, teacher_session, "/posts/sample-submission-0001/approve", SEEN)["statusCode"]
         == 403
     )
 
-    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", {})
+    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", SEEN)
 
     assert approved["statusCode"] == 303
     queued = deployment.post("sample-submission-0001")
@@ -274,7 +277,7 @@ def test_a_post_approved_after_its_time_goes_out_at_once(
     web.services.clock.instant = late
 
     approved = post_form(
-        web, signed_in(deployment, at=late), "/posts/sample-submission-0001/approve", {}
+        web, signed_in(deployment, at=late), "/posts/sample-submission-0001/approve", SEEN
     )
 
     assert approved["statusCode"] == 303
@@ -291,12 +294,60 @@ def test_an_admin_can_approve_for_a_new_time(
         web,
         admin_session,
         "/posts/sample-submission-0001/approve",
-        {"local_date": "2027-06-08", "local_time": "19:00", "zone": "America/New_York"},
+        {**SEEN, "local_date": "2027-06-08", "local_time": "19:00", "zone": "America/New_York"},
     )
 
     post = deployment.post("sample-submission-0001")
     assert post.status is PostStatus.QUEUED
     assert post.due_utc == datetime(2027, 6, 8, 23, 0, tzinfo=UTC)
+
+
+def test_a_post_edited_after_the_admin_looked_is_not_approved_unseen(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+    call(web, "web_schedule_post", teacher_session)
+    seen = deployment.post("sample-submission-0001")
+    edit = {
+        "text": "Changed after the admin looked.",
+        "local_date": seen.local_date.isoformat(),
+        "local_time": f"{seen.local_time:%H:%M}",
+        "zone": seen.zone,
+    }
+    assert (
+        post_form(web, teacher_session, "/posts/sample-submission-0001", edit)["statusCode"] == 303
+    )
+
+    approve = {"version": str(seen.version)}
+    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", approve)
+    declined = post_form(
+        web, admin_session, "/posts/sample-submission-0001/decline", {**approve, "reason": "No."}
+    )
+
+    assert approved["statusCode"] == declined["statusCode"] == 409
+    assert "changed since you looked" in approved["body"]
+    post = deployment.post("sample-submission-0001")
+    assert (post.status, post.text) == (PostStatus.PENDING_APPROVAL, edit["text"])
+    assert deployment.emails_to("rivera@school.example") == []
+    fresh = {"version": str(post.version)}
+    assert (
+        post_form(web, admin_session, "/posts/sample-submission-0001/approve", fresh)["statusCode"]
+        == 303
+    )
+    assert deployment.post("sample-submission-0001").status is PostStatus.QUEUED
+
+
+def test_approving_without_the_version_seen_changes_nothing(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+    call(web, "web_schedule_post", teacher_session)
+
+    for version in ({}, {"version": "x"}, {"version": "-1"}):
+        answer = post_form(web, admin_session, "/posts/sample-submission-0001/approve", version)
+        assert answer["statusCode"] == 400
+
+    assert deployment.post("sample-submission-0001").status is PostStatus.PENDING_APPROVAL
 
 
 def test_a_declined_post_tells_its_author_why(
@@ -306,10 +357,13 @@ def test_a_declined_post_tells_its_author_why(
     call(web, "web_schedule_post", teacher_session)
 
     no_reason = post_form(
-        web, admin_session, "/posts/sample-submission-0001/decline", {"reason": " "}
+        web, admin_session, "/posts/sample-submission-0001/decline", {**SEEN, "reason": " "}
     )
     declined = post_form(
-        web, admin_session, "/posts/sample-submission-0001/decline", {"reason": "Add the chat tag."}
+        web,
+        admin_session,
+        "/posts/sample-submission-0001/decline",
+        {**SEEN, "reason": "Add the chat tag."},
     )
 
     assert no_reason["statusCode"] == 400

@@ -7,9 +7,10 @@ from email import message_from_string
 import boto3
 import pytest
 
+from chatdeck.domain.errors import InvalidLink, NotAllowed
 from chatdeck.domain.members import Member, Role
 from chatdeck.domain.posts import FieldErrors, PostStatus
-from chatdeck.membership import InvalidLink, Membership, NotAllowed
+from chatdeck.services.membership import Membership
 from devstack.runtime import describe_email
 from tests.integration.deployment import ADMIN, Deployment, current_minute
 
@@ -164,8 +165,8 @@ def test_the_member_list_is_paged_and_starts_with_the_deploy_time_admin(
     for n in range(60):
         membership.members.add(Member(email=f"t{n:02d}@school.example", name=f"T {n}"), NOW)
 
-    first, after = membership.page(None)
-    second, end = membership.page(after)
+    first, after = membership.page(membership.member(ADMIN), None)
+    second, end = membership.page(membership.member(ADMIN), after)
 
     assert first[0].email == ADMIN and first[0].is_admin
     assert after is not None and end is None

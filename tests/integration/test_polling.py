@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from chatdeck.adapters.archive import DynamoArchiveStore
 from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Recurrence
-from chatdeck.polling import Poller, search_query
+from chatdeck.services.polling import Poller, search_query
 from devstack.sandbox.chat_session import plan_session
 from devstack.sandbox.models import Growth
 from tests.integration.deployment import Deployment

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from chatdeck.adapters.dynamodb import DynamoPostStore
+from chatdeck.adapters.posts import DynamoPostStore
 from chatdeck.domain.posts import PostStatus
-from chatdeck.publishing import Publisher
+from chatdeck.services.publishing import Publisher
 from tests.integration.deployment import ADMIN, Deployment, current_minute
 
 pytestmark = pytest.mark.integration

@@ -40,7 +40,7 @@ def chat(deployment: Deployment) -> Chat:
     services.membership.members.add(
         Member(email=TEACHER, name="Ms. Rivera", zone="Europe/London"), START
     )
-    services.chats.subscribe(
+    services.subscriptions.subscribe(
         Subscription(chat_id=chat.id, email=TEACHER, reminders=True, digests=True, lead_minutes=30)
     )
     return chat
@@ -75,7 +75,7 @@ def test_no_reminder_for_a_skipped_session_or_without_a_subscription(
 ) -> None:
     deployment.services.chats.skip(chat.id, date(2026, 12, 7))
     assert deployment.services.reminders.send_due(START - timedelta(minutes=30)) == 0
-    deployment.services.chats.unsubscribe(chat.id, TEACHER, "reminders")
+    deployment.services.subscriptions.unsubscribe(chat.id, TEACHER, "reminders")
     assert deployment.services.reminders.send_due(START + timedelta(days=7, minutes=-30)) == 0
 
 

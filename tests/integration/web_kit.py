@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chatdeck.domain.members import Member
-from chatdeck.membership import _hash as link_hash
+from chatdeck.services.membership import _hash as link_hash
 from chatdeck.settings import get_settings
 from chatdeck.web.pages import SESSION_COOKIE
 from devstack.runtime import LambdaContext
@@ -66,7 +66,7 @@ def signed_in(deployment: Deployment, email: str = ADMIN, at: datetime = SAMPLE_
     """A session for a member (the deploy-time admin by default), through a real sign-in link."""
     token = f"handler-test-link-{email}-{at.timestamp()}"
     membership = deployment.services.membership
-    membership.signin.add_link(link_hash(token), email, int(at.timestamp()) + 900)
+    membership.links.add(link_hash(token), email, int(at.timestamp()) + 900)
     return str(membership.sign_in(token, at).session_token)
 
 

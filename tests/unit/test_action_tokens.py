@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chatdeck.action_tokens import InvalidToken, sign, verify
+from chatdeck.domain.action_tokens import InvalidToken, sign, verify
 
 KEY = b"k" * 32
 NOW = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)

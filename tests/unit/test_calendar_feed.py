@@ -15,7 +15,7 @@ import pytest
 import vobject
 import vobject.icalendar
 
-from chatdeck.calendar_feed import feed
+from chatdeck.domain.calendar_feed import feed
 from chatdeck.domain.chats import Chat, Recurrence, occurrences
 
 STAMP = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)

@@ -14,17 +14,12 @@ from markupsafe import escape
 from pydantic import ValidationError
 
 from bench.digest_bench import session as bench_session
+from chatdeck.domain.archive import ArchivedPost
 from chatdeck.domain.chats import Chat, occurrence_on
-from chatdeck.domain.digest import (
-    ArchivedPost,
-    Digest,
-    build_digest,
-    digest_for_occurrence,
-    normalise_url,
-    transcript,
-)
+from chatdeck.domain.digest import Digest, build_digest, digest_for_occurrence, transcript
+from chatdeck.domain.links import normalise_url
 from chatdeck.domain.schedule import UnknownZone
-from chatdeck.notices import render_email
+from chatdeck.notifications.notices import render_email
 from chatdeck.web.pages import templates
 
 STARTS_AT = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # Mon 7 Dec 2026, 20:00 in New York

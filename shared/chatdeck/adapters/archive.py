@@ -18,18 +18,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from botocore.exceptions import ClientError
-
-from chatdeck.adapters.dynamodb import Table, conditional_failed
-from chatdeck.domain.digest import ArchivedPost
-from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
-from chatdeck.ports import (
+from chatdeck.adapters.dynamodb import Table
+from chatdeck.domain.archive import (
+    ArchivedPost,
     ArchiveSession,
     PollResult,
     SessionArchive,
     SessionStatus,
     StoredPost,
 )
+from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
 
 META = "META"
 POST_PREFIX = "POST#"
@@ -49,18 +47,13 @@ class DynamoArchiveStore:
         self.table = table
 
     def start(self, session: ArchiveSession) -> ArchiveSession:
-        try:
-            self.table.put_item(
-                Item=_session_item(session), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if not conditional_failed(error):
-                raise
-            stored = self.get(session.occurrence_id)
-            if stored is not None:
-                return stored
-            raise  # pragma: no cover - the condition failed on an item that is not there
-        return session
+        started = self.table.write_if(
+            "put_item", Item=_session_item(session), ConditionExpression="attribute_not_exists(pk)"
+        )
+        stored = session if started is not None else self.get(session.occurrence_id)
+        if stored is None:  # pragma: no cover - the condition failed on an item that is not there
+            raise RuntimeError(f"session {session.occurrence_id} exists and cannot be read")
+        return stored
 
     def get(self, occurrence_id: str) -> ArchiveSession | None:
         item = self.table.get_item(Key=session_key(occurrence_id), ConsistentRead=True).get("Item")
@@ -78,13 +71,11 @@ class DynamoArchiveStore:
                 "read_on": read_on.isoformat(),
                 "expires_at": _epoch(session.expires_at),
             }
-            try:  # a post seen again changes nothing
-                self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-            except ClientError as error:
-                if conditional_failed(error):
-                    continue
-                raise
-            added += 1
+            # a post seen again changes nothing
+            new = self.table.write_if(
+                "put_item", Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+            added += new is not None
         return added
 
     def record_poll(self, session: ArchiveSession, result: PollResult, price: Decimal) -> None:
@@ -104,24 +95,22 @@ class DynamoArchiveStore:
         if removes:
             expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
         added = ["status", "reads", "cost_usd", "posts", "polls"]
-        try:
-            self.table.update_item(
-                Key=session_key(session.occurrence_id),
-                UpdateExpression=expression,
-                ConditionExpression="#status = :polling",
-                ExpressionAttributeNames={f"#{name}": name for name in [*added, *sets, *removes]},
-                ExpressionAttributeValues={
-                    **{f":{name}": value for name, value in sets.items()},
-                    ":reads": result.reads,
-                    ":cost": price * result.reads,
-                    ":added": result.added,
-                    ":one": 1,
-                    ":polling": "polling",
-                },
-            )
-        except ClientError as error:
-            if not conditional_failed(error):  # it moved on meanwhile: its poll is over
-                raise
+        # False when it moved on meanwhile: its poll is over
+        self.table.write_if(
+            "update_item",
+            Key=session_key(session.occurrence_id),
+            UpdateExpression=expression,
+            ConditionExpression="#status = :polling",
+            ExpressionAttributeNames={f"#{name}": name for name in [*added, *sets, *removes]},
+            ExpressionAttributeValues={
+                **{f":{name}": value for name, value in sets.items()},
+                ":reads": result.reads,
+                ":cost": price * result.reads,
+                ":added": result.added,
+                ":one": 1,
+                ":polling": "polling",
+            },
+        )
 
     def add_reads(
         self, session: ArchiveSession, reads: int, price: Decimal, error: str | None = None
@@ -153,19 +142,15 @@ class DynamoArchiveStore:
         if to == "digested":  # off the index of open sessions
             expression += " REMOVE #open"
             names["#open"] = "open_pk"
-        try:
-            self.table.update_item(
-                Key=session_key(session.occurrence_id),
-                UpdateExpression=expression,
-                ConditionExpression="#status = :from",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
+        moved = self.table.write_if(
+            "update_item",
+            Key=session_key(session.occurrence_id),
+            UpdateExpression=expression,
+            ConditionExpression="#status = :from",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        return moved is not None
 
     def needing_work(self, now: datetime, status: SessionStatus) -> list[ArchiveSession]:
         query: dict[str, Any] = {
@@ -204,21 +189,18 @@ class DynamoArchiveStore:
         self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
     ) -> None:
         for post in posts:
-            try:
-                self.table.update_item(
-                    Key={"pk": f"SESSION#{occurrence_id}", "sk": f"{POST_PREFIX}{post.id}"},
-                    UpdateExpression="SET "
-                    + ", ".join(f"#{name} = :{name}" for name in (*COUNTS, "read_on")),
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeNames={f"#{n}": n for n in (*COUNTS, "read_on")},
-                    ExpressionAttributeValues={
-                        **{f":{name}": getattr(post, name) for name in COUNTS},
-                        ":read_on": read_on.isoformat(),
-                    },
-                )
-            except ClientError as error:
-                if not conditional_failed(error):  # a post never archived is not added now
-                    raise
+            self.table.write_if(  # a post never archived is not added now
+                "update_item",
+                Key={"pk": f"SESSION#{occurrence_id}", "sk": f"{POST_PREFIX}{post.id}"},
+                UpdateExpression="SET "
+                + ", ".join(f"#{name} = :{name}" for name in (*COUNTS, "read_on")),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={f"#{n}": n for n in (*COUNTS, "read_on")},
+                ExpressionAttributeValues={
+                    **{f":{name}": getattr(post, name) for name in COUNTS},
+                    ":read_on": read_on.isoformat(),
+                },
+            )
 
     def session(self, occurrence_id: str) -> SessionArchive | None:
         items = self._query_all(

@@ -7,20 +7,14 @@
 
 import secrets
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from chatdeck.adapters.dynamodb import Table, conditional_failed
+from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Subscription, UnknownChat, clean_questions
-
-# Subscription is the domain's; it is named here too for the code that imports it from here.
-__all__ = ["DynamoChatStore", "Subscription", "UnsubscribeFrom"]
 
 CHATS = "CHATS"
 SUBSCRIPTION = "SUB#"
 FEED_TOKEN_KEY = {"pk": "FEED", "sk": "TOKEN"}
-UnsubscribeFrom = Literal["reminders", "digests", "all"]
 
 
 class DynamoChatStore:
@@ -34,6 +28,13 @@ class DynamoChatStore:
     def get(self, chat_id: str) -> Chat | None:
         item = self.table.get_item(Key=_chat_key(chat_id), ConsistentRead=True).get("Item")
         return _chat(item) if item else None
+
+    def add(self, chat: Chat) -> bool:
+        """Store a new chat; False when its id is taken (two admins adding one hashtag)."""
+        added = self.table.write_if(
+            "put_item", Item=_chat_item(chat), ConditionExpression="attribute_not_exists(pk)"
+        )
+        return added is not None
 
     def save(self, chat: Chat) -> None:
         """Store the chat as it is, skipped dates and questions included (a new one, or edited)."""
@@ -63,6 +64,64 @@ class DynamoChatStore:
             chat_id, "SET #questions.#day = :questions", names, {":questions": cleaned}
         )
 
+    def participants_before(self, chat_id: str, occurrence_id: str) -> set[str]:
+        """Authors who first took part in a session before this one (ids sort by start)."""
+        items = self._query_all(
+            "pk = :pk AND begins_with(sk, :seen)", {":pk": f"CHAT#{chat_id}", ":seen": "SEEN#"}
+        )
+        return {str(i["sk"]).removeprefix("SEEN#") for i in items if i["first"] < occurrence_id}
+
+    def record_participants(self, chat_id: str, occurrence_id: str, author_ids: set[str]) -> None:
+        """Remember each author's first session; an author seen before keeps their first."""
+        for author_id in author_ids:
+            self.table.write_if(  # False for an author seen before: they keep their first
+                "put_item",
+                Item={"pk": f"CHAT#{chat_id}", "sk": f"SEEN#{author_id}", "first": occurrence_id},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+
+    def feed_token(self) -> str:
+        """The secret in the calendar feeds' URLs, made the first time it is asked for."""
+        item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True).get("Item")
+        if item:
+            return str(item["token"])
+        token = secrets.token_urlsafe(24)
+        made = self.table.write_if(
+            "put_item",
+            Item={**FEED_TOKEN_KEY, "token": token},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        if made is None:  # another request made it first: that one is the token
+            item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True)["Item"]
+            return str(item["token"])
+        return token
+
+    def _update_chat(
+        self, chat_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> Chat:
+        answer = self.table.write_if(
+            "update_item",
+            Key=_chat_key(chat_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            **({"ExpressionAttributeValues": values} if values else {}),
+            ReturnValues="ALL_NEW",
+        )
+        if answer is None:
+            raise UnknownChat(chat_id)
+        return _chat(answer["Attributes"])
+
+    def _query_all(self, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.table.query_all(
+            KeyConditionExpression=condition, ExpressionAttributeValues=values
+        )
+
+
+class DynamoSubscriptionStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
     def subscribe(self, subscription: Subscription) -> None:
         item = subscription.model_dump(mode="json")
         self.table.put_item(Item={**_subscription_key(item["chat_id"], item["email"]), **item})
@@ -81,30 +140,7 @@ class DynamoChatStore:
         subscriptions = [_subscription(item) for item in items]
         return [s for s in subscriptions if s.reminders or s.digests]
 
-    def participants_before(self, chat_id: str, occurrence_id: str) -> set[str]:
-        """Authors who first took part in a session before this one (ids sort by start)."""
-        items = self._query_all(
-            "pk = :pk AND begins_with(sk, :seen)", {":pk": f"CHAT#{chat_id}", ":seen": "SEEN#"}
-        )
-        return {str(i["sk"]).removeprefix("SEEN#") for i in items if i["first"] < occurrence_id}
-
-    def record_participants(self, chat_id: str, occurrence_id: str, author_ids: set[str]) -> None:
-        """Remember each author's first session; an author seen before keeps their first."""
-        for author_id in author_ids:
-            try:
-                self.table.put_item(
-                    Item={
-                        "pk": f"CHAT#{chat_id}",
-                        "sk": f"SEEN#{author_id}",
-                        "first": occurrence_id,
-                    },
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            except ClientError as error:
-                if not conditional_failed(error):
-                    raise
-
-    def unsubscribe(self, chat_id: str, email: str, what: UnsubscribeFrom) -> bool:
+    def unsubscribe(self, chat_id: str, email: str, what: str) -> bool:
         """Stop reminders, digests or both; False if there was no subscription to change."""
         key = _subscription_key(chat_id, email)
         if what == "all":
@@ -112,56 +148,15 @@ class DynamoChatStore:
             return "Attributes" in answer
         if what not in ("reminders", "digests"):
             raise ValueError(f"Unsubscribe from reminders, digests or all, not “{what}”.")
-        try:
-            self.table.update_item(
-                Key=key,
-                UpdateExpression="SET #what = :off",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#what": what},
-                ExpressionAttributeValues={":off": False},
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return False
-            raise
-        return True
-
-    def feed_token(self) -> str:
-        """The secret in the calendar feeds' URLs, made the first time it is asked for."""
-        item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True).get("Item")
-        if item:
-            return str(item["token"])
-        try:
-            token = secrets.token_urlsafe(24)
-            self.table.put_item(
-                Item={**FEED_TOKEN_KEY, "token": token},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if not conditional_failed(error):
-                raise
-            # another request made it first: that one is the token
-            item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True)["Item"]
-            return str(item["token"])
-        return token
-
-    def _update_chat(
-        self, chat_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
-    ) -> Chat:
-        try:
-            answer = self.table.update_item(
-                Key=_chat_key(chat_id),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames=names,
-                **({"ExpressionAttributeValues": values} if values else {}),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                raise UnknownChat(chat_id) from None
-            raise
-        return _chat(answer["Attributes"])
+        changed = self.table.write_if(
+            "update_item",
+            Key=key,
+            UpdateExpression="SET #what = :off",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#what": what},
+            ExpressionAttributeValues={":off": False},
+        )
+        return changed is not None
 
     def _query_all(self, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
         return self.table.query_all(

@@ -15,11 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from chatdeck.adapters.dynamodb import Table, conditional_failed
+from chatdeck.adapters.dynamodb import Table
+from chatdeck.domain.accounts import PendingConnect, StoredConnection, Tokens, XUser
 from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
-from chatdeck.ports import PendingConnect, StoredConnection, Tokens, XUser
 
 NETWORK = "x"
 
@@ -58,12 +56,9 @@ class KmsTokenCipher:
         )
 
 
-class DynamoConnectionStore:
-    def __init__(self, table: Table, cipher: KmsTokenCipher) -> None:
+class DynamoPendingConnectionStore:
+    def __init__(self, table: Table) -> None:
         self.table = table
-        self.cipher = cipher
-
-    # Connects in progress
 
     def begin(self, pending: PendingConnect) -> None:
         self.table.put_item(
@@ -77,19 +72,17 @@ class DynamoConnectionStore:
             }
         )
 
-    def take_pending(self, state: str, email: str, now: datetime) -> PendingConnect | None:
-        try:
-            answer = self.table.delete_item(
-                Key=_pending_key(state),
-                ConditionExpression="#email = :email AND #expires_at > :now",
-                ExpressionAttributeNames={"#email": "email", "#expires_at": "expires_at"},
-                ExpressionAttributeValues={":email": email, ":now": int(now.timestamp())},
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as error:
-            if conditional_failed(error):  # unknown, expired, used, or another member's
-                return None
-            raise
+    def take(self, state: str, email: str, now: datetime) -> PendingConnect | None:
+        answer = self.table.write_if(
+            "delete_item",
+            Key=_pending_key(state),
+            ConditionExpression="#email = :email AND #expires_at > :now",
+            ExpressionAttributeNames={"#email": "email", "#expires_at": "expires_at"},
+            ExpressionAttributeValues={":email": email, ":now": int(now.timestamp())},
+            ReturnValues="ALL_OLD",
+        )
+        if answer is None:  # unknown, expired, used, or another member's
+            return None
         item = answer["Attributes"]
         return PendingConnect(
             state=state,
@@ -100,7 +93,11 @@ class DynamoConnectionStore:
             expires_at=datetime.fromtimestamp(int(item["expires_at"]), UTC),
         )
 
-    # Connections
+
+class DynamoConnectionStore:
+    def __init__(self, table: Table, cipher: KmsTokenCipher) -> None:
+        self.table = table
+        self.cipher = cipher
 
     def get(self, account: str, decrypt: bool = True) -> StoredConnection | None:
         item = self.table.get_item(Key=_connection_key(account), ConsistentRead=True).get("Item")
@@ -182,23 +179,17 @@ class DynamoConnectionStore:
         values: dict[str, Any],
     ) -> dict[str, Any] | None:
         """Apply an update only if the item is still at the version `seen` has; its new values."""
-        try:
-            answer = self.table.update_item(
-                Key=_connection_key(seen.account),
-                UpdateExpression=expression,
-                ConditionExpression="#version = :seen",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    **values,
-                    ":seen": seen.version,
-                    ":next": seen.version + 1,
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if conditional_failed(error):
-                return None
-            raise
+        answer = self.table.write_if(
+            "update_item",
+            Key=_connection_key(seen.account),
+            UpdateExpression=expression,
+            ConditionExpression="#version = :seen",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":seen": seen.version, ":next": seen.version + 1},
+            ReturnValues="ALL_NEW",
+        )
+        if answer is None:
+            return None
         attributes: dict[str, Any] = answer["Attributes"]
         return attributes
 

@@ -5,7 +5,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
-from chatdeck.ports import Email
+from chatdeck.domain.email import Email
 
 # RFC 5322 allows 998-character lines. Folding at 78 would RFC 2047-encode a long header with
 # no spaces in it, such as List-Unsubscribe's signed URL, which mail clients then cannot use.

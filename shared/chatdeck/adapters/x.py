@@ -24,6 +24,8 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from chatdeck.domain.accounts import UserAccess
+from chatdeck.domain.archive import SearchPage
 from chatdeck.domain.outcomes import (
     AccountUnavailable,
     CannotTell,
@@ -32,12 +34,13 @@ from chatdeck.domain.outcomes import (
     OutcomeUnknown,
     Published,
     RateLimited,
+    ReadFailed,
     Rejected,
 )
-from chatdeck.ports import ReadFailed, SearchPage, UserAccess, UserAccessProvider
+from chatdeck.ports import UserAccessProvider
 
 if TYPE_CHECKING:
-    from chatdeck.domain.digest import ArchivedPost
+    from chatdeck.domain.archive import ArchivedPost
 
 TWEEPY_HOST = "https://api.twitter.com"
 Credentials = Mapping[str, str]
@@ -279,7 +282,7 @@ class XNetwork:
 
 def _archived_posts(response: Any) -> "list[ArchivedPost]":
     """A read's posts as the archive keeps them, each with its author from `includes`."""
-    from chatdeck.domain.digest import ArchivedPost
+    from chatdeck.domain.archive import ArchivedPost
 
     users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
     posts = []

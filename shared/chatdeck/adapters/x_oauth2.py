@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from chatdeck.ports import Authorization, GrantRefused, OAuthFailed, PendingConnect, Tokens, XUser
+from chatdeck.domain.accounts import Authorization, PendingConnect, Tokens, XUser
+from chatdeck.domain.outcomes import GrantRefused, OAuthFailed
 
 TWEEPY_AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
 TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - a URL, not a secret  # nosec B105

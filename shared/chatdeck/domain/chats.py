@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from chatdeck.domain.errors import NotFound
 from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
 from chatdeck.domain.schedule import (
     AmbiguousLocalTime,
@@ -64,9 +65,9 @@ HANDLES: dict[str, tuple[re.Pattern[str], str]] = {
 ANY_HANDLE = (re.compile(r"[^\s@]+(@[^\s@]+)?"), "")  # while the network itself is wrong
 
 
-class UnknownChat(LookupError):
+class UnknownChat(NotFound):
     def __init__(self, chat_id: str) -> None:
-        super().__init__(f"There is no chat “{chat_id}”.")
+        super().__init__(f"There is no chat “{chat_id[:64]}”.")
         self.chat_id = chat_id
 
 

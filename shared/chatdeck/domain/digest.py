@@ -34,16 +34,16 @@ and goodbye posts around the hour belong to it. The same input always gives the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from chatdeck.domain.archive import ArchivedPost
+from chatdeck.domain.links import is_shareable, normalise_url
 from chatdeck.domain.qa import MAX_NUMBER, classify, is_host, normalise_handle
 from chatdeck.domain.schedule import UnknownZone
 
@@ -53,59 +53,6 @@ if TYPE_CHECKING:
 BEST_ANSWERS_PER_QUESTION = 3
 MOST_ACTIVE_VOICES = 5
 FIRST_TIMER_MIN_POSTS = 2
-TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid"})
-X_HOSTS = frozenset(
-    {"x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"}
-)
-POST_PAGES = {
-    **dict.fromkeys(X_HOSTS, re.compile(r"/(?:i/web|[^/]+)/status(?:es)?/\d+", re.IGNORECASE)),
-    "bsky.app": re.compile(r"/profile/[^/]+/post/", re.IGNORECASE),
-}
-_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
-
-
-class ArchivedPost(BaseModel):
-    """One post of a session as archived; its counts are as of the last time they were read."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    author_id: str
-    author_handle: str
-    author_name: str
-    text: str
-    created_at: AwareDatetime
-    reply_to: str | None = None
-    quote_of: str | None = None
-    repost_of: str | None = None
-    links: tuple[str, ...] = ()
-    likes: NonNegativeInt = 0
-    reposts: NonNegativeInt = 0
-    replies: NonNegativeInt = 0
-    quotes: NonNegativeInt = 0
-    url: str | None = None
-
-    @field_validator("author_handle")
-    @classmethod
-    def handle_without_at(cls, value: str) -> str:
-        return value.strip().lstrip("@")
-
-    @field_validator("url")
-    @classmethod
-    def web_address_only(cls, value: str | None) -> str | None:
-        """The post's own page; anything but http(s) is dropped, as it is linked in emails."""
-        if value is None or urlsplit(value).scheme.lower() not in ("http", "https"):
-            return None
-        return value
-
-    @property
-    def engagement(self) -> int:
-        """likes + 2 * (reposts + quotes) + replies: what ranks the best answers."""
-        return self.likes + 2 * (self.reposts + self.quotes) + self.replies
-
-    @property
-    def is_repost(self) -> bool:
-        return self.repost_of is not None or self.text.startswith("RT @")
 
 
 class Question(BaseModel):
@@ -216,24 +163,6 @@ class Digest(BaseModel):
     def local(self, moment: datetime) -> datetime:
         """A moment in the chat's time zone, for showing a post's time."""
         return moment.astimezone(self.starts_at.tzinfo)
-
-
-def normalise_url(url: str) -> str:
-    """One spelling per link: lowercase scheme and host, no default port, no tracking parameters
-    (``utm_*``, ``fbclid``, ``gclid``, ``igshid``, ``mc_cid``, ``mc_eid``), no fragment, no
-    trailing slash. The rest of the query keeps its order and encoding."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = parts.netloc.lower()
-    default_port = _DEFAULT_PORTS.get(scheme)
-    if default_port and host.endswith(default_port):
-        host = host.removesuffix(default_port)
-    query = "&".join(
-        pair
-        for pair in parts.query.split("&")
-        if pair and not _is_tracking(pair.partition("=")[0].lower())
-    )
-    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, ""))
 
 
 def transcript(
@@ -494,7 +423,7 @@ def _shared_links(posts: list[ArchivedPost]) -> tuple[SharedLink, ...]:
     count: dict[str, int] = {}
     for post in posts:
         for url in {normalise_url(link) for link in post.links}:
-            if not _is_shareable(url):
+            if not is_shareable(url):
                 continue
             first_post.setdefault(url, post)
             count[url] = count.get(url, 0) + 1
@@ -510,18 +439,6 @@ def _shared_links(posts: list[ArchivedPost]) -> tuple[SharedLink, ...]:
         )
         for url in ranked
     )
-
-
-def _is_shareable(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return False
-    post_page = POST_PAGES.get(parts.netloc)
-    return not (post_page and post_page.match(parts.path))
-
-
-def _is_tracking(parameter: str) -> bool:
-    return parameter.startswith("utm_") or parameter in TRACKING_PARAMETERS
 
 
 def _time_order(post: ArchivedPost) -> tuple[datetime, int, str]:

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from chatdeck.domain.errors import NotAllowed
 from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
 from chatdeck.domain.schedule import IanaZone
 
@@ -55,3 +56,8 @@ def member_from_form(form: Mapping[str, str], **fixed: str) -> Member:
 
 def normal_email(value: str) -> str:
     return value.strip().lower()
+
+
+def must_be_admin(member: Member) -> None:
+    if not member.is_admin:
+        raise NotAllowed("Only an admin can do that.")

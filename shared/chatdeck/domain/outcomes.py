@@ -60,3 +60,29 @@ class OutcomeUnknown(PublishError):
 
 class CannotTell(PublishError):
     """The account's own posts could not be read to reconcile."""
+
+
+class ReadFailed(Exception):
+    """A read from the network did not answer. `reason` is a sentence; `retry_at` when the
+    network said when to try again (a rate limit); `account_wide` when the account's
+    credentials or the API credits are the problem, not this read."""
+
+    def __init__(
+        self, reason: str, retry_at: datetime | None = None, account_wide: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_at = retry_at
+        self.account_wide = account_wide
+
+
+class OAuthFailed(Exception):
+    """X's OAuth 2.0 endpoints did not do what was asked. `reason` is a sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class GrantRefused(OAuthFailed):
+    """X refused an authorization code or a refresh token: asking again will not help."""

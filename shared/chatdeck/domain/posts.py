@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -63,11 +64,32 @@ class Post(BaseModel):
     first_claimed_at: datetime | None = None
     attempts: int = 0
     next_action_at: datetime | None = None
+    # Moves on with every edit, approval or decline: what an admin saw is what they approve.
+    version: int = 0
 
     @property
     def local_label(self) -> str:
         day, wall = f"{self.local_date:%a %d %b %Y}", f"{self.local_time:%H:%M}"
         return f"{day}, {wall} {self.zone} (UTC{self.utc_offset})"
+
+
+@dataclass(frozen=True)
+class PostChange:
+    """The result of a claim, recorded against it. `next_action_at` keeps it on the work index."""
+
+    status: PostStatus
+    reason: str | None = None
+    remote_id: str | None = None
+    url: str | None = None
+    next_action_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of posts, newest first; `next` is the cursor of the page after it."""
+
+    posts: list[Post]
+    next: str | None
 
 
 class FieldErrors(ValueError):

@@ -1,46 +1,33 @@
-"""Connecting X accounts through OAuth 2.0 with PKCE: the cohort's (admins) and one's own."""
+"""Connecting X accounts through OAuth 2.0 with PKCE, the cohort's (admins) and one's own: parse,
+call the service, render."""
 
 from collections.abc import Callable
 from datetime import datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from chatdeck.accounts import ConnectError
-from chatdeck.domain.members import Member
-from chatdeck.web.pages import Forbidden, WebServices, base_url, form, redirect, render, signed_in
+from chatdeck.domain.errors import ConnectError
+from chatdeck.web.pages import WebServices, base_url, form, redirect, render, signed_in
 
 
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    def account_for(member: Member, which: str) -> str:
-        if which == "cohort":
-            if not member.is_admin:
-                raise Forbidden("Only an admin can connect or disconnect the cohort's account.")
-            return "cohort"
-        return member.own_account
+    accounts = services.accounts
 
     def accounts_page(status: int = 200, **extra: object) -> Response[str]:
-        member = signed_in(app)
-        return render(
-            app,
-            "accounts.html",
-            status=status,
-            own=services.accounts.connection(member.own_account),
-            cohort=services.accounts.connection("cohort"),
-            **extra,
-        )
+        own, cohort = accounts.connected(signed_in(app))
+        return render(app, "accounts.html", status=status, own=own, cohort=cohort, **extra)
 
     @app.get("/accounts")
-    def accounts() -> Response[str]:
+    def accounts_list() -> Response[str]:
         return accounts_page()
 
     @app.post("/accounts/connect")
     def connect() -> Response[str]:
         member = signed_in(app)
-        account = account_for(member, form(app).get("account", "mine"))
         callback = f"{base_url(app)}/accounts/callback"
-        return redirect(services.accounts.begin_connect(member.email, account, callback))
+        return redirect(accounts.connect_url(member, form(app).get("account", "mine"), callback))
 
     @app.get("/accounts/callback")
     def callback() -> Response[str]:
@@ -48,7 +35,7 @@ def register(
         event = app.current_event
         url = f"{base_url(app)}/accounts/callback?{event.raw_query_string}"
         try:
-            services.accounts.complete_connect(
+            accounts.complete_connect(
                 state=event.get_query_string_value("state") or "",
                 code=event.get_query_string_value("code"),
                 error=event.get_query_string_value("error"),
@@ -61,6 +48,5 @@ def register(
 
     @app.post("/accounts/disconnect")
     def disconnect() -> Response[str]:
-        account = account_for(signed_in(app), form(app).get("account", "mine"))
-        services.accounts.disconnect(account)
+        accounts.disconnect_for(signed_in(app), form(app).get("account", "mine"))
         return redirect("/accounts")

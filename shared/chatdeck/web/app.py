@@ -11,19 +11,18 @@ from datetime import datetime
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from chatdeck.accounts import ConnectError
-from chatdeck.adapters.dynamodb import InvalidCursor
-from chatdeck.membership import NotAllowed
+from chatdeck.domain.errors import ConnectError, Refused
 from chatdeck.web import accounts, chats, members, posts, signin
 from chatdeck.web.pages import (
     BadRequest,
-    Forbidden,
     SignInRequired,
     WebServices,
     guard,
     json_or_page,
     static_file,
 )
+
+TITLES = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"}
 
 
 def create_app(services: WebServices, now: Callable[[], datetime]) -> APIGatewayHttpResolver:
@@ -36,21 +35,15 @@ def create_app(services: WebServices, now: Callable[[], datetime]) -> APIGateway
     def bad_request(error: BadRequest) -> Response[str]:
         return json_or_page(app, error.status, "Not done", str(error))
 
-    @app.exception_handler(InvalidCursor)  # type: ignore[untyped-decorator]
-    def bad_cursor(error: InvalidCursor) -> Response[str]:
-        return json_or_page(app, 400, "Not done", str(error))
-
-    @app.exception_handler(NotAllowed)  # type: ignore[untyped-decorator]
-    def not_allowed(error: NotAllowed) -> Response[str]:
-        return json_or_page(app, 403, "Not allowed", str(error))
+    @app.exception_handler(Refused)  # type: ignore[untyped-decorator]
+    def refused(error: Refused) -> Response[str]:
+        """Every refusal a service raises (not allowed, not found, changed meanwhile, a bad
+        cursor or link) answers its own status with its own sentence."""
+        return json_or_page(app, error.status, TITLES.get(error.status, "Not done"), error.message)
 
     @app.exception_handler(ConnectError)  # type: ignore[untyped-decorator]
     def not_connected(error: ConnectError) -> Response[str]:
         return json_or_page(app, 503, "Not connected", str(error))
-
-    @app.exception_handler(Forbidden)  # type: ignore[untyped-decorator]
-    def forbidden(error: Forbidden) -> Response[str]:
-        return json_or_page(app, 403, "Not allowed", str(error))
 
     @app.exception_handler(SignInRequired)  # type: ignore[untyped-decorator]
     def sign_in_first(error: SignInRequired) -> Response[str]:

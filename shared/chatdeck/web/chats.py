@@ -1,52 +1,21 @@
-"""The chat calendar: chats in each member's time zone, subscriptions, iCal feeds, digests."""
+"""The chat calendar, subscriptions, iCal feeds, session pages and unsubscribe links: parse, call
+the service, render."""
 
-import hmac
-import re
-import secrets
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from chatdeck.action_tokens import InvalidToken
-from chatdeck.domain.chats import (
-    SESSION_START,
-    Chat,
-    Occurrence,
-    Subscription,
-    chat_from_form,
-    clean_questions,
-    occurrences,
-    session_path,
-)
+from chatdeck.domain.chats import Chat
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
-from chatdeck.web.pages import (
-    BadRequest,
-    WebServices,
-    admin,
-    base_url,
-    form,
-    redirect,
-    render,
-    signed_in,
-)
-
-UPCOMING = timedelta(weeks=5)
-EXPIRED_LINK = "This unsubscribe link is not valid any more; sign in to change your subscriptions."
+from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
 
 
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    def chat_or_404(chat_id: str) -> Chat:
-        chat: Chat | None = services.chats.get(chat_id) if len(chat_id) <= 64 else None
-        if chat is None:
-            raise NotFoundError("No such chat.")
-        return chat
+    calendar = services.calendar
 
     def chat_form(
         values: dict[str, str], errors: dict[str, str] | None = None, editing: Chat | None = None
@@ -62,32 +31,12 @@ def register(
             zones=sorted(known_zones()),
         )
 
-    def feed_url(suffix: str) -> str:
-        return f"{base_url(app)}/calendar/{services.chats.feed_token()}/{suffix}"
-
-    def local(occurrence: Occurrence, zone: str) -> dict[str, Any]:
-        start = occurrence.start_utc.astimezone(ZoneInfo(zone))
-        return {"occurrence": occurrence, "start": start, "path": session_path(occurrence)}
+    def feed_url(file: str) -> str:
+        return base_url(app) + calendar.feed_path(file)
 
     @app.get("/chats")
-    def calendar() -> Response[str]:
-        member = signed_in(app)
-        today = now()
-        rows = []
-        for chat in services.chats.all():
-            upcoming = occurrences(chat, today, today + UPCOMING)
-            rows.append(
-                {
-                    "chat": chat,
-                    "next": local(upcoming[0], member.zone) if upcoming else None,
-                    "subscription": services.chats.subscription(chat.id, member.email),
-                }
-            )
-        rows.sort(
-            key=lambda r: (
-                r["next"]["start"] if r["next"] else datetime.max.replace(tzinfo=today.tzinfo)
-            )
-        )
+    def chats() -> Response[str]:
+        rows = calendar.calendar(signed_in(app), now())
         return render(app, "chats.html", rows=rows, feed_url=feed_url("all.ics"))
 
     @app.get("/chats/new")
@@ -96,144 +45,79 @@ def register(
         return chat_form({"zone": "America/New_York"})
 
     @app.post("/chats")
-    def create_chat() -> Response[str]:
-        admin(app)
+    def add_chat() -> Response[str]:
         values = form(app)
-        # The id is the hashtag in URL-safe letters (#café_chat -> caf_chat), or a random one.
-        slug = re.sub(r"[^a-z0-9_-]", "", values.get("hashtag", "").lower())[:64]
-        chat_id = slug or secrets.token_hex(4)
         try:
-            chat = chat_from_form(values, chat_id=chat_id)
+            chat = calendar.add(admin(app), values)
         except FieldErrors as invalid:
             return chat_form(values, invalid.errors)
-        if services.chats.get(chat.id) is not None:
-            return chat_form(values, {"hashtag": f"The cohort already follows {chat.hashtag}."})
-        services.chats.save(chat)
         return redirect(f"/chats/{chat.id}")
 
     @app.get("/chats/<chat_id>/edit")
     def edit_chat(chat_id: str) -> Response[str]:
         admin(app)
-        chat = chat_or_404(chat_id)
+        chat = calendar.chat(chat_id)
         return chat_form(_form_values(chat), editing=chat)
 
     @app.post("/chats/<chat_id>")
-    def save_chat(chat_id: str) -> Response[str]:
-        admin(app)
-        stored = chat_or_404(chat_id)
+    def change_chat(chat_id: str) -> Response[str]:
         values = form(app)
         try:
-            edited = chat_from_form(values, chat_id=chat_id)
+            calendar.change(admin(app), chat_id, values)
         except FieldErrors as invalid:
-            return chat_form(values, invalid.errors, editing=stored)
-        # Skipped sessions and planned questions are managed on the chat's page, not here.
-        services.chats.save(
-            edited.model_copy(update={"skipped": stored.skipped, "questions": stored.questions})
-        )
+            return chat_form(values, invalid.errors, editing=calendar.chat(chat_id))
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/remove")
     def remove_chat(chat_id: str) -> Response[str]:
-        admin(app)
-        chat_or_404(chat_id)
-        services.chats.remove(chat_id)
+        calendar.remove(admin(app), chat_id)
         return redirect("/chats")
 
     @app.get("/chats/<chat_id>")
     def chat_page(chat_id: str) -> Response[str]:
-        member = signed_in(app)
-        chat = chat_or_404(chat_id)
-        today = now()
-        upcoming = [local(o, member.zone) for o in occurrences(chat, today, today + UPCOMING)]
-        past = [local(o, member.zone) for o in occurrences(chat, today - UPCOMING, today)]
+        page = calendar.chat_page(signed_in(app), chat_id, now())
         return render(
             app,
             "chat.html",
-            chat=chat,
-            upcoming=upcoming,
-            past=list(reversed(past)),
-            subscription=services.chats.subscription(chat.id, member.email)
-            or Subscription(chat_id=chat.id, email=member.email, reminders=False, digests=False),
-            feed_url=feed_url(f"{chat.id}.ics"),
+            chat=page.chat,
+            upcoming=page.upcoming,
+            past=page.past,
+            subscription=page.subscription,
+            feed_url=feed_url(f"{page.chat.id}.ics"),
         )
 
     @app.post("/chats/<chat_id>/skip")
     def skip(chat_id: str) -> Response[str]:
-        admin(app)
-        chat = chat_or_404(chat_id)
-        day = _local_date(form(app).get("local_date", ""))
-        if not chat.recurrence.falls_on(day):
-            raise BadRequest(f"{chat.name} has no session on {day:%a %d %b %Y}.")
-        services.chats.skip(chat_id, day)
+        calendar.skip(admin(app), chat_id, form(app).get("local_date", ""))
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/questions")
     def questions(chat_id: str) -> Response[str]:
-        admin(app)
-        chat = chat_or_404(chat_id)
         values = form(app)
-        day = _local_date(values.get("local_date", ""))
-        if not chat.recurrence.falls_on(day):
-            raise BadRequest(f"{chat.name} has no session on {day:%a %d %b %Y}.")
-        try:
-            lines = clean_questions(values.get("questions", "").splitlines())
-        except ValueError as invalid:
-            raise BadRequest(str(invalid)) from None
-        services.chats.set_questions(chat_id, day, lines)
+        calendar.plan_questions(
+            admin(app), chat_id, values.get("local_date", ""), values.get("questions", "")
+        )
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/subscription")
     def subscribe(chat_id: str) -> Response[str]:
-        member = signed_in(app)
-        chat_or_404(chat_id)
-        values = form(app)
-        try:
-            lead = int(values.get("lead_minutes") or 30)
-        except ValueError:
-            raise BadRequest("Choose how many minutes before the chat to be reminded.") from None
-        if not 5 <= lead <= 1440:
-            raise BadRequest("Reminders can come 5 minutes to a day before a chat.")
-        services.chats.subscribe(
-            Subscription(
-                chat_id=chat_id,
-                email=member.email,
-                reminders=values.get("reminders") == "on",
-                digests=values.get("digests") == "on",
-                lead_minutes=lead,
-            )
-        )
+        calendar.subscribe(signed_in(app), chat_id, form(app))
         return redirect(f"/chats/{chat_id}")
 
     @app.get("/calendar/<token>/<file>")
     def feed(token: str, file: str) -> Response[str]:
-        if not hmac.compare_digest(token.encode(), services.chats.feed_token().encode()):
-            raise NotFoundError("No such calendar.")
-        chats = services.chats.all()
-        if file != "all.ics":
-            chats = [c for c in chats if f"{c.id}.ics" == file]
-            if not chats:
-                raise NotFoundError("No such calendar.")
-        name = "Chatdeck: the cohort's chats" if file == "all.ics" else chats[0].name
+        found = calendar.feed(token, file)
         return Response(
             status_code=200,
             content_type="text/calendar; charset=utf-8",
-            body=services.calendar_feed(chats, name).decode("utf-8"),
+            body=found.body.decode("utf-8"),
             headers={"Cache-Control": "private, max-age=900"},
         )
 
     @app.get("/sessions/<chat_id>/<start>")
     def session_page(chat_id: str, start: str) -> Response[str]:
         signed_in(app)
-        chat = chat_or_404(chat_id)
-        try:
-            when = datetime.strptime(start, SESSION_START).replace(tzinfo=ZoneInfo("UTC"))
-            upcoming = occurrences(chat, when, when + timedelta(minutes=1))
-        except (ValueError, OverflowError):  # not a time, or one off the calendar
-            raise NotFoundError("No such session.") from None
-        matching = [o for o in upcoming if o.start_utc == when]
-        if not matching:
-            raise NotFoundError("No such session.")
-        digest = services.digests.for_page(chat, matching[0])
+        chat, digest = calendar.session(chat_id, start)
         if digest is None:
             return render(
                 app, "message.html", title=chat.name, message="This session has no archive yet."
@@ -243,30 +127,20 @@ def register(
     @app.get("/unsubscribe/<token>")
     def unsubscribe_page(token: str) -> Response[str]:
         # A GET never unsubscribes: mail scanners open links. The button's POST does.
-        try:
-            subject = services.email_actions.verify(token, "unsubscribe", now())
-        except InvalidToken:
-            raise BadRequest(EXPIRED_LINK) from None
-        chat = services.chats.get(subject["chat"])
-        what = {"reminders": "reminders", "digests": "digests"}.get(subject["what"], "emails")
+        link = calendar.unsubscribe_link(token, now())
         return render(
-            app, "unsubscribe.html", token=token, what=what, chat=chat, email=subject["email"]
+            app, "unsubscribe.html", token=token, what=link.what, chat=link.chat, email=link.email
         )
 
     @app.post("/unsubscribe/<token>")
     def unsubscribe(token: str) -> Response[str]:
-        try:
-            subject = services.email_actions.verify(token, "unsubscribe", now())
-        except InvalidToken:
-            raise BadRequest(EXPIRED_LINK) from None
-        services.chats.unsubscribe(subject["chat"], subject["email"], subject["what"])
-        chat = services.chats.get(subject["chat"])
-        what = {"reminders": "reminders", "digests": "digests"}.get(subject["what"], "emails")
+        link = calendar.unsubscribe(token, now())
+        name = link.chat.name if link.chat else "this chat"
         return render(
             app,
             "message.html",
             title="Unsubscribed",
-            message=f"You will get no more {what} for {chat.name if chat else 'this chat'}.",
+            message=f"You will get no more {link.what} for {name}.",
         )
 
 
@@ -289,10 +163,3 @@ def _form_values(chat: Chat) -> dict[str, str]:
         "description": chat.description,
         "link": chat.link or "",
     }
-
-
-def _local_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadRequest("Choose a date such as 2026-12-07.") from None

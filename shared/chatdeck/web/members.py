@@ -1,4 +1,4 @@
-"""The cohort's members, each member's profile, and the cohort's settings."""
+"""The cohort's members and each member's profile: parse, call the service, render."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -15,32 +15,31 @@ from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, ren
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
+    membership = services.membership
+
     def members_page(status: int = 200, **extra: object) -> Response[str]:
         after = app.current_event.get_query_string_value("after") or None
-        if after is not None and len(after) > 254:  # no email address is longer
-            after = None
-        people, following = services.membership.page(after)
+        people, following = membership.page(admin(app), after)
         return render(
             app,
             "members.html",
             status=status,
             members=people,
             next=following,
-            deploy_admins=services.membership.admins,
+            deploy_admins=membership.admins,
             zones=sorted(known_zones()),
             **extra,
         )
 
     @app.get("/members")
     def members() -> Response[str]:
-        admin(app)
         return members_page()
 
     @app.post("/members")
     def invite() -> Response[str]:
         values = form(app)
         try:
-            services.membership.invite(admin(app), values, base_url(app), now())
+            membership.invite(admin(app), values, base_url(app), now())
         except FieldErrors as invalid:
             return members_page(422, errors=invalid.errors, values=values)
         return redirect("/members")
@@ -48,13 +47,13 @@ def register(
     @app.post("/members/<email>/remove")
     def remove(email: str) -> Response[str]:
         cancel = form(app).get("queued") == "cancel"
-        services.membership.remove(admin(app), unquote(email), cancel_queued=cancel)
+        membership.remove(admin(app), unquote(email), cancel_queued=cancel)
         return redirect("/members")
 
     @app.post("/members/<email>/role")
     def set_role(email: str) -> Response[str]:
         role = Role.ADMIN if form(app).get("role") == "admin" else Role.MEMBER
-        services.membership.set_role(admin(app), unquote(email), role)
+        membership.set_role(admin(app), unquote(email), role)
         return redirect("/members")
 
     @app.get("/me")
@@ -67,7 +66,7 @@ def register(
     def save_profile() -> Response[str]:
         values = form(app)
         try:
-            services.membership.update_profile(signed_in(app), values, now())
+            membership.update_profile(signed_in(app), values, now())
         except FieldErrors as invalid:
             return render(
                 app,
@@ -78,16 +77,3 @@ def register(
                 zones=sorted(known_zones()),
             )
         return render(app, "profile.html", values=values, saved=True, zones=sorted(known_zones()))
-
-    @app.get("/settings")
-    def settings_page() -> Response[str]:
-        admin(app)
-        return render(
-            app, "settings.html", require_approval=services.cohort_settings.require_approval()
-        )
-
-    @app.post("/settings")
-    def save_settings() -> Response[str]:
-        admin(app)
-        services.cohort_settings.set_require_approval(form(app).get("require_approval") == "on")
-        return redirect("/settings")

@@ -17,8 +17,13 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from chatdeck.domain.members import Member
+from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.text import MAX_WEIGHTED_LENGTH
+from chatdeck.services.accounts import Accounts
+from chatdeck.services.chats import ChatCalendar
+from chatdeck.services.membership import Membership
+from chatdeck.services.posts import Scheduling
+from chatdeck.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024
 SESSION_COOKIE = "__Host-chatdeck-session"
@@ -53,35 +58,21 @@ class WebServices(Protocol):
     """What the web app needs; chatdeck.bootstrap.Services provides it."""
 
     @property
-    def settings(self) -> Any: ...
-
+    def settings(self) -> Settings: ...
     @property
-    def posts(self) -> Any: ...
+    def membership(self) -> Membership: ...
     @property
-    def membership(self) -> Any: ...
+    def scheduling(self) -> Scheduling: ...
     @property
-    def accounts(self) -> Any: ...
+    def accounts(self) -> Accounts: ...
     @property
-    def cohort_settings(self) -> Any: ...
-    @property
-    def notices(self) -> Any: ...
-    @property
-    def chats(self) -> Any: ...
-    @property
-    def digests(self) -> Any: ...
-    @property
-    def email_actions(self) -> Any: ...
-    def calendar_feed(self, chats: Any, name: str) -> bytes: ...
+    def calendar(self) -> ChatCalendar: ...
 
 
 class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-class Forbidden(Exception):
-    """Refused: a forged or cross-site request, or a page not for this member."""
 
 
 class SignInRequired(Exception):
@@ -111,8 +102,7 @@ def signed_in(app: APIGatewayHttpResolver) -> Member:
 
 def admin(app: APIGatewayHttpResolver) -> Member:
     member = signed_in(app)
-    if not member.is_admin:
-        raise Forbidden("Only an admin can do that.")
+    must_be_admin(member)
     return member
 
 

@@ -5,8 +5,8 @@ from datetime import datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from chatdeck.domain.errors import InvalidLink
 from chatdeck.domain.posts import FieldErrors
-from chatdeck.membership import InvalidLink
 from chatdeck.web.pages import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from chatdeck.accounts import is_personal
+from chatdeck.domain.accounts import AccountState, is_personal
 from chatdeck.domain.outcomes import (
     AccountDisconnected,
     AccountUnavailable,
@@ -26,11 +26,11 @@ from chatdeck.domain.outcomes import (
     RateLimited,
     Rejected,
 )
-from chatdeck.domain.posts import Post, PostStatus
+from chatdeck.domain.posts import Post, PostChange, PostStatus
 from chatdeck.domain.schedule import to_iso_utc
-from chatdeck.notices import Notices
+from chatdeck.notifications.notices import Notices
 from chatdeck.observability import count, logger
-from chatdeck.ports import AccountState, AccountStore, Network, PostChange, PostStore
+from chatdeck.ports import AccountStore, Network, PostStore
 
 Outcome = Literal["posted", "requeued", "failed", "unconfirmed", "paused", "skipped", "lost"]
 

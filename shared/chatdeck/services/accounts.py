@@ -1,32 +1,31 @@
 """X accounts connected through OAuth 2.0 with PKCE: the cohort's and each member's own.
 
-Accounts are `cohort` (only admins connect it; the web layer checks) and `member:<email>`.
+Accounts are `cohort` (only admins connect it) and `member:<email>`.
 `Accounts` is what the web routes call to connect and disconnect; `AccessTokens` is what the
 network calls to post as a connected account.
 """
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import NoReturn
 
-from chatdeck.domain.outcomes import AccountDisconnected, NotSent
-from chatdeck.domain.schedule import to_iso_utc
-from chatdeck.observability import logger
-from chatdeck.ports import (
-    Clock,
-    ConnectionStore,
-    GrantRefused,
-    OAuthClient,
-    OAuthFailed,
+from chatdeck.domain.accounts import (
+    Connection,
     PendingConnect,
     StoredConnection,
     Tokens,
     UserAccess,
+    is_personal,
+    kind_of,
 )
+from chatdeck.domain.errors import ConnectError, NotAllowed
+from chatdeck.domain.members import Member
+from chatdeck.domain.outcomes import AccountDisconnected, GrantRefused, NotSent, OAuthFailed
+from chatdeck.domain.schedule import to_iso_utc
+from chatdeck.observability import logger
+from chatdeck.ports import Clock, ConnectionStore, OAuthClient, PendingConnectionStore
 
-PERSONAL_PREFIX = "member:"  # as Member.own_account names them
 CONNECT_WINDOW = timedelta(minutes=10)
 REFRESH_MARGIN = timedelta(minutes=5)
 # Longer than a token request can take (X_CONNECT_TIMEOUT + X_READ_TIMEOUT), so a claim never
@@ -41,35 +40,31 @@ NOT_CONNECTED = (
 )
 
 
-def is_personal(account: str) -> bool:
-    return account.startswith(PERSONAL_PREFIX)
-
-
-def kind_of(account: str) -> str:
-    """What logs may say about an account: never a member's address."""
-    return "personal" if is_personal(account) else account
-
-
-class ConnectError(Exception):
-    """Connecting did not work. `message` is a sentence for the member."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Connection:
-    account: str
-    username: str
-    connected_at: datetime
-
-
 class Accounts:
-    def __init__(self, store: ConnectionStore, oauth: OAuthClient, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ConnectionStore,
+        pending: PendingConnectionStore,
+        oauth: OAuthClient,
+        clock: Clock,
+    ) -> None:
         self.store = store
+        self.pending = pending
         self.oauth = oauth
         self.clock = clock
+
+    # What the Accounts page does, as the member who asks
+
+    def connected(self, member: Member) -> tuple[Connection | None, Connection | None]:
+        """The member's own connected account and the cohort's, each None when not connected."""
+        return self.connection(member.own_account), self.connection("cohort")
+
+    def connect_url(self, member: Member, which: str, redirect_uri: str) -> str:
+        """Where to send the member to connect their own account, or (admins) the cohort's."""
+        return self.begin_connect(member.email, account_for(member, which), redirect_uri)
+
+    def disconnect_for(self, member: Member, which: str) -> bool:
+        return self.disconnect(account_for(member, which))
 
     def begin_connect(self, member_email: str, account: str, redirect_uri: str) -> str:
         """The URL of X's authorize page for this member to connect `account`."""
@@ -79,7 +74,7 @@ class Accounts:
             raise ConnectError(
                 f"{failed.reason} Ask an admin to check the X app settings."
             ) from None
-        self.store.begin(
+        self.pending.begin(
             PendingConnect(
                 state=authorization.state,
                 email=member_email,
@@ -95,7 +90,7 @@ class Accounts:
         self, state: str, code: str | None, error: str | None, callback_url: str, member_email: str
     ) -> Connection:
         """Finish the connect X redirected back with; the connect is used up either way."""
-        pending = self.store.take_pending(state, member_email, self.clock.now())
+        pending = self.pending.take(state, member_email, self.clock.now())
         if pending is None:
             raise ConnectError(
                 "This link to connect an X account has expired or was already used. "
@@ -144,6 +139,15 @@ class Accounts:
                 self.oauth.revoke(token)
             except OAuthFailed as failed:  # forgetting the tokens matters more than revoking them
                 logger.warning("X did not revoke a token", extra={"reason": failed.reason})
+
+
+def account_for(member: Member, which: str) -> str:
+    """`cohort` (only admins connect or disconnect it), or the member's own account."""
+    if which == "cohort":
+        if not member.is_admin:
+            raise NotAllowed("Only an admin can connect or disconnect the cohort's account.")
+        return "cohort"
+    return member.own_account
 
 
 class AccessTokens:

@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from chatdeck import action_tokens
+from chatdeck.domain import action_tokens
 
 UNSUBSCRIBE_LIFETIME = timedelta(days=90)
 

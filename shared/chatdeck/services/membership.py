@@ -12,25 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chatdeck.adapters.members import DynamoMemberStore, DynamoSignInStore
-from chatdeck.domain.members import Member, Role, member_from_form, normal_email
+from chatdeck.domain.errors import InvalidLink, NotAllowed
+from chatdeck.domain.members import Member, Role, member_from_form, must_be_admin, normal_email
 from chatdeck.domain.posts import CANCELLABLE, EMAIL, FieldErrors
-from chatdeck.notices import Notices, render_email
+from chatdeck.notifications.notices import Notices
 from chatdeck.observability import logger
-from chatdeck.ports import PostStore
+from chatdeck.ports import MemberStore, PostStore, SessionStore, SignInLinkStore
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(days=30)
 LINK_REQUESTS_ALLOWED = 5
 LINK_REQUEST_WINDOW = timedelta(minutes=10)
-
-
-class InvalidLink(Exception):
-    """The sign-in link is unknown, used, or expired (which, is not said)."""
-
-
-class NotAllowed(Exception):
-    """A member asked for something only an admin, or nobody, may do."""
+MAX_EMAIL_LENGTH = 254
 
 
 def _hash(secret: str) -> str:
@@ -46,14 +39,16 @@ class SignedIn:
 class Membership:
     def __init__(
         self,
-        members: DynamoMemberStore,
-        signin: DynamoSignInStore,
+        members: MemberStore,
+        links: SignInLinkStore,
+        sessions: SessionStore,
         notices: Notices,
         posts: PostStore,
         admins: list[str],
     ) -> None:
         self.members = members
-        self.signin = signin
+        self.links = links
+        self.sessions = sessions
         self.notices = notices
         self.posts = posts
         self.admins = [normal_email(a) for a in admins]
@@ -69,8 +64,14 @@ class Membership:
             return Member(email=email, name=email.split("@")[0], role=Role.ADMIN)
         return None
 
-    def page(self, after: str | None, limit: int = 50) -> tuple[list[Member], str | None]:
-        """A page of members by email address; deploy-time admins not yet stored come first."""
+    def page(
+        self, admin: Member, after: str | None, limit: int = 50
+    ) -> tuple[list[Member], str | None]:
+        """A page of members by email address; deploy-time admins not yet stored come first.
+        `after` is the last address of the page before (one no address could be starts over)."""
+        must_be_admin(admin)
+        if after is not None and len(after) > MAX_EMAIL_LENGTH:
+            after = None
         stored, following = self.members.page(after, limit)
         if after:
             return stored, following
@@ -85,35 +86,35 @@ class Membership:
     def request_link(self, email: str, base_url: str, now: datetime) -> None:
         """Send a sign-in link if the address is a member's. Says nothing either way."""
         email = normal_email(email)
-        if len(email) > 254 or not EMAIL.match(email):
+        if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
             raise FieldErrors({"email": "Enter an email address such as name@school.org."})
         epoch = int(now.timestamp())
         window = int(LINK_REQUEST_WINDOW.total_seconds())
-        if not self.signin.allow_link_request(email, epoch, window, LINK_REQUESTS_ALLOWED):
+        if not self.links.allow_request(email, epoch, window, LINK_REQUESTS_ALLOWED):
             logger.info("sign-in link refused: too many requests for one address")
             return
         member = self.member(email)
         if member is None:
             return
         token = secrets.token_urlsafe(32)
-        self.signin.add_link(_hash(token), email, epoch + int(LINK_LIFETIME.total_seconds()))
+        self.links.add(_hash(token), email, epoch + int(LINK_LIFETIME.total_seconds()))
         link = f"{base_url.rstrip('/')}/signin/confirm?token={token}"
-        message = render_email("signin_link", [email], member=member, link=link, minutes=15)
-        self.notices.send_once(f"signin#{_hash(token)}", message)
+        minutes = int(LINK_LIFETIME.total_seconds() // 60)
+        self.notices.signin_link(member, link, _hash(token), minutes)
 
     def sign_in(self, token: str, now: datetime) -> SignedIn:
-        email = self.signin.use_link(_hash(token), int(now.timestamp())) if token else None
+        email = self.links.use(_hash(token), int(now.timestamp())) if token else None
         member = self.member(email) if email else None
         if member is None:
             raise InvalidLink
         session = secrets.token_urlsafe(32)
         epoch = int(now.timestamp())
         expires = epoch + int(SESSION_LIFETIME.total_seconds())
-        self.signin.add_session(_hash(session), member.email, epoch, expires)
+        self.sessions.add(_hash(session), member.email, epoch, expires)
         return SignedIn(session, member)
 
     def member_for_session(self, session_token: str, now: datetime) -> Member | None:
-        found = self.signin.session(_hash(session_token), int(now.timestamp()))
+        found = self.sessions.get(_hash(session_token), int(now.timestamp()))
         if found is None:
             return None
         email, began = found
@@ -124,29 +125,23 @@ class Membership:
         return member
 
     def sign_out(self, session_token: str) -> None:
-        self.signin.end_session(_hash(session_token))
+        self.sessions.end(_hash(session_token))
 
     def invite(
         self, admin: Member, form: Mapping[str, str], base_url: str, now: datetime
     ) -> Member:
-        _must_be_admin(admin)
+        must_be_admin(admin)
         member = member_from_form(form, role=Role.MEMBER.value)
         if self.member(member.email) is not None:
             raise FieldErrors({"email": f"{member.email} is already a member."})
-        self.members.add(member, now)
-        message = render_email(
-            "invitation",
-            [member.email],
-            member=member,
-            admin=admin,
-            signin_url=f"{base_url}/signin",
-        )
-        self.notices.send_once(f"invitation#{member.email}#{now.date().isoformat()}", message)
+        if not self.members.add(member, now):  # invited by another admin meanwhile
+            raise FieldErrors({"email": f"{member.email} is already a member."})
+        self.notices.invitation(member, admin, f"{base_url.rstrip('/')}/signin", now)
         return member
 
     def remove(self, admin: Member, email: str, cancel_queued: bool) -> int:
         """Remove a member at once; answers how many of their queued posts were cancelled."""
-        _must_be_admin(admin)
+        must_be_admin(admin)
         if email in self.admins:
             raise NotAllowed("Admins named when Chatdeck was deployed are removed by redeploying.")
         if not self.members.remove(email):
@@ -160,7 +155,7 @@ class Membership:
         )
 
     def set_role(self, admin: Member, email: str, role: Role) -> Member:
-        _must_be_admin(admin)
+        must_be_admin(admin)
         member = self.members.get(email)
         if member is None:
             raise NotAllowed("That person is not a member.")
@@ -179,8 +174,3 @@ class Membership:
         else:
             raise NotAllowed("You are no longer a member of this cohort.")  # removed meanwhile
         return changed
-
-
-def _must_be_admin(member: Member) -> None:
-    if not member.is_admin:
-        raise NotAllowed("Only an admin can do that.")

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chatdeck.digests import Digests
 from chatdeck.domain.schedule import to_iso_utc
 from chatdeck.observability import count, logger
-from chatdeck.polling import Poller
-from chatdeck.reminders import Reminders
+from chatdeck.services.digests import Digests
+from chatdeck.services.polling import Poller
+from chatdeck.services.reminders import Reminders
 
 
 class Companion:

@@ -4,14 +4,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chatdeck.adapters.chats import DynamoChatStore
-from chatdeck.domain.chats import Chat, Occurrence, session_path
+from chatdeck.domain.archive import ArchiveSession
+from chatdeck.domain.chats import Chat, Occurrence
 from chatdeck.domain.digest import Digest, digest_for_occurrence
-from chatdeck.email_actions import EmailActions
-from chatdeck.membership import Membership
-from chatdeck.notices import Notices, render_email
-from chatdeck.ports import ArchiveSession, ArchiveStore
-from chatdeck.reminders import one_click_unsubscribe
+from chatdeck.notifications.notices import Notices
+from chatdeck.ports import ArchiveStore, ChatStore, SubscriptionStore
+from chatdeck.services.membership import Membership
 
 
 def occurrence_of(chat: Chat, session: ArchiveSession) -> Occurrence:
@@ -23,18 +21,16 @@ class Digests:
     def __init__(
         self,
         archive: ArchiveStore,
-        chats: DynamoChatStore,
+        chats: ChatStore,
+        subscriptions: SubscriptionStore,
         membership: Membership,
         notices: Notices,
-        email_actions: EmailActions,
-        public_url: str,
     ) -> None:
         self.archive = archive
         self.chats = chats
+        self.subscriptions = subscriptions
         self.membership = membership
         self.notices = notices
-        self.email_actions = email_actions
-        self.public_url = public_url.rstrip("/")
 
     def send_ready(self, now: datetime) -> int:
         """Digest every session whose counts are in; answers how many emails went out."""
@@ -67,20 +63,8 @@ class Digests:
 
     def _send(self, chat: Chat, occurrence: Occurrence, digest: Digest, now: datetime) -> int:
         sent = 0
-        for subscription in self.chats.subscribers(chat.id):
+        for subscription in self.subscriptions.subscribers(chat.id):
             member = self.membership.member(subscription.email) if subscription.digests else None
-            if member is None:
-                continue
-            unsubscribe = self.email_actions.unsubscribe_url(member.email, chat.id, "digests", now)
-            email = render_email(
-                "digest",
-                [member.email],
-                digest=digest,
-                member=member,
-                session_url=self.public_url + session_path(occurrence),
-                unsubscribe_url=unsubscribe,
-            )
-            email.headers.update(one_click_unsubscribe(unsubscribe))
-            if self.notices.send_once(f"digest#{occurrence.id}#{member.email}", email):
-                sent += 1
+            if member is not None:
+                sent += self.notices.digest(chat, occurrence, digest, member, now)
         return sent

@@ -24,22 +24,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chatdeck.domain.archive import ArchiveSession, PollResult, SessionArchive, StoredPost
 from chatdeck.domain.chats import Chat, Occurrence, occurrences
+from chatdeck.domain.outcomes import ReadFailed
 from chatdeck.domain.schedule import to_iso_utc
 from chatdeck.observability import count, logger
-from chatdeck.ports import (
-    ArchiveSession,
-    ArchiveStore,
-    ChatSource,
-    PollResult,
-    PostReader,
-    ReadFailed,
-    SessionArchive,
-    StoredPost,
-)
+from chatdeck.ports import ArchiveStore, ChatStore, PostReader
 
 if TYPE_CHECKING:
-    from chatdeck.domain.digest import ArchivedPost
+    from chatdeck.domain.archive import ArchivedPost
 
 PRICE_PER_READ = Decimal("0.005")  # X's pay-per-use price of one post read, in USD
 DEFAULT_BUDGET_READS = 2000
@@ -105,7 +98,7 @@ def search_query(chat: Chat) -> str:
 class Poller:
     def __init__(
         self,
-        chats: ChatSource,
+        chats: ChatStore,
         archive: ArchiveStore,
         network: PostReader,
         budget_reads: int = DEFAULT_BUDGET_READS,

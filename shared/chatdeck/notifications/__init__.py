@@ -1,0 +1,1 @@
+"""Rendering and sending every email Chatdeck sends; used by services only."""

@@ -1,0 +1,159 @@
+"""Every email Chatdeck sends, each recorded before it is sent, so it goes out at most once.
+
+A notice's id names what it is about (a post, a pause episode, an occurrence and a member), so
+asking twice sends once. An email that could not be sent is marked FAILED in the notice log,
+where admins can see it, and is never retried blind. Logs name a notice's kind and a digest of
+its id, never an address.
+"""
+
+import hashlib
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from chatdeck.domain.accounts import AccountState
+from chatdeck.domain.chats import Chat, Occurrence, session_path
+from chatdeck.domain.digest import Digest
+from chatdeck.domain.email import Email
+from chatdeck.domain.members import Member
+from chatdeck.domain.posts import Post
+from chatdeck.notifications.email_actions import EmailActions
+from chatdeck.notifications.render import render_email
+from chatdeck.observability import logger
+from chatdeck.ports import Mailer, NoticeLog
+
+
+def join_link(chat: Chat) -> str:
+    """Where to follow a chat live: its own link, or its hashtag's live page on its network."""
+    if chat.link:
+        return str(chat.link)
+    tag = quote(chat.hashtag)
+    return {
+        "x": f"https://x.com/search?q={tag}&f=live",
+        "bluesky": f"https://bsky.app/hashtag/{chat.hashtag.lstrip('#')}",
+    }.get(chat.network, f"https://x.com/search?q={tag}&f=live")
+
+
+def one_click_unsubscribe(url: str) -> dict[str, str]:
+    """RFC 8058: mail clients offer an unsubscribe button that POSTs to this URL."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+class Notices:
+    def __init__(
+        self,
+        log: NoticeLog,
+        mailer: Mailer,
+        admins: list[str],
+        public_url: str,
+        email_actions: EmailActions,
+    ) -> None:
+        self._log = log
+        self._mailer = mailer
+        self._admins = admins
+        self._public_url = public_url.rstrip("/")
+        self._queue_url = self._public_url + "/posts" if public_url else ""
+        self._accounts_url = self._public_url + "/accounts" if public_url else ""
+        self._email_actions = email_actions
+
+    # Signing in and joining
+
+    def signin_link(self, member: Member, link: str, link_id: str, minutes: int) -> bool:
+        email = render_email(
+            "signin_link", [member.email], member=member, link=link, minutes=minutes
+        )
+        return self.send_once(f"signin#{link_id}", email)
+
+    def invitation(self, member: Member, admin: Member, signin_url: str, now: datetime) -> bool:
+        email = render_email(
+            "invitation", [member.email], member=member, admin=admin, signin_url=signin_url
+        )
+        return self.send_once(f"invitation#{member.email}#{now.date().isoformat()}", email)
+
+    # Scheduled posts
+
+    def post_failed(self, post: Post) -> bool:
+        email = render_email(
+            "post_failed", [post.author_email], post=post, queue_url=self._queue_url
+        )
+        return self.send_once(f"post-failed#{post.id}", email)
+
+    def post_unconfirmed(self, post: Post) -> bool:
+        to = [post.author_email, *[a for a in self._admins if a != post.author_email]]
+        email = render_email("post_unconfirmed", to, post=post, queue_url=self._queue_url)
+        return self.send_once(f"post-unconfirmed#{post.id}", email)
+
+    def post_declined(self, post: Post, admin: Member) -> bool:
+        email = render_email("post_declined", [post.author_email], post=post, admin=admin)
+        return self.send_once(f"post-declined#{post.id}", email)
+
+    def account_disconnected(self, post: Post, connection: str) -> bool:
+        """A member's own X account lost its connection: one email per lost connection."""
+        email = render_email(
+            "account_disconnected",
+            [post.author_email],
+            post=post,
+            accounts_url=self._accounts_url,
+            queue_url=self._queue_url,
+        )
+        return self.send_once(
+            f"account-disconnected#{post.network}#{post.account}#{connection}", email
+        )
+
+    def account_paused(self, state: AccountState) -> bool:
+        if not self._admins or state.paused_since is None:
+            logger.warning("account paused with no admin to tell", extra={"network": state.network})
+            return False
+        email = render_email("account_paused", self._admins, state=state, queue_url=self._queue_url)
+        episode = f"{state.network}#{state.account}#{state.paused_since.isoformat()}"
+        return self.send_once(f"account-paused#{episode}", email)
+
+    # Chats
+
+    def reminder(self, chat: Chat, occurrence: Occurrence, member: Member, now: datetime) -> bool:
+        unsubscribe = self._email_actions.unsubscribe_url(member.email, chat.id, "reminders", now)
+        email = render_email(
+            "reminder",
+            [member.email],
+            chat=chat,
+            member=member,
+            local_start=occurrence.start_utc.astimezone(ZoneInfo(member.zone)),
+            questions=chat.questions.get(occurrence.local_date, []),
+            join_url=join_link(chat),
+            unsubscribe_url=unsubscribe,
+        )
+        email.headers.update(one_click_unsubscribe(unsubscribe))
+        return self.send_once(f"reminder#{occurrence.id}#{member.email}", email)
+
+    def digest(
+        self, chat: Chat, occurrence: Occurrence, digest: Digest, member: Member, now: datetime
+    ) -> bool:
+        unsubscribe = self._email_actions.unsubscribe_url(member.email, chat.id, "digests", now)
+        email = render_email(
+            "digest",
+            [member.email],
+            digest=digest,
+            member=member,
+            session_url=self._public_url + session_path(occurrence),
+            unsubscribe_url=unsubscribe,
+        )
+        email.headers.update(one_click_unsubscribe(unsubscribe))
+        return self.send_once(f"digest#{occurrence.id}#{member.email}", email)
+
+    def send_once(self, notice_id: str, email: Email) -> bool:
+        if not self._log.record(notice_id, email):
+            return False
+        try:
+            message_id = self._mailer.send(email)
+        except Exception as error:  # any mail failure stays visible to admins, never retried blind
+            # The id names the recipient: log only its kind and a digest of it.
+            kind = notice_id.split("#", 1)[0]
+            digest = hashlib.sha256(notice_id.encode()).hexdigest()[:12]
+            logger.exception("notice could not be sent", extra={"kind": kind, "notice": digest})
+            self._log.mark(notice_id, "FAILED", type(error).__name__)
+            return False
+        self._log.mark(notice_id, "SENT", message_id)
+        return True

@@ -1,0 +1,262 @@
+"""The chat calendar: chats in each member's time zone, subscriptions, feeds and session pages.
+
+Admins add, change and remove chats, skip sessions and plan questions; every member sees the
+calendar in their own zone and chooses reminders and digests per chat. A chat's id comes from
+its hashtag, and adding one is a single conditional write, so two admins adding the same
+hashtag at once make one chat. Calendar feeds are public at a secret URL; unsubscribe links
+carry a signed token and work without signing in.
+"""
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from chatdeck.domain.action_tokens import InvalidToken
+from chatdeck.domain.chats import (
+    SESSION_START,
+    Chat,
+    Occurrence,
+    Subscription,
+    UnknownChat,
+    chat_from_form,
+    clean_questions,
+    occurrences,
+    session_path,
+)
+from chatdeck.domain.errors import NotFound, Refused
+from chatdeck.domain.members import Member, must_be_admin
+from chatdeck.domain.posts import FieldErrors, readable_error
+from chatdeck.notifications.email_actions import EmailActions
+from chatdeck.ports import ChatStore, SubscriptionStore
+from chatdeck.services.digests import Digests
+
+UPCOMING = timedelta(weeks=5)
+MAX_ID_LENGTH = 64
+ALL_CHATS_FEED = "all.ics"
+EXPIRED_LINK = "This unsubscribe link is not valid any more; sign in to change your subscriptions."
+UNSUBSCRIBE_FROM = {"reminders": "reminders", "digests": "digests", "all": "emails"}
+
+
+@dataclass(frozen=True)
+class LocalSession:
+    """A session as a member sees it: its start in their zone, and its page."""
+
+    occurrence: Occurrence
+    start: datetime
+    path: str
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    chat: Chat
+    next: LocalSession | None
+    subscription: Subscription | None
+
+
+@dataclass(frozen=True)
+class ChatPage:
+    chat: Chat
+    upcoming: list[LocalSession]
+    past: list[LocalSession]  # the most recent first
+    subscription: Subscription
+
+
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    chat: Chat | None
+    chat_id: str
+    email: str
+    what: str  # "reminders", "digests" or "emails"
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    body: bytes
+
+
+class ChatCalendar:
+    def __init__(
+        self,
+        chats: ChatStore,
+        subscriptions: SubscriptionStore,
+        digests: Digests,
+        email_actions: EmailActions,
+    ) -> None:
+        self.chats = chats
+        self.subscriptions = subscriptions
+        self.digests = digests
+        self.email_actions = email_actions
+
+    # What members see
+
+    def calendar(self, member: Member, now: datetime) -> list[CalendarRow]:
+        """Every chat with its next session in the member's zone, the soonest first."""
+        rows = []
+        for chat in self.chats.all():
+            upcoming = occurrences(chat, now, now + UPCOMING)
+            rows.append(
+                CalendarRow(
+                    chat=chat,
+                    next=_local(upcoming[0], member.zone) if upcoming else None,
+                    subscription=self.subscriptions.subscription(chat.id, member.email),
+                )
+            )
+        never = datetime.max.replace(tzinfo=now.tzinfo)
+        return sorted(rows, key=lambda row: row.next.start if row.next else never)
+
+    def chat(self, chat_id: str) -> Chat:
+        chat = self.chats.get(chat_id) if len(chat_id) <= MAX_ID_LENGTH else None
+        if chat is None:
+            raise UnknownChat(chat_id)
+        return chat
+
+    def chat_page(self, member: Member, chat_id: str, now: datetime) -> ChatPage:
+        chat = self.chat(chat_id)
+        past = occurrences(chat, now - UPCOMING, now)
+        return ChatPage(
+            chat=chat,
+            upcoming=[_local(o, member.zone) for o in occurrences(chat, now, now + UPCOMING)],
+            past=[_local(o, member.zone) for o in reversed(past)],
+            subscription=self.subscriptions.subscription(chat.id, member.email)
+            or Subscription(chat_id=chat.id, email=member.email, reminders=False, digests=False),
+        )
+
+    def session(self, chat_id: str, start: str) -> tuple[Chat, dict[str, Any] | None]:
+        """A past session's chat, and its digest and archive (None while it has no archive)."""
+        chat = self.chat(chat_id)
+        try:
+            when = datetime.strptime(start, SESSION_START).replace(tzinfo=ZoneInfo("UTC"))
+            found = occurrences(chat, when, when + timedelta(minutes=1))
+        except (ValueError, OverflowError):  # not a time, or one off the calendar
+            raise NotFound("No such session.") from None
+        matching = [o for o in found if o.start_utc == when]
+        if not matching:
+            raise NotFound("No such session.")
+        return chat, self.digests.for_page(chat, matching[0])
+
+    # Admins' changes
+
+    def add(self, admin: Member, values: Mapping[str, str]) -> Chat:
+        """A new chat; its id is the hashtag in URL-safe letters (#café_chat -> caf_chat)."""
+        must_be_admin(admin)
+        slug = re.sub(r"[^a-z0-9_-]", "", values.get("hashtag", "").lower())[:MAX_ID_LENGTH]
+        chat = chat_from_form(values, chat_id=slug or secrets.token_hex(4))
+        if not self.chats.add(chat):
+            raise FieldErrors({"hashtag": f"The cohort already follows {chat.hashtag}."})
+        return chat
+
+    def change(self, admin: Member, chat_id: str, values: Mapping[str, str]) -> Chat:
+        """The chat as the form has it. Skips and planned questions are kept: they are managed
+        on the chat's page, not in its form."""
+        must_be_admin(admin)
+        stored = self.chat(chat_id)
+        edited = chat_from_form(values, chat_id=chat_id)
+        changed = edited.model_copy(
+            update={"skipped": stored.skipped, "questions": stored.questions}
+        )
+        self.chats.save(changed)
+        return changed
+
+    def remove(self, admin: Member, chat_id: str) -> None:
+        must_be_admin(admin)
+        if not self.chats.remove(self.chat(chat_id).id):
+            raise UnknownChat(chat_id)
+
+    def skip(self, admin: Member, chat_id: str, local_date: str) -> Chat:
+        must_be_admin(admin)
+        chat = self.chat(chat_id)
+        return self.chats.skip(chat.id, _session_date(chat, local_date))
+
+    def plan_questions(self, admin: Member, chat_id: str, local_date: str, questions: str) -> Chat:
+        must_be_admin(admin)
+        chat = self.chat(chat_id)
+        day = _session_date(chat, local_date)
+        try:
+            lines = clean_questions(questions.splitlines())
+        except ValueError as invalid:
+            raise Refused(str(invalid)) from None
+        return self.chats.set_questions(chat.id, day, lines)
+
+    # Subscriptions
+
+    def subscribe(self, member: Member, chat_id: str, values: Mapping[str, str]) -> Subscription:
+        chat = self.chat(chat_id)
+        try:
+            subscription = Subscription(
+                chat_id=chat.id,
+                email=member.email,
+                reminders=values.get("reminders") == "on",
+                digests=values.get("digests") == "on",
+                lead_minutes=values.get("lead_minutes") or 30,
+            )
+        except ValidationError as invalid:
+            problem = invalid.errors()[0]
+            if problem["loc"] == ("lead_minutes",):
+                raise Refused(
+                    "Choose how many minutes before the chat to be reminded."
+                    if problem["type"].endswith("parsing")
+                    else "Reminders can come 5 minutes to a day before a chat."
+                ) from None
+            raise Refused(readable_error(problem)) from None
+        self.subscriptions.subscribe(subscription)
+        return subscription
+
+    def unsubscribe_link(self, token: str, now: datetime) -> UnsubscribeLink:
+        """What an unsubscribe link is for, if it is genuine; changes nothing."""
+        try:
+            subject = self.email_actions.verify(token, "unsubscribe", now)
+        except InvalidToken:
+            raise Refused(EXPIRED_LINK) from None
+        chat_id, email, what = (str(subject.get(k, "")) for k in ("chat", "email", "what"))
+        if what not in UNSUBSCRIBE_FROM:
+            raise Refused(EXPIRED_LINK)
+        return UnsubscribeLink(self.chats.get(chat_id), chat_id, email, UNSUBSCRIBE_FROM[what])
+
+    def unsubscribe(self, token: str, now: datetime) -> UnsubscribeLink:
+        link = self.unsubscribe_link(token, now)
+        what = "all" if link.what == "emails" else link.what
+        self.subscriptions.unsubscribe(link.chat_id, link.email, what)  # type: ignore[arg-type]
+        return link
+
+    # Calendar feeds
+
+    def feed_path(self, file: str = ALL_CHATS_FEED) -> str:
+        """The secret path of the cohort's feed, or of one chat's (`<chat id>.ics`)."""
+        return f"/calendar/{self.chats.feed_token()}/{file}"
+
+    def feed(self, token: str, file: str) -> Feed:
+        """A calendar feed, if the token in its URL is the cohort's."""
+        if not secrets.compare_digest(token.encode(), self.chats.feed_token().encode()):
+            raise NotFound("No such calendar.")
+        chats = self.chats.all()
+        name = "Chatdeck: the cohort's chats"
+        if file != ALL_CHATS_FEED:
+            chats = [c for c in chats if f"{c.id}.ics" == file]
+            if not chats:
+                raise NotFound("No such calendar.")
+            name = chats[0].name
+        from chatdeck.domain.calendar_feed import feed  # icalendar loads only for calendar apps
+
+        return Feed(name, feed(chats, name))
+
+
+def _local(occurrence: Occurrence, zone: str) -> LocalSession:
+    start = occurrence.start_utc.astimezone(ZoneInfo(zone))
+    return LocalSession(occurrence, start, session_path(occurrence))
+
+
+def _session_date(chat: Chat, text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise Refused("Choose a date such as 2026-12-07.") from None
+    if not chat.recurrence.falls_on(day):
+        raise Refused(f"{chat.name} has no session on {day:%a %d %b %Y}.")
+    return day
