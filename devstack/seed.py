@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import requests
 
-from chatdeck.adapters.chats import DynamoChatStore
+from chatdeck.adapters.chats import DynamoChatStore, DynamoSubscriptionStore
 from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Recurrence, Subscription
 
@@ -34,7 +34,8 @@ def seed_chats(
     state_table: str, sandbox_url: str, admin: str, now: datetime, live_in: timedelta = LIVE_IN
 ) -> Chat:
     """Store the chats (once), subscribe the admin, and have the sandbox stage the live one."""
-    store = DynamoChatStore(Table(boto3.client("dynamodb"), state_table))
+    table = Table(boto3.client("dynamodb"), state_table)
+    store = DynamoChatStore(table)
     start = (now + live_in).replace(second=0, microsecond=0)
     live = Chat(
         id=LIVE_CHAT,
@@ -70,7 +71,7 @@ def seed_chats(
     for chat in chats:
         if chat.id == LIVE_CHAT or store.get(chat.id) is None:
             store.save(chat)
-    store.subscribe(
+    DynamoSubscriptionStore(table).subscribe(
         Subscription(chat_id=LIVE_CHAT, email=admin, reminders=True, digests=True, lead_minutes=5)
     )
     staged: dict[str, Any] = {

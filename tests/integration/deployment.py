@@ -28,12 +28,34 @@ ADMIN = "admin@cohort.example"
 SENDER = "chatdeck@cohort.example"
 
 
+class InjectedClock:
+    """The clock every service of a deployment reads: it starts at the minute the test began and
+    moves only when a test moves it, so no test depends on when, within a minute, it runs."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant
+
+
 @dataclass
 class Deployment:
     services: Services
     moto_url: str
     sandbox_url: str
     mail_before: int = 0
+
+    @property
+    def clock(self) -> InjectedClock:
+        clock = self.services.clock
+        assert isinstance(clock, InjectedClock)
+        return clock
+
+    @property
+    def minute(self) -> datetime:
+        """The test's current whole minute, on the injected clock."""
+        return self.clock.now().replace(second=0, microsecond=0)
 
     def schedule(
         self,
@@ -91,10 +113,6 @@ def sent_emails(moto_url: str) -> list[dict[str, Any]]:
     return sent
 
 
-def current_minute() -> datetime:
-    return datetime.now(UTC).replace(second=0, microsecond=0)
-
-
 @pytest.fixture
 def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
     template = load_template(TEMPLATE)
@@ -135,5 +153,9 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
         public_url="http://127.0.0.1:3000/",
         x_read_timeout=1.0,
     )
-    yield Deployment(Services(settings), aws_env, sandbox_url, len(sent_emails(aws_env)))
+    # Started from the real minute: the sandbox stamps posts with its own clock, and reconciling
+    # a post compares X's timestamps with ours.
+    clock = InjectedClock(datetime.now(UTC).replace(second=0, microsecond=0))
+    services = Services(settings, clock=clock)
+    yield Deployment(services, aws_env, sandbox_url, len(sent_emails(aws_env)))
     requests.post(f"{sandbox_url}/sandbox/faults", json={}, timeout=5)

@@ -12,7 +12,7 @@ from chatdeck.domain.accounts import Connection, StoredConnection, Tokens
 from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.posts import PostStatus
 from chatdeck.services.accounts import AccessTokens, Accounts
-from tests.integration.deployment import ADMIN, Deployment, current_minute
+from tests.integration.deployment import ADMIN, Deployment
 from tests.integration.x_consent import consent
 
 pytestmark = pytest.mark.integration
@@ -96,7 +96,7 @@ def second_function(deployment: Deployment, **kwargs: Any) -> AccessTokens:
 
 def test_a_connected_member_account_posts_as_that_member(deployment: Deployment) -> None:
     connection = connect(deployment, "ms_garcia")
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("My own account, my own words.", due, MEMBER, ACCOUNT)
 
     report = deployment.tick(due)
@@ -128,7 +128,7 @@ def test_tokens_at_rest_are_encrypted_for_their_account(deployment: Deployment) 
 
 
 def test_the_cohort_posts_through_its_connection_else_oauth1(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     deployment.schedule("Before the cohort account was connected.", due)
     deployment.tick(due)
     connect(deployment, "cohort_edu", member=ADMIN, account="cohort")
@@ -225,7 +225,7 @@ def test_disconnecting_revokes_the_tokens_and_forgets_them(deployment: Deploymen
 
 def test_access_is_renewed_only_when_it_is_about_to_expire(deployment: Deployment) -> None:
     connect(deployment)
-    due = current_minute()
+    due = deployment.minute
     deployment.schedule("While the token is fresh.", due, MEMBER, ACCOUNT)
     deployment.tick(due)
     assert len(token_requests(deployment)) == 1
@@ -254,7 +254,7 @@ def test_an_access_token_x_refuses_early_is_renewed_for_the_next_try(
 ) -> None:
     connect(deployment)
     expire_at_x(deployment)  # Chatdeck's copy still says it is good for two hours
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Refused once, then sent.", due, MEMBER, ACCOUNT)
 
     first = deployment.tick(due)
@@ -275,7 +275,7 @@ def test_a_reused_refresh_token_disconnects_and_the_member_hears_once(
     assert tokens is not None and tokens.refresh_token is not None
     deployment.services.x_oauth2.refresh(tokens.refresh_token)  # used elsewhere: ours is spent
     expire_stored_tokens(deployment)
-    due = current_minute()
+    due = deployment.minute
     posts = [
         deployment.schedule(f"Due while disconnected, number {n}.", due, MEMBER, ACCOUNT)
         for n in (1, 2)
@@ -309,7 +309,7 @@ def test_access_revoked_on_x_disconnects_at_the_next_post(deployment: Deployment
         auth=("sandbox-client-id", "sandbox-client-secret"),
         timeout=5,
     ).raise_for_status()
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Posted after the member revoked access.", due, MEMBER, ACCOUNT)
 
     report = deployment.tick(due)
@@ -321,7 +321,7 @@ def test_access_revoked_on_x_disconnects_at_the_next_post(deployment: Deployment
 
 
 def test_a_post_for_a_member_account_never_connected_fails(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Nowhere to go.", due, MEMBER, ACCOUNT)
 
     deployment.tick(due)
@@ -350,7 +350,7 @@ def test_two_functions_renewing_at_once_renew_once(deployment: Deployment) -> No
     assert access_a is not None and access_b is not None
     assert access_b.access_token == access_a.access_token
     assert len(token_requests(deployment)) == requests_before + 1
-    due = current_minute()
+    due = deployment.minute
     deployment.schedule("Through the one renewed token.", due, MEMBER, ACCOUNT)
     assert deployment.tick(due).outcomes["posted"] == 1
 

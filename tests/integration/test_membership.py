@@ -12,7 +12,7 @@ from chatdeck.domain.members import Member, Role
 from chatdeck.domain.posts import FieldErrors, PostStatus
 from chatdeck.services.membership import Membership
 from devstack.runtime import describe_email
-from tests.integration.deployment import ADMIN, Deployment, current_minute
+from tests.integration.deployment import ADMIN, Deployment
 
 pytestmark = pytest.mark.integration
 
@@ -150,7 +150,7 @@ def test_admins_invite_promote_and_remove_members(
 def test_the_admin_decides_what_happens_to_a_removed_members_queued_posts(
     membership: Membership, deployment: Deployment, cancel: bool, left: PostStatus
 ) -> None:
-    due = current_minute() + timedelta(days=1)
+    due = deployment.minute + timedelta(days=1)
     posts = [deployment.schedule(f"Queued {n}", due, author=TEACHER) for n in range(3)]
 
     cancelled = membership.remove(membership.member(ADMIN), TEACHER, cancel_queued=cancel)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import requests
 from chatdeck.adapters.posts import DynamoPostStore
 from chatdeck.domain.posts import PostStatus
 from chatdeck.services.publishing import Publisher
-from tests.integration.deployment import ADMIN, Deployment, current_minute
+from tests.integration.deployment import ADMIN, Deployment
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ def texts_on_network(deployment: Deployment) -> list[str]:
 
 
 def test_a_due_post_goes_out_once_and_is_linked(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Tonight at 8 ET: #edtechchat on feedback. Bring a question!", due)
 
     report = deployment.tick(due)
@@ -38,7 +38,7 @@ def test_a_due_post_goes_out_once_and_is_linked(deployment: Deployment) -> None:
 
 
 def test_a_post_is_not_sent_before_its_minute(deployment: Deployment) -> None:
-    due = current_minute() + timedelta(minutes=3)
+    due = deployment.minute + timedelta(minutes=3)
     post = deployment.schedule("Not yet, please.", due)
 
     early = deployment.tick(due - timedelta(seconds=1))
@@ -66,7 +66,7 @@ def second_publisher(deployment: Deployment) -> Publisher:
 
 def interleave_two_publishers(deployment: Deployment) -> int:
     """Both find the post due, both try to claim before either sends, then each sends."""
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Two publishers, one post.", due)
     a, b = deployment.services.publisher, second_publisher(deployment)
 
@@ -101,7 +101,7 @@ def create_requests(deployment: Deployment) -> int:
 
 
 def test_a_crash_after_the_network_call_is_reconciled_not_resent(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Crash right after sending.", due)
     publisher = deployment.services.publisher
     claimed = publisher.claim(publisher.posts.due(due)[0], due)
@@ -120,7 +120,7 @@ def test_a_crash_after_the_network_call_is_reconciled_not_resent(deployment: Dep
 
 
 def test_a_read_timeout_after_the_post_was_created_ends_posted_once(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("The answer to this one gets lost.", due)
     deployment.fault(
         endpoint="POST /2/tweets", status="timeout", latency_ms=3000, count=1, after_create=True
@@ -136,7 +136,7 @@ def test_a_read_timeout_after_the_post_was_created_ends_posted_once(deployment: 
 
 
 def test_a_503_after_the_post_was_created_ends_posted_once(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("X fell over after saving this.", due)
     deployment.fault(endpoint="POST /2/tweets", status=503, count=1, after_create=True)
 
@@ -150,7 +150,7 @@ def test_a_503_after_the_post_was_created_ends_posted_once(deployment: Deploymen
 def test_a_503_before_anything_was_created_is_retried_and_goes_out_once(
     deployment: Deployment,
 ) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("X was down for a moment.", due)
     deployment.fault(endpoint="POST /2/tweets", status=503, count=1)
 
@@ -165,7 +165,7 @@ def test_a_503_before_anything_was_created_is_retried_and_goes_out_once(
 
 
 def test_429_requeues_at_the_reset_time_and_asks_nothing_before_it(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     reset = due + timedelta(minutes=15)
     post = deployment.schedule("Rate limited, patiently.", due)
     deployment.fault(endpoint="POST /2/tweets", status=429, count=1, reset=int(reset.timestamp()))
@@ -187,7 +187,7 @@ def test_429_requeues_at_the_reset_time_and_asks_nothing_before_it(deployment: D
 def test_after_a_429_the_rest_of_the_tick_waits_for_the_reset_without_asking(
     deployment: Deployment,
 ) -> None:
-    due = current_minute()
+    due = deployment.minute
     reset = due + timedelta(minutes=15)
     posts = [deployment.schedule(f"Burst post {n}.", due) for n in range(5)]
     deployment.fault(endpoint="POST /2/tweets", status=429, count=1, reset=int(reset.timestamp()))
@@ -206,7 +206,7 @@ def test_after_a_429_the_rest_of_the_tick_waits_for_the_reset_without_asking(
 def test_an_account_failure_pauses_the_queue_and_tells_admins_once(
     deployment: Deployment, status: int, words: str
 ) -> None:
-    due = current_minute()
+    due = deployment.minute
     posts = [deployment.schedule(f"Post {n} while the account is broken.", due) for n in range(3)]
     deployment.fault(endpoint="POST /2/tweets", status=status, count=50)
 
@@ -232,7 +232,7 @@ def test_an_account_failure_pauses_the_queue_and_tells_admins_once(
 def test_a_duplicate_on_the_first_attempt_fails_and_the_author_is_told_why(
     deployment: Deployment,
 ) -> None:
-    due = current_minute()
+    due = deployment.minute
     first = deployment.schedule("Same words, twice.", due)
     deployment.tick(due)
     again = deployment.schedule(
@@ -253,7 +253,7 @@ def test_a_duplicate_on_the_first_attempt_fails_and_the_author_is_told_why(
 def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(
     deployment: Deployment,
 ) -> None:
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Did the first try land?", due)
     # The create times out and X saves the post only after we looked: then our retry is refused
     # as a duplicate, and reconciling finds the post.
@@ -269,7 +269,7 @@ def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(
 
 
 def test_a_post_that_x_rejects_fails_with_a_reason_and_one_email(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     scheduled = deployment.schedule("Placeholder.", due)
     # Where our counter and X's disagree, X has the last word: store a text X refuses.
     post = scheduled.model_copy(update={"id": scheduled.id + "-long", "text": "x" * 281})
@@ -286,7 +286,7 @@ def test_a_post_that_x_rejects_fails_with_a_reason_and_one_email(deployment: Dep
 
 
 def test_300_posts_due_in_the_same_minute_all_go_out_in_that_minute(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     posts = [
         deployment.schedule(f"Conference session {n}: slides at the link in bio.", due)
         for n in range(300)
@@ -301,7 +301,7 @@ def test_300_posts_due_in_the_same_minute_all_go_out_in_that_minute(deployment: 
 
 
 def test_the_publisher_never_reads_posts_that_are_not_due(deployment: Deployment) -> None:
-    due = current_minute()
+    due = deployment.minute
     deployment.schedule("Due now.", due)
     for n in range(20):
         deployment.schedule(f"Later {n}.", due + timedelta(days=n + 1))
@@ -321,7 +321,7 @@ def test_a_lost_answer_for_a_post_with_a_bare_link_is_reconciled_not_resent(
     deployment: Deployment,
 ) -> None:
     # X stores "example.org/slides" as an http:// link: reconciling must still recognise it.
-    due = current_minute()
+    due = deployment.minute
     post = deployment.schedule("Slides for tonight: example.org/slides #edchat", due)
     deployment.fault(
         endpoint="POST /2/tweets", status="timeout", latency_ms=1500, count=1, after_create=True

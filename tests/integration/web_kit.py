@@ -17,17 +17,9 @@ from chatdeck.settings import get_settings
 from chatdeck.web.pages import SESSION_COOKIE
 from devstack.runtime import LambdaContext
 from tests.conftest import load_event
-from tests.integration.deployment import ADMIN, Deployment
+from tests.integration.deployment import ADMIN, Deployment, InjectedClock
 
 SAMPLE_NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # when the sample events were "sent"
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.instant = now
-
-    def now(self) -> datetime:
-        return self.instant
 
 
 def as_environment(deployment: Deployment) -> dict[str, str]:
@@ -50,7 +42,7 @@ def function(
     def load(name: str) -> ModuleType:
         get_settings.cache_clear()
         module = importlib.reload(importlib.import_module(f"functions.{name}.app"))
-        monkeypatch.setattr(module.services, "clock", FixedClock(SAMPLE_NOW))
+        monkeypatch.setattr(module.services, "clock", InjectedClock(SAMPLE_NOW))
         return module
 
     yield load
