@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from chatdeck.domain.chat_form import chat_from_form
 from chatdeck.domain.chats import (
     Chat,
     Occurrence,
     Recurrence,
     Subscription,
-    chat_from_form,
     clean_questions,
     next_occurrence,
     occurrence_on,

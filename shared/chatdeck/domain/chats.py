@@ -7,7 +7,7 @@ fall-back overlap passes twice takes the first (earlier) of its two offsets, as 
 """
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import takewhile
@@ -18,14 +18,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from chatdeck.domain.errors import NotFound
-from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
+from chatdeck.domain.posts import EMAIL
 from chatdeck.domain.schedule import (
     AmbiguousLocalTime,
     IanaZone,
@@ -45,7 +44,6 @@ MAX_QUESTION_LENGTH = 500
 
 CHAT_ID = r"^[A-Za-z0-9_-]{1,64}$"
 WORD = re.compile(r"\w+")
-SEPARATORS = re.compile(r"[\s,]+")
 HANDLES: dict[str, tuple[re.Pattern[str], str]] = {
     "x": (
         re.compile(r"[a-z0-9_]{1,15}"),
@@ -345,72 +343,6 @@ def clean_questions(questions: Iterable[str]) -> list[str]:
         if len(question) > MAX_QUESTION_LENGTH:
             raise ValueError(f"Q{number} is over {MAX_QUESTION_LENGTH} characters.")
     return cleaned
-
-
-FORM_FIELDS = {"start": "start_time"}
-FIELD_ADVICE = {
-    "name": "Give the chat a name of 1 to 80 characters.",
-    "weekday": "Pick a day of the week, such as Monday.",
-    "duration_minutes": "A chat lasts from 15 to 240 minutes.",
-    "every_weeks": "A chat meets every 1 to 8 weeks.",
-    "network": "Pick X, Bluesky or Mastodon.",
-    "extra_tags": "List at most 10 other hashtags.",
-    "moderators": "List at most 20 moderators.",
-    "description": "Keep the description under 2000 characters.",
-}
-
-
-def chat_from_form(form: Mapping[str, str], chat_id: str) -> Chat:
-    """A chat from the admin's form; FieldErrors has a message for every wrong field."""
-
-    def given(name: str) -> str | None:
-        value = form.get(name, "")
-        return value if value.strip() else None
-
-    def listed(name: str) -> list[str]:
-        """Comma- or space-separated, as people type lists of tags and handles."""
-        return [part for part in SEPARATORS.split(form.get(name, "")) if part]
-
-    recurrence = {
-        "weekday": given("weekday"),
-        "start": given("start_time"),
-        "zone": given("zone"),
-        "duration_minutes": given("duration_minutes"),
-        "every_weeks": given("every_weeks"),
-        "first_date": given("first_date"),
-    }
-    fields: dict[str, Any] = {
-        "id": chat_id,
-        "name": given("name"),
-        "hashtag": given("hashtag"),
-        "extra_tags": listed("extra_tags"),
-        "network": given("network"),
-        "recurrence": {k: v for k, v in recurrence.items() if v is not None},
-        "moderators": listed("moderators"),
-        "chat_account": given("chat_account"),
-        "description": form.get("description", ""),
-        "link": given("link"),
-    }
-    fields = {k: v for k, v in fields.items() if v is not None}
-    try:
-        return Chat.model_validate(fields)
-    except ValidationError as invalid:
-        raise FieldErrors(_form_errors(invalid)) from None
-
-
-def _form_errors(invalid: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for problem in invalid.errors():
-        location = [str(part) for part in problem["loc"] if isinstance(part, str)]
-        if location[:1] == ["recurrence"]:
-            location = location[1:] or ["first_date"]  # the one check across its fields
-        field = FORM_FIELDS.get(location[0], location[0]) if location else "name"
-        if problem["type"] in ("missing", "value_error"):
-            message = readable_error(problem)
-        else:
-            message = FIELD_ADVICE.get(field) or readable_error(problem)
-        errors.setdefault(field, message)
-    return errors
 
 
 def _occurrence(chat: Chat, local_date: date) -> Occurrence:

@@ -30,6 +30,9 @@ Which post is what comes from ``chatdeck.domain.qa.classify``; here is how a ses
 
 Posts are not filtered by time: the archive window already bounds the session, and the welcome
 and goodbye posts around the hour belong to it. The same input always gives the same digest.
+
+(Over 400 lines on purpose: the rules above are one reading of a session, each step feeding the
+next; the Q/A classifier, the archive records and the link rules already live apart.)
 """
 
 from __future__ import annotations

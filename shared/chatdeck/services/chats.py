@@ -7,7 +7,6 @@ hashtag at once make one chat. Calendar feeds are public at a secret URL; unsubs
 carry a signed token and work without signing in.
 """
 
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +17,13 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from chatdeck.domain.action_tokens import InvalidToken
+from chatdeck.domain.chat_form import chat_from_form, chat_id_for
 from chatdeck.domain.chats import (
     SESSION_START,
     Chat,
     Occurrence,
     Subscription,
     UnknownChat,
-    chat_from_form,
     clean_questions,
     occurrences,
     session_path,
@@ -146,8 +145,7 @@ class ChatCalendar:
     def add(self, admin: Member, values: Mapping[str, str]) -> Chat:
         """A new chat; its id is the hashtag in URL-safe letters (#café_chat -> caf_chat)."""
         must_be_admin(admin)
-        slug = re.sub(r"[^a-z0-9_-]", "", values.get("hashtag", "").lower())[:MAX_ID_LENGTH]
-        chat = chat_from_form(values, chat_id=slug or secrets.token_hex(4))
+        chat = chat_from_form(values, chat_id=chat_id_for(values.get("hashtag", "")))
         if not self.chats.add(chat):
             raise FieldErrors({"hashtag": f"The cohort already follows {chat.hashtag}."})
         return chat

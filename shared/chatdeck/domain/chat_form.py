@@ -1,0 +1,90 @@
+"""A chat from the admin's form: its id from the hashtag, and a sentence for every wrong field.
+
+People type lists of tags and handles separated by commas or spaces, so both separate. A chat's
+id is its hashtag in URL-safe letters (`#café_chat` -> `caf_chat`), or random letters when the
+hashtag has none.
+"""
+
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from chatdeck.domain.chats import Chat
+from chatdeck.domain.posts import FieldErrors, readable_error
+
+MAX_ID_LENGTH = 64
+SEPARATORS = re.compile(r"[\s,]+")
+
+
+def chat_id_for(hashtag: str) -> str:
+    slug = re.sub(r"[^a-z0-9_-]", "", hashtag.lower())[:MAX_ID_LENGTH]
+    return slug or secrets.token_hex(4)
+
+
+FORM_FIELDS = {"start": "start_time"}
+FIELD_ADVICE = {
+    "name": "Give the chat a name of 1 to 80 characters.",
+    "weekday": "Pick a day of the week, such as Monday.",
+    "duration_minutes": "A chat lasts from 15 to 240 minutes.",
+    "every_weeks": "A chat meets every 1 to 8 weeks.",
+    "network": "Pick X, Bluesky or Mastodon.",
+    "extra_tags": "List at most 10 other hashtags.",
+    "moderators": "List at most 20 moderators.",
+    "description": "Keep the description under 2000 characters.",
+}
+
+
+def chat_from_form(form: Mapping[str, str], chat_id: str) -> Chat:
+    """A chat from the admin's form; FieldErrors has a message for every wrong field."""
+
+    def given(name: str) -> str | None:
+        value = form.get(name, "")
+        return value if value.strip() else None
+
+    def listed(name: str) -> list[str]:
+        """Comma- or space-separated, as people type lists of tags and handles."""
+        return [part for part in SEPARATORS.split(form.get(name, "")) if part]
+
+    recurrence = {
+        "weekday": given("weekday"),
+        "start": given("start_time"),
+        "zone": given("zone"),
+        "duration_minutes": given("duration_minutes"),
+        "every_weeks": given("every_weeks"),
+        "first_date": given("first_date"),
+    }
+    fields: dict[str, Any] = {
+        "id": chat_id,
+        "name": given("name"),
+        "hashtag": given("hashtag"),
+        "extra_tags": listed("extra_tags"),
+        "network": given("network"),
+        "recurrence": {k: v for k, v in recurrence.items() if v is not None},
+        "moderators": listed("moderators"),
+        "chat_account": given("chat_account"),
+        "description": form.get("description", ""),
+        "link": given("link"),
+    }
+    fields = {k: v for k, v in fields.items() if v is not None}
+    try:
+        return Chat.model_validate(fields)
+    except ValidationError as invalid:
+        raise FieldErrors(_form_errors(invalid)) from None
+
+
+def _form_errors(invalid: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for problem in invalid.errors():
+        location = [str(part) for part in problem["loc"] if isinstance(part, str)]
+        if location[:1] == ["recurrence"]:
+            location = location[1:] or ["first_date"]  # the one check across its fields
+        field = FORM_FIELDS.get(location[0], location[0]) if location else "name"
+        if problem["type"] in ("missing", "value_error"):
+            message = readable_error(problem)
+        else:
+            message = FIELD_ADVICE.get(field) or readable_error(problem)
+        errors.setdefault(field, message)
+    return errors
