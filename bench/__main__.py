@@ -3,10 +3,14 @@
 import json
 from pathlib import Path
 
-from bench import digest_bench, publish_burst
+from bench import digest_bench, publish_burst, unit_suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = {"publish_burst": publish_burst.run, "digest": digest_bench.run}
+BENCHMARKS = {
+    "publish_burst": publish_burst.run,
+    "digest": digest_bench.run,
+    "unit_suite": unit_suite.run,
+}
 
 
 def main() -> None:
