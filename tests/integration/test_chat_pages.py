@@ -201,3 +201,42 @@ def test_an_admin_removes_a_chat(
     assert post_form(web, admin_session, f"{chat}/remove", {})["statusCode"] == 303
     assert deployment.services.chats.get("edtechchat") is None
     assert get(web, admin_session, chat)["statusCode"] == 404
+
+
+def test_two_admins_adding_one_hashtag_at_once_make_one_chat(
+    web: ModuleType, chat: str, admin_session: str, deployment: Deployment, monkeypatch: Any
+) -> None:
+    # The second admin's request looked before the first one's chat was stored: whatever it
+    # read, adding is one conditional write, so it cannot replace the first admin's chat.
+    monkeypatch.setattr(type(deployment.services.chats), "get", lambda self, chat_id: None)
+    second = post_form(web, admin_session, "/chats", {**CHAT_FORM, "name": "Another EdTech"})
+    monkeypatch.undo()
+
+    assert second["statusCode"] == 422
+    assert "already follows #EdTechChat" in second["body"]
+    assert deployment.services.chats.get("edtechchat").name == "EdTech Chat"
+
+
+@pytest.mark.parametrize(
+    ("action", "form"),
+    [("skip", {"local_date": "2026-12-14"}), ("questions", {"local_date": "2026-12-14"})],
+)
+def test_a_chat_removed_while_an_admin_changes_it_answers_404(
+    web: ModuleType,
+    chat: str,
+    admin_session: str,
+    deployment: Deployment,
+    monkeypatch: Any,
+    action: str,
+    form: dict[str, str],
+) -> None:
+    # The admin's request read the chat; another admin removed it before the write.
+    seen = deployment.services.chats.get("edtechchat")
+    deployment.services.chats.remove("edtechchat")
+    monkeypatch.setattr(web.services.calendar, "chat", lambda chat_id: seen)
+
+    answer = post_form(web, admin_session, f"{chat}/{action}", form)
+
+    assert answer["statusCode"] == 404
+    assert "There is no chat" in answer["body"]
+    assert deployment.services.chats.get("edtechchat") is None
