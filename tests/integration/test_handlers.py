@@ -4,7 +4,7 @@ import base64
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email import message_from_string
 from types import ModuleType
 
@@ -25,8 +25,6 @@ from tests.integration.web_kit import (
     post_form,
     signed_in,
 )
-
-SEEN = {"version": "0"}  # the version of the post an admin saw in the queue
 
 pytestmark = pytest.mark.integration
 
@@ -245,133 +243,6 @@ def test_the_publisher_event_runs_a_tick(function: Callable[[str], ModuleType]) 
     result = invoke(function("publisher"), load_event("publisher"))
     assert result["due"] == 0
     assert result["now"] >= "2026-12-01T20:00:00Z"
-
-
-def test_with_approval_on_a_members_post_waits_until_an_admin_approves(
-    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
-) -> None:
-    deployment.services.cohort_settings.set_require_approval(True)
-
-    assert call(web, "web_schedule_post", teacher_session)["statusCode"] == 201
-    waiting = deployment.post("sample-submission-0001")
-    assert waiting.status is PostStatus.PENDING_APPROVAL
-    assert deployment.services.posts.due(waiting.due_utc + timedelta(days=1)) == []
-    assert (
-        post_form(web, teacher_session, "/posts/sample-submission-0001/approve", SEEN)["statusCode"]
-        == 403
-    )
-
-    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", SEEN)
-
-    assert approved["statusCode"] == 303
-    queued = deployment.post("sample-submission-0001")
-    assert queued.status is PostStatus.QUEUED and queued.next_action_at == queued.due_utc
-
-
-def test_a_post_approved_after_its_time_goes_out_at_once(
-    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
-) -> None:
-    deployment.services.cohort_settings.set_require_approval(True)
-    call(web, "web_schedule_post", teacher_session)
-    late = deployment.post("sample-submission-0001").due_utc + timedelta(hours=3)
-    web.services.clock.instant = late
-
-    approved = post_form(
-        web, signed_in(deployment, at=late), "/posts/sample-submission-0001/approve", SEEN
-    )
-
-    assert approved["statusCode"] == 303
-    assert deployment.post("sample-submission-0001").next_action_at == late
-
-
-def test_an_admin_can_approve_for_a_new_time(
-    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
-) -> None:
-    deployment.services.cohort_settings.set_require_approval(True)
-    call(web, "web_schedule_post", teacher_session)
-
-    post_form(
-        web,
-        admin_session,
-        "/posts/sample-submission-0001/approve",
-        {**SEEN, "local_date": "2027-06-08", "local_time": "19:00", "zone": "America/New_York"},
-    )
-
-    post = deployment.post("sample-submission-0001")
-    assert post.status is PostStatus.QUEUED
-    assert post.due_utc == datetime(2027, 6, 8, 23, 0, tzinfo=UTC)
-
-
-def test_a_post_edited_after_the_admin_looked_is_not_approved_unseen(
-    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
-) -> None:
-    deployment.services.cohort_settings.set_require_approval(True)
-    call(web, "web_schedule_post", teacher_session)
-    seen = deployment.post("sample-submission-0001")
-    edit = {
-        "text": "Changed after the admin looked.",
-        "local_date": seen.local_date.isoformat(),
-        "local_time": f"{seen.local_time:%H:%M}",
-        "zone": seen.zone,
-    }
-    assert (
-        post_form(web, teacher_session, "/posts/sample-submission-0001", edit)["statusCode"] == 303
-    )
-
-    approve = {"version": str(seen.version)}
-    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", approve)
-    declined = post_form(
-        web, admin_session, "/posts/sample-submission-0001/decline", {**approve, "reason": "No."}
-    )
-
-    assert approved["statusCode"] == declined["statusCode"] == 409
-    assert "changed since you looked" in approved["body"]
-    post = deployment.post("sample-submission-0001")
-    assert (post.status, post.text) == (PostStatus.PENDING_APPROVAL, edit["text"])
-    assert deployment.emails_to("rivera@school.example") == []
-    fresh = {"version": str(post.version)}
-    assert (
-        post_form(web, admin_session, "/posts/sample-submission-0001/approve", fresh)["statusCode"]
-        == 303
-    )
-    assert deployment.post("sample-submission-0001").status is PostStatus.QUEUED
-
-
-def test_approving_without_the_version_seen_changes_nothing(
-    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
-) -> None:
-    deployment.services.cohort_settings.set_require_approval(True)
-    call(web, "web_schedule_post", teacher_session)
-
-    for version in ({}, {"version": "x"}, {"version": "-1"}):
-        answer = post_form(web, admin_session, "/posts/sample-submission-0001/approve", version)
-        assert answer["statusCode"] == 400
-
-    assert deployment.post("sample-submission-0001").status is PostStatus.PENDING_APPROVAL
-
-
-def test_a_declined_post_tells_its_author_why(
-    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
-) -> None:
-    deployment.services.cohort_settings.set_require_approval(True)
-    call(web, "web_schedule_post", teacher_session)
-
-    no_reason = post_form(
-        web, admin_session, "/posts/sample-submission-0001/decline", {**SEEN, "reason": " "}
-    )
-    declined = post_form(
-        web,
-        admin_session,
-        "/posts/sample-submission-0001/decline",
-        {**SEEN, "reason": "Add the chat tag."},
-    )
-
-    assert no_reason["statusCode"] == 400
-    assert declined["statusCode"] == 303
-    post = deployment.post("sample-submission-0001")
-    assert (post.status, post.reason) == (PostStatus.DECLINED, "Add the chat tag.")
-    (mail,) = deployment.emails_to("rivera@school.example")
-    assert "Add the chat tag." in describe_email("m", message_from_string(mail))["text"]
 
 
 def test_members_see_their_own_posts_and_admins_see_all(
