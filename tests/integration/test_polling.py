@@ -1,5 +1,8 @@
 """Archiving a live chat: the Poller against moto server and the sandbox over HTTP, through the
-real tweepy client, with the sandbox's clock set to each instant the companion would run at."""
+real tweepy client, with the sandbox's clock set to each instant the companion would run at.
+
+(Long on purpose: one session's life, from the first poll to the counts, shares its fixtures
+and sandbox clock; split, each part would rebuild the same live chat.)"""
 
 import re
 from collections.abc import Iterator

@@ -1,4 +1,8 @@
-"""The sandbox network, driven over HTTP by the real tweepy.Client as Chatdeck drives X."""
+"""The sandbox network, driven over HTTP by the real tweepy.Client as Chatdeck drives X.
+
+(Long on purpose: it is the sandbox's faithfulness to X, endpoint by endpoint, against one
+running server; the chat generator and OAuth have files of their own.)
+"""
 
 import json
 import threading

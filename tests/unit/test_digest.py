@@ -1,4 +1,8 @@
-"""A chat session's digest and transcript, its email and its page."""
+"""A chat session's digest and transcript, its email and its page.
+
+(Long on purpose: each rule of chatdeck.domain.digest has its cases here, built from one small
+session maker, so the rules and their cases read side by side.)
+"""
 
 import random
 import re

@@ -2,6 +2,9 @@
 
 The names (env vars, indexes, routes) are read from docs/architecture.md, the contract, so the
 template cannot drift from it silently.
+
+(Long on purpose: it pins every function's grants, events and settings in one reading of the
+template, so a change to one is seen beside the others.)
 """
 
 from __future__ import annotations
