@@ -2,7 +2,7 @@
 
 import pytest
 
-from chatdeck.adapters.x import _comparable
+from chatdeck.adapters.x.publishing import _comparable
 
 
 @pytest.mark.parametrize(

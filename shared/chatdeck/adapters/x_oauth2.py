@@ -82,7 +82,7 @@ class XOAuth2:
     def _handler(self, redirect_uri: str | None) -> Any:
         import tweepy
 
-        from chatdeck.adapters.x import TWEEPY_HOST, RewriteHostAdapter
+        from chatdeck.adapters.x.client import TWEEPY_HOST, RewriteHostAdapter
 
         try:
             credentials = self._client_credentials()
@@ -104,7 +104,7 @@ class XOAuth2:
         import requests
         import tweepy
 
-        from chatdeck.adapters.x import TWEEPY_HOST, RewriteHostAdapter
+        from chatdeck.adapters.x.client import TWEEPY_HOST, RewriteHostAdapter
 
         client = tweepy.Client(bearer_token=access_token)
         client.session.mount(TWEEPY_HOST, RewriteHostAdapter(self._base_url, self._timeout))
