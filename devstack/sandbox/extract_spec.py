@@ -1,8 +1,8 @@
 """Cut the part of the official X API v2 description that the sandbox speaks.
 
-The full description (about 860 kB, 149 paths) lives outside the repository, in
-`../shared/reference/x-api/openapi.json`. The sandbox carries only what it needs, in
-`x_api_v2_subset.json` beside this file:
+The full description (about 860 kB, 149 paths) lives outside the repository, in the team's
+reference copy (`DEFAULT_SOURCE` below; docs/architecture.md, "The sandbox"). The sandbox
+carries only what it needs, in `x_api_v2_subset.json` beside this file:
 
 - the operations Chatdeck calls (`OPERATIONS`), verbatim;
 - every `#/components/...` object they reference, transitively, verbatim;

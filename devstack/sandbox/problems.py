@@ -1,6 +1,6 @@
 """The bodies X answers when it refuses a request.
 
-Recorded or quoted from public reports (see ../shared/reference/x-api/ and the issue threads named
+Recorded or quoted from public reports (the team's reference copies, and the issue threads named
 below); the few that are not are marked "plausible".
 """
 

@@ -1,7 +1,8 @@
 """Every request Chatdeck's X adapter sends validates against the official X API v2 description.
 
-The description is read from ../shared/reference/x-api/openapi.json when it is there (cut to the
-operations Chatdeck uses, as the sandbox carries it), otherwise from the sandbox's carried copy.
+The description is read from the full reference copy outside the repository
+(`extract_spec.DEFAULT_SOURCE`) when it is there (cut to the operations Chatdeck uses, as the
+sandbox carries it), otherwise from the sandbox's carried copy.
 """
 
 import json

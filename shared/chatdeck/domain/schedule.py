@@ -1,4 +1,4 @@
-"""Local wall-clock times in IANA zones, resolved to UTC instants the way DESIGN.md decides.
+"""Local wall-clock times in IANA zones, resolved to UTC instants (docs/architecture.md, "Time").
 
 A local time inside a spring-forward gap does not exist: it is refused, naming the gap and the
 first valid time. A local time inside a fall-back overlap exists twice: it is refused until the

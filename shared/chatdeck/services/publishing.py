@@ -1,6 +1,6 @@
 """Publishing once: claim each due post just before its own network call, then record the outcome.
 
-See DESIGN.md "Publishing once". A post reaches the network at most once because
+See docs/architecture.md, "Publishing once". A post reaches the network at most once because
 - only the holder of a post's claim sends it, and a claim is a conditional write;
 - every answer that leaves the outcome unknown is reconciled against the account's own posts
   before anything is sent again, and a post that cannot be reconciled becomes UNCONFIRMED.
