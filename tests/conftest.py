@@ -5,14 +5,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+
+from tests.polling import answers, poll_until
 
 pytest_plugins = ["tests.integration.deployment", "tests.integration.web_kit"]
 
@@ -33,14 +33,8 @@ def free_port() -> int:
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
+    """Until anything answers at `url` (a server has started)."""
+    poll_until(lambda: answers(url), timeout=seconds, message=f"{url} did not answer")
 
 
 @pytest.fixture(scope="session")

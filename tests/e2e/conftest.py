@@ -18,19 +18,18 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests
 
 from tests.conftest import ROOT, free_port
+from tests.polling import answers, poll_until
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
     from tests.e2e.member_client import MemberClient
 
@@ -88,19 +87,17 @@ class LocalStack:
         self, process: subprocess.Popen[bytes], log: Path, seconds: float = 90
     ) -> None:
         """Until the web app answers; fails at once, with the logs, if `make dev` stops first."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+
+        def up() -> bool:
             if process.poll() is not None:
                 logs = [log, self.state_dir / "runtime.log"]
                 shown = "\n".join(
                     f"--- {p.name}\n{p.read_text()[-4000:]}" for p in logs if p.exists()
                 )
                 raise RuntimeError(f"the local stack stopped (exit {process.returncode}):\n{shown}")
-            with contextlib.suppress(requests.RequestException):
-                requests.get(f"{self.web}/", timeout=1)
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.web}/ did not answer within {seconds:.0f} s; see {log}")
+            return answers(f"{self.web}/")
+
+        poll_until(up, timeout=seconds, message=f"{self.web}/ did not answer; see {log}")
 
     def start(self, log: Path) -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
@@ -186,14 +183,20 @@ def screenshot_name(test_name: str, index: int) -> str:
     return f"{safe}.png" if index == 0 else f"{safe}-{index + 1}.png"
 
 
+def new_context(browser: Browser, **context_options: Any) -> BrowserContext:
+    """A fresh context (no cookies): a phone in en-US and UTC unless `context_options` say."""
+    context = browser.new_context(**{"viewport": PHONE, **CONTEXT_DEFAULTS, **context_options})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
 @pytest.fixture
 def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """`new_page(viewport=..., timezone_id=..., ...)`: a page in a fresh context (no cookies)."""
     opened: list[OpenedPage] = []
 
     def open_page(**context_options: Any) -> Page:
-        context = browser.new_context(**{"viewport": PHONE, **CONTEXT_DEFAULTS, **context_options})
-        context.set_default_timeout(TIMEOUT_MS)
+        context = new_context(browser, **context_options)
         page = context.new_page()
         record = OpenedPage(page)
         page.on("pageerror", lambda error: record.problems.append(f"uncaught error: {error}"))
@@ -258,6 +261,7 @@ def axe() -> Callable[[Page], list[dict[str, Any]]]:
 def admin(local_stack: LocalStack) -> MemberClient:
     """The seeded admin over HTTP, signed in once through the link in the outbox: sign-in links
     are limited to 5 per address per 10 minutes, and the whole e2e session shares this one."""
+    from tests.e2e.browser.helpers import ADMIN
     from tests.e2e.member_client import MemberClient
 
-    return MemberClient(local_stack.web).sign_in("admin@cohort.example")
+    return MemberClient(local_stack).sign_in(ADMIN)

@@ -4,16 +4,24 @@ requests never sends `Secure` cookies over plain http, which the local stack ser
 client keeps the cookies itself (a browser treats 127.0.0.1 as secure and sends them).
 """
 
+from __future__ import annotations
+
 import re
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
+from tests.e2e.browser.helpers import email_ids, sign_in_link
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import LocalStack
+
 
 class MemberClient:
-    def __init__(self, web: str) -> None:
-        self.web = web
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.web = stack.web
         self.jar: dict[str, str] = {}
         self.http = requests.Session()
 
@@ -48,10 +56,15 @@ class MemberClient:
             self.get("/signin")
         return self.jar["__Host-chatdeck-csrf"]
 
-    def sign_in(self, email: str) -> "MemberClient":
+    def ask_for_sign_in_link(self, email: str) -> str:
+        """Post the sign-in form for `email`; the link in the email that sends."""
+        earlier = email_ids(self.stack)
         sent = self.post("/signin", data={"email": email})
         assert sent.status_code == 200, sent.text
-        link = newest_link_for(self.web, email)
+        return sign_in_link(self.stack, email, earlier)
+
+    def sign_in(self, email: str) -> MemberClient:
+        link = self.ask_for_sign_in_link(email)
         confirm_page = self.get(link.removeprefix(self.web))
         token = re.search(r'name="token" value="([^"]+)"', confirm_page.text)
         assert token, confirm_page.text
@@ -69,13 +82,3 @@ class MemberClient:
         assert answer.status_code == 200, answer.text
         posts: list[dict[str, Any]] = answer.json()["posts"]
         return posts
-
-
-def newest_link_for(web: str, email: str) -> str:
-    outbox = requests.get(f"{web}/_dev/outbox", headers={"Accept": "application/json"}, timeout=10)
-    for mail in outbox.json()["emails"]:  # newest first
-        if email in mail["to"]:
-            found = re.search(r"https?://\S+/signin/confirm\?token=[A-Za-z0-9_-]+", mail["text"])
-            if found:
-                return found.group(0)
-    raise AssertionError(f"no sign-in link for {email} in the outbox")

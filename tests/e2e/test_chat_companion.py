@@ -6,35 +6,18 @@ the digest groups answers under their questions, ranks them by refreshed counts,
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import requests
 import vobject
 
+from tests.e2e.browser.helpers import ADMIN, companion_tick, emails_to
 from tests.e2e.conftest import LocalStack
 from tests.e2e.member_client import MemberClient
 
 pytestmark = pytest.mark.e2e
 
-ADMIN = "admin@cohort.example"
 LIVE = "chatdecklive"
-
-
-def tick(stack: LocalStack, at: datetime) -> dict[str, Any]:
-    answer = requests.post(
-        f"{stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=120
-    )
-    assert answer.status_code == 200, answer.text
-    result: dict[str, Any] = answer.json()["functions"]["CompanionFunction"]
-    return result
-
-
-def emails(stack: LocalStack, subject: str) -> list[dict[str, Any]]:
-    outbox = requests.get(
-        f"{stack.web}/_dev/outbox", headers={"Accept": "application/json"}, timeout=10
-    ).json()["emails"]
-    return [m for m in outbox if ADMIN in m["to"] and subject in m["subject"]]
 
 
 def live_start(admin: MemberClient) -> datetime:
@@ -70,24 +53,24 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
 
     # The stack seeds the live chat an hour ahead for the tests (DEVSTACK_LIVE_CHAT_IN_MINUTES),
     # so these instants are still to come: a tick never acts in the past.
-    assert tick(local_stack, start - timedelta(minutes=17))["polling"]["polled"] == 0
-    assert emails(local_stack, "starts at") == []
-    tick(local_stack, start - timedelta(minutes=5))
-    (reminder,) = emails(local_stack, "starts at")
+    assert companion_tick(local_stack, start - timedelta(minutes=17))["polling"]["polled"] == 0
+    assert emails_to(local_stack, ADMIN, "starts at") == []
+    companion_tick(local_stack, start - timedelta(minutes=5))
+    (reminder,) = emails_to(local_stack, ADMIN, "starts at")
     assert "#chatdecklive" in reminder["text"]
     assert reminder["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     minute = start - timedelta(minutes=15)
     polled = 0
     while minute <= end + timedelta(minutes=30):
-        polled += tick(local_stack, minute)["polling"]["polled"]
+        polled += companion_tick(local_stack, minute)["polling"]["polled"]
         minute += timedelta(minutes=3)
     assert polled > 0
-    after = tick(local_stack, end + timedelta(minutes=31))
-    tick(local_stack, end + timedelta(minutes=32))
+    after = companion_tick(local_stack, end + timedelta(minutes=31))
+    companion_tick(local_stack, end + timedelta(minutes=32))
 
-    assert emails(local_stack, "starts at") == [reminder]  # at most once
-    digests = [m for m in emails(local_stack, "Highlights")]
+    assert emails_to(local_stack, ADMIN, "starts at") == [reminder]  # at most once
+    digests = [m for m in emails_to(local_stack, ADMIN, "Highlights")]
     assert len(digests) == 1, after
     digest = digests[0]
     text = digest["text"]

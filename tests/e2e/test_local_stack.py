@@ -9,11 +9,9 @@ from html import escape
 import pytest
 import requests
 
-from tests.conftest import wait_for
+from tests.e2e.browser.helpers import ADMIN, minutes_ahead, sandbox_posts, tick
 from tests.e2e.conftest import LocalStack
-from tests.e2e.member_client import MemberClient, newest_link_for
-
-ADMIN = "admin@cohort.example"
+from tests.e2e.member_client import MemberClient
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +25,7 @@ def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) 
 
 
 def test_someone_not_signed_in_sees_neither_the_form_nor_the_queue(local_stack: LocalStack) -> None:
-    stranger = MemberClient(local_stack.web)
+    stranger = MemberClient(local_stack)
     assert stranger.get("/").status_code == 303
     assert stranger.get("/").headers["Location"] == "/signin"
     assert stranger.get("/posts", headers={"Accept": "application/json"}).status_code == 401
@@ -39,7 +37,7 @@ def test_someone_not_signed_in_sees_neither_the_form_nor_the_queue(local_stack: 
 
 def test_the_sign_in_page_says_the_same_for_members_and_strangers(local_stack: LocalStack) -> None:
     answers = [
-        MemberClient(local_stack.web).post("/signin", data={"email": email})
+        MemberClient(local_stack).post("/signin", data={"email": email})
         for email in (ADMIN, "nobody@nowhere.example")
     ]
     assert [a.status_code for a in answers] == [200, 200]
@@ -54,9 +52,8 @@ def test_the_sign_in_page_says_the_same_for_members_and_strangers(local_stack: L
 def test_opening_a_sign_in_link_without_pressing_its_button_signs_nobody_in(
     local_stack: LocalStack,
 ) -> None:
-    scanner = MemberClient(local_stack.web)
-    scanner.post("/signin", data={"email": ADMIN})
-    link = newest_link_for(local_stack.web, ADMIN)
+    scanner = MemberClient(local_stack)
+    link = scanner.ask_for_sign_in_link(ADMIN)
     for _ in range(3):
         assert scanner.get(link.removeprefix(local_stack.web)).status_code == 200
     assert "__Host-chatdeck-session" not in scanner.jar
@@ -79,7 +76,7 @@ def test_the_form_is_served_with_its_script_file_and_no_inline_script(
 def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_before(
     local_stack: LocalStack, admin: MemberClient
 ) -> None:
-    due = (datetime.now(UTC) + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    due = minutes_ahead(5)
     text = f"Scheduled through the form for {due:%H:%M} UTC. #edchat"
     form = {
         "submission_id": admin.form_field("/", "submission_id"),
@@ -93,20 +90,13 @@ def test_a_post_from_the_form_reaches_the_sandbox_once_at_its_minute_and_not_bef
     assert f"{due:%Y-%m-%dT%H:%M:%SZ}" in scheduled.text
 
     def on_sandbox() -> list[str]:
-        posts = requests.get(f"{local_stack.sandbox}/sandbox/posts", timeout=10).json()
-        return [p["text"] for p in posts if p["text"] == text]
+        return [post["text"] for post in sandbox_posts(local_stack, text)]
 
-    def tick(at: datetime) -> None:
-        answer = requests.post(
-            f"{local_stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=60
-        )
-        assert answer.status_code == 200
-
-    tick(due - timedelta(minutes=1))
+    tick(local_stack, due - timedelta(minutes=1))
     assert on_sandbox() == []
-    tick(due)
+    tick(local_stack, due)
     assert on_sandbox() == [text]
-    tick(due + timedelta(minutes=1))
+    tick(local_stack, due + timedelta(minutes=1))
     assert on_sandbox() == [text]
 
     mine = [p for p in admin.posts() if p["id"] == form["submission_id"]]
@@ -155,8 +145,8 @@ def test_bad_input_comes_back_with_a_message_and_stores_nothing(
 
 
 def test_the_outbox_and_tick_answer_json(local_stack: LocalStack) -> None:
-    tick = requests.post(f"{local_stack.web}/_dev/tick", timeout=60).json()
-    assert "PublisherFunction" in tick["functions"]
+    ticked = requests.post(f"{local_stack.web}/_dev/tick", timeout=60).json()
+    assert "PublisherFunction" in ticked["functions"]
     outbox = requests.get(
         f"{local_stack.web}/_dev/outbox", headers={"Accept": "application/json"}, timeout=10
     )
@@ -178,8 +168,8 @@ def test_a_crashed_runtime_restarts_with_every_queued_post_still_there(
     before = local_stack.pids()
 
     os.kill(before["runtime"], signal.SIGKILL)  # the runtime dies mid-flight
-    local_stack.start(local_stack.state_dir / "make-dev-again.log")
-    wait_for(f"{local_stack.web}/", seconds=90)
+    log = local_stack.state_dir / "make-dev-again.log"
+    local_stack.wait_until_up(local_stack.start(log), log)
 
     after = local_stack.pids()
     assert (after["moto"], after["sandbox"]) == (before["moto"], before["sandbox"])

@@ -6,7 +6,6 @@ session maker, so the rules and their cases read side by side.)
 
 import random
 import re
-import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
@@ -468,11 +467,9 @@ def test_a_post_archived_twice_counts_once_with_its_later_counts() -> None:
     assert result.questions[0].best_answers[0].likes == 9
 
 
-def test_a_1500_post_session_takes_well_under_a_second() -> None:
-    posts = bench_session()
-    started = time.perf_counter()
-    result = digest(posts, planned=PLANNED)
-    assert time.perf_counter() - started < 0.5
+def test_a_1500_post_session_is_digested_with_its_six_questions() -> None:
+    # How long this takes is measured in bench/digest_bench.py, not here.
+    result = digest(bench_session(), planned=PLANNED)
     assert result.numbers.questions == 6
 
 

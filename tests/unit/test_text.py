@@ -1,6 +1,5 @@
 """X's weighted post length (twitter-text config v3): the numbers a teacher would check."""
 
-import time
 import unicodedata
 
 import pytest
@@ -294,28 +293,3 @@ def test_limit_boundaries(text: str, length: int, within: bool) -> None:
 )
 def test_blank_text_is_not_within_limit(text: str) -> None:
     assert not is_within_limit(text)
-
-
-# --- speed ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param("Lesson plan for tomorrow. " * 385, id="prose"),
-        pytest.param("漢字かな한글" * 1667, id="CJK"),
-        pytest.param("👩\u200d🏫👋🏽🇺🇸1️⃣❤️" * 1000, id="emoji"),
-        pytest.param("https://example.com/path?x=1 " * 345, id="many URLs"),
-        pytest.param("a." * 5000, id="dotted"),
-        pytest.param("http://" + "ab." * 3331, id="endless host"),
-        pytest.param("http://example.com/" + "!" * 9981, id="unfinished path"),
-        pytest.param("http://" + "漢." * 4995 + "com", id="huge IDN host"),
-    ],
-)
-def test_ten_thousand_characters_are_fast(text: str) -> None:
-    assert len(text) >= 9_990
-    started = time.perf_counter()
-    weighted_length(text)
-    find_urls(text)
-    is_within_limit(text)
-    assert time.perf_counter() - started < 0.5

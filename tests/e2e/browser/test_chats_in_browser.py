@@ -14,10 +14,9 @@ subscribes, and the ticks carry it through its window as test_chat_companion doe
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,18 +27,21 @@ import requests
 import vobject
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser.accessibility import assert_accessible
 from tests.e2e.browser.helpers import (
     ADMIN,
-    focus_is_visible,
-    focused,
-    has_focus,
-    no_horizontal_scroll,
-    outbox,
+    Teacher,
+    checked_page,
+    companion_tick,
+    emails_to,
+    invite,
+    minutes_ahead,
+    module_page,
+    nav,
+    press_on,
     sign_in,
     tab_to,
 )
-from tests.e2e.conftest import CONTEXT_DEFAULTS, PHONE, TIMEOUT_MS, LocalStack
+from tests.e2e.conftest import PHONE, LocalStack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -59,13 +61,6 @@ NO_ARCHIVE = "This session has no archive yet."
 
 
 @dataclass(frozen=True)
-class Teacher:
-    name: str
-    email: str
-    zone: str
-
-
-@dataclass(frozen=True)
 class StagedChat:
     id: str
     name: str
@@ -78,17 +73,6 @@ class StagedChat:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def checked_page(page: Page, where: str) -> None:
-    """What every page must be on a phone: no sideways scrolling, no axe violation."""
-    no_horizontal_scroll(page)
-    assert_accessible(page, where)
-
-
-def nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
-    page.wait_for_load_state()
 
 
 def tag() -> str:
@@ -123,19 +107,11 @@ def session_item(page: Page, start: datetime) -> Locator:
     )
 
 
-def tick(stack: LocalStack, at: datetime) -> dict[str, Any]:
-    answer = requests.post(
-        f"{stack.web}/_dev/tick", json={"at": f"{at:%Y-%m-%dT%H:%M:%SZ}"}, timeout=120
-    )
-    assert answer.status_code == 200, answer.text
-    companion: dict[str, Any] = answer.json()["functions"]["CompanionFunction"]
+def tick_without_errors(stack: LocalStack, at: datetime) -> None:
+    """A tick at `at` that the chat companion gets through without an error."""
+    companion = companion_tick(stack, at)
     failed = {k: v for k, v in companion.items() if isinstance(v, dict) and "error" in v}
     assert not failed, f"the companion failed at {at}: {failed}"
-    return companion
-
-
-def mails_to(stack: LocalStack, address: str, subject: str) -> list[dict[str, Any]]:
-    return [m for m in outbox(stack) if address in m["to"] and subject in m["subject"]]
 
 
 def add_chat(page: Page, stack: LocalStack, values: dict[str, str]) -> None:
@@ -176,17 +152,6 @@ def chat_values(name: str, hashtag: str, start: datetime, zone: str, **more: str
     }
 
 
-@contextlib.contextmanager
-def module_page(browser: Browser) -> Iterator[Page]:
-    """A page for a module fixture (the `page` fixtures are per test)."""
-    context = browser.new_context(**{"viewport": PHONE, **CONTEXT_DEFAULTS})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 _ticked: set[tuple[str, str]] = set()
 
 
@@ -197,9 +162,9 @@ def tick_through(stack: LocalStack, chat: StagedChat) -> None:
     if (stack.web, chat.id) in _ticked:
         return
     for minute in range(-15, 90, 5):
-        tick(stack, chat.start + timedelta(minutes=minute))
-    tick(stack, chat.end + timedelta(minutes=31))
-    tick(stack, chat.end + timedelta(minutes=32))
+        tick_without_errors(stack, chat.start + timedelta(minutes=minute))
+    tick_without_errors(stack, chat.end + timedelta(minutes=31))
+    tick_without_errors(stack, chat.end + timedelta(minutes=32))
     # A tick leaves the sandbox's clock at its instant: back to real time for the tests after.
     requests.post(f"{stack.sandbox}/sandbox/clock", json={}, timeout=10).raise_for_status()
     _ticked.add((stack.web, chat.id))
@@ -226,16 +191,10 @@ def feed_starts(event: Any, since: datetime, until: datetime) -> list[datetime]:
 @pytest.fixture(scope="module")
 def teacher(browser: Browser, local_stack: LocalStack) -> Teacher:
     """A teacher the admin invited, in a zone half an hour off UTC (times must be converted)."""
-    who = Teacher("Ms. Anand", f"anand-{uuid.uuid4().hex[:6]}@school.example", "Asia/Kolkata")
+    who = Teacher.named("Ms. Anand", "Asia/Kolkata")
     with module_page(browser) as admin:
         sign_in(admin, local_stack, ADMIN)
-        admin.goto(f"{local_stack.web}/members")
-        admin.get_by_label("Name", exact=True).fill(who.name)
-        admin.get_by_label("Email", exact=True).fill(who.email)
-        admin.get_by_label("Time zone", exact=True).fill(who.zone)
-        admin.get_by_role("button", name="Invite", exact=True).click()
-        admin.wait_for_load_state()
-        expect(admin.get_by_text(who.email, exact=True)).to_be_visible()
+        invite(admin, local_stack, who)
     return who
 
 
@@ -244,7 +203,7 @@ def staged(browser: Browser, local_stack: LocalStack, teacher: Teacher) -> Stage
     """A chat of our own three hours ahead, with the sandbox's realistic hour staged for it, and
     the teacher subscribed to its reminders (10 minutes before) and digests."""
     hashtag = tag()
-    start = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    start = minutes_ahead(3 * 60)
     staged = requests.post(
         f"{local_stack.sandbox}/sandbox/chat",
         json={
@@ -416,21 +375,16 @@ def test_a_teacher_subscribes_by_keyboard_and_the_admin_plans_and_skips_sessions
     expect(reminders).not_to_be_checked()
     expect(lead).to_have_value("30")
 
-    def press(control: Locator, key: str) -> None:
-        assert has_focus(control), f"the focus is on {focused(page)}, not {control}"
-        assert focus_is_visible(page), f"no visible focus on {focused(page)}"
-        page.keyboard.press(key)
-
     page.locator("body").focus()
     tab_to(page, reminders)
-    press(reminders, "Space")
+    press_on(page, reminders, "Space")
     tab_to(page, lead, most=2)
-    press(lead, "ControlOrMeta+a")
+    press_on(page, lead, "ControlOrMeta+a")
     page.keyboard.type("45")
     tab_to(page, digests, most=2)
-    press(digests, "Space")
+    press_on(page, digests, "Space")
     tab_to(page, save, most=2)
-    press(save, "Enter")
+    press_on(page, save, "Enter")
     page.wait_for_load_state()
     expect(page).to_have_url(f"{local_stack.web}/chats/{hashtag}")
 
@@ -568,8 +522,8 @@ def test_the_unsubscribe_link_in_a_digest_shows_a_button_that_unsubscribes(
 ) -> None:
     tick_through(local_stack, staged)
     teacher = staged.teacher
-    (reminder,) = mails_to(local_stack, teacher.email, "starts at")
-    (digest,) = mails_to(local_stack, teacher.email, "Highlights")
+    (reminder,) = emails_to(local_stack, teacher.email, "starts at")
+    (digest,) = emails_to(local_stack, teacher.email, "Highlights")
     assert f"#{staged.id}" in reminder["text"] and f"#{staged.id}" in digest["text"]
     found = re.search(r"^Unsubscribe: (\S+)", digest["text"], re.MULTILINE)
     assert found, digest["text"]

@@ -15,32 +15,39 @@ per 10 minutes) and sets the approval setting it needs; the admin's session is r
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser.accessibility import assert_accessible
 from tests.e2e.browser.helpers import (
     ADMIN,
+    Draft,
+    Teacher,
+    checked_page,
+    days_ahead,
+    emails_to,
     focus_is_visible,
     focused,
-    has_focus,
-    no_horizontal_scroll,
+    invite,
+    iso,
+    minutes_ahead,
+    module_page,
+    nav,
     on_signin_page,
-    outbox,
+    press_on,
+    queue_json,
     sandbox_posts,
+    schedule,
     sign_in,
     tab_to,
+    tick,
 )
-from tests.e2e.conftest import CONTEXT_DEFAULTS, PHONE, TIMEOUT_MS, LocalStack
+from tests.e2e.conftest import LocalStack
+from tests.polling import poll_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -51,72 +58,18 @@ APPROVAL = re.compile(r"wait for an admin's approval")
 NewPage = Callable[..., Page]
 
 
-@dataclass(frozen=True)
-class Teacher:
-    name: str
-    email: str
-    zone: str
-
-
-def teacher(name: str, zone: str = "America/Chicago") -> Teacher:
-    """A teacher with an address no other test uses (the stack lives for the whole session)."""
-    handle = re.sub(r"\W+", "-", name.lower()).strip("-")
-    return Teacher(name, f"{handle}-{uuid.uuid4().hex[:6]}@school.example", zone)
-
-
 def unique(text: str) -> str:
     return f"{text} #edchat {uuid.uuid4().hex[:8]}"
 
 
-def iso(instant: datetime) -> str:
-    return f"{instant.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-
-
-def minutes_ahead(minutes: int) -> datetime:
-    """A whole UTC minute `minutes` from now: the publisher's tick for it is ours to send."""
-    return (datetime.now(UTC) + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
-
-
-def days_ahead(days: int, zone: str, hour: int = 16, minute: int = 0) -> datetime:
-    """A local time `days` ahead in `zone` (aware): no tick in this file reaches it."""
-    local = datetime.now(ZoneInfo(zone)) + timedelta(days=days)
-    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-
-
-def checked_page(page: Page, where: str) -> None:
-    """What every page must be on a phone: no sideways scrolling, no axe violation."""
-    no_horizontal_scroll(page)
-    assert_accessible(page, where)
-
-
-def nav(page: Page, name: str) -> None:
-    """Follow a link in the main navigation, as a visitor would."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
-    page.wait_for_load_state()
-
-
-def tick(stack: LocalStack, at: datetime) -> dict[str, Any]:
-    answer = requests.post(f"{stack.web}/_dev/tick", json={"at": iso(at)}, timeout=60)
-    assert answer.ok, answer.text
-    result: dict[str, Any] = answer.json()
-    return result
-
-
-def emails_to(
-    stack: LocalStack, address: str, subject: str | re.Pattern[str]
-) -> list[dict[str, Any]]:
-    """The emails to `address` whose subject matches, newest first (waits a little for one)."""
-    pattern = subject if isinstance(subject, re.Pattern) else re.compile(re.escape(subject))
-    deadline = time.monotonic() + 10
-    while True:
-        found = [
-            mail
-            for mail in outbox(stack)
-            if address in str(mail.get("to")) and pattern.search(str(mail.get("subject")))
-        ]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
+def emails_arriving(stack: LocalStack, address: str, subject: str) -> list[dict[str, Any]]:
+    """`emails_to`, waiting up to 10 s for the first one to arrive."""
+    return poll_until(
+        lambda: emails_to(stack, address, subject),
+        timeout=10,
+        interval=0.2,
+        message=f"no email to {address} about {subject!r}",
+    )
 
 
 def post_item(page: Page, text: str) -> Locator:
@@ -128,28 +81,7 @@ def badge(item: Locator, status: str) -> Locator:
     return item.get_by_text(status, exact=True)
 
 
-def queue_json(page: Page, stack: LocalStack) -> list[dict[str, Any]]:
-    """The queue as the signed-in member's browser gets it as JSON."""
-    answer = page.request.get(f"{stack.web}/posts", headers={"Accept": "application/json"})
-    assert answer.ok, answer.text()
-    posts: list[dict[str, Any]] = answer.json()["posts"]
-    return posts
-
-
 # --- what the admin does ----------------------------------------------------------------------
-
-
-def invite(admin: Page, stack: LocalStack, who: Teacher) -> None:
-    """Members → fill in "Invite a member" → the new member is listed."""
-    admin.goto(f"{stack.web}/members")
-    admin.get_by_label("Name", exact=True).fill(who.name)
-    admin.get_by_label("Email", exact=True).fill(who.email)
-    admin.get_by_label("Time zone", exact=True).fill(who.zone)
-    admin.get_by_role("button", name="Invite", exact=True).click()
-    admin.wait_for_load_state()
-    expect(admin).to_have_url(re.compile(r"/members$"))
-    expect(admin.get_by_role("alert")).to_have_count(0)
-    expect(admin.get_by_text(who.email, exact=True)).to_be_visible()
 
 
 def set_approval(admin: Page, stack: LocalStack, on: bool) -> None:
@@ -183,45 +115,9 @@ def invited_and_signed_in(new_page: NewPage, admin: Page, stack: LocalStack, who
 def approval_off_afterwards(browser: Browser, local_stack: LocalStack) -> Iterator[None]:
     """The setting is the cohort's: leave it as the stack started (off) for the tests after."""
     yield
-    context = browser.new_context(**{"viewport": PHONE, **CONTEXT_DEFAULTS})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        page = context.new_page()
+    with module_page(browser) as page:
         sign_in(page, local_stack, ADMIN)
         set_approval(page, local_stack, on=False)
-    finally:
-        context.close()
-
-
-# --- what a teacher does ----------------------------------------------------------------------
-
-
-def schedule(
-    page: Page,
-    stack: LocalStack,
-    text: str,
-    when: datetime,
-    zone: str,
-    account: str | None = None,
-    waits: bool | None = None,
-) -> None:
-    """The scheduling form: Post, Date, Time, Time zone (and "Post to"); then "Schedule post"."""
-    page.goto(f"{stack.web}/")
-    local = when.astimezone(ZoneInfo(zone))
-    page.get_by_label("Post", exact=True).fill(text)
-    if account is not None:
-        page.get_by_role("group", name="Post to").get_by_role("radio", name=account).check()
-    page.get_by_label("Date", exact=True).fill(f"{local:%Y-%m-%d}")
-    page.get_by_label("Time", exact=True).fill(f"{local:%H:%M}")
-    page.get_by_label("Time zone", exact=True).fill(zone)
-    page.get_by_role("button", name="Schedule post").click()
-    confirmation = page.get_by_role("status")
-    expect(confirmation).to_contain_text(f"{when.astimezone(UTC):%H:%M} UTC")
-    expect(confirmation.locator("time")).to_have_attribute("datetime", iso(when))
-    if waits is not None:
-        expect(confirmation).to_contain_text(
-            "waits for an admin's approval" if waits else "goes out on"
-        )
 
 
 # --- the journey ------------------------------------------------------------------------------
@@ -230,7 +126,7 @@ def schedule(
 def test_the_admin_invites_a_teacher_and_makes_cohort_posts_wait_for_approval(
     page: Page, local_stack: LocalStack
 ) -> None:
-    who = teacher("Ms. Rivera", "America/Chicago")
+    who = Teacher.named("Ms. Rivera", "America/Chicago")
     sign_in(page, local_stack, ADMIN)
 
     nav(page, "Members")
@@ -251,7 +147,7 @@ def test_the_admin_invites_a_teacher_and_makes_cohort_posts_wait_for_approval(
     expect(page.get_by_role("button", name=make_admin)).to_be_visible()
     checked_page(page, "Members with an invited teacher")
 
-    invitations = emails_to(local_stack, who.email, "invited you")
+    invitations = emails_arriving(local_stack, who.email, "invited you")
     assert len(invitations) == 1, invitations
     invitation = invitations[0]
     assert who.name in invitation["text"]
@@ -273,7 +169,7 @@ def test_the_admin_invites_a_teacher_and_makes_cohort_posts_wait_for_approval(
 def test_a_teacher_schedules_a_post_that_waits_for_approval_and_edits_it(
     new_page: NewPage, local_stack: LocalStack
 ) -> None:
-    who = teacher("Mr. Okafor", "America/Chicago")
+    who = Teacher.named("Mr. Okafor", "America/Chicago")
     admin = signed_in_admin(new_page, local_stack)
     set_approval(admin, local_stack, on=True)
     page = invited_and_signed_in(new_page, admin, local_stack, who)
@@ -284,7 +180,7 @@ def test_a_teacher_schedules_a_post_that_waits_for_approval_and_edits_it(
     expect(page.get_by_role("group", name="Post to")).to_have_count(0)  # only the cohort's
     text = unique("Our unit on fractions starts Monday.")
     when = days_ahead(5, who.zone, hour=16, minute=0)
-    schedule(page, local_stack, text, when, who.zone, waits=True)
+    schedule(page, local_stack, Draft(text, when, who.zone), waits=True)
 
     nav(page, "Scheduled posts")
     item = post_item(page, text)
@@ -323,16 +219,16 @@ def test_a_teacher_schedules_a_post_that_waits_for_approval_and_edits_it(
 def test_the_admin_declines_one_post_and_approves_another_which_goes_out_once(
     new_page: NewPage, local_stack: LocalStack
 ) -> None:
-    who = teacher("Ms. Chen", "America/Chicago")
+    who = Teacher.named("Ms. Chen", "America/Chicago")
     admin = signed_in_admin(new_page, local_stack)
     set_approval(admin, local_stack, on=True)
     page = invited_and_signed_in(new_page, admin, local_stack, who)
 
     declined_text = unique("Vote in our poll about homework!")
-    schedule(page, local_stack, declined_text, days_ahead(4, who.zone), who.zone, waits=True)
+    schedule(page, local_stack, Draft(declined_text, days_ahead(4, who.zone), who.zone), waits=True)
     due = minutes_ahead(3)
     approved_text = unique(f"Tonight's #mathchat starts at {due:%H:%M} UTC.")
-    schedule(page, local_stack, approved_text, due, who.zone, waits=True)
+    schedule(page, local_stack, Draft(approved_text, due, who.zone), waits=True)
 
     admin.goto(f"{local_stack.web}/")
     nav(admin, "Scheduled posts")
@@ -365,7 +261,7 @@ def test_the_admin_declines_one_post_and_approves_another_which_goes_out_once(
     expect(badge(post_item(admin, approved_text), "Queued")).to_be_visible()
     checked_page(admin, "the admin's queue after declining and approving")
 
-    emails = emails_to(local_stack, who.email, "was not approved")
+    emails = emails_arriving(local_stack, who.email, "was not approved")
     assert len(emails) == 1, emails
     assert reason in emails[0]["text"], emails[0]["text"]
     assert declined_text in emails[0]["text"]
@@ -396,7 +292,7 @@ def test_the_admin_declines_one_post_and_approves_another_which_goes_out_once(
 def test_a_teacher_connects_their_own_x_account_and_posts_to_it(
     new_page: NewPage, local_stack: LocalStack
 ) -> None:
-    who = teacher("Ms. Rivera", "America/Denver")
+    who = Teacher.named("Ms. Rivera", "America/Denver")
     username = f"ms_rivera_{uuid.uuid4().hex[:4]}"  # X handles: at most 15 characters
     admin = signed_in_admin(new_page, local_stack)
     page = invited_and_signed_in(new_page, admin, local_stack, who)
@@ -428,7 +324,7 @@ def test_a_teacher_connects_their_own_x_account_and_posts_to_it(
     checked_page(page, "the form with a choice of accounts")
     due = minutes_ahead(3)
     text = unique(f"From my own account at {due:%H:%M} UTC.")
-    schedule(page, local_stack, text, due, who.zone, account=mine, waits=False)
+    schedule(page, local_stack, Draft(text, due, who.zone), account=mine, waits=False)
 
     page.goto(f"{local_stack.web}/posts")
     item = post_item(page, text)
@@ -453,19 +349,14 @@ def test_a_teacher_connects_their_own_x_account_and_posts_to_it(
 def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
     new_page: NewPage, local_stack: LocalStack
 ) -> None:
-    who = teacher("Mr. Haddad", "Europe/London")
+    who = Teacher.named("Mr. Haddad", "Europe/London")
     admin = signed_in_admin(new_page, local_stack)
     set_approval(admin, local_stack, on=True)
     page = invited_and_signed_in(new_page, admin, local_stack, who)
     to_approve = unique("Book club: chapter 3 tonight.")
     to_decline = unique("Buy my lesson plans!")
-    schedule(page, local_stack, to_approve, days_ahead(6, who.zone), who.zone)
-    schedule(page, local_stack, to_decline, days_ahead(6, who.zone, minute=30), who.zone)
-
-    def press_on(control: Locator, key: str = "Enter") -> None:
-        assert focus_is_visible(admin), f"no visible focus on {focused(admin)}"
-        assert has_focus(control), f"the focus is on {focused(admin)}, not {control}"
-        admin.keyboard.press(key)
+    schedule(page, local_stack, Draft(to_approve, days_ahead(6, who.zone), who.zone))
+    schedule(page, local_stack, Draft(to_decline, days_ahead(6, who.zone, minute=30), who.zone))
 
     admin.goto(f"{local_stack.web}/")
     admin.locator("body").focus()
@@ -473,7 +364,7 @@ def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
         "link", name="Scheduled posts"
     )
     tab_to(admin, queue_link)
-    press_on(queue_link)
+    press_on(admin, queue_link)
     expect(admin).to_have_url(re.compile(r"/posts$"))
     checked_page(admin, "the admin's queue with approval controls")
 
@@ -482,7 +373,7 @@ def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
     )
     admin.locator("body").focus()
     tab_to(admin, approve, most=150)
-    press_on(approve)
+    press_on(admin, approve)
     expect(badge(post_item(admin, to_approve), "Queued")).to_be_visible()
 
     reason = post_item(admin, to_decline).get_by_label("Reason for declining")
@@ -494,7 +385,7 @@ def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
         "button", name=re.compile(r"^Decline the post for ")
     )
     tab_to(admin, decline, most=3)
-    press_on(decline)
+    press_on(admin, decline)
     item = post_item(admin, to_decline)
     expect(badge(item, "Declined")).to_be_visible()
     expect(item).to_contain_text("The cohort's account does not advertise.")
@@ -516,12 +407,12 @@ def test_the_admin_works_the_approval_queue_with_the_keyboard_only(
 def test_a_removed_teacher_is_signed_out_and_their_queued_posts_are_cancelled(
     new_page: NewPage, local_stack: LocalStack
 ) -> None:
-    who = teacher("Mr. Silva", "America/Sao_Paulo")
+    who = Teacher.named("Mr. Silva", "America/Sao_Paulo")
     admin = signed_in_admin(new_page, local_stack)
     page = invited_and_signed_in(new_page, admin, local_stack, who)
     texts = [unique("Field trip forms are due Friday."), unique("Science fair next week.")]
     for offset, text in enumerate(texts):
-        schedule(page, local_stack, text, days_ahead(8 + offset, who.zone), who.zone)
+        schedule(page, local_stack, Draft(text, days_ahead(8 + offset, who.zone), who.zone))
 
     admin.goto(f"{local_stack.web}/")
     nav(admin, "Members")

@@ -8,8 +8,7 @@ test-artifacts/screenshots/.
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,38 +16,22 @@ from playwright.sync_api import Page, expect
 from tests.e2e.browser.accessibility import assert_accessible
 from tests.e2e.browser.helpers import (
     Draft,
-    fill_form,
+    days_ahead,
+    expect_confirmed_for,
     focus_order,
+    minutes_ahead,
     no_horizontal_scroll,
     optional,
+    queue_json,
     sandbox_posts,
+    schedule,
     sign_in,
     tab_to,
+    tick,
 )
 from tests.e2e.conftest import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-def iso(instant: datetime) -> str:
-    return f"{instant.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-
-
-def schedule(page: Page, stack: LocalStack, draft: Draft) -> str:
-    """Schedule `draft` through the form; returns the post's id."""
-    page.goto(f"{stack.web}/")
-    post_id = fill_form(page, draft)
-    page.get_by_role("button", name="Schedule post").click()
-    due = draft.when.replace(tzinfo=ZoneInfo(draft.zone))
-    expect_confirmed_for(page, due)
-    return post_id
-
-
-def expect_confirmed_for(page: Page, due: datetime) -> None:
-    """The confirmation names the UTC time for people, and carries it exactly for machines."""
-    confirmation = page.get_by_role("status")
-    expect(confirmation).to_contain_text(f"{due.astimezone(UTC):%H:%M} UTC")
-    expect(confirmation.locator("time")).to_have_attribute("datetime", iso(due))
 
 
 def test_schedule_a_post_with_the_keyboard_only_on_a_phone(
@@ -70,10 +53,7 @@ def test_schedule_a_post_with_the_keyboard_only_on_a_phone(
         f"Tab should visit {[*labels, 'Schedule post']} in that order; it visits {order}"
     )
 
-    zone = ZoneInfo("Europe/Paris")
-    local = (datetime.now(zone) + timedelta(days=7)).replace(
-        hour=8, minute=30, second=0, microsecond=0
-    )
+    local = days_ahead(7, "Europe/Paris", hour=8, minute=30)
     text = f"Typed on a phone, keyboard only. #edchat {uuid.uuid4().hex[:6]}"
     page.locator("body").focus()
     tab_to(page, page.get_by_label("Post", exact=True))
@@ -180,22 +160,14 @@ def test_a_post_scheduled_in_the_browser_goes_out_once_at_its_minute(
 ) -> None:
     page = desktop_page
     sign_in(page, local_stack)
-    due = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    due = minutes_ahead(1)
     text = f"From the browser, out at {due:%H:%M} UTC. #edchat {uuid.uuid4().hex[:6]}"
-    post_id = schedule(
-        page, local_stack, Draft(text=text, when=due.replace(tzinfo=None), zone="UTC")
-    )
+    post_id = schedule(page, local_stack, Draft(text=text, when=due, zone="UTC"))
 
-    def tick(at: datetime) -> None:
-        answer = page.request.post(
-            f"{local_stack.web}/_dev/tick", data={"at": iso(at)}, timeout=60_000
-        )
-        assert answer.ok, answer.text()
-
-    tick(due - timedelta(minutes=1))
+    tick(local_stack, due - timedelta(minutes=1))
     assert sandbox_posts(local_stack, text) == []
-    tick(due)
-    tick(due + timedelta(minutes=1))
+    tick(local_stack, due)
+    tick(local_stack, due + timedelta(minutes=1))
     posted = sandbox_posts(local_stack, text)
     assert len(posted) == 1, posted
 
@@ -213,9 +185,7 @@ def test_cancel_a_queued_post_from_the_queue_with_the_keyboard(
     page: Page, local_stack: LocalStack
 ) -> None:
     sign_in(page, local_stack)
-    when = (datetime.now(ZoneInfo("America/Chicago")) + timedelta(days=3)).replace(
-        hour=19, minute=0, second=0, microsecond=0, tzinfo=None
-    )
+    when = days_ahead(3, "America/Chicago", hour=19)
     text = f"Cancel me from the queue. {uuid.uuid4().hex[:6]}"
     post_id = schedule(page, local_stack, Draft(text=text, when=when, zone="America/Chicago"))
 
@@ -235,8 +205,7 @@ def test_cancel_a_queued_post_from_the_queue_with_the_keyboard(
     item = page.locator(f'[id="post-{post_id}"]')
     expect(item.get_by_text("Cancelled", exact=True)).to_be_visible()
     expect(item.get_by_role("button", name=re.compile("^Cancel"))).to_have_count(0)
-    queue = page.request.get(f"{local_stack.web}/posts", headers={"Accept": "application/json"})
-    mine = [p for p in queue.json()["posts"] if p["id"] == post_id]
+    mine = [p for p in queue_json(page, local_stack) if p["id"] == post_id]
     assert [p["status"] for p in mine] == ["CANCELLED"]
     assert sandbox_posts(local_stack, text) == []
     no_horizontal_scroll(page)
