@@ -3,12 +3,13 @@
 import json
 from pathlib import Path
 
-from bench import digest_bench, publish_burst, unit_suite
+from bench import digest_bench, hostile_text, publish_burst, unit_suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = {
     "publish_burst": publish_burst.run,
     "digest": digest_bench.run,
+    "hostile_text": hostile_text.run,
     "unit_suite": unit_suite.run,
 }
 
