@@ -483,14 +483,15 @@ def test_the_request_log_shows_every_call_and_what_it_was_answered(
     assert logged[0]["path"] == "/2/tweets"
 
 
-def test_latency_delays_every_call(client: tweepy.Client, sandbox_url: str) -> None:
-    fault(sandbox_url, endpoint="GET /2/users/me", latency_ms=300)
+def test_latency_delays_every_call(sandbox_url: str) -> None:
+    # What a caller meets: a read timeout shorter than the latency runs out on every call.
+    impatient = x_client(sandbox_url, timeout=0.3)
+    impatient.get_me(user_auth=True)  # answers in time while there is no latency
+    fault(sandbox_url, endpoint="GET /2/users/me", latency_ms=800)
 
-    started = time.monotonic()
-    client.get_me(user_auth=True)
-    client.get_me(user_auth=True)
-
-    assert time.monotonic() - started >= 0.6
+    for _ in range(2):
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            impatient.get_me(user_auth=True)
 
 
 def test_count_decrements_and_an_empty_spec_resets(client: tweepy.Client, sandbox_url: str) -> None:
