@@ -1,0 +1,307 @@
+"""ArchiveStore: chat sessions as polled, their posts, and the steps from polling to digested."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chatdeck.domain.archive import ArchiveSession, PollResult, SessionStatus, StoredPost
+from chatdeck.ports import ArchiveStore
+from tests.contract.backends import Backend
+from tests.contract.builders import SESSION_START, a_session, an_archived_post
+
+PRICE = Decimal("0.005")
+DAY = date(2026, 11, 3)
+OCCURRENCE = "edtechchat#2026-11-03T01:00:00Z"
+WINDOW_END = SESSION_START + timedelta(minutes=90)
+
+
+@pytest.fixture
+def store(backend: Backend) -> ArchiveStore:
+    return backend.archive()
+
+
+def read(store: ArchiveStore, occurrence_id: str = OCCURRENCE) -> ArchiveSession:
+    found = store.get(occurrence_id)
+    assert found is not None
+    return found
+
+
+# ----- sessions ---------------------------------------------------------------------------------
+
+
+def test_a_started_session_reads_back_the_same(store: ArchiveStore) -> None:
+    session = a_session(since_id="1850", note="Started late.", cost_usd=Decimal("0.010"))
+    assert store.start(session) == session
+    assert store.get(OCCURRENCE) == session
+
+
+def test_starting_a_session_again_answers_the_one_stored(store: ArchiveStore) -> None:
+    first = store.start(a_session())
+    again = store.start(a_session(query="#edtechchat -is:retweet", budget_reads=10))
+    assert again == first
+    assert read(store) == first
+
+
+def test_an_unknown_session_is_none(store: ArchiveStore) -> None:
+    assert store.get("nothing#2026-11-03T01:00:00Z") is None
+    assert store.session("nothing#2026-11-03T01:00:00Z") is None
+
+
+def test_session_times_are_kept_to_the_second_in_utc(store: ArchiveStore) -> None:
+    london = ZoneInfo("Europe/London")
+    start = datetime(2026, 11, 3, 1, 0, 0, 999_999, tzinfo=UTC).astimezone(london)
+    expires_at = SESSION_START + timedelta(days=180, microseconds=999_999)
+    session = a_session(start=start, expires_at=expires_at)
+    store.start(session)
+    found = read(store)
+    assert found.start_utc == SESSION_START and found.start_utc.utcoffset() == timedelta(0)
+    assert found.window_end == WINDOW_END
+    assert found.expires_at == SESSION_START + timedelta(days=180)
+
+
+# ----- polls and reads --------------------------------------------------------------------------
+
+
+def a_poll(**fields: object) -> PollResult:
+    values: dict[str, object] = {
+        "reads": 12,
+        "added": 10,
+        "newest_id": "1851000000000000012",
+        "polled_at": SESSION_START + timedelta(minutes=1),
+        **fields,
+    }
+    return PollResult(**values)  # type: ignore[arg-type]
+
+
+def test_polls_add_up_on_the_session(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    second = SESSION_START + timedelta(minutes=2)
+
+    store.record_poll(session, a_poll(), PRICE)
+    store.record_poll(session, a_poll(reads=3, added=2, newest_id=None, polled_at=second), PRICE)
+
+    found = read(store)
+    assert (found.reads, found.cost_usd, found.posts, found.polls) == (15, Decimal("0.075"), 12, 2)
+    assert found.since_id == "1851000000000000012"  # kept: the second poll had no newest
+    assert found.last_polled_at == second
+
+
+def test_a_failed_poll_says_why_and_when_to_try_again_until_one_succeeds(
+    store: ArchiveStore,
+) -> None:
+    session = store.start(a_session())
+    retry_at = SESSION_START + timedelta(minutes=15)
+    failed = a_poll(reads=0, added=0, newest_id=None, error="Rate limited.", retry_at=retry_at)
+
+    store.record_poll(session, failed, PRICE)
+    assert (read(store).last_error, read(store).retry_at) == ("Rate limited.", retry_at)
+
+    store.record_poll(session, a_poll(polled_at=retry_at), PRICE)
+    found = read(store)
+    assert (found.last_error, found.retry_at, found.polls) == (None, None, 2)
+
+
+def test_a_poll_that_used_up_the_budget_says_so_for_good(store: ArchiveStore) -> None:
+    session = store.start(a_session(budget_reads=12))
+    store.record_poll(session, a_poll(stop_reason="Budget used up."), PRICE)
+    store.record_poll(session, a_poll(reads=0, added=0), PRICE)
+    assert read(store).stop_reason == "Budget used up."
+
+
+def test_a_poll_is_not_recorded_once_the_session_moved_on(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    store.advance(session, "ended", WINDOW_END)
+    ended = read(store)
+
+    store.record_poll(session, a_poll(), PRICE)
+    store.record_poll(ended, a_poll(), PRICE)
+    store.record_poll(a_session("nothing#2026-11-03T01:00:00Z"), a_poll(), PRICE)
+
+    assert read(store) == ended
+    assert store.get("nothing#2026-11-03T01:00:00Z") is None
+
+
+def test_reads_outside_a_poll_add_their_cost_and_keep_the_last_error(store: ArchiveStore) -> None:
+    session = store.start(a_session(status="ended"))
+    store.add_reads(session, 4, PRICE)
+    store.add_reads(session, 0, PRICE, "X did not answer.")
+    assert (read(store).reads, read(store).cost_usd, read(store).last_error) == (
+        4,
+        Decimal("0.020"),
+        "X did not answer.",
+    )
+    store.add_reads(session, 1, PRICE)
+    assert (read(store).reads, read(store).last_error) == (5, None)
+
+
+# ----- steps ------------------------------------------------------------------------------------
+
+
+def test_a_session_moves_on_from_the_status_it_was_read_in(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+
+    assert store.advance(session, "ended", WINDOW_END, "The last minutes could not be read.")
+    assert not store.advance(session, "ended", WINDOW_END)  # from a stale read: moved already
+
+    ended = read(store)
+    assert (ended.status, ended.note) == ("ended", "The last minutes could not be read.")
+    assert store.advance(ended, "counted", WINDOW_END)
+    counted = read(store)
+    assert (counted.status, counted.note) == ("counted", "The last minutes could not be read.")
+    assert store.advance(counted, "digested", WINDOW_END, "Sent to 3.")
+    assert (read(store).status, read(store).note) == ("digested", "Sent to 3.")
+
+
+def test_an_unknown_session_does_not_move(store: ArchiveStore) -> None:
+    assert not store.advance(a_session(), "ended", WINDOW_END)
+    assert store.get(OCCURRENCE) is None
+
+
+def test_sessions_needing_work_are_those_in_the_status_whose_window_ended(
+    store: ArchiveStore,
+) -> None:
+    week = timedelta(days=7)
+    ended_early = store.start(a_session("a#2026-10-27T01:00:00Z", start=SESSION_START - week))
+    store.start(a_session(OCCURRENCE))
+    store.start(a_session("b#2026-11-10T01:00:00Z", start=SESSION_START + week))
+    store.start(a_session("c#2026-10-20T01:00:00Z", start=SESSION_START - 2 * week))
+    store.advance(read(store, "c#2026-10-20T01:00:00Z"), "ended", SESSION_START)
+
+    polling = store.needing_work(WINDOW_END, "polling")
+
+    assert [s.occurrence_id for s in polling] == [ended_early.occurrence_id, OCCURRENCE]
+    assert store.needing_work(WINDOW_END - timedelta(seconds=1), "polling") == [ended_early]
+    assert [s.occurrence_id for s in store.needing_work(WINDOW_END, "ended")] == [
+        "c#2026-10-20T01:00:00Z"
+    ]
+
+
+def test_a_digested_session_needs_no_more_work(store: ArchiveStore) -> None:
+    session = store.start(a_session(status="counted"))
+    store.start(a_session("done#2026-11-03T01:00:00Z", status="digested"))
+    later = WINDOW_END + timedelta(days=1)
+    assert store.needing_work(later, "counted") == [session]
+    assert store.advance(session, "digested", later)
+    statuses: tuple[SessionStatus, ...] = ("polling", "ended", "counted", "digested")
+    for status in statuses:
+        assert store.needing_work(later, status) == []
+
+
+def test_sessions_needing_work_are_read_across_pages(backend: Backend) -> None:
+    store = backend.archive(small_pages=True)
+    starts = [SESSION_START - timedelta(days=7 * n) for n in range(5)]
+    for n, start in enumerate(starts):
+        session = store.start(a_session(f"c{n}#{start:%Y-%m-%dT%H:%M:%SZ}", start=start))
+        if n % 2:
+            store.advance(session, "ended", WINDOW_END)
+    found = store.needing_work(WINDOW_END, "polling")
+    assert [s.start_utc for s in found] == [starts[4], starts[2], starts[0]]
+
+
+# ----- posts ------------------------------------------------------------------------------------
+
+
+def test_only_posts_not_stored_yet_are_added_and_counted(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    first, second = an_archived_post("1851000000000000001"), an_archived_post("1851000000000000002")
+
+    assert store.add_posts(session, [first, second], DAY) == 2
+    seen_again = first.model_copy(update={"likes": 9, "text": "edited"})
+    assert store.add_posts(session, [seen_again, an_archived_post("1851000000000000003")], DAY) == 1
+    assert store.add_posts(session, [], DAY) == 0
+
+    stored = {s.post.id: s.post for s in store.stored_posts(OCCURRENCE)}
+    assert stored["1851000000000000001"] == first
+    assert len(stored) == 3
+
+
+def test_a_post_twice_in_one_batch_is_new_once(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    post = an_archived_post()
+    assert store.add_posts(session, [post, post], DAY) == 1
+
+
+def test_stored_posts_say_the_day_they_were_read(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    before, after = an_archived_post("1851000000000000001"), an_archived_post("1851000000000000002")
+    store.add_posts(session, [before], DAY)
+    store.add_posts(session, [after], DAY + timedelta(days=1))
+    other = store.start(a_session("ukedchat#2026-11-03T01:00:00Z"))
+    store.add_posts(other, [an_archived_post("1851000000000000003")], DAY)
+
+    assert store.stored_posts(OCCURRENCE) == [
+        StoredPost(before, DAY),
+        StoredPost(after, DAY + timedelta(days=1)),
+    ]
+    assert store.stored_posts("nothing#2026-11-03T01:00:00Z") == []
+
+
+def test_an_archived_post_reads_back_the_same(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    full = an_archived_post(
+        reply_to="1850",
+        quote_of="1849",
+        likes=3,
+        reposts=2,
+        replies=1,
+        quotes=4,
+        created_at=datetime(2026, 11, 2, 20, 5, 1, 250_000, tzinfo=ZoneInfo("America/New_York")),
+    )
+    bare = an_archived_post("1851000000000000009", links=(), url=None, author_handle="x")
+    store.add_posts(session, [full, bare], DAY)
+    posts = [s.post for s in store.stored_posts(OCCURRENCE)]
+    assert posts == [full, bare]
+    assert posts[0].created_at.utcoffset() == timedelta(0)
+
+
+def test_posts_are_read_across_pages(backend: Backend) -> None:
+    store = backend.archive(small_pages=True)
+    session = store.start(a_session())
+    posts = [an_archived_post(f"185100000000000000{n}") for n in range(5)]
+    store.add_posts(session, posts, DAY)
+    assert [s.post for s in store.stored_posts(OCCURRENCE)] == posts
+    archive = store.session(OCCURRENCE)
+    assert archive is not None and archive.posts == posts
+
+
+def test_counts_are_updated_only_for_posts_archived(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    post = an_archived_post()
+    store.add_posts(session, [post], DAY)
+    fresh = post.model_copy(update={"likes": 7, "reposts": 1, "replies": 2, "quotes": 3})
+    never = an_archived_post("1851000000000000099", likes=5)
+
+    store.update_counts(OCCURRENCE, [fresh, never], DAY + timedelta(days=1))
+
+    assert store.stored_posts(OCCURRENCE) == [StoredPost(fresh, DAY + timedelta(days=1))]
+
+
+def test_the_archive_of_a_session_is_its_posts_oldest_first(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    at = SESSION_START + timedelta(minutes=10)
+    late = an_archived_post("1851000000000000005", created_at=at + timedelta(minutes=1))
+    tie_high = an_archived_post("1851000000000000010", created_at=at)
+    tie_low = an_archived_post("1851000000000000009", created_at=at)
+    early = an_archived_post("1851000000000000100", created_at=at - timedelta(minutes=1))
+    store.add_posts(session, [late, tie_high, tie_low, early], DAY)
+    store.record_poll(session, a_poll(), PRICE)
+
+    archive = store.session(OCCURRENCE)
+
+    assert archive is not None
+    assert archive.session == read(store)
+    assert archive.posts == [early, tie_low, tie_high, late]
+
+
+def test_the_archive_of_a_session_without_posts_is_empty(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    archive = store.session(OCCURRENCE)
+    assert archive is not None and archive.session == session and archive.posts == []
+
+
+def test_posts_without_a_session_are_no_archive(store: ArchiveStore) -> None:
+    store.add_posts(a_session(), [an_archived_post()], DAY)
+    assert store.session(OCCURRENCE) is None
+    assert [s.post.id for s in store.stored_posts(OCCURRENCE)] == [an_archived_post().id]
