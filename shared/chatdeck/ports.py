@@ -1,7 +1,7 @@
 """What the services need from outside, as Protocols: one per store, network and mailer.
 
 Services import these, never an adapter. Each has one DynamoDB (or SES, or network) adapter in
-`chatdeck.adapters` and one in-memory fake in `tests/fakes.py`; `tests/contract/` runs the same
+`chatdeck.adapters` and one in-memory fake in `tests/fakes/`; `tests/contract/` runs the same
 cases against both, so the fake cannot drift from the real thing. The value objects they trade
 in live in `chatdeck.domain`.
 """

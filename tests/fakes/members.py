@@ -1,0 +1,114 @@
+"""Members, sign-in links, sessions and the cohort's settings."""
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from chatdeck.domain.members import Member
+
+# ----- members, signing in, settings ------------------------------------------------------------
+
+
+class FakeMemberStore:
+    def __init__(self) -> None:
+        self._members: dict[str, Member] = {}
+        self._lock = threading.Lock()
+
+    def get(self, email: str) -> Member | None:
+        with self._lock:
+            return self._members.get(email)
+
+    def page(self, after: str | None, limit: int) -> tuple[list[Member], str | None]:
+        with self._lock:
+            emails = sorted(e for e in self._members if not after or e > after)
+            page = [self._members[e] for e in emails[:limit]]
+        return page, (page[-1].email if len(emails) > limit else None)
+
+    def add(self, member: Member, now: datetime) -> bool:
+        with self._lock:
+            if member.email in self._members:
+                return False
+            self._members[member.email] = member.model_copy(update={"joined_at": now})
+            return True
+
+    def save(self, member: Member) -> None:
+        with self._lock:  # like the adapter's update, saving an unknown member stores them
+            before = self._members.get(member.email)
+            self._members[member.email] = member.model_copy(
+                update={"joined_at": before.joined_at if before else None}
+            )
+
+    def remove(self, email: str) -> bool:
+        with self._lock:
+            return self._members.pop(email, None) is not None
+
+
+@dataclass
+class _Link:
+    email: str
+    expires_at: int
+    used_at: int | None = None
+
+
+class FakeSignInLinkStore:
+    def __init__(self) -> None:
+        self._links: dict[str, _Link] = {}
+        self._requests: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, token_hash: str, email: str, expires_at: int) -> None:
+        with self._lock:
+            self._links[token_hash] = _Link(email, expires_at)
+
+    def use(self, token_hash: str, now: int) -> str | None:
+        with self._lock:
+            link = self._links.get(token_hash)
+            if link is None or link.used_at is not None or not link.expires_at > now:
+                return None
+            link.used_at = now
+            return link.email
+
+    def allow_request(self, email: str, now: int, window: int, limit: int) -> bool:
+        with self._lock:
+            recent = [t for t in self._requests.get(email, []) if t > now - window]
+            if len(recent) >= limit:
+                return False
+            self._requests[email] = [*recent, now]
+            return True
+
+
+class FakeSessionStore:
+    def __init__(self) -> None:
+        self._sessions: dict[str, tuple[str, int, int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, token_hash: str, email: str, now: int, expires_at: int) -> None:
+        with self._lock:
+            self._sessions[token_hash] = (email, now, expires_at)
+
+    def get(self, token_hash: str, now: int) -> tuple[str, int] | None:
+        with self._lock:
+            session = self._sessions.get(token_hash)
+        if session is None or session[2] <= now:
+            return None
+        return session[0], session[1]
+
+    def end(self, token_hash: str) -> None:
+        with self._lock:
+            self._sessions.pop(token_hash, None)
+
+
+class FakeSettingsStore:
+    def __init__(self, require_approval_default: bool = False) -> None:
+        self.default = require_approval_default
+        self._require_approval: bool | None = None
+        self._lock = threading.Lock()
+
+    def require_approval(self) -> bool:
+        with self._lock:
+            value = self._require_approval
+        return self.default if value is None else value
+
+    def set_require_approval(self, value: bool) -> None:
+        with self._lock:
+            self._require_approval = value
