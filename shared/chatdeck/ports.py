@@ -124,8 +124,9 @@ class MemberStore(Protocol):
     def add(self, member: Member, now: datetime) -> bool:
         """Store a new member who joins now; False when the address is a member already."""
 
-    def save(self, member: Member) -> None:
-        """Store a member's changed name, zone or role."""
+    def save(self, member: Member) -> bool:
+        """Store a member's changed name, zone or role; False when they are no longer a
+        member (removed meanwhile), who is not stored again."""
 
     def remove(self, email: str) -> bool:
         """False when there was no such member."""

@@ -139,6 +139,15 @@ def test_reads_outside_a_poll_add_their_cost_and_keep_the_last_error(store: Arch
 # ----- steps ------------------------------------------------------------------------------------
 
 
+def test_reads_for_a_session_never_started_leave_no_half_session(store: ArchiveStore) -> None:
+    # A count refresh racing a session that was never stored must not leave a META without
+    # its session, which could then never be started or read.
+    store.add_reads(a_session(), 3, PRICE, "X did not answer.")
+
+    assert store.get(a_session().occurrence_id) is None
+    assert store.start(a_session()) == a_session()
+
+
 def test_a_session_moves_on_from_the_status_it_was_read_in(store: ArchiveStore) -> None:
     session = store.start(a_session())
 

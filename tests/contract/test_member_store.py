@@ -89,3 +89,20 @@ def test_a_removed_member_is_gone_and_can_join_again(store: MemberStore) -> None
     later = NOW + timedelta(days=3)
     assert store.add(a_member(), later)
     assert store.get("rivera@school.example") == a_member(joined_at=later)
+
+
+def test_saving_a_member_removed_meanwhile_does_not_bring_them_back(store: MemberStore) -> None:
+    # A profile save (or a role change) that read the member just before an admin removed them
+    # must not re-create them: without their join time, their old sessions would work again.
+    store.add(a_member(), NOW)
+    seen = store.get("rivera@school.example")
+    assert seen is not None
+    store.remove("rivera@school.example")
+
+    assert not store.save(seen.model_copy(update={"name": "Ana R."}))
+    assert store.get("rivera@school.example") is None
+
+
+def test_saving_a_member_says_it_saved(store: MemberStore) -> None:
+    store.add(a_member(), NOW)
+    assert store.save(a_member(name="Ana R."))

@@ -220,6 +220,21 @@ def test_a_cursor_of_everyones_list_is_refused_for_one_authors(store: PostStore)
         store.page(mine, 2)
 
 
+def test_a_cursor_of_another_list_is_refused(store: PostStore) -> None:
+    # Real DynamoDB refuses a start key outside the queried partition with a ValidationException:
+    # the page would fail with a 500 instead of saying the link is not valid.
+    five_posts(store)
+    others = store.page(None, 1, author=OTHER).next
+    assert others is not None
+    with pytest.raises(InvalidCursor):
+        store.page(others, 2, author=TEACHER)
+    elsewhere = cursor_of(
+        {"id": "post-1", "list_pk": "ELSEWHERE", "created_at": "2026-11-02T19:00:00Z"}
+    )
+    with pytest.raises(InvalidCursor):
+        store.page(elsewhere, 2)
+
+
 # ----- due --------------------------------------------------------------------------------------
 
 

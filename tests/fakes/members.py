@@ -31,12 +31,13 @@ class FakeMemberStore:
             self._members[member.email] = member.model_copy(update={"joined_at": now})
             return True
 
-    def save(self, member: Member) -> None:
-        with self._lock:  # like the adapter's update, saving an unknown member stores them
+    def save(self, member: Member) -> bool:
+        with self._lock:
             before = self._members.get(member.email)
-            self._members[member.email] = member.model_copy(
-                update={"joined_at": before.joined_at if before else None}
-            )
+            if before is None:  # removed meanwhile: not stored again
+                return False
+            self._members[member.email] = member.model_copy(update={"joined_at": before.joined_at})
+            return True
 
     def remove(self, email: str) -> bool:
         with self._lock:

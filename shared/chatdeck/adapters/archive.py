@@ -122,9 +122,11 @@ class DynamoArchiveStore:
         else:
             expression = "SET #last_error = :error " + expression
             values[":error"] = error
-        self.table.update_item(
+        self.table.write_if(  # None for a session never started: nothing to add to
+            "update_item",
             Key=session_key(session.occurrence_id),
             UpdateExpression=expression,
+            ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={f"#{n}": n for n in ("reads", "cost_usd", "last_error")},
             ExpressionAttributeValues=values,
         )

@@ -92,7 +92,9 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
 
 
-def decode_cursor(cursor: str, names: set[str]) -> dict[str, Any]:
+def decode_cursor(cursor: str, names: set[str], partition: tuple[str, str]) -> dict[str, Any]:
+    """The start key in a page link, if it has exactly `names` and lies in the queried
+    `partition` (name, value): DynamoDB refuses a start key from another partition outright."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
@@ -101,6 +103,7 @@ def decode_cursor(cursor: str, names: set[str]) -> dict[str, Any]:
         not isinstance(key, dict)
         or set(key) != names
         or not all(isinstance(v, str) and 0 < len(v) <= 254 for v in key.values())
+        or key[partition[0]] != partition[1]
     ):
         raise InvalidCursor(cursor)
     return key

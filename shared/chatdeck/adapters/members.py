@@ -41,10 +41,12 @@ class DynamoMemberStore:
         )
         return added is not None
 
-    def save(self, member: Member) -> None:
-        self.table.update_item(
+    def save(self, member: Member) -> bool:
+        saved = self.table.write_if(
+            "update_item",
             Key={"pk": MEMBERS, "sk": member.email},
             UpdateExpression="SET #name = :name, #zone = :zone, #role = :role, email = :email",
+            ConditionExpression="attribute_exists(pk)",  # never re-create a removed member
             ExpressionAttributeNames={"#name": "name", "#role": "role", "#zone": "zone"},
             ExpressionAttributeValues={
                 ":name": member.name,
@@ -53,6 +55,7 @@ class DynamoMemberStore:
                 ":email": member.email,
             },
         )
+        return saved is not None
 
     def remove(self, email: str) -> bool:
         answer = self.table.delete_item(Key={"pk": MEMBERS, "sk": email}, ReturnValues="ALL_OLD")

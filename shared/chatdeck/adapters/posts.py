@@ -67,7 +67,8 @@ class DynamoPostStore:
             "Limit": limit,
         }
         if cursor:
-            query["ExclusiveStartKey"] = decode_cursor(cursor, {"id", key_name, "created_at"})
+            names = {"id", key_name, "created_at"}
+            query["ExclusiveStartKey"] = decode_cursor(cursor, names, (key_name, key_value))
         answer = self.table.query(**query)
         last = answer.get("LastEvaluatedKey")
         return Page([item_to_post(i) for i in answer["Items"]], encode_cursor(last))

@@ -162,15 +162,15 @@ class Membership:
         if email in self.admins and role is not Role.ADMIN:
             raise NotAllowed("Admins named when Chatdeck was deployed stay admins.")
         changed = member.model_copy(update={"role": role})
-        self.members.save(changed)
+        if not self.members.save(changed):  # removed since it was read
+            raise NotAllowed("That person is not a member.")
         return changed
 
     def update_profile(self, member: Member, form: Mapping[str, str], now: datetime) -> Member:
         changed = member_from_form(form, email=member.email, role=member.role.value)
-        if self.members.get(member.email) is not None:
-            self.members.save(changed)
-        elif member.email in self.admins:
-            self.members.add(changed, now)  # a deploy-time admin's first profile
-        else:
-            raise NotAllowed("You are no longer a member of this cohort.")  # removed meanwhile
-        return changed
+        if self.members.save(changed):
+            return changed
+        first = member.email in self.admins  # a deploy-time admin's first profile, or a race
+        if first and (self.members.add(changed, now) or self.members.save(changed)):
+            return changed
+        raise NotAllowed("You are no longer a member of this cohort.")  # removed meanwhile
