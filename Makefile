@@ -44,7 +44,7 @@ unit: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/unit
 
 integration: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest tests/integration tests/e2e
+	$(VENV)/bin/python -m pytest tests/contract tests/integration tests/e2e
 
 # Python: style, types (strict on shared/), security. template.yaml: cfn-lint with AWS's
 # serverless rules, and checkov. Every finding is fixed or suppressed with a written reason
