@@ -8,6 +8,7 @@ its id, never an address.
 
 import hashlib
 from datetime import datetime
+from typing import Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -114,34 +115,48 @@ class Notices:
     # Chats
 
     def reminder(self, chat: Chat, occurrence: Occurrence, member: Member, now: datetime) -> bool:
-        unsubscribe = self._email_actions.unsubscribe_url(member.email, chat.id, "reminders", now)
-        email = render_email(
+        return self._about_a_chat(
             "reminder",
-            [member.email],
-            chat=chat,
-            member=member,
+            f"reminder#{occurrence.id}#{member.email}",
+            chat,
+            member,
+            now,
             local_start=occurrence.start_utc.astimezone(ZoneInfo(member.zone)),
             questions=chat.questions.get(occurrence.local_date, []),
             join_url=join_link(chat),
-            unsubscribe_url=unsubscribe,
         )
-        email.headers.update(one_click_unsubscribe(unsubscribe))
-        return self.send_once(f"reminder#{occurrence.id}#{member.email}", email)
 
     def digest(
         self, chat: Chat, occurrence: Occurrence, digest: Digest, member: Member, now: datetime
     ) -> bool:
-        unsubscribe = self._email_actions.unsubscribe_url(member.email, chat.id, "digests", now)
-        email = render_email(
+        return self._about_a_chat(
             "digest",
-            [member.email],
+            f"digest#{occurrence.id}#{member.email}",
+            chat,
+            member,
+            now,
             digest=digest,
-            member=member,
             session_url=self._public_url + session_path(occurrence),
-            unsubscribe_url=unsubscribe,
+        )
+
+    def _about_a_chat(
+        self,
+        kind: Literal["reminder", "digest"],
+        notice_id: str,
+        chat: Chat,
+        member: Member,
+        now: datetime,
+        **context: object,
+    ) -> bool:
+        """A chat's email to one subscriber, with a signed link (and RFC 8058's one-click
+        button) to stop that kind of email for that chat."""
+        what = "reminders" if kind == "reminder" else "digests"
+        unsubscribe = self._email_actions.unsubscribe_url(member.email, chat.id, what, now)
+        email = render_email(
+            kind, [member.email], chat=chat, member=member, unsubscribe_url=unsubscribe, **context
         )
         email.headers.update(one_click_unsubscribe(unsubscribe))
-        return self.send_once(f"digest#{occurrence.id}#{member.email}", email)
+        return self.send_once(notice_id, email)
 
     def send_once(self, notice_id: str, email: Email) -> bool:
         if not self._log.record(notice_id, email):
