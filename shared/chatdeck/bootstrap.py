@@ -15,7 +15,7 @@ from chatdeck.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chatdeck.adapters.dynamodb import Table
-    from chatdeck.adapters.x import XNetwork
+    from chatdeck.adapters.x import XClients
     from chatdeck.notifications.email_actions import EmailActions
     from chatdeck.notifications.notices import Notices
     from chatdeck.ports import (
@@ -192,21 +192,25 @@ class Services:
     # X
 
     @cached_property
-    def _x(self) -> "XNetwork":
-        from chatdeck.adapters.x import XNetwork  # tweepy loads only where posts are sent
+    def _x_clients(self) -> "XClients":
+        from chatdeck.adapters.x import XClients  # tweepy loads only where X is called
 
         timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
-        return XNetwork(
+        return XClients(
             self.x_credentials, self.settings.x_api_base_url, timeout, self.access_tokens
         )
 
-    @property
+    @cached_property
     def network(self) -> "Network":
-        return self._x
+        from chatdeck.adapters.x import XPublishing
 
-    @property
+        return XPublishing(self._x_clients)
+
+    @cached_property
     def reader(self) -> "PostReader":
-        return self._x
+        from chatdeck.adapters.x import XReading
+
+        return XReading(self._x_clients)
 
     def x_credentials(self, account: str) -> Mapping[str, str]:
         from aws_lambda_powertools.utilities import parameters

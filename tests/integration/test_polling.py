@@ -83,7 +83,7 @@ class Archive:
         return Poller(
             Chats(*(chats or (a_chat(),))),
             self.store,
-            self.deployment.services.network,
+            self.deployment.services.reader,
             budget_reads=budget_reads,
             retention=timedelta(days=180),
         )
@@ -577,13 +577,15 @@ def test_every_item_expires_180_days_after_the_session_ends(archive: Archive) ->
 
 
 def test_the_reads_are_valid_x_api_v2_requests(archive: Archive) -> None:
-    network = archive.deployment.services.network
+    network = archive.deployment.services.reader
     captured: list[requests.PreparedRequest] = []
 
     def capture(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         captured.append(response.request)
 
-    network._client("cohort").session.hooks["response"].append(capture)
+    archive.deployment.services._x_clients.client("cohort").session.hooks["response"].append(
+        capture
+    )
     ids = archive.seed(*burst(12, START, seconds=60))
     archive.clock(START + timedelta(minutes=5))
 

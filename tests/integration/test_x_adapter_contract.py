@@ -14,7 +14,7 @@ import pytest
 import requests
 from werkzeug.datastructures import MultiDict
 
-from chatdeck.adapters.x import XNetwork
+from chatdeck.adapters.x import XClients, XPublishing
 from devstack.provision import SANDBOX_CREDENTIALS
 from devstack.sandbox.description import Description, load_description
 from devstack.sandbox.extract_spec import DEFAULT_SOURCE, OPERATIONS, extract_subset
@@ -47,20 +47,21 @@ def operation_for(description: Description, method: str, path: str) -> tuple[str
 
 
 @pytest.fixture
-def sent(sandbox_url: str) -> tuple[XNetwork, list[requests.PreparedRequest]]:
+def sent(sandbox_url: str) -> tuple[XPublishing, list[requests.PreparedRequest]]:
     requests.delete(f"{sandbox_url}/sandbox/posts", timeout=5)
-    network = XNetwork(lambda account: SANDBOX_CREDENTIALS, sandbox_url, (3.05, 5.0))
+    clients = XClients(lambda account: SANDBOX_CREDENTIALS, sandbox_url, (3.05, 5.0))
+    network = XPublishing(clients)
     captured: list[requests.PreparedRequest] = []
 
     def capture(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         captured.append(response.request)
 
-    network._client("cohort").session.hooks["response"].append(capture)
+    clients.client("cohort").session.hooks["response"].append(capture)
     return network, captured
 
 
 def test_the_adapters_requests_are_valid_x_api_v2_requests(
-    sent: tuple[XNetwork, list[requests.PreparedRequest]],
+    sent: tuple[XPublishing, list[requests.PreparedRequest]],
 ) -> None:
     network, captured = sent
     since = datetime.now(UTC) - timedelta(minutes=5)

@@ -25,7 +25,7 @@ from chatdeck.adapters.x.errors import publish_outcome
 from chatdeck.domain.outcomes import CannotTell, NotSent, Published
 
 
-class Publishing:
+class XPublishing:
     def __init__(self, clients: XClients) -> None:
         self._clients = clients
 

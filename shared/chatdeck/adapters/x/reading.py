@@ -38,7 +38,7 @@ READ_FIELDS = {
 }
 
 
-class Reading:
+class XReading:
     def __init__(self, clients: XClients) -> None:
         self._clients = clients
 
