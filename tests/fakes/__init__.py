@@ -22,6 +22,7 @@ from chatdeck.ports import (
     MemberStore,
     Network,
     NoticeLog,
+    OAuthClient,
     PendingConnectionStore,
     PostReader,
     PostStore,
@@ -41,6 +42,7 @@ from tests.fakes.members import (
     FakeSignInLinkStore,
 )
 from tests.fakes.network import FakeNetwork, OwnPost
+from tests.fakes.oauth import FakeOAuthClient
 from tests.fakes.posts import FakeAccountStore, FakePostStore
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "FakeNetwork",
     "FakeNotice",
     "FakeNoticeLog",
+    "FakeOAuthClient",
     "FakePendingConnectionStore",
     "FakePostStore",
     "FakeSessionStore",
@@ -82,3 +85,4 @@ def _fakes_are_ports() -> None:  # pragma: no cover - never called; read by the 
     _clock: Clock = FixedClock()
     _network: Network = FakeNetwork()
     _reader: PostReader = FakeNetwork()
+    _oauth: OAuthClient = FakeOAuthClient()
