@@ -124,7 +124,10 @@ class Scheduling:
 
     def edit(self, member: Member, post_id: str, values: Mapping[str, str], now: datetime) -> Post:
         post = self.editable(member, post_id)
-        author = self.membership.member(post.author_email) or member
+        # "My own account" is always the author's, even when an admin edits for a removed one.
+        author = self.membership.member(post.author_email) or Member(
+            email=post.author_email, name=post.author_name
+        )
         account = self._chosen_account(author, values)
         edited = edit_post(
             post,

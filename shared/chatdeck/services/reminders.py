@@ -27,7 +27,8 @@ class Reminders:
         """Send every reminder whose time has come; answers how many went out now."""
         sent = 0
         for chat in self.chats.all():
-            upcoming = occurrences(chat, now, now + LONGEST_LEAD)
+            # The longest lead reminds exactly a day ahead: that start must be in the window.
+            upcoming = occurrences(chat, now, now + LONGEST_LEAD + timedelta(minutes=1))
             if not upcoming:
                 continue  # no subscriber is read for a chat that is not within a day
             subscribers = self.subscriptions.subscribers(chat.id)

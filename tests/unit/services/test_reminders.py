@@ -67,11 +67,6 @@ def test_each_member_is_reminded_at_their_own_lead_time(chat_kit: Kit) -> None:
     assert "Monday 02 November at 19:00 your time (America/Chicago)" in chicago.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Reminders looks a day ahead with an end that is excluded, so the longest lead a "
-    "subscription allows (24 hours) finds no session at its minute and is sent a minute late",
-)
 def test_the_longest_lead_a_subscription_allows_is_kept_to_the_minute(chat_kit: Kit) -> None:
     kit = chat_kit
     kit.subscribe(TEACHER, lead_minutes=24 * 60)

@@ -266,12 +266,6 @@ def test_an_admins_own_posts_never_wait(kit: Kit) -> None:
 # ----- found by writing these tests -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scheduling.edit resolves the form's account 'mine' against the editing admin when the "
-    "post's author is no longer a member, so an admin's edit moves a removed member's post to the "
-    "admin's own X account",
-)
 def test_an_admins_edit_never_moves_a_post_to_the_admins_own_account(
     kit: Kit, teacher: Member
 ) -> None:
