@@ -392,6 +392,20 @@ def test_requeueing_keeps_the_post_on_the_queue_with_its_reason(store: PostStore
     assert again.attempts == 2
 
 
+def test_a_requeue_that_certainly_sent_nothing_gives_the_attempt_back(store: PostStore) -> None:
+    store.add(a_post())
+    mine = claimed(store, stored(store, "post-1"))
+    retry_at = NOW + timedelta(minutes=15)
+    change = PostChange(
+        PostStatus.QUEUED, "Paused.", next_action_at=retry_at, certainly_unsent=True
+    )
+
+    assert store.record(mine, change)
+
+    assert stored(store, "post-1").attempts == 0
+    assert claimed(store, stored(store, "post-1"), "claim-2", now=retry_at).attempts == 1
+
+
 def test_an_outcome_without_a_reason_clears_the_last_one(store: PostStore) -> None:
     store.add(a_post())
     mine = claimed(store, stored(store, "post-1"))

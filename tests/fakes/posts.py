@@ -171,6 +171,8 @@ class FakePostStore:
             for name in ("remote_id", "url"):  # kept when the change has none
                 if getattr(change, name) is not None:
                     updates[name] = getattr(change, name)
+            if change.certainly_unsent:  # the claim's attempt is given back
+                updates["attempts"] = stored.post.attempts - 1
             self._posts[post.id] = _StoredPost(
                 stored.post.model_copy(update=updates), change.next_action_at is not None
             )

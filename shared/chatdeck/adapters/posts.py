@@ -160,18 +160,20 @@ class DynamoPostStore:
             sets["#work"] = ("work_pk", WORK_PK)
         else:
             removes += ["next_action_at", "work_pk"]
-        expression = "SET " + ", ".join(f"{alias} = :{alias[1:]}" for alias in sets)
-        expression += " REMOVE " + ", ".join(removes)
+        assignments = [f"{alias} = :{alias[1:]}" for alias in sets]
+        names = {alias: name for alias, (name, _) in sets.items()}
+        values: dict[str, Any] = {f":{alias[1:]}": value for alias, (_, value) in sets.items()}
+        if change.certainly_unsent:  # give the claim's attempt back
+            assignments.append("#attempts = #attempts - :one")
+            names["#attempts"] = "attempts"
+            values[":one"] = 1
+        expression = "SET " + ", ".join(assignments) + " REMOVE " + ", ".join(removes)
         return self._update(
             post.id,
             expression,
             condition="claim_id = :mine AND #s = :publishing",
-            names={alias: name for alias, (name, _) in sets.items()},
-            values={
-                **{f":{alias[1:]}": value for alias, (_, value) in sets.items()},
-                ":mine": post.claim_id,
-                ":publishing": PostStatus.PUBLISHING.value,
-            },
+            names=names,
+            values={**values, ":mine": post.claim_id, ":publishing": PostStatus.PUBLISHING.value},
         )
 
     def defer(self, post: Post, until: datetime, reason: str) -> bool:

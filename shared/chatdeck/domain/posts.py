@@ -82,6 +82,10 @@ class PostChange:
     remote_id: str | None = None
     url: str | None = None
     next_action_at: datetime | None = None
+    # The network certainly created nothing (a rate limit, a paused account): the claim's
+    # attempt is given back, so waiting never uses up a post's tries, and a later duplicate
+    # refusal is not taken for our own earlier post.
+    certainly_unsent: bool = False
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,13 @@ class Publisher:
             with self._lock:
                 self._rate_limited_until[(post.network, post.account)] = limited
             return self._record(
-                post, PostChange(PostStatus.QUEUED, limited.reason, next_action_at=limited.retry_at)
+                post,
+                PostChange(
+                    PostStatus.QUEUED,
+                    limited.reason,
+                    next_action_at=limited.retry_at,
+                    certainly_unsent=True,
+                ),
             )
         except AccountDisconnected as gone:
             if is_personal(post.account):  # only its owner can reconnect it: pausing waits forever
@@ -191,7 +197,9 @@ class Publisher:
         retry_at = now + PAUSE_FOR[kind]
         state = self.accounts.pause(post.network, post.account, refused.reason, now, retry_at)
         first_to_notice = self._remember(state)
-        change = PostChange(PostStatus.QUEUED, _paused_reason(state), next_action_at=retry_at)
+        change = PostChange(
+            PostStatus.QUEUED, _paused_reason(state), next_action_at=retry_at, certainly_unsent=True
+        )
         outcome = self._record(post, change)
         if first_to_notice:
             self.notices.account_paused(state)  # at most once per pause, by its notice id

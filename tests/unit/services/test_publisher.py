@@ -387,16 +387,9 @@ def test_no_connection_is_retried_a_minute_later_and_fails_after_three_attempts(
     assert [email.to for email in kit.mailer.sent] == [[TEACHER]]
 
 
-# ----- found by writing these tests -------------------------------------------------------------
+# ----- tries that certainly sent nothing are given back -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attempts counts every claim, so the tries an account pause refused use up a post's "
-    "three: after a refused first try and a refused retry, the first send that reaches X and "
-    "leaves the outcome unknown (or makes no connection) ends the post UNCONFIRMED (or FAILED) "
-    "at once instead of re-queueing it",
-)
 @pytest.mark.parametrize(
     "blip",
     [OutcomeUnknown("X took too long to answer."), NotSent("Chatdeck could not connect to X.")],
@@ -420,12 +413,6 @@ def test_a_post_that_waited_out_a_pause_still_gets_its_tries(kit: Kit, blip: Pub
     assert [email.to for email in kit.mailer.sent] == [[ADMIN]]  # the pause, and nothing else
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a DuplicateContent is reconciled whenever attempts > 1, even when every earlier "
-    "attempt certainly created nothing (a 429): the post is then marked POSTED with the id of "
-    "another author's post of the same text, and its author is never told it failed",
-)
 def test_a_duplicate_after_a_rate_limit_fails_as_a_duplicate(kit: Kit) -> None:
     first = kit.schedule("Same words, twice.", DUE)
     kit.tick(DUE)
