@@ -1,4 +1,8 @@
-"""PostStore: scheduled posts, the publisher's work queue, and every condition on a change."""
+"""PostStore: scheduled posts, the publisher's work queue, and every condition on a change.
+
+(Long on purpose: the port's every condition has its case here, each run on the fake and on
+DynamoDB, so a fake that drifts fails beside the case it drifted from.)
+"""
 
 import base64
 import json

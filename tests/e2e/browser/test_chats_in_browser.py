@@ -10,6 +10,8 @@ tests/e2e/test_chat_companion.py, which runs after this folder and expects its w
 sandbox seeds a realistic hour for a fresh hashtag three hours ahead (after the live chat's
 window, so no tick here acts on it), the admin adds that chat through the form, a teacher
 subscribes, and the ticks carry it through its window as test_chat_companion does.
+
+(Long on purpose: one journey, step after step in the same browser, reads best whole.)
 """
 
 from __future__ import annotations

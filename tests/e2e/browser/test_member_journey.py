@@ -10,6 +10,8 @@ name or label, on a phone (375 px) unless said otherwise, and each page is check
 Each test invites its own teacher (a distinct address: sign-in links are limited to 5 per address
 per 10 minutes) and sets the approval setting it needs; the admin's session is reused through
 `sign_in`'s cache. Approval is turned off again when the module ends.
+
+(Long on purpose: one journey, step after step in the same browser, reads best whole.)
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The same behaviours tests/integration/test_publisher.py shows against moto server and the
 sandbox; here the interleavings are scripted step by step and nothing needs a server.
+
+(Long on purpose: every outcome of a send is one section over the same kit and timeline.)
 """
 
 from collections.abc import Iterator
