@@ -57,7 +57,7 @@ def expire_stored_tokens(deployment: Deployment, account: str = ACCOUNT) -> Stor
     """Chatdeck's copy of the tokens says they expired a minute ago."""
     seen = stored(deployment, account)
     assert seen.tokens is not None
-    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    a_minute_ago = deployment.clock.now() - timedelta(minutes=1)
     past = Tokens(seen.tokens.access_token, seen.tokens.refresh_token, a_minute_ago)
     renewed: StoredConnection = deployment.services.connections.connect(
         account, seen.user, past, seen.connected_by, seen.connected_at
@@ -189,7 +189,7 @@ def test_another_members_state_is_refused_and_left_for_its_owner(deployment: Dep
 def test_an_expired_connect_is_refused(deployment: Deployment) -> None:
     accounts: Accounts = deployment.services.accounts
     redirect = consent(accounts.begin_connect(MEMBER, ACCOUNT, CALLBACK))
-    an_hour_ago = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
+    an_hour_ago = int((deployment.clock.now() - timedelta(hours=1)).timestamp())
     boto3.client("dynamodb").update_item(
         TableName=deployment.services.settings.state_table,
         Key={"pk": {"S": f"OAUTH#{redirect.query['state']}"}, "sk": {"S": "PENDING"}},
@@ -361,7 +361,7 @@ def test_a_function_that_finds_a_renewal_under_way_waits_for_it(deployment: Depl
     expire_stored_tokens(deployment)
     store, oauth = deployment.services.connections, deployment.services.x_oauth2
     seen = stored(deployment)
-    claimed = store.claim_refresh(seen, datetime.now(UTC) + timedelta(seconds=30))  # a's claim
+    claimed = store.claim_refresh(seen, deployment.clock.now() + timedelta(seconds=30))  # a's
     assert claimed is not None and claimed.tokens is not None
     waits: list[float] = []
 
