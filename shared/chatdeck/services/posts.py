@@ -7,6 +7,7 @@ Every change is a conditional write on the status and version read, so two reque
 one post cannot both win.
 """
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from chatdeck.services.accounts import Accounts
 from chatdeck.services.membership import Membership
 
 PAGE_SIZE = 25
+VERSION = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() takes others, and any length
 MAX_ID_LENGTH = 64
 STARTED = "This post can no longer be changed: it has already started."
 NOT_WAITING = "This post is not waiting for approval."
@@ -82,9 +84,11 @@ class Scheduling:
         shown = dict(values) if values is not None else _form_values(editing)
         shown.setdefault("submission_id", secrets.token_urlsafe(16))
         shown.setdefault("zone", member.zone)
+        others = editing is not None and editing.author_email != member.email
         return PostForm(
             values=shown,
-            accounts=self._account_choices(member),
+            # An admin's edit of someone's post keeps the account its author chose.
+            accounts=[] if others else self._account_choices(member),
             approval=self._needs_approval(member, "cohort"),
             editing=editing,
             errors=invalid.errors if invalid else {},
@@ -124,11 +128,10 @@ class Scheduling:
 
     def edit(self, member: Member, post_id: str, values: Mapping[str, str], now: datetime) -> Post:
         post = self.editable(member, post_id)
-        # "My own account" is always the author's, even when an admin edits for a removed one.
-        author = self.membership.member(post.author_email) or Member(
-            email=post.author_email, name=post.author_name
-        )
-        account = self._chosen_account(author, values)
+        own_post = post.author_email == member.email
+        # An admin's edit of someone's post keeps the account its author chose: the admin's own
+        # accounts are not the author's, and the author may be removed since.
+        account = self._chosen_account(member, values) if own_post else post.account
         edited = edit_post(
             post,
             values,
@@ -137,7 +140,7 @@ class Scheduling:
             # An admin's edit keeps a waiting post waiting: approving is its own step.
             needs_approval=post.status is PostStatus.PENDING_APPROVAL
             if member.is_admin
-            else self._needs_approval(author, account),
+            else self._needs_approval(member, account),  # a member edits only their own
         )
         if not self.posts.replace(edited, post):
             raise Conflict("This post changed while you edited it; it was not saved.")
@@ -215,7 +218,7 @@ class Scheduling:
         post = self._managed(admin, post_id)
         if post.status is not PostStatus.PENDING_APPROVAL:
             raise Conflict(NOT_WAITING)
-        if seen_version is None or not seen_version.isdigit():
+        if seen_version is None or not VERSION.fullmatch(seen_version):
             raise Refused("Reload the queue, then approve or decline the post you see there.")
         if int(seen_version) != post.version:
             raise Conflict(CHANGED_SINCE_SEEN)

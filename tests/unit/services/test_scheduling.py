@@ -208,7 +208,9 @@ def test_a_post_edited_after_the_admin_looked_is_neither_approved_nor_declined_u
     assert kit.post(waiting.id).text == "Changed after the admin looked."
 
 
-@pytest.mark.parametrize("version", [None, "", "x", "-1"])
+@pytest.mark.parametrize(
+    "version", [None, "", "x", "-1", "²", "٣", pytest.param("9" * 5000, id="5000 digits")]
+)
 def test_approving_without_the_version_seen_changes_nothing(
     kit: Kit, waiting: Post, version: str | None
 ) -> None:
@@ -264,6 +266,19 @@ def test_an_admins_own_posts_never_wait(kit: Kit) -> None:
 
 
 # ----- found by writing these tests -------------------------------------------------------------
+
+
+def test_an_admins_edit_keeps_the_authors_own_account_when_the_admin_has_none(
+    kit: Kit, teacher: Member
+) -> None:
+    kit.connect_own_account(teacher)
+    post = kit.scheduling.schedule(teacher, {**FORM, "account": "mine"}, NOW)
+    admin = kit.admin()  # no X account of their own: the edit page offers no choice
+    form = kit.scheduling.form(admin, post_id=post.id)
+
+    kit.scheduling.edit(admin, post.id, {**form.values, "account": "cohort"}, NOW)
+
+    assert kit.post(post.id).account == f"member:{TEACHER}"
 
 
 def test_an_admins_edit_never_moves_a_post_to_the_admins_own_account(
