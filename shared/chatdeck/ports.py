@@ -176,6 +176,10 @@ class ChatStore(Protocol):
     def save(self, chat: Chat) -> None:
         """Store the chat as it is, skipped dates and questions included."""
 
+    def change(self, chat: Chat) -> Chat:
+        """Store what the chat's form holds (not its skipped dates or planned questions, which
+        are kept as stored); the chat as stored now. Raises UnknownChat when it is gone."""
+
     def remove(self, chat_id: str) -> bool: ...
 
     def skip(self, chat_id: str, local_date: date) -> Chat:

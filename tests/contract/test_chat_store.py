@@ -149,6 +149,32 @@ SECOND = "edtechchat#2026-10-20T00:00:00Z"
 THIRD = "edtechchat#2026-11-03T01:00:00Z"
 
 
+def test_changing_a_chat_keeps_its_skips_and_questions_as_stored(store: ChatStore) -> None:
+    store.add(a_chat(chat_account="edtechchat"))
+    store.skip("edtechchat", date(2026, 10, 19))  # set by another admin after the form was read
+    store.set_questions("edtechchat", date(2026, 11, 2), ["Q one?"])
+    edited = a_chat(name="EdTech Chat (new time)", chat_account=None, link=None, moderators=[])
+
+    changed = store.change(edited)
+
+    expected = edited.model_copy(
+        update={"skipped": [date(2026, 10, 19)], "questions": {date(2026, 11, 2): ["Q one?"]}}
+    )
+    assert changed == expected
+    assert store.get("edtechchat") == expected
+
+
+def test_changing_a_chat_removed_meanwhile_does_not_bring_it_back(store: ChatStore) -> None:
+    store.add(a_chat())
+    store.remove("edtechchat")
+
+    with pytest.raises(UnknownChat):
+        store.change(a_chat(name="Brought back?"))
+
+    assert store.get("edtechchat") is None
+    assert store.all() == []
+
+
 def test_participants_before_a_session_are_those_first_seen_earlier(store: ChatStore) -> None:
     store.record_participants("edtechchat", FIRST, {"1", "2"})
     store.record_participants("edtechchat", SECOND, {"2", "3"})

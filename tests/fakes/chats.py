@@ -38,6 +38,12 @@ class FakeChatStore:
         with self._lock:
             self._chats[chat.id] = chat.model_copy(deep=True)
 
+    def change(self, chat: Chat) -> Chat:
+        return self._change(
+            chat.id,
+            lambda stored: chat.model_dump(exclude={"id", "skipped", "questions"}),
+        )
+
     def remove(self, chat_id: str) -> bool:
         with self._lock:  # subscriptions and participants stay, as in the table
             return self._chats.pop(chat_id, None) is not None

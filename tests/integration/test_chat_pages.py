@@ -219,7 +219,11 @@ def test_two_admins_adding_one_hashtag_at_once_make_one_chat(
 
 @pytest.mark.parametrize(
     ("action", "form"),
-    [("skip", {"local_date": "2026-12-14"}), ("questions", {"local_date": "2026-12-14"})],
+    [
+        ("/skip", {"local_date": "2026-12-14"}),
+        ("/questions", {"local_date": "2026-12-14"}),
+        ("", {**CHAT_FORM, "name": "Changed after it was removed"}),
+    ],
 )
 def test_a_chat_removed_while_an_admin_changes_it_answers_404(
     web: ModuleType,
@@ -235,8 +239,8 @@ def test_a_chat_removed_while_an_admin_changes_it_answers_404(
     deployment.services.chats.remove("edtechchat")
     monkeypatch.setattr(web.services.calendar, "chat", lambda chat_id: seen)
 
-    answer = post_form(web, admin_session, f"{chat}/{action}", form)
+    answer = post_form(web, admin_session, f"{chat}{action}", form)
 
     assert answer["statusCode"] == 404
-    assert "There is no chat" in answer["body"]
+    assert "No such chat." in answer["body"]
     assert deployment.services.chats.get("edtechchat") is None

@@ -13,6 +13,18 @@ from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Subscription, UnknownChat, clean_questions
 
 CHATS = "CHATS"
+# What a chat's form sets; its skipped dates and planned questions are changed on their own.
+FORM_FIELDS = (
+    "name",
+    "hashtag",
+    "extra_tags",
+    "network",
+    "recurrence",
+    "moderators",
+    "chat_account",
+    "description",
+    "link",
+)
 SUBSCRIPTION = "SUB#"
 FEED_TOKEN_KEY = {"pk": "FEED", "sk": "TOKEN"}
 
@@ -39,6 +51,20 @@ class DynamoChatStore:
     def save(self, chat: Chat) -> None:
         """Store the chat as it is, skipped dates and questions included (a new one, or edited)."""
         self.table.put_item(Item=_chat_item(chat))
+
+    def change(self, chat: Chat) -> Chat:
+        item = _chat_item(chat)
+        fields = [k for k in item if k not in ("pk", "sk", "id", "skipped", "questions")]
+        gone = [k for k in FORM_FIELDS if k not in item]  # optional fields now blank
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in fields)
+        if gone:
+            expression += " REMOVE " + ", ".join(f"#{k}" for k in gone)
+        return self._update_chat(
+            chat.id,
+            expression,
+            {f"#{k}": k for k in [*fields, *gone]},
+            {f":{k}": item[k] for k in fields},
+        )
 
     def remove(self, chat_id: str) -> bool:
         """Forget a chat; its subscriptions lapse with it (no chat, no reminder or digest)."""

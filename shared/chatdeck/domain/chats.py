@@ -65,7 +65,7 @@ ANY_HANDLE = (re.compile(r"[^\s@]+(@[^\s@]+)?"), "")  # while the network itself
 
 class UnknownChat(NotFound):
     def __init__(self, chat_id: str) -> None:
-        super().__init__(f"There is no chat “{chat_id[:64]}”.")
+        super().__init__("No such chat.")
         self.chat_id = chat_id
 
 

@@ -154,13 +154,8 @@ class ChatCalendar:
         """The chat as the form has it. Skips and planned questions are kept: they are managed
         on the chat's page, not in its form."""
         must_be_admin(admin)
-        stored = self.chat(chat_id)
-        edited = chat_from_form(values, chat_id=chat_id)
-        changed = edited.model_copy(
-            update={"skipped": stored.skipped, "questions": stored.questions}
-        )
-        self.chats.save(changed)
-        return changed
+        chat = self.chat(chat_id)
+        return self.chats.change(chat_from_form(values, chat_id=chat.id))
 
     def remove(self, admin: Member, chat_id: str) -> None:
         must_be_admin(admin)

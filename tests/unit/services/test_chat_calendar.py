@@ -105,8 +105,9 @@ def removed_right_after_it_is_read(kit: Kit, monkeypatch: pytest.MonkeyPatch) ->
     [
         lambda kit: kit.calendar.skip(kit.admin(), "edtechchat", MONDAY),
         lambda kit: kit.calendar.plan_questions(kit.admin(), "edtechchat", MONDAY, "Q?"),
+        lambda kit: kit.calendar.change(kit.admin(), "edtechchat", {**CHAT_FORM, "name": "Back?"}),
     ],
-    ids=["skip", "questions"],
+    ids=["skip", "questions", "change"],
 )
 def test_a_chat_removed_between_reading_it_and_changing_it_is_unknown(
     kit: Kit, chat: Chat, monkeypatch: pytest.MonkeyPatch, change: Callable[[Kit], Chat]
@@ -117,7 +118,7 @@ def test_a_chat_removed_between_reading_it_and_changing_it_is_unknown(
         change(kit)
 
     assert isinstance(unknown.value, NotFound)
-    assert "There is no chat" in unknown.value.message
+    assert unknown.value.message == "No such chat."
     monkeypatch.undo()
     assert kit.chats.get(chat.id) is None  # and the write did not bring it back
 
