@@ -299,8 +299,23 @@ def test_claiming_a_due_post_takes_it_for_one_publisher(store: PostStore) -> Non
     assert taken.next_action_at == NOW + LEASE
     assert taken.attempts == 1
     assert taken.first_claimed_at == NOW
-    assert taken.text == post.text and taken.version == post.version
+    assert taken.text == post.text and taken.version == post.version + 1
     assert due_ids(store, NOW + LEASE - timedelta(seconds=1)) == []
+
+
+def test_an_edit_read_before_a_claim_and_a_retry_is_not_stored(store: PostStore) -> None:
+    # The edit page was read; meanwhile the publisher claimed the post and re-queued it (a rate
+    # limit): the edit must not write back the attempts and first claim time it read.
+    store.add(a_post())
+    seen = stored(store, "post-1")
+    mine = claimed(store, seen)
+    store.record(mine, PostChange(PostStatus.QUEUED, "Later.", next_action_at=NOW + LEASE))
+    edited = seen.model_copy(update={"text": "Edited meanwhile."})
+
+    assert not store.replace(edited, seen)
+
+    assert stored(store, "post-1").attempts == 1
+    assert stored(store, "post-1").text == seen.text
 
 
 def test_a_post_not_due_yet_is_not_claimed(store: PostStore) -> None:
@@ -571,8 +586,8 @@ def test_of_two_edits_from_the_same_view_only_the_first_is_stored(store: PostSto
 def test_an_edit_of_a_post_whose_status_moved_on_is_refused(store: PostStore) -> None:
     store.add(a_post())
     seen = stored(store, "post-1")
-    mine = claimed(store, seen)  # claiming keeps the version: the status is what changed
-    assert mine.version == seen.version
+    mine = claimed(store, seen)  # claiming moves the version on too
+    assert mine.version == seen.version + 1
     assert not store.replace(seen.model_copy(update={"text": "Too late"}), seen)
     assert stored(store, "post-1") == mine
 

@@ -147,6 +147,7 @@ class FakePostStore:
                     "next_action_at": second(lease_until),
                     "attempts": current.attempts + 1,
                     "first_claimed_at": current.first_claimed_at or second(now),
+                    "version": current.version + 1,
                 }
             )
             self._posts[post.id] = _StoredPost(claimed, on_work_index=True)

@@ -130,7 +130,9 @@ class DynamoPostStore:
                 "SET #s = :publishing, claim_id = :claim, claimed_at = :claimed,"
                 " next_action_at = :lease, work_pk = :work,"
                 " attempts = if_not_exists(attempts, :zero) + :one,"
-                " first_claimed_at = if_not_exists(first_claimed_at, :claimed)"
+                " first_claimed_at = if_not_exists(first_claimed_at, :claimed),"
+                # An edit read before this claim must not write over what the publisher keeps.
+                " version = if_not_exists(version, :zero) + :one"
             ),
             ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status", **names},
