@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from types import ModuleType
 
+import boto3
 import pytest
 
 from chatdeck.domain.posts import PostStatus
@@ -142,3 +143,21 @@ def test_a_declined_post_tells_its_author_why(
     assert (post.status, post.reason) == (PostStatus.DECLINED, "Add the chat tag.")
     (mail,) = deployment.emails_to("rivera@school.example")
     assert "Add the chat tag." in describe_email("m", message_from_string(mail))["text"]
+
+
+def test_a_post_stored_before_versions_were_kept_is_approved_as_version_0(
+    web: ModuleType, deployment: Deployment, admin_session: str, teacher_session: str
+) -> None:
+    deployment.services.cohort_settings.set_require_approval(True)
+    call(web, "web_schedule_post", teacher_session)
+    boto3.client("dynamodb").update_item(  # as an older release stored it: no version
+        TableName=deployment.services.settings.posts_table,
+        Key={"id": {"S": "sample-submission-0001"}},
+        UpdateExpression="REMOVE version",
+    )
+
+    approved = post_form(web, admin_session, "/posts/sample-submission-0001/approve", SEEN)
+
+    assert approved["statusCode"] == 303
+    post = deployment.post("sample-submission-0001")
+    assert (post.status, post.version) == (PostStatus.QUEUED, 1)
