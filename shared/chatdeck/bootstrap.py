@@ -306,7 +306,7 @@ class Services:
         return Poller(
             chats=self.chats,
             archive=self.archive,
-            network=self.reader,
+            reader=self.reader,
             budget_reads=self.settings.chat_read_budget,
             retention=timedelta(days=self.settings.archive_retention_days),
         )

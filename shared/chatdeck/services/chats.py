@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -32,14 +31,18 @@ from chatdeck.domain.errors import NotFound, Refused
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.posts import FieldErrors, readable_error
 from chatdeck.notifications.email_actions import EmailActions
-from chatdeck.ports import ChatStore, SubscriptionStore
-from chatdeck.services.digests import Digests
+from chatdeck.ports import ChatStore, SubscriptionStore, UnsubscribeFrom
+from chatdeck.services.digests import Digests, SessionPage
 
 UPCOMING = timedelta(weeks=5)
 MAX_ID_LENGTH = 64
 ALL_CHATS_FEED = "all.ics"
 EXPIRED_LINK = "This unsubscribe link is not valid any more; sign in to change your subscriptions."
-UNSUBSCRIBE_FROM = {"reminders": "reminders", "digests": "digests", "all": "emails"}
+UNSUBSCRIBE_FROM: dict[str, UnsubscribeFrom] = {
+    "reminders": "reminders",
+    "digests": "digests",
+    "all": "all",
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,12 @@ class UnsubscribeLink:
     chat: Chat | None
     chat_id: str
     email: str
-    what: str  # "reminders", "digests" or "emails"
+    what: UnsubscribeFrom
+
+    @property
+    def emails(self) -> str:
+        """What stops, in words: "reminders", "digests", or (all of them) "emails"."""
+        return "emails" if self.what == "all" else self.what
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,7 @@ class ChatCalendar:
             or Subscription(chat_id=chat.id, email=member.email, reminders=False, digests=False),
         )
 
-    def session(self, chat_id: str, start: str) -> tuple[Chat, dict[str, Any] | None]:
+    def session(self, chat_id: str, start: str) -> tuple[Chat, SessionPage | None]:
         """A past session's chat, and its digest and archive (None while it has no archive)."""
         chat = self.chat(chat_id)
         try:
@@ -214,8 +222,7 @@ class ChatCalendar:
 
     def unsubscribe(self, token: str, now: datetime) -> UnsubscribeLink:
         link = self.unsubscribe_link(token, now)
-        what = "all" if link.what == "emails" else link.what
-        self.subscriptions.unsubscribe(link.chat_id, link.email, what)  # type: ignore[arg-type]
+        self.subscriptions.unsubscribe(link.chat_id, link.email, link.what)
         return link
 
     # Calendar feeds

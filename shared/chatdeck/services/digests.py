@@ -1,7 +1,7 @@
 """After a chat: its digest, emailed once to each digest subscriber, and shown as a page."""
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatdeck.domain.archive import ArchiveSession
@@ -10,6 +10,14 @@ from chatdeck.domain.digest import Digest, digest_for_occurrence
 from chatdeck.notifications.notices import Notices
 from chatdeck.ports import ArchiveStore, ChatStore, SubscriptionStore
 from chatdeck.services.membership import Membership
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """What a past session's page shows: its digest, and its archive's record."""
+
+    digest: Digest
+    archive: ArchiveSession
 
 
 def occurrence_of(chat: Chat, session: ArchiveSession) -> Occurrence:
@@ -50,16 +58,16 @@ class Digests:
 
     def build(self, chat: Chat, occurrence: Occurrence) -> Digest | None:
         page = self.for_page(chat, occurrence)
-        return None if page is None else page["digest"]
+        return None if page is None else page.digest
 
-    def for_page(self, chat: Chat, occurrence: Occurrence) -> dict[str, Any] | None:
+    def for_page(self, chat: Chat, occurrence: Occurrence) -> "SessionPage | None":
         """The digest, and the session (for admins: what it cost in reads and dollars)."""
         archive = self.archive.session(occurrence.id)
         if archive is None:
             return None
         earlier = self.chats.participants_before(chat.id, occurrence.id)
         digest = digest_for_occurrence(chat, occurrence, archive.posts, earlier)
-        return {"digest": digest, "archive": archive.session}
+        return SessionPage(digest, archive.session)
 
     def _send(self, chat: Chat, occurrence: Occurrence, digest: Digest, now: datetime) -> int:
         sent = 0

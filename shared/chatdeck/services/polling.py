@@ -100,14 +100,14 @@ class Poller:
         self,
         chats: ChatStore,
         archive: ArchiveStore,
-        network: PostReader,
+        reader: PostReader,
         budget_reads: int = DEFAULT_BUDGET_READS,
         retention: timedelta = DEFAULT_RETENTION,
         account: str = READING_ACCOUNT,
     ) -> None:
         self.chats = chats
         self.archive = archive
-        self.network = network
+        self.reader = reader
         self.budget_reads = budget_reads
         self.retention = retention
         self.account = account
@@ -195,7 +195,7 @@ class Poller:
         retry_at: datetime | None = None
         try:
             while True:
-                page = self.network.search_recent(
+                page = self.reader.search_recent(
                     self.account,
                     session.query,
                     since_id=session.since_id,
@@ -302,7 +302,7 @@ class Poller:
         known = {s.post.id: s for s in free}
         for batch in _batches([s.post.id for s in free], LOOKUP_BATCH):
             try:
-                fresh = self.network.lookup_posts(self.account, batch)
+                fresh = self.reader.lookup_posts(self.account, batch)
             except ReadFailed as failure:  # tried again next minute, still free today
                 self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason)
                 report.errors.append(f"{session.occurrence_id}: {failure.reason}")

@@ -200,7 +200,7 @@ class Scheduling:
         """Whether members' posts to the cohort's account wait for an admin."""
         return self.settings.require_approval()
 
-    def require_approval(self, admin: Member, required: bool) -> None:
+    def set_approval_required(self, admin: Member, required: bool) -> None:
         must_be_admin(admin)
         self.settings.set_require_approval(required)
 

@@ -117,19 +117,19 @@ def register(
     @app.get("/sessions/<chat_id>/<start>")
     def session_page(chat_id: str, start: str) -> Response[str]:
         signed_in(app)
-        chat, digest = calendar.session(chat_id, start)
-        if digest is None:
+        chat, page = calendar.session(chat_id, start)
+        if page is None:
             return render(
                 app, "message.html", title=chat.name, message="This session has no archive yet."
             )
-        return render(app, "session.html", **digest)
+        return render(app, "session.html", digest=page.digest, archive=page.archive)
 
     @app.get("/unsubscribe/<token>")
     def unsubscribe_page(token: str) -> Response[str]:
         # A GET never unsubscribes: mail scanners open links. The button's POST does.
         link = calendar.unsubscribe_link(token, now())
         return render(
-            app, "unsubscribe.html", token=token, what=link.what, chat=link.chat, email=link.email
+            app, "unsubscribe.html", token=token, what=link.emails, chat=link.chat, email=link.email
         )
 
     @app.post("/unsubscribe/<token>")
@@ -140,7 +140,7 @@ def register(
             app,
             "message.html",
             title="Unsubscribed",
-            message=f"You will get no more {link.what} for {name}.",
+            message=f"You will get no more {link.emails} for {name}.",
         )
 
 

@@ -130,5 +130,5 @@ def register(
 
     @app.post("/settings")
     def save_settings() -> Response[str]:
-        scheduling.require_approval(admin(app), form(app).get("require_approval") == "on")
+        scheduling.set_approval_required(admin(app), form(app).get("require_approval") == "on")
         return redirect("/settings")

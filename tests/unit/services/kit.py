@@ -229,7 +229,7 @@ def build_kit(
     poller = Poller(
         chats=chats,
         archive=archive,
-        network=network,
+        reader=network,
         budget_reads=budget_reads,
         retention=RETENTION,
     )

@@ -176,7 +176,7 @@ def test_an_unsubscribe_link_from_every_email_removes_the_subscription(
 ) -> None:
     token = kit.email_actions.unsubscribe_url(TEACHER, "edtechchat", "all", NOW).rsplit("/", 1)[1]
 
-    assert kit.calendar.unsubscribe(token, NOW).what == "emails"
+    assert kit.calendar.unsubscribe(token, NOW).emails == "emails"
     assert kit.subscriptions.subscription("edtechchat", TEACHER) is None
 
 
@@ -214,5 +214,5 @@ def test_an_unsubscribe_link_expires_after_90_days(kit: Kit, subscribed: Subscri
 
     with pytest.raises(Refused):
         kit.calendar.unsubscribe(token, sent_at + timedelta(days=90))
-    assert kit.calendar.unsubscribe_link(token, sent_at + timedelta(days=89)).what == "emails"
+    assert kit.calendar.unsubscribe_link(token, sent_at + timedelta(days=89)).emails == "emails"
     assert kit.subscriptions.subscription("edtechchat", TEACHER) == subscribed
