@@ -46,14 +46,16 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/contract tests/integration tests/e2e
 
-# Python: style, types (strict on shared/), security. template.yaml: cfn-lint with AWS's
-# serverless rules, and checkov. Every finding is fixed or suppressed with a written reason
+# Python: style, types (strict on shared/, and on tests/fakes/, whose `_fakes_are_ports` checks
+# each fake against its port), security. template.yaml: cfn-lint with AWS's serverless rules,
+# and checkov. Every finding is fixed or suppressed with a written reason
 # (docs/security.md lists the suppressions). checkov --skip-download: it asks Prisma Cloud
 # for nothing (guidelines, custom policies); the checks themselves are all in the package.
 lint: $(VENV)/.installed $(LINT)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict tests/fakes
 	$(VENV)/bin/bandit -q -c pyproject.toml -r shared functions devstack
 	$(VENV)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 	$(LINT)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download

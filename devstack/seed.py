@@ -4,12 +4,11 @@ minutes after start, for which the sandbox serves a realistic hour of posts."""
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import boto3
 import requests
 
-from chatdeck.adapters.chats import DynamoChatStore, DynamoSubscriptionStore
-from chatdeck.adapters.dynamodb import Table
+from chatdeck.bootstrap import Services
 from chatdeck.domain.chats import Chat, Recurrence, Subscription
+from chatdeck.settings import Settings
 
 LIVE_CHAT = "chatdecklive"
 LIVE_MODERATORS = ["edtechmod"]
@@ -33,9 +32,10 @@ def weekly(weekday: int, start: time, zone: str, first: date, minutes: int = 60)
 def seed_chats(
     state_table: str, sandbox_url: str, admin: str, now: datetime, live_in: timedelta = LIVE_IN
 ) -> Chat:
-    """Store the chats (once), subscribe the admin, and have the sandbox stage the live one."""
-    table = Table(boto3.client("dynamodb"), state_table)
-    store = DynamoChatStore(table)
+    """Store the chats (once), subscribe the admin, and have the sandbox stage the live one.
+    The stores are the composition root's, on the local stack's StateTable."""
+    services = Services(Settings(state_table=state_table))
+    store = services.chats
     start = (now + live_in).replace(second=0, microsecond=0)
     live = Chat(
         id=LIVE_CHAT,
@@ -71,7 +71,7 @@ def seed_chats(
     for chat in chats:
         if chat.id == LIVE_CHAT or store.get(chat.id) is None:
             store.save(chat)
-    DynamoSubscriptionStore(table).subscribe(
+    services.subscriptions.subscribe(
         Subscription(chat_id=LIVE_CHAT, email=admin, reminders=True, digests=True, lead_minutes=5)
     )
     staged: dict[str, Any] = {

@@ -31,7 +31,7 @@ from chatdeck.domain.archive import (
 )
 from chatdeck.domain.chats import Chat, Subscription
 from chatdeck.domain.email import Email
-from chatdeck.domain.members import Member
+from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
 from chatdeck.domain.posts import Page, Post, PostChange
 
@@ -124,9 +124,15 @@ class MemberStore(Protocol):
     def add(self, member: Member, now: datetime) -> bool:
         """Store a new member who joins now; False when the address is a member already."""
 
-    def save(self, member: Member) -> bool:
-        """Store a member's changed name, zone or role; False when they are no longer a
-        member (removed meanwhile), who is not stored again."""
+    def save_profile(self, email: str, name: str, zone: str) -> bool:
+        """Change a member's name and time zone, and nothing else: a role an admin changed
+        meanwhile stays changed. False when they are no longer a member (removed meanwhile),
+        who is not stored again."""
+
+    def save_role(self, email: str, role: Role) -> bool:
+        """Change a member's role, and nothing else: a name or zone they saved meanwhile stays
+        saved. False when they are no longer a member (removed meanwhile), who is not stored
+        again."""
 
     def remove(self, email: str) -> bool:
         """False when there was no such member."""

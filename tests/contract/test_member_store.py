@@ -74,11 +74,42 @@ def test_no_members_is_one_empty_page(store: MemberStore) -> None:
     assert store.page(None, 10) == ([], None)
 
 
-def test_a_saved_member_keeps_when_they_joined(store: MemberStore) -> None:
+def test_a_saved_profile_and_role_keep_when_they_joined(store: MemberStore) -> None:
     store.add(a_member(), NOW)
+    assert store.save_profile("rivera@school.example", "Ana Rivera-Lopez", "Europe/Madrid")
+    assert store.save_role("rivera@school.example", Role.ADMIN)
     changed = a_member(name="Ana Rivera-Lopez", zone="Europe/Madrid", role=Role.ADMIN)
-    store.save(changed)
-    assert store.get(changed.email) == changed.model_copy(update={"joined_at": NOW})
+    found = store.get(changed.email)
+    assert found == changed.model_copy(update={"joined_at": NOW})
+    assert found is not None and found.joined_at == NOW
+
+
+def test_a_profile_save_keeps_a_demotion_made_after_the_member_was_read(
+    store: MemberStore,
+) -> None:
+    # The member's request read them as an admin; an admin demotes them; their profile is saved.
+    store.add(a_member(role=Role.ADMIN), NOW)
+    seen = store.get("rivera@school.example")
+    assert seen is not None and seen.is_admin
+    assert store.save_role(seen.email, Role.MEMBER)
+
+    assert store.save_profile(seen.email, "Ana R.", "Europe/Madrid")
+
+    assert store.get(seen.email) == a_member(name="Ana R.", zone="Europe/Madrid", joined_at=NOW)
+
+
+def test_a_role_change_keeps_a_profile_saved_after_the_member_was_read(
+    store: MemberStore,
+) -> None:
+    store.add(a_member(), NOW)
+    seen = store.get("rivera@school.example")
+    assert seen is not None
+    assert store.save_profile(seen.email, "Ana R.", "Europe/Madrid")
+
+    assert store.save_role(seen.email, Role.ADMIN)
+
+    expected = a_member(name="Ana R.", zone="Europe/Madrid", role=Role.ADMIN, joined_at=NOW)
+    assert store.get(seen.email) == expected
 
 
 def test_a_removed_member_is_gone_and_can_join_again(store: MemberStore) -> None:
@@ -99,10 +130,13 @@ def test_saving_a_member_removed_meanwhile_does_not_bring_them_back(store: Membe
     assert seen is not None
     store.remove("rivera@school.example")
 
-    assert not store.save(seen.model_copy(update={"name": "Ana R."}))
+    assert not store.save_profile(seen.email, "Ana R.", seen.zone)
+    assert not store.save_role(seen.email, Role.ADMIN)
     assert store.get("rivera@school.example") is None
+    assert store.page(None, 10) == ([], None)
 
 
-def test_saving_a_member_says_it_saved(store: MemberStore) -> None:
-    store.add(a_member(), NOW)
-    assert store.save(a_member(name="Ana R."))
+def test_saving_an_address_that_never_was_a_member_stores_nothing(store: MemberStore) -> None:
+    assert not store.save_profile("nobody@school.example", "Nobody", "UTC")
+    assert not store.save_role("nobody@school.example", Role.ADMIN)
+    assert store.page(None, 10) == ([], None)

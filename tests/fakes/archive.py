@@ -99,8 +99,9 @@ class FakeArchiveStore:
         with self._lock:
             stored = self._sessions.get(session.occurrence_id)
             if stored is None:
-                # The adapter's unconditional update would write a META holding only the reads,
-                # which its get() and start() then fail to read (KeyError); nothing is kept here.
+                # A session never started: the adapter's update is conditional on its META
+                # existing, so it writes nothing, and neither does this (no META holding only
+                # the reads: the contract case on reads for a session never started checks both).
                 return
             self._sessions[session.occurrence_id] = replace(
                 stored,

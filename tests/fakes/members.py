@@ -4,7 +4,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from chatdeck.domain.members import Member
+from chatdeck.domain.members import Member, Role
 
 # ----- members, signing in, settings ------------------------------------------------------------
 
@@ -31,12 +31,20 @@ class FakeMemberStore:
             self._members[member.email] = member.model_copy(update={"joined_at": now})
             return True
 
-    def save(self, member: Member) -> bool:
+    def save_profile(self, email: str, name: str, zone: str) -> bool:
+        return self._set(email, name=name, zone=zone)
+
+    def save_role(self, email: str, role: Role) -> bool:
+        return self._set(email, role=role)
+
+    def _set(self, email: str, **fields: object) -> bool:
         with self._lock:
-            before = self._members.get(member.email)
+            before = self._members.get(email)
             if before is None:  # removed meanwhile: not stored again
                 return False
-            self._members[member.email] = member.model_copy(update={"joined_at": before.joined_at})
+            # Read back as the adapter reads a stored item: validated, when they joined kept.
+            changed = Member.model_validate({**before.model_dump(), **fields})
+            self._members[email] = changed.model_copy(update={"joined_at": before.joined_at})
             return True
 
     def remove(self, email: str) -> bool:

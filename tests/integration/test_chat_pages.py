@@ -49,7 +49,7 @@ def test_an_admin_adds_a_chat_and_a_member_sees_it_in_their_own_zone(
 ) -> None:
     assert chat == "/chats/edtechchat"
     london = deployment.services.membership.member("rivera@school.example")
-    deployment.services.membership.members.save(london.model_copy(update={"zone": "Europe/London"}))
+    deployment.services.membership.members.save_profile(london.email, london.name, "Europe/London")
 
     page = get(web, teacher_session, "/chats")
 

@@ -3,9 +3,12 @@
 import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_string
+from types import ModuleType
+from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from chatdeck.domain.errors import InvalidLink, NotAllowed
 from chatdeck.domain.members import Member, Role
@@ -13,6 +16,7 @@ from chatdeck.domain.posts import FieldErrors, PostStatus
 from chatdeck.services.membership import Membership
 from devstack.runtime import describe_email
 from tests.integration.deployment import ADMIN, Deployment
+from tests.integration.web_kit import post_form
 
 pytestmark = pytest.mark.integration
 
@@ -201,3 +205,35 @@ def test_a_member_who_signs_in_the_second_they_are_invited_stays_signed_in(
     session = membership.sign_in(link_in(deployment, "silva@school.example"), joined)
 
     assert membership.member_for_session(session.session_token, joined) is not None
+
+
+@pytest.fixture
+def refuses_long_keys(web: ModuleType) -> None:
+    """The web function's DynamoDB client refuses a sort key over 1,024 bytes in any request, as
+    DynamoDB does; moto server checks only what put_item writes."""
+
+    def check(params: dict[str, Any], model: Any, **_: Any) -> None:
+        key = params.get("Key", {}).get("sk", {}).get("S", "")
+        if len(key.encode()) > 1024:
+            message = "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+            error = {"Error": {"Code": "ValidationException", "Message": message}}
+            raise ClientError(error, model.name)
+
+    web.services._dynamodb.meta.events.register("before-parameter-build.dynamodb", check)
+
+
+@pytest.mark.usefixtures("refuses_long_keys")
+@pytest.mark.parametrize(("action", "form"), [("remove", {"queued": "cancel"}), ("role", {})])
+def test_an_address_too_long_to_be_a_member_is_not_a_member_in_the_admin_pages(
+    membership: Membership, web: ModuleType, admin_session: str, action: str, form: dict[str, str]
+) -> None:
+    address = "a" * 1100 + "@school.example"  # over 254 characters: no member's
+    admin = membership.member(ADMIN)
+    assert admin is not None
+    members_before = membership.page(admin, None)
+
+    answer = post_form(web, admin_session, f"/members/{address}/{action}", form)
+
+    assert answer["statusCode"] == 403, answer.get("body")
+    assert "That person is not a member." in answer["body"]
+    assert membership.page(admin, None) == members_before

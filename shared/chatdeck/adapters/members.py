@@ -41,19 +41,21 @@ class DynamoMemberStore:
         )
         return added is not None
 
-    def save(self, member: Member) -> bool:
+    def save_profile(self, email: str, name: str, zone: str) -> bool:
+        return self._set(email, name=name, zone=zone)
+
+    def save_role(self, email: str, role: Role) -> bool:
+        return self._set(email, role=role.value)
+
+    def _set(self, email: str, **fields: str) -> bool:
+        """Set these attributes of a stored member, and no others."""
         saved = self.table.write_if(
             "update_item",
-            Key={"pk": MEMBERS, "sk": member.email},
-            UpdateExpression="SET #name = :name, #zone = :zone, #role = :role, email = :email",
+            Key={"pk": MEMBERS, "sk": email},
+            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in fields),
             ConditionExpression="attribute_exists(pk)",  # never re-create a removed member
-            ExpressionAttributeNames={"#name": "name", "#role": "role", "#zone": "zone"},
-            ExpressionAttributeValues={
-                ":name": member.name,
-                ":zone": member.zone,
-                ":role": member.role.value,
-                ":email": member.email,
-            },
+            ExpressionAttributeNames={f"#{name}": name for name in fields},
+            ExpressionAttributeValues={f":{name}": value for name, value in fields.items()},
         )
         return saved is not None
 

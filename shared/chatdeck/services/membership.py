@@ -142,6 +142,8 @@ class Membership:
     def remove(self, admin: Member, email: str, cancel_queued: bool) -> int:
         """Remove a member at once; answers how many of their queued posts were cancelled."""
         must_be_admin(admin)
+        if len(email) > MAX_EMAIL_LENGTH:  # no member's, and DynamoDB refuses a key that long
+            raise NotAllowed("That person is not a member.")
         if email in self.admins:
             raise NotAllowed("Admins named when Chatdeck was deployed are removed by redeploying.")
         if not self.members.remove(email):
@@ -155,22 +157,27 @@ class Membership:
         )
 
     def set_role(self, admin: Member, email: str, role: Role) -> Member:
+        """Change only the member's role: a profile they save meanwhile is kept."""
         must_be_admin(admin)
-        member = self.members.get(email)
-        if member is None:
+        if len(email) > MAX_EMAIL_LENGTH:  # no member's, and DynamoDB refuses a key that long
             raise NotAllowed("That person is not a member.")
         if email in self.admins and role is not Role.ADMIN:
             raise NotAllowed("Admins named when Chatdeck was deployed stay admins.")
-        changed = member.model_copy(update={"role": role})
-        if not self.members.save(changed):  # removed since it was read
+        changed = self.member(email) if self.members.save_role(email, role) else None
+        if changed is None:  # not a member, or removed just now
             raise NotAllowed("That person is not a member.")
         return changed
 
     def update_profile(self, member: Member, form: Mapping[str, str], now: datetime) -> Member:
+        """Change only the member's name and zone: a role an admin changes meanwhile is kept."""
         changed = member_from_form(form, email=member.email, role=member.role.value)
-        if self.members.save(changed):
-            return changed
+        saved = self.members.save_profile(changed.email, changed.name, changed.zone)
         first = member.email in self.admins  # a deploy-time admin's first profile, or a race
-        if first and (self.members.add(changed, now) or self.members.save(changed)):
-            return changed
-        raise NotAllowed("You are no longer a member of this cohort.")  # removed meanwhile
+        if not saved and first:
+            saved = self.members.add(changed, now) or self.members.save_profile(
+                changed.email, changed.name, changed.zone
+            )
+        stored = self.member(member.email) if saved else None
+        if stored is None:
+            raise NotAllowed("You are no longer a member of this cohort.")  # removed meanwhile
+        return stored
