@@ -26,7 +26,6 @@ SANDBOX_CREDENTIALS = {
     "access_token_secret": "sandbox-token-secret",  # the sandbox's published fake credentials  # nosec B105
 }
 SANDBOX_OAUTH2_CLIENT = {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
-KEY_ALIAS_PREFIX = "alias/chatdeck-local/"
 SEED_ADMIN = "admin@cohort.example"
 # Signs the local stack's unsubscribe links; fixed, so links survive a restart. Not a secret.
 LOCAL_SIGNING_KEY = "chatdeck-local-stack-signing-key-not-a-secret-0123456789"  # nosec B105
@@ -77,8 +76,9 @@ def local_parameters(template: dict[str, Any], overrides: dict[str, str]) -> dic
 
 
 def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
-    """Create tables, queues, KMS keys, parameters and the SES identity; answer how each function
-    is wired."""
+    """Create tables, queues, parameters and the SES identity; answer how each function is wired.
+    (The tokens' data key is not made here: the first connect makes it in moto's SSM, as in AWS,
+    and it stays there while moto is reused, so stored tokens stay readable.)"""
     template = load_template(TEMPLATE)
     stack = Stack(
         parameters=local_parameters(
@@ -98,8 +98,6 @@ def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
         elif resource["Type"] == "AWS::SQS::Queue":
             queue = aws_client("sqs", moto_url).create_queue(QueueName=logical_id)
             stack.resources[logical_id] = queue["QueueUrl"]
-        elif resource["Type"] == "AWS::KMS::Key":
-            stack.resources[logical_id] = create_key(moto_url, logical_id)
     ssm = aws_client("ssm", moto_url)
     secrets: dict[str, Any] = {
         "XCredentialsParameterName": SANDBOX_CREDENTIALS,
@@ -140,21 +138,6 @@ def create_table(moto_url: str, logical_id: str, properties: dict[str, Any]) -> 
     if ttl and ttl.get("Enabled"):
         client.update_time_to_live(TableName=spec["TableName"], TimeToLiveSpecification=ttl)
     return str(spec["TableName"])
-
-
-def create_key(moto_url: str, logical_id: str) -> str:
-    """A symmetric KMS key for the resource, found again by its alias when moto is reused (so
-    tokens encrypted by an earlier run stay readable); its KeyId, which is what `!Ref` gives."""
-    kms = aws_client("kms", moto_url)
-    alias = KEY_ALIAS_PREFIX + logical_id
-    try:
-        return str(kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"])
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "NotFoundException":
-            raise
-    key_id = str(kms.create_key(Description=f"Chatdeck local {logical_id}")["KeyMetadata"]["KeyId"])
-    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
-    return key_id
 
 
 def wire_functions(template: dict[str, Any], stack: Stack, web_url: str) -> None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ChatStore,
         Clock,
         ConnectionStore,
+        DataKeyStore,
         MemberStore,
         Network,
         NoticeLog,
@@ -139,11 +140,18 @@ class Services:
 
     @cached_property
     def connections(self) -> "ConnectionStore":
-        from chatdeck.adapters.connections import DynamoConnectionStore, KmsTokenCipher
+        from chatdeck.adapters.connections import DynamoConnectionStore
+        from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
 
         return DynamoConnectionStore(
-            self._state_table, KmsTokenCipher(lambda: self._kms, self.settings.tokens_key_id)
+            self._state_table, AesGcmTokenCipher(DataKey(self.tokens_data_key))
         )
+
+    @cached_property
+    def tokens_data_key(self) -> "DataKeyStore":
+        from chatdeck.adapters.ssm_data_key import SsmDataKeyStore
+
+        return SsmDataKeyStore(lambda: self._ssm, self.settings.tokens_data_key_parameter)
 
     @cached_property
     def archive(self) -> "ArchiveStore":
@@ -152,10 +160,10 @@ class Services:
         return DynamoArchiveStore(self._table(self.settings.archive_table))
 
     @cached_property
-    def _kms(self) -> object:
+    def _ssm(self) -> object:
         import boto3
 
-        return boto3.client("kms")
+        return boto3.client("ssm")
 
     # Email
 

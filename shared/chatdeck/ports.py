@@ -1,6 +1,7 @@
 """What the services need from outside, as Protocols: one per store, network and mailer.
 
-Services import these, never an adapter. Each has one DynamoDB (or SES, or network) adapter in
+Services import these, never an adapter (one port, `DataKeyStore`, is what an adapter needs:
+the token cipher's key). Each has one DynamoDB (or SES, SSM, or network) adapter in
 `chatdeck.adapters` and one in-memory fake in `tests/fakes/`; `tests/contract/` runs the same
 cases against both, so the fake cannot drift from the real thing. The value objects they trade
 in live in `chatdeck.domain`.
@@ -256,6 +257,18 @@ class ConnectionStore(Protocol):
 
     def disconnect(self, seen: StoredConnection, reason: str, now: datetime) -> bool:
         """Delete `seen`'s tokens, keeping why; False when its version moved on."""
+
+
+class DataKeyStore(Protocol):
+    """Where the stack's data key is kept: the 32 random bytes that seal connected accounts'
+    tokens. No one types it in: the first function that needs it makes it, and only once."""
+
+    def read(self) -> bytes | None:
+        """The data key, or None while no function has made it yet."""
+
+    def create(self, key: bytes) -> bool:
+        """Keep `key` as the data key unless there is one already (a create-only write, never an
+        overwrite); False when another function made it first, whose key stays."""
 
 
 class UserAccessProvider(Protocol):

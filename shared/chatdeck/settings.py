@@ -17,7 +17,8 @@ class Settings(BaseSettings):
     x_api_base_url: str = "https://api.x.com"  # the OAuth 2.0 token endpoint's host too
     x_oauth2_client_parameter: str = "/chatdeck/x/oauth2-client"
     x_authorize_url: str = "https://x.com/i/oauth2/authorize"
-    tokens_key_id: str = ""  # the KMS key that encrypts OAuth tokens at rest
+    # SSM SecureString: the data key that seals OAuth tokens at rest, made by the functions
+    tokens_data_key_parameter: str = "/chatdeck/tokens-data-key"
     public_url: str = ""
     archive_table: str = "ArchiveTable"
     # SSM SecureString: the key that signs links in emails (unsubscribe)

@@ -9,27 +9,25 @@ table; the fake has no pages and no stale reads, so it ignores them.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Protocol
 
 from chatdeck.adapters.account_states import DynamoAccountStore
 from chatdeck.adapters.archive import DynamoArchiveStore
 from chatdeck.adapters.chats import DynamoChatStore, DynamoSubscriptionStore
-from chatdeck.adapters.connections import (
-    DynamoConnectionStore,
-    DynamoPendingConnectionStore,
-    KmsTokenCipher,
-)
+from chatdeck.adapters.connections import DynamoConnectionStore, DynamoPendingConnectionStore
 from chatdeck.adapters.dynamodb import Table
 from chatdeck.adapters.members import DynamoMemberStore, DynamoSettingsStore
 from chatdeck.adapters.notices import DynamoNoticeLog
 from chatdeck.adapters.posts import DynamoPostStore
 from chatdeck.adapters.signin import DynamoSessionStore, DynamoSignInLinkStore
+from chatdeck.adapters.ssm_data_key import SsmDataKeyStore
+from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
 from chatdeck.ports import (
     AccountStore,
     ArchiveStore,
     ChatStore,
     ConnectionStore,
+    DataKeyStore,
     MemberStore,
     NoticeLog,
     PendingConnectionStore,
@@ -70,6 +68,8 @@ class Backend(Protocol):
     def connections(self) -> ConnectionStore: ...
 
     def archive(self, small_pages: bool = False) -> ArchiveStore: ...
+
+    def data_key(self) -> DataKeyStore: ...
 
 
 class FakeBackend:
@@ -132,31 +132,32 @@ class FakeBackend:
         store: ArchiveStore = self._one("archive", fakes.FakeArchiveStore)
         return store
 
+    def data_key(self) -> DataKeyStore:
+        store: DataKeyStore = self._one("data_key", fakes.FakeDataKeyStore)
+        return store
+
 
 @dataclass
 class MotoAws:
-    """What the DynamoDB backends of a session share: moto server's clients, the template's
-    table definitions, and (made on first use) a KMS key for the connections' tokens."""
+    """What the DynamoDB backends of a session share: moto server's clients (DynamoDB, and SSM
+    for the connections' data key) and the template's table definitions."""
 
     url: str
     dynamodb: Any
-    kms: Any
+    ssm: Any
     tables: dict[str, dict[str, Any]]
-
-    @cached_property
-    def tokens_key_id(self) -> str:
-        key = self.kms.create_key(Description="Chatdeck contract tests: tokens")
-        return str(key["KeyMetadata"]["KeyId"])
 
 
 class DynamoBackend:
-    """The real adapters, each case on its own fresh tables (made when first asked for)."""
+    """The real adapters, each case on its own fresh tables (made when first asked for) and its
+    own data key parameter name (the key in it is made by the first seal, as when deployed)."""
 
     name = "dynamodb"
 
     def __init__(self, aws: MotoAws) -> None:
         self.aws = aws
         self._names: dict[str, str] = {}
+        self._data_key_parameter = f"/chatdeck/{unique('contract')}/tokens-data-key"
 
     def table(
         self, logical_id: str, small_pages: bool = False, stale_first_read: bool = False
@@ -203,11 +204,15 @@ class DynamoBackend:
         return DynamoPendingConnectionStore(self.table("StateTable"))
 
     def connections(self) -> ConnectionStore:
-        cipher = KmsTokenCipher(lambda: self.aws.kms, self.aws.tokens_key_id)
+        cipher = AesGcmTokenCipher(DataKey(self.data_key()))
         return DynamoConnectionStore(self.table("StateTable"), cipher)
 
     def archive(self, small_pages: bool = False) -> ArchiveStore:
         return DynamoArchiveStore(self.table("ArchiveTable", small_pages))
+
+    def data_key(self) -> DataKeyStore:
+        """The SSM adapter, on a parameter name of this case's own (no key in it yet)."""
+        return SsmDataKeyStore(lambda: self.aws.ssm, self._data_key_parameter)
 
 
 class SmallPages(Table):

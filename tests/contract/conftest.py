@@ -4,10 +4,10 @@
 `request.getfixturevalue`), so `pytest tests/contract -k fake` starts no server at all. The
 DynamoDB cases carry the `integration` mark, like every test that needs moto server.
 
-They do not use the integration tests' `deployment` fixture: it also writes SSM parameters, makes
-a KMS key, verifies an SES sender and resets the sandbox, about a second per case. A case here
-gets only the tables it asks for, made from the same template by the same `create_table`, and
-the session's one KMS key.
+They do not use the integration tests' `deployment` fixture: it also writes SSM parameters,
+verifies an SES sender and resets the sandbox, about a second per case. A case here gets only the
+tables it asks for, made from the same template by the same `create_table`, and a data key
+parameter name of its own in moto's SSM for the connections' tokens.
 """
 
 import boto3
@@ -26,7 +26,7 @@ def moto_aws(aws_env: str) -> MotoAws:
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] == "AWS::DynamoDB::Table"
     }
-    return MotoAws(aws_env, boto3.client("dynamodb"), boto3.client("kms"), tables)
+    return MotoAws(aws_env, boto3.client("dynamodb"), boto3.client("ssm"), tables)
 
 
 @pytest.fixture(params=["fake", pytest.param("dynamodb", marks=pytest.mark.integration)])

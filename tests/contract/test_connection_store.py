@@ -1,5 +1,5 @@
 """ConnectionStore: an account's OAuth 2.0 connection, whose every change names the version it
-saw. On DynamoDB the tokens are sealed with moto's KMS."""
+saw. On DynamoDB the tokens are sealed with AES-GCM under a data key made in moto's SSM."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta

@@ -42,6 +42,7 @@ FAKES: list[tuple[type, type]] = [
     (ports.PendingConnectionStore, fakes.FakePendingConnectionStore),
     (ports.ConnectionStore, fakes.FakeConnectionStore),
     (ports.ArchiveStore, fakes.FakeArchiveStore),
+    (ports.DataKeyStore, fakes.FakeDataKeyStore),
     (ports.Mailer, fakes.FakeMailer),
     (ports.Clock, fakes.FixedClock),
     (ports.Network, fakes.FakeNetwork),

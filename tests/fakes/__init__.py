@@ -18,6 +18,7 @@ from chatdeck.ports import (
     ChatStore,
     Clock,
     ConnectionStore,
+    DataKeyStore,
     Mailer,
     MemberStore,
     Network,
@@ -35,6 +36,7 @@ from tests.fakes.archive import FakeArchiveStore
 from tests.fakes.chats import FakeChatStore, FakeSubscriptionStore
 from tests.fakes.clock_and_mail import FakeMailer, FakeNotice, FakeNoticeLog, FixedClock
 from tests.fakes.connections import FakeConnectionStore, FakePendingConnectionStore
+from tests.fakes.data_key import FakeDataKeyStore
 from tests.fakes.members import (
     FakeMemberStore,
     FakeSessionStore,
@@ -50,6 +52,7 @@ __all__ = [
     "FakeArchiveStore",
     "FakeChatStore",
     "FakeConnectionStore",
+    "FakeDataKeyStore",
     "FakeMailer",
     "FakeMemberStore",
     "FakeNetwork",
@@ -81,6 +84,7 @@ def _fakes_are_ports() -> None:  # pragma: no cover - never called; read by the 
     _pending: PendingConnectionStore = FakePendingConnectionStore()
     _connections: ConnectionStore = FakeConnectionStore()
     _archive: ArchiveStore = FakeArchiveStore()
+    _data_key: DataKeyStore = FakeDataKeyStore()
     _mailer: Mailer = FakeMailer()
     _clock: Clock = FixedClock()
     _network: Network = FakeNetwork()

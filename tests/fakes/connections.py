@@ -1,4 +1,4 @@
-"""Connects in progress and connected accounts (tokens kept as given: no KMS here)."""
+"""Connects in progress and connected accounts (tokens kept as given: no cipher here)."""
 
 import threading
 from dataclasses import dataclass, replace
@@ -65,7 +65,8 @@ def _sealed(tokens: Tokens) -> Tokens:
 
 
 class FakeConnectionStore:
-    """Tokens are kept as they are: the adapter's KMS encryption has no fake."""
+    """Tokens are kept as they are: the adapter's sealing (AesGcmTokenCipher) is tested on its
+    own, in tests/unit/test_token_cipher.py."""
 
     def __init__(self) -> None:
         self._connections: dict[str, _Connection] = {}

@@ -135,7 +135,8 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
     boto3.client("ssm").put_parameter(
         Name=signing_key, Value=unique("signing-key") * 4, Type="SecureString"
     )
-    tokens_key = boto3.client("kms").create_key(Description="Chatdeck test tokens")["KeyMetadata"]
+    # A fresh name, and no key in it: the first connect makes it, as on a new stack.
+    tokens_data_key = f"/chatdeck/{unique('test')}/tokens-data-key"
     boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
     requests.delete(f"{sandbox_url}/sandbox/posts", timeout=5).raise_for_status()
     settings = Settings(
@@ -147,7 +148,7 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
         x_api_base_url=sandbox_url,
         x_oauth2_client_parameter=oauth2_client,
         x_authorize_url=f"{sandbox_url}/i/oauth2/authorize",
-        tokens_key_id=tokens_key["KeyId"],
+        tokens_data_key_parameter=tokens_data_key,
         signing_key_parameter=signing_key,
         **({"archive_table": names["ArchiveTable"]} if "ArchiveTable" in names else {}),
         public_url="http://127.0.0.1:3000/",

@@ -1,13 +1,20 @@
 """X accounts connected through OAuth 2.0 with PKCE, against moto server and the sandbox over HTTP:
-tweepy's OAuth2UserHandler, the consent page driven as a browser would, DynamoDB and KMS."""
+tweepy's OAuth2UserHandler, the consent page driven as a browser would, DynamoDB, and the tokens'
+data key in SSM."""
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 import requests
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from chatdeck.adapters.ssm_data_key import SsmDataKeyStore
+from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey, TokensUnreadable
 from chatdeck.domain.accounts import Connection, StoredConnection, Tokens
 from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.posts import PostStatus
@@ -111,20 +118,42 @@ def test_a_connected_member_account_posts_as_that_member(deployment: Deployment)
 
 
 def test_tokens_at_rest_are_encrypted_for_their_account(deployment: Deployment) -> None:
+    ssm = boto3.client("ssm")
+    key_parameter = deployment.services.settings.tokens_data_key_parameter
+    with pytest.raises(ssm.exceptions.ParameterNotFound):  # a new stack has no data key yet
+        ssm.get_parameter(Name=key_parameter)
     connect(deployment)
     tokens = stored(deployment).tokens
     assert tokens is not None and tokens.refresh_token is not None
 
     item = raw_item(deployment)
 
+    # Nothing of the tokens is readable in the table...
     sealed = item["tokens"]["B"]
     assert tokens.access_token not in str(item) and tokens.refresh_token not in str(item)
     assert tokens.access_token.encode() not in sealed
+    assert tokens.refresh_token.encode() not in sealed
     assert item["version"] == {"N": "1"} and item["username"] == {"S": "ms_garcia"}
     assert item["connected_by"] == {"S": MEMBER}
-    kms = boto3.client("kms")
-    with pytest.raises(kms.exceptions.InvalidCiphertextException):
-        kms.decrypt(CiphertextBlob=sealed, EncryptionContext={"account": "cohort"})
+    # ...the connect made the data key, a SecureString in SSM (not in the table)...
+    parameter = ssm.get_parameter(Name=key_parameter, WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString" and parameter["Version"] == 1
+    key = base64.b64decode(parameter["Value"])
+    assert len(key) == 32 and key not in sealed and parameter["Value"] not in str(item)
+    # ...and the value is AES-GCM under it, bound to this account: it opens as this account's
+    # (version byte, nonce, ciphertext and tag) and as no other's, not even the cohort's.
+    version, nonce, body = sealed[:1], sealed[1:13], sealed[13:]
+    opened = json.loads(AESGCM(key).decrypt(nonce, body, version + ACCOUNT.encode()))
+    assert (opened["access_token"], opened["refresh_token"]) == (
+        tokens.access_token,
+        tokens.refresh_token,
+    )
+    with pytest.raises(InvalidTag):
+        AESGCM(key).decrypt(nonce, body, version + b"cohort")
+    with pytest.raises(TokensUnreadable):
+        AesGcmTokenCipher(DataKey(SsmDataKeyStore(lambda: ssm, key_parameter))).open(
+            "cohort", sealed
+        )
 
 
 def test_the_cohort_posts_through_its_connection_else_oauth1(deployment: Deployment) -> None:

@@ -91,14 +91,22 @@ def resource_names(resource: Any) -> str:
     return json.dumps(resource)
 
 
-def grants(function: dict[str, Any]) -> dict[str, set[str]]:
-    """Resource (readable) -> actions allowed on it."""
+def grants(function: dict[str, Any], effect: str = "Allow") -> dict[str, set[str]]:
+    """Resource (readable) -> actions allowed on it (or, with effect "Deny", denied)."""
     granted: dict[str, set[str]] = {}
     for statement in statements(function):
-        assert statement.get("Effect") == "Allow", statement
+        assert statement.get("Effect") in ("Allow", "Deny"), statement
+        if statement["Effect"] != effect:
+            continue
+        # Only a Deny may have a condition: an Allow's grant is all in its actions and resources.
+        assert effect == "Deny" or "Condition" not in statement, statement
         for resource in as_list(statement["Resource"]):
             granted.setdefault(resource_names(resource), set()).update(as_list(statement["Action"]))
     return granted
+
+
+def denials(function: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in statements(function) if s["Effect"] == "Deny"]
 
 
 def all_actions(function: dict[str, Any]) -> set[str]:
@@ -189,12 +197,13 @@ def test_every_function_has_both_layers(template: dict[str, Any]) -> None:
 
 SSM = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
 SES_IDENTITY = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
-KEY = "${TokensKey.Arn}"
 X_COHORT_CREDENTIALS = SSM + "${XCredentialsParameterName}"
 X_OAUTH2_CLIENT = SSM + "${XOAuth2ClientParameterName}"
 SIGNING_KEY = SSM + "${SigningKeyParameterName}"
+TOKENS_DATA_KEY = SSM + "${TokensDataKeyParameterName}"
 SENDER = {SES_IDENTITY + "${SenderEmail}", SES_IDENTITY + "${SenderDomain}"}
-TOKENS_KEY_ACTIONS = {"kms:Encrypt", "kms:Decrypt"}
+READ = {"ssm:GetParameter"}
+READ_AND_MAKE = {"ssm:GetParameter", "ssm:PutParameter"}
 
 
 def test_no_function_may_scan_delete_posts_or_archive_or_use_wildcards(
@@ -254,7 +263,8 @@ def test_web_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
         X_OAUTH2_CLIENT: {"ssm:GetParameter"},
         # Verifying unsubscribe links.
         SIGNING_KEY: {"ssm:GetParameter"},
-        KEY: TOKENS_KEY_ACTIONS,
+        # The tokens' data key: read, and made at the first connect.
+        TOKENS_DATA_KEY: READ_AND_MAKE,
         **{identity: {"ses:SendEmail", "ses:SendRawEmail"} for identity in SENDER},
     }
 
@@ -279,7 +289,8 @@ def test_companion_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
         X_COHORT_CREDENTIALS: {"ssm:GetParameter"},
         X_OAUTH2_CLIENT: {"ssm:GetParameter"},
         SIGNING_KEY: {"ssm:GetParameter"},
-        KEY: TOKENS_KEY_ACTIONS,
+        # The tokens' data key, to open (and seal refreshed) cohort tokens: read only.
+        TOKENS_DATA_KEY: READ,
         # Reminders and digests.
         **{identity: {"ses:SendEmail", "ses:SendRawEmail"} for identity in SENDER},
     }
@@ -290,19 +301,25 @@ def test_companion_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
 def test_each_function_reads_only_its_ssm_parameters(template: dict[str, Any]) -> None:
     found = functions(template)
     expected = {
-        # The cohort account's OAuth 1.0a credentials, and the app's OAuth 2.0 client to
-        # refresh members' tokens.
-        PUBLISHER: {X_COHORT_CREDENTIALS, X_OAUTH2_CLIENT},
-        # The OAuth 2.0 client, to connect accounts; the signing key, to verify email links.
-        WEB: {X_OAUTH2_CLIENT, SIGNING_KEY},
+        # The cohort account's OAuth 1.0a credentials, the app's OAuth 2.0 client to refresh
+        # members' tokens, and the tokens' data key.
+        PUBLISHER: {X_COHORT_CREDENTIALS: READ, X_OAUTH2_CLIENT: READ, TOKENS_DATA_KEY: READ},
+        # The OAuth 2.0 client, to connect accounts; the signing key, to verify email links;
+        # the tokens' data key, which the first connect makes.
+        WEB: {X_OAUTH2_CLIENT: READ, SIGNING_KEY: READ, TOKENS_DATA_KEY: READ_AND_MAKE},
         # Reading the chats as the cohort account; the signing key, to sign email links.
-        COMPANION: {X_COHORT_CREDENTIALS, X_OAUTH2_CLIENT, SIGNING_KEY},
+        COMPANION: {
+            X_COHORT_CREDENTIALS: READ,
+            X_OAUTH2_CLIENT: READ,
+            SIGNING_KEY: READ,
+            TOKENS_DATA_KEY: READ,
+        },
     }
     assert set(expected) == set(found)
     for name, parameters in expected.items():
         granted = grants(found[name])
         ssm = {r: a for r, a in granted.items() if any(x.startswith("ssm:") for x in a)}
-        assert ssm == {parameter: {"ssm:GetParameter"} for parameter in parameters}, name
+        assert ssm == parameters, name
 
 
 def test_only_web_and_companion_read_the_signing_key(template: dict[str, Any]) -> None:
@@ -318,6 +335,7 @@ def test_only_web_and_companion_read_the_signing_key(template: dict[str, Any]) -
         ("XCredentialsParameterName", "/chatdeck/x/cohort"),
         ("XOAuth2ClientParameterName", "/chatdeck/x/oauth2-client"),
         ("SigningKeyParameterName", "/chatdeck/signing-key"),
+        ("TokensDataKeyParameterName", "/chatdeck/tokens-data-key"),
     ],
 )
 def test_parameter_names_start_with_a_slash(
@@ -343,39 +361,32 @@ def test_functions_send_email_only_as_the_sender(template: dict[str, Any]) -> No
             assert actions == {"ses:SendEmail", "ses:SendRawEmail"}, name
 
 
-def test_only_the_functions_use_the_tokens_key_and_only_to_encrypt_and_decrypt(
+def test_only_the_web_function_makes_the_tokens_data_key_and_never_overwrites_it(
     template: dict[str, Any],
 ) -> None:
+    """Only a connect (the web function) seals tokens before any exist, so only it may make the
+    key; and create-only is enforced in IAM too: a PutParameter that would overwrite is denied."""
     for name, function in functions(template).items():
-        granted = grants(function)
-        kms = {r: a for r, a in granted.items() if any(x.startswith("kms:") for x in a)}
-        assert kms == {KEY: TOKENS_KEY_ACTIONS}, name
+        writes = {r for r, a in grants(function).items() if "ssm:PutParameter" in a}
+        assert writes == ({TOKENS_DATA_KEY} if name == WEB else set()), name
+    (deny,) = denials(functions(template)[WEB])
+    assert as_list(deny["Action"]) == ["ssm:PutParameter"]
+    assert [resource_names(r) for r in as_list(deny["Resource"])] == [TOKENS_DATA_KEY]
+    assert deny["Condition"] == {"StringEquals": {"ssm:Overwrite": "true"}}
+    for name in (PUBLISHER, COMPANION):
+        assert denials(functions(template)[name]) == [], name
 
 
-def test_tokens_key_rotates_and_delegates_to_the_account_iam(template: dict[str, Any]) -> None:
+def test_no_kms_key_and_no_kms_grant_the_tokens_key_is_free(template: dict[str, Any]) -> None:
+    # A customer managed KMS key is $1 a month. The data key is a SecureString under the AWS
+    # managed aws/ssm key, which SSM uses for the functions with no kms grant at all.
     resources = template["Resources"]
-    key = resources["TokensKey"]
-    assert key["Type"] == "AWS::KMS::Key"
-    properties = key["Properties"]
-    assert properties["EnableKeyRotation"] is True
-    assert properties["KeySpec"] == "SYMMETRIC_DEFAULT"
-    assert properties["KeyUsage"] == "ENCRYPT_DECRYPT"
-    assert properties["PendingWindowInDays"] == 30  # a deleted stack's key can be recovered
-    # One statement: the account administers the key and IAM policies decide who uses it, so
-    # no principal outside the account and no one at all by default.
-    (statement,) = properties["KeyPolicy"]["Statement"]
-    assert statement["Effect"] == "Allow"
-    assert statement["Principal"] == {
-        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
-    }
-    assert "Condition" not in statement
-    alias = resources["TokensKeyAlias"]
-    assert alias["Type"] == "AWS::KMS::Alias"
-    assert alias["Properties"]["TargetKeyId"] == {"Ref": "TokensKey"}
-    assert alias["Properties"]["AliasName"]["Fn::Sub"].startswith("alias/chatdeck/")
-    # No other key, and nothing else may use this one (no grants, no other key policies).
-    kms = {n for n, r in resources.items() if r["Type"].startswith("AWS::KMS::")}
-    assert kms == {"TokensKey", "TokensKeyAlias"}
+    assert not [n for n, r in resources.items() if r["Type"].startswith("AWS::KMS::")]
+    for name, function in functions(template).items():
+        assert not [a for a in all_actions(function) if a.startswith("kms:")], name
+    # What the functions are told is the parameter's name (never a secret).
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["TOKENS_DATA_KEY_PARAMETER"] == {"Ref": "TokensDataKeyParameterName"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -611,7 +622,7 @@ def test_every_documented_variable_is_set_where_it_is_needed(
 MEMBERS_ENVIRONMENT = {
     "X_OAUTH2_CLIENT_PARAMETER": ("XOAuth2ClientParameterName", "/chatdeck/x/oauth2-client"),
     "X_AUTHORIZE_URL": ("XAuthorizeUrl", "https://x.com/i/oauth2/authorize"),
-    "TOKENS_KEY_ID": ("TokensKey", None),
+    "TOKENS_DATA_KEY_PARAMETER": ("TokensDataKeyParameterName", "/chatdeck/tokens-data-key"),
     "REQUIRE_APPROVAL": ("RequireApproval", "false"),
 }
 
@@ -892,7 +903,7 @@ def test_outputs_give_the_form_url_and_where_to_look(template: dict[str, Any]) -
         "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
         "/accounts/callback"
     }
-    assert outputs["TokensKeyAlias"]["Value"] == {"Ref": "TokensKeyAlias"}
+    assert outputs["TokensDataKeyParameter"]["Value"] == {"Ref": "TokensDataKeyParameterName"}
     assert outputs["ArchiveTableName"]["Value"] == {"Ref": "ArchiveTable"}
     assert outputs["CompanionDeadLetterQueueUrl"]["Value"] == {"Ref": "CompanionDeadLetterQueue"}
     assert outputs["CompanionLogGroupName"]["Value"] == {"Ref": "CompanionLogGroup"}

@@ -1,59 +1,25 @@
-"""OAuth 2.0 connections of X accounts, in the StateTable, their tokens encrypted with KMS.
+"""OAuth 2.0 connections of X accounts, in the StateTable, their tokens sealed with the data key.
 
 - `OAUTH#<state>` / `PENDING`: a connect in progress (`email`, `account`, `code_verifier`,
   `redirect_uri`, `expires_at` epoch seconds, the table's TTL), used up by a conditional delete.
 - `ACCOUNT#x#<account>` / `TOKENS`: `username`, `user_id`, `connected_by`, `connected_at`, `tokens`
-  (binary: KMS ciphertext of `{"access_token", "refresh_token", "expires_at"}`, encryption context
-  `{"account": <account>}`), `version`, and while a function renews the tokens, `refreshing_until`.
+  (binary: `{"access_token", "refresh_token", "expires_at"}` sealed by `AesGcmTokenCipher` with
+  the account as associated data), `version`, and while a function renews the tokens,
+  `refreshing_until`.
   Disconnecting deletes `tokens` and keeps `disconnected_at` and `disconnect_reason`.
 
 Every change is conditional on the version read, so two functions never both renew one pair.
 """
 
-import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from chatdeck.adapters.dynamodb import Table
+from chatdeck.adapters.token_cipher import AesGcmTokenCipher
 from chatdeck.domain.accounts import PendingConnect, StoredConnection, Tokens, XUser
 from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
 
 NETWORK = "x"
-
-
-class KmsTokenCipher:
-    """Tokens sealed with the stack's KMS key, bound to their account by the encryption context."""
-
-    def __init__(self, client: Callable[[], Any], key_id: str) -> None:
-        self._client = client  # built on first use: reading who is connected needs no KMS
-        self._key_id = key_id
-
-    def seal(self, account: str, tokens: Tokens) -> bytes:
-        if not self._key_id:
-            raise RuntimeError("TOKENS_KEY_ID is not set: there is no key to encrypt tokens with")
-        plain = {
-            "access_token": tokens.access_token,
-            "refresh_token": tokens.refresh_token,
-            "expires_at": int(tokens.expires_at.timestamp()),
-        }
-        answer = self._client().encrypt(
-            KeyId=self._key_id,
-            Plaintext=json.dumps(plain).encode(),
-            EncryptionContext={"account": account},
-        )
-        return bytes(answer["CiphertextBlob"])
-
-    def open(self, account: str, sealed: bytes) -> Tokens:
-        answer = self._client().decrypt(
-            KeyId=self._key_id, CiphertextBlob=sealed, EncryptionContext={"account": account}
-        )
-        plain = json.loads(answer["Plaintext"])
-        return Tokens(
-            access_token=plain["access_token"],
-            refresh_token=plain["refresh_token"],
-            expires_at=datetime.fromtimestamp(plain["expires_at"], UTC),
-        )
 
 
 class DynamoPendingConnectionStore:
@@ -95,7 +61,7 @@ class DynamoPendingConnectionStore:
 
 
 class DynamoConnectionStore:
-    def __init__(self, table: Table, cipher: KmsTokenCipher) -> None:
+    def __init__(self, table: Table, cipher: AesGcmTokenCipher) -> None:
         self.table = table
         self.cipher = cipher
 
