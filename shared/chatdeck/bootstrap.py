@@ -181,6 +181,7 @@ class Services:
             self.settings.admins,
             self.settings.public_url,
             self.email_actions,
+            self.clock,
         )
 
     @cached_property

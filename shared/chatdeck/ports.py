@@ -31,7 +31,7 @@ from chatdeck.domain.archive import (
     StoredPost,
 )
 from chatdeck.domain.chats import Chat, Subscription
-from chatdeck.domain.email import Email
+from chatdeck.domain.email import Email, FailedNotice
 from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
 from chatdeck.domain.posts import Page, Post, PostChange
@@ -110,7 +110,14 @@ class NoticeLog(Protocol):
     def record(self, notice_id: str, email: Email) -> bool:
         """Record a notice before it is sent; False when it was already recorded."""
 
-    def mark(self, notice_id: str, status: str, detail: str | None = None) -> None: ...
+    def mark_sent(self, notice_id: str, message_id: str) -> None: ...
+
+    def mark_failed(self, notice_id: str, email: Email, error: str, at: datetime) -> None:
+        """Mark a notice FAILED (`error`: what the mailer raised) and list it among the failed,
+        so it is never silently lost."""
+
+    def failed(self, limit: int) -> list[FailedNotice]:
+        """The failed notices, newest first, at most `limit`; never a Scan."""
 
 
 # Members, signing in, and the cohort's settings

@@ -133,9 +133,12 @@ def test_the_publisher_runs_on_the_fakes() -> None:
         fakes.FakeNoticeLog(),
         fakes.FakeMailer(),
     )
-    network = fakes.FakeNetwork(fakes.FixedClock(NOW))
+    clock = fakes.FixedClock(NOW)
+    network = fakes.FakeNetwork(clock)
     actions = EmailActions(lambda: b"k" * 32, lambda: "https://chatdeck.example/")
-    notices = Notices(log, mailer, ["admin@cohort.example"], "https://chatdeck.example/", actions)
+    notices = Notices(
+        log, mailer, ["admin@cohort.example"], "https://chatdeck.example/", actions, clock
+    )
     publisher = Publisher(posts, network, accounts, notices, timedelta(minutes=5), 16)
     for n in range(20):
         posts.add(a_post(f"post-{n:02}", text=f"Post {n}"))

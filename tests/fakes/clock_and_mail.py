@@ -4,7 +4,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from chatdeck.domain.email import Email
+from chatdeck.domain.email import Email, FailedNotice
 
 # ----- clock, mailer ----------------------------------------------------------------------------
 
@@ -60,10 +60,12 @@ class FakeNotice:
 
 
 class FakeNoticeLog:
-    """`notices` holds each notice id's recipients, subject, status and detail, for tests."""
+    """`notices` holds each notice id's recipients, subject, status and detail, for tests;
+    `failures` the failed ones as the adapter lists them (failed at whole seconds in UTC)."""
 
     def __init__(self) -> None:
         self.notices: dict[str, FakeNotice] = {}
+        self.failures: dict[str, FailedNotice] = {}  # by the adapter's sort key
         self._lock = threading.Lock()
 
     def record(self, notice_id: str, email: Email) -> bool:
@@ -73,7 +75,25 @@ class FakeNoticeLog:
             self.notices[notice_id] = FakeNotice(tuple(email.to), email.subject, "RECORDED")
             return True
 
-    def mark(self, notice_id: str, status: str, detail: str | None = None) -> None:
+    def mark_sent(self, notice_id: str, message_id: str) -> None:
+        self._mark(notice_id, "SENT", message_id)
+
+    def mark_failed(self, notice_id: str, email: Email, error: str, at: datetime) -> None:
+        failed_at = at.astimezone(UTC).replace(microsecond=0)
+        with self._lock:
+            key = f"{failed_at:%Y-%m-%dT%H:%M:%SZ}#{notice_id}"
+            self.failures[key] = FailedNotice(
+                notice_id, tuple(email.to), email.subject, error, failed_at
+            )
+        self._mark(notice_id, "FAILED", error)
+
+    def failed(self, limit: int) -> list[FailedNotice]:
+        if limit < 1:
+            return []
+        with self._lock:  # newest first, as the adapter's keys sort (by code point)
+            return [self.failures[key] for key in sorted(self.failures, reverse=True)][:limit]
+
+    def _mark(self, notice_id: str, status: str, detail: str) -> None:
         with self._lock:  # like the adapter's update, marking an unknown notice records it
             before = self.notices.get(notice_id) or FakeNotice((), "", status)
             self.notices[notice_id] = replace(before, status=status, detail=detail or "")

@@ -1,8 +1,18 @@
 """The notice log, in the StateTable: `NOTICE#<notice id>` / `NOTICE`, recorded before the email
-is sent (so it goes out at most once) and marked SENT or FAILED after."""
+is sent (so it goes out at most once) and marked SENT or FAILED after.
+
+A notice marked FAILED is also listed under one partition, `NOTICES-FAILED` /
+`<failed at>#<notice id>` (the instant as `YYYY-MM-DDTHH:MM:SSZ`, so keys sort by time), which
+admins read newest first with one Query: no Scan, and no index on the table."""
+
+from datetime import datetime
+from typing import Any
 
 from chatdeck.adapters.dynamodb import Table
-from chatdeck.domain.email import Email
+from chatdeck.domain.email import Email, FailedNotice
+from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
+
+FAILED_PK = "NOTICES-FAILED"
 
 
 class DynamoNoticeLog:
@@ -25,10 +35,51 @@ class DynamoNoticeLog:
             is not None
         )
 
-    def mark(self, notice_id: str, status: str, detail: str | None = None) -> None:
+    def mark_sent(self, notice_id: str, message_id: str) -> None:
+        self._mark(notice_id, "SENT", message_id)
+
+    def mark_failed(self, notice_id: str, email: Email, error: str, at: datetime) -> None:
+        failed_at = to_iso_utc(at)
+        # Listed first: were the function stopped between the two writes, the notice would
+        # still show as failed, never be lost as RECORDED.
+        self.table.put_item(
+            Item={
+                "pk": FAILED_PK,
+                "sk": f"{failed_at}#{notice_id}",
+                "notice_id": notice_id,
+                "to": list(email.to),
+                "subject": email.subject,
+                "error": error,
+                "failed_at": failed_at,
+            }
+        )
+        self._mark(notice_id, "FAILED", error)
+
+    def failed(self, limit: int) -> list[FailedNotice]:
+        if limit < 1:
+            return []
+        answer = self.table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": FAILED_PK},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_failed(item) for item in answer["Items"]]
+
+    def _mark(self, notice_id: str, status: str, detail: str) -> None:
         self.table.update_item(
             Key={"pk": f"NOTICE#{notice_id}", "sk": "NOTICE"},
             UpdateExpression="SET #s = :status, detail = :detail",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":status": status, ":detail": detail or ""},
         )
+
+
+def _failed(item: dict[str, Any]) -> FailedNotice:
+    return FailedNotice(
+        notice_id=str(item["notice_id"]),
+        to=tuple(str(address) for address in item.get("to", [])),
+        subject=str(item.get("subject", "")),
+        error=str(item.get("error", "")),
+        failed_at=from_iso_utc(str(item["failed_at"])),
+    )

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from chatdeck.domain.accounts import AccountState
 from chatdeck.domain.chats import Chat, Occurrence, session_path
 from chatdeck.domain.digest import Digest
-from chatdeck.domain.email import Email
+from chatdeck.domain.email import Email, FailedNotice
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import Post
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.render import render_email
 from chatdeck.observability import logger
-from chatdeck.ports import Mailer, NoticeLog
+from chatdeck.ports import Clock, Mailer, NoticeLog
 
 
 def join_link(chat: Chat) -> str:
@@ -51,6 +51,7 @@ class Notices:
         admins: list[str],
         public_url: str,
         email_actions: EmailActions,
+        clock: Clock,
     ) -> None:
         self._log = log
         self._mailer = mailer
@@ -59,6 +60,7 @@ class Notices:
         self._queue_url = self._public_url + "/posts" if public_url else ""
         self._accounts_url = self._public_url + "/accounts" if public_url else ""
         self._email_actions = email_actions
+        self._clock = clock
 
     # Signing in and joining
 
@@ -164,11 +166,21 @@ class Notices:
         try:
             message_id = self._mailer.send(email)
         except Exception as error:  # any mail failure stays visible to admins, never retried blind
-            # The id names the recipient: log only its kind and a digest of it.
+            # The id names the recipient, and so may SES's message ("...failed the check:
+            # <address>"): log only the notice's kind, a digest of its id and the error's class.
+            # Admins see the rest on the members page.
             kind = notice_id.split("#", 1)[0]
             digest = hashlib.sha256(notice_id.encode()).hexdigest()[:12]
-            logger.exception("notice could not be sent", extra={"kind": kind, "notice": digest})
-            self._log.mark(notice_id, "FAILED", type(error).__name__)
+            reason = type(error).__name__
+            logger.error(
+                "notice could not be sent",
+                extra={"kind": kind, "notice": digest, "error": reason},
+            )
+            self._log.mark_failed(notice_id, email, reason, self._clock.now())
             return False
-        self._log.mark(notice_id, "SENT", message_id)
+        self._log.mark_sent(notice_id, message_id)
         return True
+
+    def failed(self, limit: int) -> list[FailedNotice]:
+        """The emails that could not be sent, newest first: for admins' eyes only."""
+        return self._log.failed(limit)

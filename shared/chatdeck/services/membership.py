@@ -9,9 +9,11 @@ immediate; every request also checks the member still belongs to the cohort.
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from chatdeck.domain.email import FailedNotice
 from chatdeck.domain.errors import InvalidLink, NotAllowed
 from chatdeck.domain.members import Member, Role, member_from_form, must_be_admin, normal_email
 from chatdeck.domain.posts import CANCELLABLE, EMAIL, FieldErrors
@@ -24,6 +26,7 @@ SESSION_LIFETIME = timedelta(days=30)
 LINK_REQUESTS_ALLOWED = 5
 LINK_REQUEST_WINDOW = timedelta(minutes=10)
 MAX_EMAIL_LENGTH = 254
+FAILED_EMAILS_SHOWN = 20
 
 
 def _hash(secret: str) -> str:
@@ -34,6 +37,15 @@ def _hash(secret: str) -> str:
 class SignedIn:
     session_token: str
     member: Member
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """What the members page shows an admin."""
+
+    members: list[Member]
+    following: str | None  # the last address of this page, when there are more
+    failed_emails: list[FailedNotice]  # newest first, their times in the admin's zone
 
 
 class Membership:
@@ -83,6 +95,22 @@ class Membership:
         ]
         return unsaved + [self.member(m.email) or m for m in stored], following
 
+    def members_page(self, admin: Member, after: str | None, limit: int = 50) -> MembersPage:
+        """A page of members (see `page`) and the emails that could not be sent."""
+        members, following = self.page(admin, after, limit)
+        return MembersPage(members, following, self.failed_emails(admin))
+
+    def failed_emails(self, admin: Member, limit: int = FAILED_EMAILS_SHOWN) -> list[FailedNotice]:
+        """The newest emails that could not be sent, with their addresses: admins only. The
+        sign-in page says the same whether or not its email went out; this list is where an
+        admin finds out."""
+        must_be_admin(admin)
+        zone = ZoneInfo(admin.zone)
+        return [
+            replace(notice, failed_at=notice.failed_at.astimezone(zone))
+            for notice in self.notices.failed(limit)
+        ]
+
     def request_link(self, email: str, base_url: str, now: datetime) -> None:
         """Send a sign-in link if the address is a member's. Says nothing either way."""
         email = normal_email(email)
@@ -96,11 +124,33 @@ class Membership:
         member = self.member(email)
         if member is None:
             return
-        token = secrets.token_urlsafe(32)
-        self.links.add(_hash(token), email, epoch + int(LINK_LIFETIME.total_seconds()))
-        link = f"{base_url.rstrip('/')}/signin/confirm?token={token}"
+        link, token_hash = self._new_link(member, base_url, now)
         minutes = int(LINK_LIFETIME.total_seconds() // 60)
-        self.notices.signin_link(member, link, _hash(token), minutes)
+        self.notices.signin_link(member, link, token_hash, minutes)
+
+    def signin_link(self, email: str, base_url: str, now: datetime) -> str | None:
+        """The link `request_link` would email, returned instead, for someone who can deploy
+        the stack (a direct invocation of the web function, which no HTTP request can make):
+        an admin who cannot receive email yet signs in with it. None for an address that is
+        not a member's. No email is recorded or sent, so the per-address limit on emails
+        neither applies nor is spent: it guards inboxes and the sending quota, and only those
+        allowed to invoke the function can ask, who can read the members anyway."""
+        email = normal_email(email)
+        if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
+            return None
+        member = self.member(email)
+        if member is None:
+            return None
+        link, _ = self._new_link(member, base_url, now)
+        return link
+
+    def _new_link(self, member: Member, base_url: str, now: datetime) -> tuple[str, str]:
+        """A new single-use sign-in link, good for 15 minutes, and the hash it is stored as."""
+        token = secrets.token_urlsafe(32)
+        token_hash = _hash(token)
+        expires = int(now.timestamp()) + int(LINK_LIFETIME.total_seconds())
+        self.links.add(token_hash, member.email, expires)
+        return f"{base_url.rstrip('/')}/signin/confirm?token={token}", token_hash
 
     def sign_in(self, token: str, now: datetime) -> SignedIn:
         email = self.links.use(_hash(token), int(now.timestamp())) if token else None

@@ -19,13 +19,14 @@ def register(
 
     def members_page(status: int = 200, **extra: object) -> Response[str]:
         after = app.current_event.get_query_string_value("after") or None
-        people, following = membership.page(admin(app), after)
+        page = membership.members_page(admin(app), after)
         return render(
             app,
             "members.html",
             status=status,
-            members=people,
-            next=following,
+            members=page.members,
+            next=page.following,
+            failed_emails=page.failed_emails,
             deploy_admins=membership.admins,
             zones=sorted(known_zones()),
             **extra,

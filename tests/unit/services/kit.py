@@ -206,7 +206,7 @@ def build_kit(
     oauth = FakeOAuthClient(clock)
 
     email_actions = EmailActions(lambda: SIGNING_KEY, lambda: PUBLIC_URL)
-    notices = Notices(notice_log, mailer, list(admins), PUBLIC_URL, email_actions)
+    notices = Notices(notice_log, mailer, list(admins), PUBLIC_URL, email_actions, clock)
     membership = Membership(
         members=members,
         links=signin_links,
