@@ -8,7 +8,7 @@ AUDIT := .venv-audit
 REGION ?= us-east-1
 PIP_INSTALL = bin/pip install -q --disable-pip-version-check
 
-.PHONY: dev test unit integration lint audit validate build bench deploy clean
+.PHONY: dev signin-link test unit integration lint audit validate build bench deploy clean
 
 # Each environment is made the first time a target needs it, and again when its requirements
 # change (the .installed stamp is older than them), so a fresh clone installs everything itself.
@@ -36,6 +36,13 @@ $(AUDIT)/.installed: requirements-audit.txt
 
 dev: $(VENV)/.installed
 	$(VENV)/bin/python -m devstack
+
+# A sign-in link for a member of the running local stack, without email: only the link on
+# standard output; a non-member, or no stack running, exits non-zero with nothing there. EMAIL is
+# read from the environment (make passes command-line variables on), never pasted into the shell
+# line. No prerequisite: `make dev` made the environment, and nothing may be echoed on stdout.
+signin-link:
+	@$(VENV)/bin/python -m devstack.signin_link "$$EMAIL"
 
 test: lint validate
 	$(VENV)/bin/python -m pytest

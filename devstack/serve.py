@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from devstack.provision import SEED_ADMIN, provision
 from devstack.runtime import apply_environment, serve
 from devstack.seed import seed_chats
+from devstack.signin_link import remember
 
 
 def main() -> None:
@@ -18,6 +19,7 @@ def main() -> None:
     options = parser.parse_args()
     stack = provision(options.moto, options.web, options.sandbox)
     apply_environment(stack, options.moto)
+    remember(stack, options.moto)  # for `make signin-link`
     live_in = timedelta(minutes=int(os.environ.get("DEVSTACK_LIVE_CHAT_IN_MINUTES", "6")))
     live = seed_chats(
         stack.environment["STATE_TABLE"], options.sandbox, SEED_ADMIN, datetime.now(UTC), live_in
