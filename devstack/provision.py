@@ -144,6 +144,7 @@ def wire_functions(template: dict[str, Any], stack: Stack, web_url: str) -> None
     globals_env = (
         template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     )
+    conditions = evaluate_conditions(template, stack.parameters)
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
@@ -153,7 +154,7 @@ def wire_functions(template: dict[str, Any], stack: Stack, web_url: str) -> None
         stack.handlers[logical_id] = f"{code_uri}.{module}:{function}"
         variables = {**globals_env, **properties.get("Environment", {}).get("Variables", {})}
         for name, value in variables.items():
-            resolved = resolve(value, stack, web_url)
+            resolved = resolve(value, stack, web_url, conditions)
             if stack.environment.get(name, resolved) != resolved:
                 raise ValueError(f"{name} differs between functions; the local stack shares one")
             stack.environment[name] = resolved
@@ -170,9 +171,44 @@ def wire_functions(template: dict[str, Any], stack: Stack, web_url: str) -> None
                 )
 
 
-def resolve(value: Any, stack: Stack, web_url: str) -> str:
+def evaluate_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, bool]:
+    """The template's Conditions, with the local parameters: `Fn::Equals` of `Ref`s and strings,
+    `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`."""
+    specs: dict[str, Any] = template.get("Conditions", {})
+
+    def value(term: Any) -> str:
+        if isinstance(term, dict) and "Ref" in term:
+            return parameters[term["Ref"]]
+        if isinstance(term, str | int | float | bool):
+            return str(term).lower() if isinstance(term, bool) else str(term)
+        raise ValueError(f"cannot compare {term!r} locally")
+
+    def holds(spec: Any) -> bool:
+        if "Condition" in spec:
+            return holds(specs[spec["Condition"]])
+        if "Fn::Equals" in spec:
+            left, right = spec["Fn::Equals"]
+            return value(left) == value(right)
+        if "Fn::Not" in spec:
+            return not holds(spec["Fn::Not"][0])
+        if "Fn::And" in spec:
+            return all(holds(s) for s in spec["Fn::And"])
+        if "Fn::Or" in spec:
+            return any(holds(s) for s in spec["Fn::Or"])
+        raise ValueError(f"cannot evaluate the condition {spec!r} locally")
+
+    return {name: holds(spec) for name, spec in specs.items()}
+
+
+def resolve(
+    value: Any, stack: Stack, web_url: str, conditions: dict[str, bool] | None = None
+) -> str:
     if isinstance(value, str | int | float):
         return str(value)
+    if "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        chosen = when_true if (conditions or {})[condition] else when_false
+        return resolve(chosen, stack, web_url, conditions)
     if "Ref" in value:
         name = value["Ref"]
         if name in stack.parameters:
@@ -183,7 +219,7 @@ def resolve(value: Any, stack: Stack, web_url: str) -> str:
             return REGION
         raise ValueError(f"cannot resolve !Ref {name} locally")
     if "Fn::Sub" in value and "${HttpApi}" in str(value["Fn::Sub"]):
-        return web_url + "/"  # the API's own URL: here, the runtime's
+        return web_url  # the API's own URL (PUBLIC_URL without a PublicUrl): here, the runtime's
     if "Fn::GetAtt" in value:
         resource, attribute = value["Fn::GetAtt"]
         if resource in stack.resources:

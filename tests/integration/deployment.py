@@ -26,6 +26,9 @@ from tests.conftest import unique
 
 ADMIN = "admin@cohort.example"
 SENDER = "chatdeck@cohort.example"
+# The deployment's PUBLIC_URL: the API's own URL, as a stack without a PublicUrl has it, and
+# the one the sample events in events/ were sent to.
+PUBLIC_URL = "https://abc123.execute-api.us-east-1.amazonaws.com"
 
 
 class InjectedClock:
@@ -151,7 +154,7 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
         tokens_data_key_parameter=tokens_data_key,
         signing_key_parameter=signing_key,
         **({"archive_table": names["ArchiveTable"]} if "ArchiveTable" in names else {}),
-        public_url="http://127.0.0.1:3000/",
+        public_url=PUBLIC_URL,
         x_read_timeout=1.0,
     )
     # Started from the real minute: the sandbox stamps posts with its own clock, and reconciling

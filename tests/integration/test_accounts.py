@@ -19,7 +19,7 @@ from chatdeck.domain.accounts import Connection, StoredConnection, Tokens
 from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.posts import PostStatus
 from chatdeck.services.accounts import AccessTokens, Accounts
-from tests.integration.deployment import ADMIN, Deployment
+from tests.integration.deployment import ADMIN, PUBLIC_URL, Deployment
 from tests.integration.x_consent import consent
 
 pytestmark = pytest.mark.integration
@@ -323,7 +323,7 @@ def test_a_reused_refresh_token_disconnects_and_the_member_hears_once(
     assert deployment.services.accounts.connection(ACCOUNT) is None
     [email] = deployment.emails_to(MEMBER)
     assert "Reconnect your X account" in email
-    assert "http://127.0.0.1:3000/accounts" in email
+    assert f"{PUBLIC_URL}/accounts" in email
     assert deployment.emails_to(ADMIN) == []
     assert [e["status"] for e in token_requests(deployment)] == [200, 200, 400]
 

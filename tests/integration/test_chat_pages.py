@@ -9,7 +9,7 @@ import pytest
 import vobject
 
 from chatdeck.domain.chats import Subscription
-from tests.integration.deployment import ADMIN, Deployment
+from tests.integration.deployment import ADMIN, PUBLIC_URL, Deployment
 from tests.integration.web_kit import SAMPLE_NOW, event_as, invoke, post_form
 
 pytestmark = pytest.mark.integration
@@ -148,7 +148,7 @@ def test_unsubscribing_from_an_email_link_needs_the_button_or_a_one_click_post(
     )
     actions = deployment.services.email_actions
     url = actions.unsubscribe_url("rivera@school.example", "edtechchat", "digests", SAMPLE_NOW)
-    path = url.split("127.0.0.1:3000", 1)[1]
+    path = url.removeprefix(PUBLIC_URL)
 
     page = get(web, None, path)  # a mail scanner opening the link
     still = deployment.services.subscriptions.subscription("edtechchat", "rivera@school.example")
@@ -173,7 +173,7 @@ def test_an_unsubscribe_link_expires(web: ModuleType, chat: str, deployment: Dep
     old = SAMPLE_NOW - timedelta(days=91)
     url = deployment.services.email_actions.unsubscribe_url(ADMIN, "edtechchat", "all", old)
     event = event_as("web_signin_request", None)
-    path = url.split("127.0.0.1:3000", 1)[1]
+    path = url.removeprefix(PUBLIC_URL)
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     assert invoke(web, event)["statusCode"] == 400
     page = get(web, None, path)  # the page says so before anyone presses a button

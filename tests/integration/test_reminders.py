@@ -9,7 +9,7 @@ import requests
 from chatdeck.domain.chats import Chat, Recurrence, Subscription
 from chatdeck.domain.members import Member
 from devstack.runtime import describe_email
-from tests.integration.deployment import Deployment
+from tests.integration.deployment import PUBLIC_URL, Deployment
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +67,7 @@ def test_the_reminder_comes_at_the_lead_time_once_in_the_members_zone(
     headers = mail["headers"]
     assert isinstance(headers, dict)
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert headers["List-Unsubscribe"].startswith("<http://127.0.0.1:3000/unsubscribe/")
+    assert headers["List-Unsubscribe"].startswith(f"<{PUBLIC_URL}/unsubscribe/")
 
 
 def test_no_reminder_for_a_skipped_session_or_without_a_subscription(

@@ -85,6 +85,7 @@ class RequestState:
     session_token: str | None
     csrf: str
     new_csrf: bool
+    origin: str  # this site's, from PUBLIC_URL
     form: dict[str, str] | None = None
 
 
@@ -118,11 +119,20 @@ def header(app: APIGatewayHttpResolver, name: str) -> str:
     return str((app.current_event.headers or {}).get(name, ""))
 
 
+def public_origin(public_url: str) -> str:
+    """The origin of PUBLIC_URL (`https://chatdeck.school.example`): what every link starts
+    with and the only origin a form is accepted from. Empty when PUBLIC_URL is not a URL, so no
+    link is made and no form is accepted rather than trusting the request's Host."""
+    parts = urlsplit(public_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def base_url(app: APIGatewayHttpResolver) -> str:
-    """This site's origin, as the browser sees it (API Gateway terminates TLS)."""
-    proto = header(app, "x-forwarded-proto") or "https"
-    host = app.current_event.request_context.domain_name or header(app, "host")
-    return f"{proto}://{host}"
+    """This site's origin, as configured (PUBLIC_URL): never the request's Host,
+    X-Forwarded-Host or domain name, which a proxy or a client can set to anything."""
+    return state(app).origin
 
 
 def form(app: APIGatewayHttpResolver) -> dict[str, str]:
@@ -197,6 +207,8 @@ def static_file(name: str) -> Response[str]:
 
 def same_origin(app: APIGatewayHttpResolver) -> bool:
     expected = base_url(app)
+    if not expected:
+        return False
     origin = header(app, "origin")
     if origin:
         return origin == expected
@@ -231,7 +243,8 @@ def guard(
         csrf = secrets.token_urlsafe(32)
     session_token = jar.get(SESSION_COOKIE) or None
     member = services.membership.member_for_session(session_token, now()) if session_token else None
-    app.append_context(request=RequestState(member, session_token, csrf, new_csrf))  # type: ignore[no-untyped-call]
+    origin = public_origin(services.settings.public_url)
+    app.append_context(request=RequestState(member, session_token, csrf, new_csrf, origin))  # type: ignore[no-untyped-call]
 
     path = app.current_event.path
     method = app.current_event.http_method.upper()
