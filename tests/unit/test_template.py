@@ -1010,6 +1010,14 @@ def test_outputs_give_the_form_url_and_where_to_look(template: dict[str, Any]) -
     assert outputs["CompanionLogGroupName"]["Value"] == {"Ref": "CompanionLogGroup"}
 
 
+def test_outputs_name_the_web_function_for_a_sign_in_link_without_email(
+    template: dict[str, Any],
+) -> None:
+    """docs/deploy.md's `aws lambda invoke` reads the function's name from this output."""
+    assert template["Outputs"]["WebFunctionName"]["Value"] == {"Ref": WEB}
+    assert "WebFunctionName" in (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------------------------------------
 # linter suppressions: each one on its resource, with its reason, and listed in security.md
 
