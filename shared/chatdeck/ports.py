@@ -249,7 +249,10 @@ class PendingConnectionStore(Protocol):
 
 
 class ConnectionStore(Protocol):
-    def get(self, account: str, decrypt: bool = True) -> StoredConnection | None: ...
+    def get(self, account: str, decrypt: bool = True) -> StoredConnection | None:
+        """The account's connection, with its tokens opened unless `decrypt` is False; raises
+        TokensUnreadable when they cannot be opened (their data key is gone), which reading
+        without them never does."""
 
     def connect(
         self, account: str, user: XUser, tokens: Tokens, connected_by: str, now: datetime

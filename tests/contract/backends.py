@@ -71,6 +71,9 @@ class Backend(Protocol):
 
     def data_key(self) -> DataKeyStore: ...
 
+    def lose_data_key(self) -> None:
+        """The connections' data key is deleted (by hand): the tokens sealed under it are lost."""
+
 
 class FakeBackend:
     """One fake per port for the whole case, whatever the knobs."""
@@ -135,6 +138,9 @@ class FakeBackend:
     def data_key(self) -> DataKeyStore:
         store: DataKeyStore = self._one("data_key", fakes.FakeDataKeyStore)
         return store
+
+    def lose_data_key(self) -> None:
+        self._one("connections", fakes.FakeConnectionStore).lose_data_key()
 
 
 @dataclass
@@ -213,6 +219,9 @@ class DynamoBackend:
     def data_key(self) -> DataKeyStore:
         """The SSM adapter, on a parameter name of this case's own (no key in it yet)."""
         return SsmDataKeyStore(lambda: self.aws.ssm, self._data_key_parameter)
+
+    def lose_data_key(self) -> None:
+        self.aws.ssm.delete_parameter(Name=self._data_key_parameter)
 
 
 class SmallPages(Table):

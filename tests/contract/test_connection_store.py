@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chatdeck.domain.accounts import StoredConnection, Tokens, XUser
+from chatdeck.domain.accounts import StoredConnection, Tokens, TokensUnreadable, XUser
 from chatdeck.ports import ConnectionStore
 from tests.contract.backends import Backend
 
@@ -184,3 +184,24 @@ def test_nothing_changes_a_connection_that_is_not_there(store: ConnectionStore) 
     assert store.save_refreshed(ghost, RENEWED) is None
     assert not store.disconnect(ghost, "refused", NOW)
     assert store.get(ACCOUNT) is None
+
+
+def test_tokens_sealed_under_a_lost_data_key_do_not_open_but_the_account_can_start_again(
+    backend: Backend,
+) -> None:
+    # Given a connection, and then its data key deleted by hand
+    connected(backend.connections())
+    backend.lose_data_key()
+    later = backend.connections()  # another function, which never read the old key
+
+    # Then its tokens cannot be read, but who is connected still can
+    with pytest.raises(TokensUnreadable):
+        later.get(ACCOUNT)
+    seen = later.get(ACCOUNT, decrypt=False)
+    assert seen is not None and seen.connected and seen.tokens is None
+
+    # And the connection can be ended, and made again under a new key
+    assert later.disconnect(seen, "The data key was lost.", NOW)
+    later.connect(ACCOUNT, USER, RENEWED, "rivera@school.example", NOW)
+    assert read(later).tokens == RENEWED
+    assert read(backend.connections()).tokens == RENEWED

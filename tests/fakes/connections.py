@@ -5,7 +5,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from chatdeck.domain.accounts import PendingConnect, StoredConnection, Tokens, XUser
+from chatdeck.domain.accounts import (
+    PendingConnect,
+    StoredConnection,
+    Tokens,
+    TokensUnreadable,
+    XUser,
+    kind_of,
+)
 from tests.fakes.shaping import epoch_second, second
 
 # ----- connected accounts -----------------------------------------------------------------------
@@ -44,6 +51,7 @@ class _Connection:
     refreshing_until: datetime | None = None
     disconnect_reason: str | None = None
     disconnected_at: datetime | None = None
+    sealed_under: int = 0  # which data key sealed the tokens (lose_data_key makes a new one)
 
     def seen(self, account: str, tokens: Tokens | None) -> StoredConnection:
         return StoredConnection(
@@ -66,17 +74,30 @@ def _sealed(tokens: Tokens) -> Tokens:
 
 class FakeConnectionStore:
     """Tokens are kept as they are: the adapter's sealing (AesGcmTokenCipher) is tested on its
-    own, in tests/unit/test_token_cipher.py."""
+    own, in tests/unit/test_token_cipher.py. What the fake keeps of it is which data key sealed
+    them: after `lose_data_key` (the SSM parameter deleted or replaced) tokens sealed before do
+    not open, as the adapter's do not."""
 
     def __init__(self) -> None:
         self._connections: dict[str, _Connection] = {}
+        self._data_key = 0
         self._lock = threading.Lock()
+
+    def lose_data_key(self) -> None:
+        """As if the data key were deleted: the next seal makes a new one."""
+        with self._lock:
+            self._data_key += 1
 
     def get(self, account: str, decrypt: bool = True) -> StoredConnection | None:
         with self._lock:
             stored = self._connections.get(account)
+            current = self._data_key
         if stored is None:
             return None
+        if decrypt and stored.tokens is not None and stored.sealed_under != current:
+            raise TokensUnreadable(
+                f"The {kind_of(account)} account's tokens do not open with this stack's data key."
+            )
         return stored.seen(account, stored.tokens if decrypt else None)
 
     def connect(
@@ -90,6 +111,7 @@ class FakeConnectionStore:
                 connected_at=second(now),
                 version=(before.version if before else 0) + 1,
                 tokens=_sealed(tokens),
+                sealed_under=self._data_key,
             )
             self._connections[account] = stored
         return stored.seen(account, tokens)
@@ -99,7 +121,9 @@ class FakeConnectionStore:
         return None if stored is None else stored.seen(seen.account, seen.tokens)
 
     def save_refreshed(self, claimed: StoredConnection, tokens: Tokens) -> StoredConnection | None:
-        stored = self._if_version(claimed, tokens=_sealed(tokens), refreshing_until=None)
+        stored = self._if_version(
+            claimed, tokens=_sealed(tokens), refreshing_until=None, sealed_under=self._data_key
+        )
         return None if stored is None else stored.seen(claimed.account, tokens)
 
     def disconnect(self, seen: StoredConnection, reason: str, now: datetime) -> bool:

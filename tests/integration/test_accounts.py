@@ -14,8 +14,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chatdeck.adapters.ssm_data_key import SsmDataKeyStore
-from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey, TokensUnreadable
-from chatdeck.domain.accounts import Connection, StoredConnection, Tokens
+from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
+from chatdeck.bootstrap import Services
+from chatdeck.domain.accounts import Connection, StoredConnection, Tokens, TokensUnreadable
 from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.posts import PostStatus
 from chatdeck.services.accounts import AccessTokens, Accounts
@@ -347,6 +348,42 @@ def test_access_revoked_on_x_disconnects_at_the_next_post(deployment: Deployment
     assert deployment.post(post.id).status is PostStatus.FAILED
     assert deployment.services.accounts.connection(ACCOUNT) is None
     assert len(deployment.emails_to(MEMBER)) == 1
+
+
+def test_a_deleted_data_key_fails_the_members_posts_once_until_they_connect_again(
+    deployment: Deployment,
+) -> None:
+    # Given a connected member, and then the tokens' data key deleted by hand
+    connect(deployment)
+    ssm = boto3.client("ssm")
+    ssm.delete_parameter(Name=deployment.services.settings.tokens_data_key_parameter)
+    # A function started since (a running one keeps the key it read for up to 5 minutes)
+    deployment.services = Services(deployment.services.settings, clock=deployment.clock)
+    due = deployment.minute
+    post = deployment.schedule("Due after the data key was lost.", due, MEMBER, ACCOUNT)
+
+    # When the publisher comes to post as the member
+    report = deployment.tick(due)
+
+    # Then the post fails with what to do, the connection ends, the member hears once, and no
+    # key is made by reading
+    failed = deployment.post(post.id)
+    assert report.outcomes["failed"] == 1
+    assert failed.status is PostStatus.FAILED
+    assert failed.reason is not None and "Connect the account again" in failed.reason
+    assert deployment.services.accounts.connection(ACCOUNT) is None
+    assert len(deployment.emails_to(MEMBER)) == 1
+    assert deployment.sandbox_posts() == []
+    with pytest.raises(ssm.exceptions.ParameterNotFound):
+        ssm.get_parameter(Name=deployment.services.settings.tokens_data_key_parameter)
+
+    # And connecting again makes a new key, and posts go out again
+    connect(deployment)
+    again = deployment.schedule(
+        "After connecting again.", due + timedelta(minutes=1), MEMBER, ACCOUNT
+    )
+    deployment.tick(due + timedelta(minutes=1))
+    assert deployment.post(again.id).status is PostStatus.POSTED
 
 
 def test_a_post_for_a_member_account_never_connected_fails(deployment: Deployment) -> None:

@@ -9,14 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from chatdeck.adapters.token_cipher import (
-    NONCE_BYTES,
-    TAG_BYTES,
-    AesGcmTokenCipher,
-    DataKey,
-    TokensUnreadable,
-)
-from chatdeck.domain.accounts import Tokens
+from chatdeck.adapters.token_cipher import NONCE_BYTES, TAG_BYTES, AesGcmTokenCipher, DataKey
+from chatdeck.domain.accounts import Tokens, TokensUnreadable
 from tests.fakes import FakeDataKeyStore
 
 ACCOUNT = "member:rivera@school.example"

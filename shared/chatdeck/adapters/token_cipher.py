@@ -21,19 +21,13 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from chatdeck.domain.accounts import Tokens, kind_of
+from chatdeck.domain.accounts import Tokens, TokensUnreadable, kind_of
 from chatdeck.ports import DataKeyStore
 
 VERSION = 1
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96 bits, GCM's own size
 TAG_BYTES = 16
-
-
-class TokensUnreadable(Exception):
-    """Sealed tokens that do not open: another account's, changed, sealed under another data key,
-    or there is no data key at all. The message names the kind of account (`kind_of`: never a
-    member's address) and no secret."""
 
 
 class DataKey:

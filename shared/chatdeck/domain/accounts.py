@@ -45,6 +45,12 @@ class Tokens:
         return self.expires_at - margin <= now
 
 
+class TokensUnreadable(Exception):
+    """Stored tokens that cannot be opened: sealed for another account, changed, or sealed under
+    a data key that is gone (deleted or replaced). Nothing brings them back; the account is
+    connected again. The message names the kind of account (`kind_of`) and no secret."""
+
+
 @dataclass(frozen=True)
 class XUser:
     user_id: str

@@ -15,6 +15,7 @@ from chatdeck.domain.accounts import (
     PendingConnect,
     StoredConnection,
     Tokens,
+    TokensUnreadable,
     UserAccess,
     is_personal,
     kind_of,
@@ -116,7 +117,7 @@ class Accounts:
 
     def disconnect(self, account: str) -> bool:
         """Revoke the account's tokens at X (as far as X lets us) and forget them."""
-        stored = self.store.get(account)
+        stored = self._stored(account)
         while stored is not None and stored.connected:
             self._revoke(stored)
             reason = (
@@ -126,8 +127,17 @@ class Accounts:
             if self.store.disconnect(stored, reason, self.clock.now()):
                 logger.info("X account disconnected", extra={"account_kind": kind_of(account)})
                 return True
-            stored = self.store.get(account)  # renewed meanwhile: revoke the new pair too
+            stored = self._stored(account)  # renewed meanwhile: revoke the new pair too
         return False
+
+    def _stored(self, account: str) -> StoredConnection | None:
+        """The connection with its tokens; without them when they cannot be opened (their data
+        key was deleted), which leaves nothing to revoke, only the connection to forget."""
+        try:
+            return self.store.get(account)
+        except TokensUnreadable:
+            logger.warning("X tokens unreadable", extra={"account_kind": kind_of(account)})
+            return self.store.get(account, decrypt=False)
 
     def _revoke(self, stored: StoredConnection) -> None:
         if stored.tokens is None:
@@ -172,13 +182,13 @@ class AccessTokens:
         self.wait = wait
 
     def user_access(self, account: str) -> UserAccess | None:
-        stored = self.store.get(account)
+        stored = self._read(account)
         if stored is None or stored.tokens is None:
             return self._not_connected(account, stored)
         return self.fresh(stored)
 
     def renewed_access(self, account: str) -> UserAccess | None:
-        stored = self.store.get(account)
+        stored = self._read(account)
         if stored is None or stored.tokens is None:
             return self._not_connected(account, stored)
         return self.fresh(stored, refused=True)
@@ -197,7 +207,7 @@ class AccessTokens:
                 return _access(seen)  # still good while another function renews it
             else:
                 self.wait(WAIT_FOR_RENEWAL)
-            latest = self.store.get(seen.account)
+            latest = self._read(seen.account)
             if latest is None or latest.tokens is None:
                 return self._not_connected(seen.account, latest)
             refused = refused and latest.tokens.access_token == tokens.access_token
@@ -224,14 +234,31 @@ class AccessTokens:
         logger.info("X access renewed", extra={"account_kind": kind_of(claimed.account)})
         return _access(saved)
 
-    def _lose(self, claimed: StoredConnection, why: str) -> NoReturn:
+    def _read(self, account: str) -> StoredConnection | None:
+        """The account's connection with its tokens. Tokens that cannot be opened (their data key
+        was deleted) are lost for good: the connection ends as when X refuses to renew it, and
+        its owner is told to connect again."""
+        try:
+            return self.store.get(account)
+        except TokensUnreadable:
+            seen = self.store.get(account, decrypt=False)
+            if seen is None or not seen.connected:
+                return seen
+            self._lose(seen, "Chatdeck can no longer read its access", "its stored key was lost")
+
+    def _lose(
+        self,
+        claimed: StoredConnection,
+        why: str,
+        cause: str = "access may have been revoked on X",
+    ) -> NoReturn:
         reason = (
-            f"{why} to @{claimed.user.username} (access may have been revoked on X). Connect the "
+            f"{why} to @{claimed.user.username} ({cause}). Connect the "
             "account again on the Accounts page, then schedule the post again."
         )
         self.store.disconnect(claimed, reason, self.clock.now())
         logger.warning(
-            "X account disconnected by X", extra={"account_kind": kind_of(claimed.account)}
+            "X account disconnected", extra={"account_kind": kind_of(claimed.account), "why": why}
         )
         raise AccountDisconnected(reason, to_iso_utc(claimed.connected_at))
 

@@ -8,8 +8,9 @@ import pytest
 
 from chatdeck.domain.errors import ConnectError, NotAllowed
 from chatdeck.domain.members import Member
-from chatdeck.domain.outcomes import OAuthFailed
+from chatdeck.domain.outcomes import AccountDisconnected, OAuthFailed
 from chatdeck.ports import OAuthClient
+from chatdeck.services.accounts import AccessTokens
 from tests.fakes import FakeOAuthClient
 from tests.unit.services.kit import CALLBACK, OTHER_TEACHER, TEACHER, Kit
 
@@ -83,3 +84,65 @@ def test_the_fake_oauth_client_has_the_ports_methods_with_the_same_parameters() 
         assert [(p.name, p.kind, p.default) for p in implemented.values()] == [
             (p.name, p.kind, p.default) for p in declared.values()
         ], name
+
+
+# Tokens whose data key was lost (its SSM parameter deleted or replaced)
+
+
+def test_an_account_whose_tokens_cannot_be_opened_can_still_be_disconnected(
+    kit: Kit, teacher: Member
+) -> None:
+    # Given a connected account whose tokens' data key was then deleted
+    kit.connect_own_account(teacher)
+    kit.connections.lose_data_key()
+
+    # When its owner disconnects it
+    assert kit.accounts.disconnect_for(teacher, "mine")
+
+    # Then it is forgotten (there is nothing to revoke: the tokens cannot be read), and it can
+    # be connected again, under a new key
+    assert kit.oauth.revoked == []
+    assert kit.accounts.connected(teacher) == (None, None)
+    again = kit.connect_own_account(teacher)
+    assert kit.accounts.connected(teacher) == (again, None)
+    assert kit.accounts.disconnect_for(teacher, "mine")
+    assert len(kit.oauth.revoked) == 2
+
+
+def test_acting_as_an_account_whose_tokens_cannot_be_opened_ends_its_connection(
+    kit: Kit, teacher: Member
+) -> None:
+    kit.connect_own_account(teacher)
+    kit.connections.lose_data_key()
+    tokens = AccessTokens(kit.connections, kit.oauth, kit.clock)
+    calls_before = list(kit.oauth.calls)
+
+    # The first function to need the tokens ends the connection and says why, once...
+    with pytest.raises(AccountDisconnected, match="Connect the account again") as lost:
+        tokens.user_access(f"member:{TEACHER}")
+    # ...and later ones find it disconnected, with the same reason for its owner
+    with pytest.raises(AccountDisconnected) as later:
+        tokens.renewed_access(f"member:{TEACHER}")
+
+    assert "can no longer read its access to @rivera_teaches" in str(lost.value)
+    assert str(later.value) == str(lost.value)
+    assert later.value.connection == lost.value.connection  # one lost connection: one email
+    assert kit.accounts.connected(teacher) == (None, None)
+    assert kit.oauth.calls == calls_before  # nothing asked of X
+
+
+def test_the_cohort_whose_tokens_cannot_be_opened_goes_back_to_its_oauth1_credentials(
+    kit: Kit,
+) -> None:
+    admin = kit.admin()
+    authorize = kit.accounts.connect_url(admin, "cohort", CALLBACK)
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    kit.accounts.complete_connect(state, "c", None, f"{CALLBACK}?state={state}&code=c", admin.email)
+    kit.connections.lose_data_key()
+    tokens = AccessTokens(kit.connections, kit.oauth, kit.clock)
+
+    with pytest.raises(AccountDisconnected):
+        tokens.user_access("cohort")  # the lost connection is reported once (the account pauses)
+
+    assert tokens.user_access("cohort") is None  # then: the cohort's OAuth 1.0a credentials
+    assert kit.accounts.connection("cohort") is None
