@@ -492,8 +492,10 @@ def test_every_table_is_kept_recoverable_and_encrypted(template: dict[str, Any])
         assert table["UpdateReplacePolicy"] == "Retain", name
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST", name
+        # Deleted data (a removed member's, expired items) leaves the backups within 30 days.
         assert properties["PointInTimeRecoverySpecification"] == {
-            "PointInTimeRecoveryEnabled": True
+            "PointInTimeRecoveryEnabled": True,
+            "RecoveryPeriodInDays": 30,
         }, name
         assert properties["SSESpecification"]["SSEEnabled"] is True, name
 
