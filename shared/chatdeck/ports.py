@@ -107,8 +107,9 @@ class Mailer(Protocol):
 
 
 class NoticeLog(Protocol):
-    def record(self, notice_id: str, email: Email) -> bool:
-        """Record a notice before it is sent; False when it was already recorded."""
+    def record(self, notice_id: str, email: Email, now: datetime) -> bool:
+        """Record a notice before it is sent; False when it was already recorded. The record
+        (and a failed notice's listing) names its recipients, so it expires `NOTICE_TTL` after."""
 
     def mark_sent(self, notice_id: str, message_id: str) -> None: ...
 

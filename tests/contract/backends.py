@@ -74,6 +74,11 @@ class Backend(Protocol):
     def lose_data_key(self) -> None:
         """The connections' data key is deleted (by hand): the tokens sealed under it are lost."""
 
+    def notice_expiries(self, notice_id: str) -> list[int | None]:
+        """What the stored items of a notice carry as `expires_at` (the TTL, epoch seconds): its
+        record's first, then its failed listings'. Moto never expires an item: the attribute
+        is what a case can check."""
+
 
 class FakeBackend:
     """One fake per port for the whole case, whatever the knobs."""
@@ -141,6 +146,13 @@ class FakeBackend:
 
     def lose_data_key(self) -> None:
         self._one("connections", fakes.FakeConnectionStore).lose_data_key()
+
+    def notice_expiries(self, notice_id: str) -> list[int | None]:
+        log: fakes.FakeNoticeLog = self._one("notice_log", fakes.FakeNoticeLog)
+        listed = [
+            log.failures_expire_at[k] for k in sorted(log.failures) if k.endswith(f"#{notice_id}")
+        ]
+        return [log.notices[notice_id].expires_at, *listed]
 
 
 @dataclass
@@ -223,6 +235,18 @@ class DynamoBackend:
     def lose_data_key(self) -> None:
         self.aws.ssm.delete_parameter(Name=self._data_key_parameter)
 
+    def notice_expiries(self, notice_id: str) -> list[int | None]:
+        table = self.table("StateTable")
+        key = {"pk": f"NOTICE#{notice_id}", "sk": "NOTICE"}
+        record = table.get_item(Key=key, ConsistentRead=True)["Item"]
+        listed = table.query_all(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": "NOTICES-FAILED"},
+            ConsistentRead=True,
+        )
+        mine = [item for item in listed if item["notice_id"] == notice_id]
+        return [_epoch(record.get("expires_at")), *(_epoch(i.get("expires_at")) for i in mine)]
+
 
 class SmallPages(Table):
     """The real table, answering every Query without a Limit two items at a time."""
@@ -242,3 +266,7 @@ class StaleFirstRead(Table):
             self.missed = True
             return {}
         return super().get_item(**params)
+
+
+def _epoch(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -115,7 +115,7 @@ def test_posts_added_from_many_threads_are_all_kept() -> None:
 def test_a_notice_recorded_from_many_threads_is_recorded_once() -> None:
     log = fakes.FakeNoticeLog()
     email = Email(["a@school.example"], "Paused", "text", "<p>html</p>")
-    assert sum(in_threads(lambda n: log.record("account-paused#x#cohort", email))) == 1
+    assert sum(in_threads(lambda n: log.record("account-paused#x#cohort", email, NOW))) == 1
 
 
 def test_an_account_paused_from_many_threads_keeps_one_start() -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chatdeck.domain.email import Email, FailedNotice
+from chatdeck.domain.email import NOTICE_TTL, Email, FailedNotice
 from chatdeck.ports import NoticeLog
 from tests.contract.backends import Backend
 
@@ -25,40 +25,40 @@ def log(backend: Backend) -> NoticeLog:
 
 
 def test_a_notice_is_recorded_once(log: NoticeLog) -> None:
-    assert log.record("post-failed#post-1", EMAIL)
-    assert not log.record("post-failed#post-1", EMAIL)
+    assert log.record("post-failed#post-1", EMAIL, NOW)
+    assert not log.record("post-failed#post-1", EMAIL, NOW)
 
 
 def test_notices_are_recorded_each_under_their_own_id(log: NoticeLog) -> None:
-    assert log.record("post-failed#post-1", EMAIL)
-    assert log.record("post-failed#post-2", EMAIL)
-    assert log.record("account-paused#x#cohort#2026-11-02T20:00:00Z", EMAIL)
+    assert log.record("post-failed#post-1", EMAIL, NOW)
+    assert log.record("post-failed#post-2", EMAIL, NOW)
+    assert log.record("account-paused#x#cohort#2026-11-02T20:00:00Z", EMAIL, NOW)
 
 
 def test_a_marked_notice_stays_recorded(log: NoticeLog) -> None:
-    log.record("post-failed#post-1", EMAIL)
+    log.record("post-failed#post-1", EMAIL, NOW)
     log.mark_sent("post-failed#post-1", "ses-message-1")
-    log.record("post-failed#post-2", EMAIL)
+    log.record("post-failed#post-2", EMAIL, NOW)
     log.mark_failed("post-failed#post-2", EMAIL, "MessageRejected", NOW)
-    assert not log.record("post-failed#post-1", EMAIL)
-    assert not log.record("post-failed#post-2", EMAIL)
+    assert not log.record("post-failed#post-1", EMAIL, NOW)
+    assert not log.record("post-failed#post-2", EMAIL, NOW)
 
 
 def test_a_notice_marked_without_being_recorded_is_never_recorded_after(log: NoticeLog) -> None:
     log.mark_sent("post-failed#post-1", "ses-message-1")
-    assert not log.record("post-failed#post-1", EMAIL)
+    assert not log.record("post-failed#post-1", EMAIL, NOW)
 
 
 # ----- failed notices: listed for admins, newest first, without a Scan ---------------------------
 
 
 def failed_once(log: NoticeLog, notice_id: str, at: datetime, email: Email = EMAIL) -> None:
-    assert log.record(notice_id, email)
+    assert log.record(notice_id, email, NOW)
     log.mark_failed(notice_id, email, "MessageRejected", at)
 
 
 def test_nothing_failed_lists_nothing(log: NoticeLog) -> None:
-    log.record("post-failed#post-1", EMAIL)
+    log.record("post-failed#post-1", EMAIL, NOW)
     log.mark_sent("post-failed#post-1", "ses-message-1")
     assert log.failed(20) == []
 
@@ -80,10 +80,10 @@ def test_a_failed_notice_is_listed_with_whom_what_why_and_when(log: NoticeLog) -
 
 def test_only_failed_notices_are_listed_newest_first(log: NoticeLog) -> None:
     failed_once(log, "post-failed#old", NOW)
-    log.record("post-failed#sent", EMAIL)
+    log.record("post-failed#sent", EMAIL, NOW)
     log.mark_sent("post-failed#sent", "ses-message-1")
     failed_once(log, "post-failed#newest", NOW + timedelta(hours=2))
-    log.record("post-failed#waiting", EMAIL)  # recorded, not sent yet
+    log.record("post-failed#waiting", EMAIL, NOW)  # recorded, not sent yet
     failed_once(log, "post-failed#middle", NOW + timedelta(hours=1))
 
     listed = log.failed(20)
@@ -126,5 +126,26 @@ def test_two_failures_in_one_second_are_both_listed(log: NoticeLog) -> None:
 
 def test_a_failed_notice_is_still_never_recorded_again(log: NoticeLog) -> None:
     failed_once(log, "post-failed#post-1", NOW)
-    assert not log.record("post-failed#post-1", EMAIL)
+    assert not log.record("post-failed#post-1", EMAIL, NOW)
     assert len(log.failed(20)) == 1
+
+
+# ----- a notice names its recipients: its items expire (the StateTable's TTL) --------------------
+
+
+def test_a_recorded_notice_expires_ninety_days_after(backend: Backend, log: NoticeLog) -> None:
+    log.record("post-failed#post-1", EMAIL, NOW)
+    log.mark_sent("post-failed#post-1", "ses-message-1")
+
+    assert NOTICE_TTL.days == 90
+    assert backend.notice_expiries("post-failed#post-1") == [int((NOW + NOTICE_TTL).timestamp())]
+
+
+def test_a_failed_notice_and_its_listing_both_expire(backend: Backend, log: NoticeLog) -> None:
+    failed_at = NOW + timedelta(minutes=5)
+    failed_once(log, "post-failed#post-1", failed_at)
+
+    assert backend.notice_expiries("post-failed#post-1") == [
+        int((NOW + NOTICE_TTL).timestamp()),
+        int((failed_at + NOTICE_TTL).timestamp()),
+    ]

@@ -4,7 +4,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from chatdeck.domain.email import Email, FailedNotice
+from chatdeck.domain.email import NOTICE_TTL, Email, FailedNotice
 
 # ----- clock, mailer ----------------------------------------------------------------------------
 
@@ -57,22 +57,27 @@ class FakeNotice:
     subject: str
     status: str
     detail: str = ""
+    expires_at: int | None = None  # epoch seconds, as the adapter's TTL attribute
 
 
 class FakeNoticeLog:
     """`notices` holds each notice id's recipients, subject, status and detail, for tests;
-    `failures` the failed ones as the adapter lists them (failed at whole seconds in UTC)."""
+    `failures` the failed ones as the adapter lists them (failed at whole seconds in UTC), and
+    `failures_expire_at` when each of those listings expires (epoch seconds, by the same key)."""
 
     def __init__(self) -> None:
         self.notices: dict[str, FakeNotice] = {}
         self.failures: dict[str, FailedNotice] = {}  # by the adapter's sort key
+        self.failures_expire_at: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def record(self, notice_id: str, email: Email) -> bool:
+    def record(self, notice_id: str, email: Email, now: datetime) -> bool:
         with self._lock:
             if notice_id in self.notices:
                 return False
-            self.notices[notice_id] = FakeNotice(tuple(email.to), email.subject, "RECORDED")
+            self.notices[notice_id] = FakeNotice(
+                tuple(email.to), email.subject, "RECORDED", expires_at=_notice_expiry(now)
+            )
             return True
 
     def mark_sent(self, notice_id: str, message_id: str) -> None:
@@ -85,6 +90,7 @@ class FakeNoticeLog:
             self.failures[key] = FailedNotice(
                 notice_id, tuple(email.to), email.subject, error, failed_at
             )
+            self.failures_expire_at[key] = _notice_expiry(at)
         self._mark(notice_id, "FAILED", error)
 
     def failed(self, limit: int) -> list[FailedNotice]:
@@ -97,3 +103,7 @@ class FakeNoticeLog:
         with self._lock:  # like the adapter's update, marking an unknown notice records it
             before = self.notices.get(notice_id) or FakeNotice((), "", status)
             self.notices[notice_id] = replace(before, status=status, detail=detail or "")
+
+
+def _notice_expiry(at: datetime) -> int:
+    return int((at + NOTICE_TTL).timestamp())

@@ -74,7 +74,7 @@ def test_the_list_is_newest_first(web: ModuleType, deployment: Deployment) -> No
     log = deployment.services.notice_log
     for n, address in enumerate(["first@school.example", "second@school.example"]):
         email = Email([address], f"Email {n}", "text", "<p>html</p>")
-        log.record(f"invitation#{address}#2026-12-03", email)
+        log.record(f"invitation#{address}#2026-12-03", email, SAMPLE_NOW)
         at = SAMPLE_NOW + timedelta(minutes=n)
         log.mark_failed(f"invitation#{address}#2026-12-03", email, "MessageRejected", at)
 
@@ -93,7 +93,7 @@ def test_members_who_are_not_admins_see_no_addresses(
     web: ModuleType, deployment: Deployment, teacher_session: str
 ) -> None:
     email = Email([STRANGER], "Invitation", "text", "<p>html</p>")
-    deployment.services.notice_log.record("invitation#x", email)
+    deployment.services.notice_log.record("invitation#x", email, SAMPLE_NOW)
     deployment.services.notice_log.mark_failed("invitation#x", email, "MessageRejected", SAMPLE_NOW)
 
     page = call(web, "web_get_form", teacher_session, rawPath="/members")

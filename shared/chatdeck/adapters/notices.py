@@ -3,13 +3,16 @@ is sent (so it goes out at most once) and marked SENT or FAILED after.
 
 A notice marked FAILED is also listed under one partition, `NOTICES-FAILED` /
 `<failed at>#<notice id>` (the instant as `YYYY-MM-DDTHH:MM:SSZ`, so keys sort by time), which
-admins read newest first with one Query: no Scan, and no index on the table."""
+admins read newest first with one Query: no Scan, and no index on the table.
+
+Both name their recipients, and so carry `expires_at` (epoch seconds, the table's TTL):
+`NOTICE_TTL` after the notice was recorded, or failed."""
 
 from datetime import datetime
 from typing import Any
 
 from chatdeck.adapters.dynamodb import Table
-from chatdeck.domain.email import Email, FailedNotice
+from chatdeck.domain.email import NOTICE_TTL, Email, FailedNotice
 from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
 
 FAILED_PK = "NOTICES-FAILED"
@@ -19,7 +22,7 @@ class DynamoNoticeLog:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def record(self, notice_id: str, email: Email) -> bool:
+    def record(self, notice_id: str, email: Email, now: datetime) -> bool:
         return (
             self.table.write_if(
                 "put_item",
@@ -29,6 +32,7 @@ class DynamoNoticeLog:
                     "to": email.to,
                     "subject": email.subject,
                     "status": "RECORDED",
+                    "expires_at": _expiry(now),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
@@ -51,6 +55,7 @@ class DynamoNoticeLog:
                 "subject": email.subject,
                 "error": error,
                 "failed_at": failed_at,
+                "expires_at": _expiry(at),
             }
         )
         self._mark(notice_id, "FAILED", error)
@@ -73,6 +78,10 @@ class DynamoNoticeLog:
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":status": status, ":detail": detail or ""},
         )
+
+
+def _expiry(at: datetime) -> int:
+    return int((at + NOTICE_TTL).timestamp())
 
 
 def _failed(item: dict[str, Any]) -> FailedNotice:

@@ -2,7 +2,7 @@
 not be sent, as admins see it."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,14 @@ SEND_ERRORS = {
     "ConnectTimeoutError": "SES could not be reached.",
     "ReadTimeoutError": "SES did not answer in time.",
 }
+
+
+# How long a notice's record, and a failed notice's listing, are kept (the StateTable's TTL,
+# `expires_at`): both name their recipients. Long enough to keep "at most once" for any retry of
+# what sends a notice (an SQS message lives at most 14 days, a scheduler retries for at most 24
+# hours, a DLQ redrive is an admin's within days) and for admins to see what failed; short
+# enough that a recipient's address does not stay for good.
+NOTICE_TTL = timedelta(days=90)
 
 
 @dataclass(frozen=True)

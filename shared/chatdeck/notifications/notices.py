@@ -161,7 +161,7 @@ class Notices:
         return self.send_once(notice_id, email)
 
     def send_once(self, notice_id: str, email: Email) -> bool:
-        if not self._log.record(notice_id, email):
+        if not self._log.record(notice_id, email, self._clock.now()):
             return False
         try:
             message_id = self._mailer.send(email)
@@ -177,6 +177,7 @@ class Notices:
                 extra={"kind": kind, "notice": digest, "error": reason},
             )
             self._log.mark_failed(notice_id, email, reason, self._clock.now())
+            count("emails_failed")  # an alarm tells the admins (docs/operations.md)
             return False
         self._log.mark_sent(notice_id, message_id)
         return True

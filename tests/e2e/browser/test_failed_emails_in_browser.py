@@ -31,7 +31,7 @@ def failed_invitation(stack: LocalStack, address: str, at: datetime) -> None:
     log = DynamoNoticeLog(table)
     notice_id = f"invitation#{address}#{at.date().isoformat()}"
     email = Email([address], "Ana invited you to Chatdeck", "text", "<p>html</p>")
-    assert log.record(notice_id, email)
+    assert log.record(notice_id, email, at)
     log.mark_failed(notice_id, email, "MessageRejected", at)
 
 
