@@ -20,6 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
 
+@pytest.fixture(autouse=True)
+def no_invocation_deadline() -> Iterator[None]:
+    """A handler a test calls records its invocation's deadline (chatdeck.deadline); the next
+    test starts without one."""
+    yield
+    from chatdeck import deadline
+
+    deadline.clear()
+
+
 def load_event(name: str) -> dict[str, Any]:
     """The sample events in events/ are the fixtures: the same ones `sam local invoke -e` takes."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())

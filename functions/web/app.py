@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from chatdeck import deadline
 from chatdeck.bootstrap import Services
 from chatdeck.events import SignInLinkEvent
 from chatdeck.observability import logger
@@ -22,6 +23,7 @@ USAGE = 'expected {"chatdeck": "signin-link", "email": "<a member\'s address>"}'
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
 )
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deadline.start(context)
     if "requestContext" in event:  # every HTTP API event has one; a direct invocation has not
         return app.resolve(event, context)
     return signin_link(event)

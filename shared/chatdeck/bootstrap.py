@@ -13,6 +13,27 @@ from typing import TYPE_CHECKING
 
 from chatdeck.settings import Settings, get_settings
 
+# Every AWS call: a 2 s connect and 5 s read timeout, and at most 3 attempts in all (botocore's
+# defaults are 60 s and 5 attempts), so one call takes at most 3 x (2 + 5) = 21 s: less than the
+# web function's 28 s and the ticks' 60 s (tests/unit/test_timeouts.py checks both).
+AWS_CONNECT_TIMEOUT = 2.0
+AWS_READ_TIMEOUT = 5.0
+AWS_MAX_ATTEMPTS = 3
+
+
+def aws_client(service: str) -> object:
+    """A boto3 client for `service` with Chatdeck's timeouts and bounded retries."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=AWS_CONNECT_TIMEOUT,
+        read_timeout=AWS_READ_TIMEOUT,
+        retries={"mode": "standard", "total_max_attempts": AWS_MAX_ATTEMPTS},
+    )
+    return boto3.client(service, config=config)
+
+
 if TYPE_CHECKING:
     from chatdeck.adapters.dynamodb import Table
     from chatdeck.adapters.x import XClients
@@ -63,9 +84,7 @@ class Services:
 
     @cached_property
     def _dynamodb(self) -> object:
-        import boto3
-
-        return boto3.client("dynamodb")
+        return aws_client("dynamodb")
 
     def _table(self, name: str) -> "Table":
         from chatdeck.adapters.dynamodb import Table
@@ -161,9 +180,7 @@ class Services:
 
     @cached_property
     def _ssm(self) -> object:
-        import boto3
-
-        return boto3.client("ssm")
+        return aws_client("ssm")
 
     # Email
 

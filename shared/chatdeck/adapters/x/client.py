@@ -1,7 +1,9 @@
 """The tweepy clients Chatdeck calls X with: which one each account gets, and where it sends.
 
 - tweepy's Client hard-codes https://api.twitter.com and sets no timeout, so a requests adapter
-  mounted on its session rewrites the host to X_API_BASE_URL and puts a timeout on every request.
+  mounted on its session rewrites the host to X_API_BASE_URL and puts a timeout on every request:
+  the configured one, shortened to end before the invocation does (chatdeck.deadline); a request
+  with too little time left is not started (NoTimeLeft, mapped to NotSent or ReadFailed).
 - An account with an OAuth 2.0 connection is called as its user with the connection's access
   token (a bearer token, `user_auth=False`); that client is made again when the token changes.
 - The cohort's account, which has no connection, uses the OAuth 1.0a credentials in SSM
@@ -18,6 +20,8 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from chatdeck import deadline
+from chatdeck.adapters.x.errors import NoTimeLeft
 from chatdeck.domain.accounts import UserAccess
 from chatdeck.domain.outcomes import AccountUnavailable
 from chatdeck.ports import UserAccessProvider
@@ -27,7 +31,8 @@ Credentials = Mapping[str, str]
 
 
 class RewriteHostAdapter(HTTPAdapter):
-    """Send tweepy's requests to `base_url`, each with a (connect, read) timeout."""
+    """Send tweepy's requests to `base_url`, each with a (connect, read) timeout that ends before
+    the invocation does."""
 
     def __init__(self, base_url: str, timeout: tuple[float, float]) -> None:
         super().__init__(max_retries=0, pool_maxsize=64)
@@ -37,7 +42,10 @@ class RewriteHostAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if request.url and request.url.startswith(TWEEPY_HOST):
             request.url = self.base_url + request.url[len(TWEEPY_HOST) :]
-        kwargs["timeout"] = self.timeout
+        try:
+            kwargs["timeout"] = deadline.timeouts(*self.timeout)
+        except deadline.TooLate as error:
+            raise NoTimeLeft(str(error), request=request) from error
         return super().send(request, **kwargs)
 
 

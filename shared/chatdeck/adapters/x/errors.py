@@ -7,7 +7,8 @@ A create (`publish_outcome`) is settled by whether the post can have been create
 - a duplicate of a post already on the account (403 saying "duplicate") is DuplicateContent; any
   other 403, a 400 or another 4xx is Rejected, with X's own words;
 - a 5xx, or no answer in time, is OutcomeUnknown: the post may exist, so reconciliation decides;
-- a connection that was never made is NotSent, and tried again shortly.
+- a connection that was never made is NotSent, and tried again shortly; so is a request that
+  was not started because too little of the invocation remained (NoTimeLeft, see deadline.py).
 
 A read (`read_failure`) fails with ReadFailed, `account_wide` when the account's credentials,
 its access (401, 403) or the API credits (402) are the problem rather than this one read.
@@ -33,8 +34,14 @@ from chatdeck.domain.outcomes import (
 )
 
 
+class NoTimeLeft(requests.ConnectTimeout):
+    """Too little of the invocation remained to start the request: nothing was sent."""
+
+
 def publish_outcome(error: Exception) -> Exception:
     """Map what tweepy and requests raised to the domain's outcome of a create."""
+    if isinstance(error, NoTimeLeft):
+        return NotSent("Too little time was left to send it; it will be tried again shortly.")
     if isinstance(error, tweepy.TooManyRequests):
         retry_at = _retry_at(error)
         return RateLimited(
@@ -67,6 +74,8 @@ def publish_outcome(error: Exception) -> Exception:
 def read_failure(error: Exception, what: str) -> Exception:
     """Map what tweepy and requests raised on a read (`what`: "search" or "lookup") to
     ReadFailed."""
+    if isinstance(error, NoTimeLeft):
+        return ReadFailed(f"Too little time was left to start the {what}.")
     if isinstance(error, tweepy.TooManyRequests):
         return ReadFailed(f"X's rate limit for the {what} was reached.", retry_at=_retry_at(error))
     if isinstance(error, tweepy.Unauthorized):

@@ -1,0 +1,133 @@
+"""The deadline math, and what the X adapters do with a call there is no time left for."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from chatdeck import deadline
+from chatdeck.adapters.x.client import RewriteHostAdapter
+from chatdeck.adapters.x.errors import NoTimeLeft, publish_outcome, read_failure
+from chatdeck.bootstrap import AWS_CONNECT_TIMEOUT, AWS_MAX_ATTEMPTS, AWS_READ_TIMEOUT, aws_client
+from chatdeck.domain.outcomes import NotSent, ReadFailed
+
+MARGIN = deadline.SAFETY_MARGIN
+
+
+@dataclass
+class Context:
+    remaining_ms: int
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture(autouse=True)
+def no_deadline() -> Iterator[None]:
+    deadline.clear()
+    yield
+    deadline.clear()
+
+
+def test_outside_an_invocation_the_configured_timeouts_stand() -> None:
+    assert deadline.remaining() is None
+    assert deadline.timeouts(3.05, 10.0) == (3.05, 10.0)
+
+
+def test_with_time_to_spare_the_configured_timeouts_stand() -> None:
+    assert deadline.fit(3.05, 10.0, left=60.0) == (3.05, 10.0)
+
+
+def test_near_the_end_connect_and_read_together_end_a_margin_before_it() -> None:
+    connect, read = deadline.fit(3.05, 10.0, left=8.0)
+
+    assert connect == 3.0  # half of the 6 s left after the margin
+    assert read == 3.0
+    assert connect + read == 8.0 - MARGIN
+
+
+def test_a_short_budget_shortens_connect_and_read_alike() -> None:
+    connect, read = deadline.fit(3.05, 10.0, left=MARGIN + 1.0)
+
+    assert (connect, read) == (0.5, 0.5)
+
+
+def test_too_little_time_refuses_the_call() -> None:
+    with pytest.raises(deadline.TooLate):
+        deadline.fit(3.05, 10.0, left=MARGIN + deadline.MINIMUM_CALL - 0.01)
+    with pytest.raises(deadline.TooLate):
+        deadline.fit(3.05, 10.0, left=-1.0)
+
+
+def test_start_records_the_remaining_time_of_the_invocation() -> None:
+    deadline.start(Context(remaining_ms=30_000))
+
+    left = deadline.remaining()
+    assert left is not None and 29.0 < left <= 30.0
+    assert deadline.timeouts(3.05, 10.0) == (3.05, 10.0)
+
+    deadline.start(Context(remaining_ms=500))
+    with pytest.raises(deadline.TooLate):
+        deadline.timeouts(3.05, 10.0)
+
+    deadline.start(None)  # no context: no deadline
+    assert deadline.remaining() is None
+
+
+class Sent(Exception):
+    pass
+
+
+def test_the_x_adapter_sends_with_fitted_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def send(self: object, request: requests.PreparedRequest, **kwargs: Any) -> None:
+        seen.update(kwargs, url=request.url)
+        raise Sent
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    adapter = RewriteHostAdapter("http://sandbox", (3.05, 10.0))
+    request = requests.Request("POST", "https://api.twitter.com/2/tweets").prepare()
+
+    deadline.start(Context(remaining_ms=int((MARGIN + 4) * 1000)))
+    with pytest.raises(Sent):
+        adapter.send(request)
+
+    assert seen["url"] == "http://sandbox/2/tweets"
+    connect, read = seen["timeout"]
+    assert connect <= 2.0 and connect + read <= 4.0
+
+
+def test_the_x_adapter_starts_no_request_without_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    def send(self: object, request: requests.PreparedRequest, **kwargs: Any) -> None:
+        raise AssertionError("sent")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    adapter = RewriteHostAdapter("http://sandbox", (3.05, 10.0))
+    request = requests.Request("POST", "https://api.twitter.com/2/tweets").prepare()
+
+    deadline.start(Context(remaining_ms=1000))
+    with pytest.raises(NoTimeLeft) as refused:
+        adapter.send(request)
+
+    assert isinstance(publish_outcome(refused.value), NotSent)
+    failure = read_failure(refused.value, "search")
+    assert isinstance(failure, ReadFailed) and not failure.account_wide
+
+
+def test_aws_clients_have_short_timeouts_and_bounded_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+
+    made: dict[str, Any] = {}
+    monkeypatch.setattr(boto3, "client", lambda service, config: made.update(s=service, c=config))
+
+    aws_client("dynamodb")
+
+    assert made["s"] == "dynamodb"
+    assert made["c"].connect_timeout == AWS_CONNECT_TIMEOUT
+    assert made["c"].read_timeout == AWS_READ_TIMEOUT
+    assert made["c"].retries == {"mode": "standard", "total_max_attempts": AWS_MAX_ATTEMPTS}
