@@ -9,7 +9,7 @@ and one that never serves a calendar never loads icalendar.
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from chatdeck.settings import Settings, get_settings
 
@@ -34,7 +34,16 @@ def aws_client(service: str) -> object:
     return boto3.client(service, config=config)
 
 
+def _strings(value: object) -> dict[str, str]:
+    """A JSON parameter's object; anything else is malformed (the callers report it so)."""
+    if not isinstance(value, dict):
+        raise ValueError("the parameter is not a JSON object")
+    return {str(key): str(item) for key, item in value.items()}
+
+
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
     from chatdeck.adapters.dynamodb import Table
     from chatdeck.adapters.x import XClients
     from chatdeck.notifications.email_actions import EmailActions
@@ -182,6 +191,17 @@ class Services:
     def _ssm(self) -> object:
         return aws_client("ssm")
 
+    @cached_property
+    def _parameters(self) -> "SSMProvider":
+        from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+        return SSMProvider(boto3_client=self._ssm)
+
+    def _parameter(self, name: str, transform: "Literal['json'] | None" = None) -> object:
+        """An SSM SecureString, decrypted, cached 5 minutes, read through `_ssm` (so with its
+        timeouts and bounded retries)."""
+        return self._parameters.get(name, decrypt=True, transform=transform, max_age=300)
+
     # Email
 
     @cached_property
@@ -208,12 +228,7 @@ class Services:
         return EmailActions(self.signing_key, lambda: self.settings.public_url)
 
     def signing_key(self) -> bytes:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = parameters.get_parameter(
-            self.settings.signing_key_parameter, decrypt=True, max_age=300
-        )
-        return str(value).encode()
+        return str(self._parameter(self.settings.signing_key_parameter)).encode()
 
     # X
 
@@ -239,26 +254,16 @@ class Services:
         return XReading(self._x_clients)
 
     def x_credentials(self, account: str) -> Mapping[str, str]:
-        from aws_lambda_powertools.utilities import parameters
-
         if account != "cohort":
             raise KeyError(f"no credentials for account {account!r}")
-        value = parameters.get_parameter(
-            self.settings.x_credentials_parameter, decrypt=True, transform="json", max_age=300
-        )
-        return dict(value)
+        return _strings(self._parameter(self.settings.x_credentials_parameter, "json"))
 
     @cached_property
     def x_oauth2(self) -> "OAuthClient":
         from chatdeck.adapters.x_oauth2 import XOAuth2  # tweepy itself loads on first use
 
         def client_credentials() -> Mapping[str, str]:
-            from aws_lambda_powertools.utilities import parameters
-
-            value = parameters.get_parameter(
-                self.settings.x_oauth2_client_parameter, decrypt=True, transform="json", max_age=300
-            )
-            return dict(value)
+            return _strings(self._parameter(self.settings.x_oauth2_client_parameter, "json"))
 
         timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
         return XOAuth2(

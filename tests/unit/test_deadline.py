@@ -131,3 +131,38 @@ def test_aws_clients_have_short_timeouts_and_bounded_retries(
     assert made["c"].connect_timeout == AWS_CONNECT_TIMEOUT
     assert made["c"].read_timeout == AWS_READ_TIMEOUT
     assert made["c"].retries == {"mode": "standard", "total_max_attempts": AWS_MAX_ATTEMPTS}
+
+
+class FakeSsm:
+    """What powertools' SSMProvider asks of its boto3 client."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.asked: list[str] = []
+
+    def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, Any]:
+        assert WithDecryption
+        self.asked.append(Name)
+        return {"Parameter": {"Value": self.values[Name]}}
+
+
+def test_parameters_are_read_through_the_configured_ssm_client() -> None:
+    from chatdeck.bootstrap import Services
+    from chatdeck.settings import Settings
+
+    services = Services(Settings())
+    ssm = FakeSsm(
+        {
+            services.settings.signing_key_parameter: "a signing key",
+            services.settings.x_credentials_parameter: '{"api_key": "k", "api_secret": "s"}',
+        }
+    )
+    services.__dict__["_ssm"] = ssm  # what aws_client("ssm") would have made
+
+    assert services.signing_key() == b"a signing key"
+    assert services.x_credentials("cohort") == {"api_key": "k", "api_secret": "s"}
+    assert services.signing_key() == b"a signing key"  # cached for 5 minutes
+    assert ssm.asked == [
+        services.settings.signing_key_parameter,
+        services.settings.x_credentials_parameter,
+    ]
