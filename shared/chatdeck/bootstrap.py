@@ -289,6 +289,9 @@ class Services:
             notices=self.notices,
             posts=self.posts,
             admins=self.settings.admins,
+            chats=self.chats,
+            subscriptions=self.subscriptions,
+            accounts=self.accounts,
         )
 
     @cached_property

@@ -19,7 +19,15 @@ from chatdeck.domain.members import Member, Role, member_from_form, must_be_admi
 from chatdeck.domain.posts import CANCELLABLE, EMAIL, FieldErrors
 from chatdeck.notifications.notices import Notices
 from chatdeck.observability import logger
-from chatdeck.ports import MemberStore, PostStore, SessionStore, SignInLinkStore
+from chatdeck.ports import (
+    ChatStore,
+    MemberStore,
+    PostStore,
+    SessionStore,
+    SignInLinkStore,
+    SubscriptionStore,
+)
+from chatdeck.services.accounts import Accounts
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(days=30)
@@ -57,6 +65,9 @@ class Membership:
         notices: Notices,
         posts: PostStore,
         admins: list[str],
+        chats: ChatStore,
+        subscriptions: SubscriptionStore,
+        accounts: Accounts,
     ) -> None:
         self.members = members
         self.links = links
@@ -64,6 +75,9 @@ class Membership:
         self.notices = notices
         self.posts = posts
         self.admins = [normal_email(a) for a in admins]
+        self.chats = chats
+        self.subscriptions = subscriptions
+        self.accounts = accounts
 
     def member(self, email: str) -> Member | None:
         """A stored member, or an admin named at deploy time who has not saved a profile yet."""
@@ -198,6 +212,7 @@ class Membership:
             raise NotAllowed("Admins named when Chatdeck was deployed are removed by redeploying.")
         if not self.members.remove(email):
             raise NotAllowed("That person is not a member.")
+        self._forget(email)
         if not cancel_queued:
             return 0
         return sum(
@@ -205,6 +220,16 @@ class Membership:
             for post in self.posts.by_author(email)
             if post.status in CANCELLABLE and self.posts.cancel(post.id) is not None
         )
+
+    def _forget(self, email: str) -> None:
+        """Delete what a removed member leaves that is found by key, without a Scan: their own
+        X account's tokens (revoked at X, then deleted) and their subscriptions (one per chat).
+        Their sessions and sign-in links, kept under a token's hash, stop working at once (every
+        request checks membership) and expire (the TTL) within 30 days; their rate item within
+        10 minutes; the notices to them within `NOTICE_TTL`; their posts stay the cohort's."""
+        self.accounts.disconnect(f"member:{email}")
+        for chat in self.chats.all():
+            self.subscriptions.unsubscribe(chat.id, email, "all")
 
     def set_role(self, admin: Member, email: str, role: Role) -> Member:
         """Change only the member's role: a profile they save meanwhile is kept."""

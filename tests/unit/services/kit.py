@@ -207,6 +207,7 @@ def build_kit(
 
     email_actions = EmailActions(lambda: SIGNING_KEY, lambda: PUBLIC_URL)
     notices = Notices(notice_log, mailer, list(admins), PUBLIC_URL, email_actions, clock)
+    accounts = Accounts(connections, pending_connections, oauth, clock)
     membership = Membership(
         members=members,
         links=signin_links,
@@ -214,8 +215,10 @@ def build_kit(
         notices=notices,
         posts=posts,
         admins=list(admins),
+        chats=chats,
+        subscriptions=subscriptions,
+        accounts=accounts,
     )
-    accounts = Accounts(connections, pending_connections, oauth, clock)
     scheduling = Scheduling(posts, membership, accounts, cohort_settings, notices)
     publisher = Publisher(
         posts=posts,

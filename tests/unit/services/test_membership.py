@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from chatdeck.domain.members import Member, Role
-from tests.unit.services.kit import TEACHER, Kit
+from tests.unit.services.kit import OTHER_TEACHER, TEACHER, Kit, a_chat
 
 PROFILE = {"name": "Ana Rivera-Lopez", "zone": "Europe/Madrid"}
 
@@ -52,3 +52,45 @@ def test_a_role_change_keeps_a_profile_saved_after_the_member_was_read(kit: Kit)
     stored = kit.membership.member(TEACHER)
     assert stored is not None
     assert (stored.role, stored.name, stored.zone) == (Role.ADMIN, PROFILE["name"], PROFILE["zone"])
+
+
+# ----- a removed member's data is deleted on removal (what is found by key) ---------------------
+
+
+def test_removing_a_member_disconnects_their_own_x_account(kit: Kit) -> None:
+    member = kit.add_member(TEACHER)
+    kit.connect_own_account(member)
+    assert kit.accounts.connection(member.own_account) is not None
+
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+
+    assert kit.accounts.connection(member.own_account) is None
+    stored = kit.connections.get(member.own_account)
+    assert stored is not None and not stored.connected and stored.tokens is None
+    assert kit.oauth.revoked  # revoked at X too, as far as X lets us
+
+
+def test_removing_a_member_deletes_their_subscriptions_to_every_chat(kit: Kit) -> None:
+    kit.add_member(TEACHER)
+    kit.add_member(OTHER_TEACHER)
+    first, second = kit.follow(a_chat("edtechchat")), kit.follow(a_chat("scichat"))
+    for chat in (first, second):
+        kit.subscribe(TEACHER, chat.id)
+        kit.subscribe(OTHER_TEACHER, chat.id)
+
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+
+    for chat in (first, second):
+        assert kit.subscriptions.subscription(chat.id, TEACHER) is None
+        assert [s.email for s in kit.subscriptions.subscribers(chat.id)] == [OTHER_TEACHER]
+
+
+def test_removing_a_member_leaves_other_members_accounts_connected(kit: Kit) -> None:
+    kit.add_member(TEACHER)
+    other = kit.add_member(OTHER_TEACHER)
+    kit.connect_own_account(other)
+
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+
+    assert kit.accounts.connection(other.own_account) is not None
+    assert kit.oauth.revoked == []
