@@ -98,6 +98,8 @@ def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
         elif resource["Type"] == "AWS::SQS::Queue":
             queue = aws_client("sqs", moto_url).create_queue(QueueName=logical_id)
             stack.resources[logical_id] = queue["QueueUrl"]
+        elif resource["Type"] == "AWS::SES::ConfigurationSet":
+            stack.resources[logical_id] = create_configuration_set(moto_url, logical_id)
     ssm = aws_client("ssm", moto_url)
     secrets: dict[str, Any] = {
         "XCredentialsParameterName": SANDBOX_CREDENTIALS,
@@ -122,6 +124,16 @@ def provision(moto_url: str, web_url: str, sandbox_url: str) -> Stack:
             raise
     wire_functions(template, stack, web_url)
     return stack
+
+
+def create_configuration_set(moto_url: str, name: str) -> str:
+    """The emails' configuration set (AWS records bounces and complaints through it)."""
+    try:
+        aws_client("sesv2", moto_url).create_configuration_set(ConfigurationSetName=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "AlreadyExistsException":
+            raise
+    return name
 
 
 def create_table(moto_url: str, logical_id: str, properties: dict[str, Any]) -> str:

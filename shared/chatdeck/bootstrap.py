@@ -211,7 +211,11 @@ class Services:
         from chatdeck.adapters.ses import SesMailer
         from chatdeck.notifications.notices import Notices
 
-        mailer = SesMailer(boto3.client("sesv2"), self.settings.sender_email)
+        mailer = SesMailer(
+            boto3.client("sesv2"),
+            self.settings.sender_email,
+            self.settings.ses_configuration_set,
+        )
         return Notices(
             self.notice_log,
             mailer,

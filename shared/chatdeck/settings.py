@@ -12,6 +12,8 @@ class Settings(BaseSettings):
     posts_table: str = "PostsTable"
     state_table: str = "StateTable"
     sender_email: str = "chatdeck@example.org"
+    # The SES configuration set every email is sent through (bounces and complaints); none locally
+    ses_configuration_set: str = ""
     admin_emails: str = ""
     x_credentials_parameter: str = "/chatdeck/x/cohort"
     x_api_base_url: str = "https://api.x.com"  # the OAuth 2.0 token endpoint's host too

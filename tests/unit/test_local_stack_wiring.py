@@ -50,8 +50,14 @@ def test_conditions_are_read_from_the_template(template: dict[str, Any]) -> None
     assert evaluate_conditions(template, defaults) == {
         "ReservePublisherConcurrency": False,
         "HasPublicUrl": False,
+        "HasAlarmEmail": False,
     }
-    chosen = {**defaults, "PublicUrl": "https://a.example", "ReservePublisherConcurrency": "true"}
+    chosen = {
+        **defaults,
+        "PublicUrl": "https://a.example",
+        "ReservePublisherConcurrency": "true",
+        "AlarmEmail": "admin@school.example",
+    }
     assert all(evaluate_conditions(template, chosen).values())
 
 

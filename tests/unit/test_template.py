@@ -99,8 +99,10 @@ def grants(function: dict[str, Any], effect: str = "Allow") -> dict[str, set[str
         assert statement.get("Effect") in ("Allow", "Deny"), statement
         if statement["Effect"] != effect:
             continue
-        # Only a Deny may have a condition: an Allow's grant is all in its actions and resources.
-        assert effect == "Deny" or "Condition" not in statement, statement
+        # Only a Deny may have a condition: an Allow's grant is all in its actions and resources,
+        # except sending email, which is granted only from the sender address.
+        assert effect == "Deny" or statement.get("Condition", FROM_SENDER) == FROM_SENDER, statement
+        assert "Condition" not in statement or set(as_list(statement["Action"])) == SEND, statement
         for resource in as_list(statement["Resource"]):
             granted.setdefault(resource_names(resource), set()).update(as_list(statement["Action"]))
     return granted
@@ -114,6 +116,9 @@ def all_actions(function: dict[str, Any]) -> set[str]:
     return {action for actions in grants(function).values() for action in actions}
 
 
+FROM_SENDER = {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
+# SESv2 SendEmail with Raw content is authorised as ses:SendRawEmail.
+SEND = {"ses:SendEmail", "ses:SendRawEmail"}
 POSTS = "${PostsTable.Arn}"
 STATE = "${StateTable.Arn}"
 ARCHIVE = "${ArchiveTable.Arn}"
@@ -202,7 +207,14 @@ X_COHORT_CREDENTIALS = SSM + "${XCredentialsParameterName}"
 X_OAUTH2_CLIENT = SSM + "${XOAuth2ClientParameterName}"
 SIGNING_KEY = SSM + "${SigningKeyParameterName}"
 TOKENS_DATA_KEY = SSM + "${TokensDataKeyParameterName}"
-SENDER = {SES_IDENTITY + "${SenderEmail}", SES_IDENTITY + "${SenderDomain}"}
+# Any identity (the sender's address or domain, and in the SES sandbox each recipient's), on
+# the one condition that the From address is the sender; and the configuration set, which
+# SESv2 also authorises (moto does not check that).
+SENDER = {
+    SES_IDENTITY + "*",
+    "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
+    "${EmailConfigurationSet}",
+}
 READ = {"ssm:GetParameter"}
 READ_AND_MAKE = {"ssm:GetParameter", "ssm:PutParameter"}
 
@@ -266,7 +278,7 @@ def test_web_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
         SIGNING_KEY: {"ssm:GetParameter"},
         # The tokens' data key: read, and made at the first connect.
         TOKENS_DATA_KEY: READ_AND_MAKE,
-        **{identity: {"ses:SendEmail", "ses:SendRawEmail"} for identity in SENDER},
+        **dict.fromkeys(SENDER, SEND),
     }
 
 
@@ -293,7 +305,7 @@ def test_companion_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
         # The tokens' data key, to open (and seal refreshed) cohort tokens: read only.
         TOKENS_DATA_KEY: READ,
         # Reminders and digests.
-        **{identity: {"ses:SendEmail", "ses:SendRawEmail"} for identity in SENDER},
+        **dict.fromkeys(SENDER, SEND),
     }
     # Nothing at all on posts.
     assert not any(resource.startswith(POSTS) for resource in granted)
@@ -355,11 +367,27 @@ def test_functions_send_email_only_as_the_sender(template: dict[str, Any]) -> No
     for name, function in functions(template).items():
         granted = grants(function)
         ses = {r: a for r, a in granted.items() if any(x.startswith("ses:") for x in a)}
-        # The sender address, or its domain when that is what was verified in SES.
+        # Any recipient and the configuration set, always from the sender address.
         assert set(ses) == SENDER, name
         for actions in ses.values():
-            # SESv2 SendEmail with Raw content is authorised as ses:SendRawEmail.
-            assert actions == {"ses:SendEmail", "ses:SendRawEmail"}, name
+            assert actions == SEND, name
+        sending = [s for s in statements(function) if set(as_list(s["Action"])) & SEND]
+        assert sending and all(s["Condition"] == FROM_SENDER for s in sending), name
+
+
+def test_sending_is_granted_on_the_configuration_set(template: dict[str, Any]) -> None:
+    """SESv2 checks IAM on the configuration set's ARN as well as the identities'."""
+    config_set = template["Resources"]["EmailConfigurationSet"]
+    assert config_set["Type"] == "AWS::SES::ConfigurationSet"
+    assert config_set["Properties"]["ReputationOptions"] == {"ReputationMetricsEnabled": True}
+    arn = (
+        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
+        "${EmailConfigurationSet}"
+    )
+    for name, function in functions(template).items():
+        assert grants(function)[arn] == SEND, name
+        variables = function["Environment"]["Variables"]
+        assert variables["SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}, name
 
 
 def test_only_the_web_function_makes_the_tokens_data_key_and_never_overwrites_it(
@@ -740,9 +768,12 @@ def test_powertools_is_configured(template: dict[str, Any]) -> None:
         variables = function["Environment"]["Variables"]
         assert variables["POWERTOOLS_SERVICE_NAME"] == "chatdeck", name
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Chatdeck", name
-        # With JSON logs Lambda's own level wins over Powertools', so both use one parameter.
+        # Powertools filters the app's logs by LogLevel. Lambda's own filter lets everything
+        # through: it reads EMF metric lines (no level) as INFO, so WARN would drop every metric.
         assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}, name
-        assert function["LoggingConfig"]["ApplicationLogLevel"] == {"Ref": "LogLevel"}, name
+        assert function["LoggingConfig"]["LogFormat"] == "JSON", name
+        assert function["LoggingConfig"]["ApplicationLogLevel"] == "TRACE", name
+        assert "SystemLogLevel" not in function["LoggingConfig"], name
 
 
 API_URL = {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
@@ -1085,3 +1116,153 @@ def test_security_md_lists_every_suppression(template: dict[str, Any]) -> None:
                 listed.add((name, cells[2].strip("`")))
             assert len(cells[3].split()) >= 8, (cells[2], "a real reason")
     assert listed == suppressions(template)
+
+
+# ---------------------------------------------------------------------------------------------
+# alarms: failures reach the admins through one topic, within about five minutes
+
+ALARM_TOPIC = [{"Ref": "AlarmTopic"}]
+
+
+def custom_metrics() -> tuple[str, ...]:
+    """Every custom metric's name: shared/chatdeck/observability.py's METRICS."""
+    return tuple(pytest.importorskip("chatdeck.observability").METRICS)
+
+
+def documented_rows(architecture: str, heading: str) -> list[list[str]]:
+    assert heading in architecture, f"docs/architecture.md lost its {heading!r} table?"
+    section = architecture.split(heading, 1)[1].split("\n#", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith("`"):
+            rows.append(cells)
+    return rows
+
+
+def test_at_most_ten_alarms_each_a_minute_quiet_without_data_and_to_the_topic(
+    template: dict[str, Any], architecture: str
+) -> None:
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    assert 0 < len(alarms) <= 10  # CloudWatch's free tier: 10 alarm metrics
+    for name, alarm in alarms.items():
+        properties = alarm["Properties"]
+        assert properties["Period"] == 60, name
+        assert properties["EvaluationPeriods"] == properties["DatapointsToAlarm"] == 1, name
+        assert properties["TreatMissingData"] == "notBreaching", name
+        assert properties["AlarmActions"] == ALARM_TOPIC, name
+        assert "docs/operations.md" in properties["AlarmDescription"], name
+    documented = {row[0].strip("`") for row in documented_rows(architecture, "### Alarms")}
+    assert documented == set(alarms)
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    for name in alarms:
+        assert f"`{name}`" in operations, f"docs/operations.md does not explain {name}"
+
+
+def watched(template: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(namespace, metric, the one dimension's value or "") -> the alarm's properties."""
+    found = {}
+    for alarm in resources_of(template, "AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        dimensions = properties.get("Dimensions", [])
+        assert len(dimensions) <= 1, properties
+        value = json.dumps(dimensions[0]["Value"]) if dimensions else ""
+        found[(properties["Namespace"], properties["MetricName"], value)] = properties
+    return found
+
+
+def test_alarms_watch_every_function_queue_email_and_chat_failure(
+    template: dict[str, Any],
+) -> None:
+    alarms = watched(template)
+    for function in (WEB, PUBLISHER, COMPANION):
+        errors = alarms[("AWS/Lambda", "Errors", json.dumps({"Ref": function}))]
+        assert (errors["Statistic"], errors["Threshold"]) == ("Sum", 0), function
+        assert errors["ComparisonOperator"] == "GreaterThanThreshold", function
+    for queue in ("PublisherDeadLetterQueue", "CompanionDeadLetterQueue"):
+        depth = alarms[
+            (
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                json.dumps({"Fn::GetAtt": [queue, "QueueName"]}),
+            )
+        ]
+        assert depth["Threshold"] == 0 and depth["ComparisonOperator"] == "GreaterThanThreshold"
+    # SES puts an account under review at 5% bounces and 0.1% complaints.
+    for metric, threshold in (("BounceRate", 0.02), ("ComplaintRate", 0.0005)):
+        rate = alarms[("AWS/SES", f"Reputation.{metric}", "")]
+        assert rate["Threshold"] == threshold, metric
+        assert rate["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", metric
+    for metric in ("emails_failed", "sessions_unread"):
+        ours = alarms[("Chatdeck", metric, json.dumps("chatdeck"))]
+        assert ours["Dimensions"][0]["Name"] == "service", metric  # Powertools' dimension
+        assert ours["Threshold"] == 0 and ours["Statistic"] == "Sum", metric
+        assert metric in custom_metrics()
+
+
+def test_custom_metrics_are_at_most_ten_and_the_documented_ones() -> None:
+    METRICS = custom_metrics()
+    # One dimension set (service) each, so each name is one metric.
+    assert len(METRICS) == len(set(METRICS)) <= 10
+    used = set()
+    for path in (ROOT / "shared").rglob("*.py"):
+        used |= set(re.findall(r"\bcount\(\s*\"(\w+)\"", path.read_text(encoding="utf-8")))
+        # the publisher's outcomes are counted in a loop over their names
+        assert "add_metric(" not in path.read_text(encoding="utf-8") or path.name == (
+            "observability.py"
+        ), path
+    used |= {"posted", "failed", "unconfirmed", "requeued", "paused"}
+    assert used == set(METRICS)
+
+
+def test_custom_metrics_are_listed_in_the_architecture(architecture: str) -> None:
+    rows = documented_rows(architecture, "### Custom metrics")
+    documented = {name for row in rows for name in re.findall(r"`(\w+)`", row[0])}
+    assert documented == set(custom_metrics())
+
+
+def test_alarm_topic_emails_the_admin_only_when_given(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    assert parameters["AlarmEmail"]["Default"] == ""
+    assert re.fullmatch(parameters["AlarmEmail"]["AllowedPattern"], "")
+    assert re.fullmatch(parameters["AlarmEmail"]["AllowedPattern"], "admin@school.example")
+    assert template["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+    topic = template["Resources"]["AlarmTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic"
+    # No aws/sns key: CloudWatch alarms and Budgets cannot publish to a topic under it.
+    assert "KmsMasterKeyId" not in topic["Properties"]
+    (subscription,) = resources_of(template, "AWS::SNS::Subscription").values()
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+
+
+def test_the_budget_notifies_the_topic_which_lets_budgets_publish(
+    template: dict[str, Any],
+) -> None:
+    (budget,) = resources_of(template, "AWS::Budgets::Budget").values()
+    spec = budget["Properties"]["Budget"]
+    assert spec["BudgetLimit"] == {"Amount": {"Ref": "MonthlyBudgetUsd"}, "Unit": "USD"}
+    assert (spec["BudgetType"], spec["TimeUnit"]) == ("COST", "MONTHLY")
+    assert template["Parameters"]["MonthlyBudgetUsd"]["Type"] == "Number"
+    for notification in budget["Properties"]["NotificationsWithSubscribers"]:
+        assert notification["Subscribers"] == [
+            {"SubscriptionType": "SNS", "Address": {"Ref": "AlarmTopic"}}
+        ]
+    (policy,) = resources_of(template, "AWS::SNS::TopicPolicy").values()
+    assert budget["DependsOn"] == "AlarmTopicPolicy"
+    assert policy["Properties"]["Topics"] == [{"Ref": "AlarmTopic"}]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sns:Publish"
+    assert set(statement["Principal"]["Service"]) == {
+        "budgets.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+    }
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }

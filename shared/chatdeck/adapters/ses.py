@@ -27,14 +27,18 @@ def to_mime(email: Email, sender: str) -> EmailMessage:
 
 
 class SesMailer:
-    def __init__(self, client: Any, sender: str) -> None:
+    def __init__(self, client: Any, sender: str, configuration_set: str = "") -> None:
         self.client = client  # a boto3 sesv2 client
         self.sender = sender
+        # The stack's configuration set records bounces and complaints (reputation metrics).
+        self.configuration_set = configuration_set
 
     def send(self, email: Email) -> str:
+        extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         answer = self.client.send_email(
             FromEmailAddress=self.sender,
             Destination={"ToAddresses": email.to},
             Content={"Raw": {"Data": to_mime(email, self.sender).as_bytes()}},
+            **extra,
         )
         return str(answer["MessageId"])

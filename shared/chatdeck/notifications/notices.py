@@ -20,7 +20,7 @@ from chatdeck.domain.members import Member
 from chatdeck.domain.posts import Post
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.render import render_email
-from chatdeck.observability import logger
+from chatdeck.observability import count, logger
 from chatdeck.ports import Clock, Mailer, NoticeLog
 
 
@@ -177,6 +177,7 @@ class Notices:
                 extra={"kind": kind, "notice": digest, "error": reason},
             )
             self._log.mark_failed(notice_id, email, reason, self._clock.now())
+            count("emails_failed")  # an alarm tells the admins (docs/operations.md)
             return False
         self._log.mark_sent(notice_id, message_id)
         return True

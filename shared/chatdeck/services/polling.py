@@ -53,6 +53,7 @@ class PollReport:
     added: int = 0
     ended: int = 0
     skipped: int = 0
+    unread: int = 0  # sessions ended with no post stored because their searches all failed
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -132,7 +133,7 @@ class Poller:
         for session in self.archive.needing_work(now, "polling"):
             self._end(report, session, now)
         count("archive_reads", report.reads)
-        count("archive_posts", report.added)
+        count("sessions_unread", report.unread)
         return report
 
     def live(self, now: datetime) -> list[tuple[Chat, Occurrence]]:
@@ -251,6 +252,7 @@ class Poller:
         if now < session.window_end + END_TIME_MARGIN:
             return  # X would refuse the window's end as an end_time yet
         note = None
+        unread = False
         gave_up = now >= session.window_end + LAST_POLL_PATIENCE
         if session.stop_reason is None:
             waiting = session.retry_at is not None and now < session.retry_at
@@ -260,8 +262,16 @@ class Poller:
                 return
             if failed:
                 note = "The last minutes of the window could not be read: X kept failing."
+                added = result.added if result is not None else 0
+                unread = session.posts + added == 0 and session.last_error is not None
         if self.archive.advance(session, "ended", now, note):
             report.ended += 1
+            if unread:
+                report.unread += 1
+                logger.warning(
+                    "A chat session ended with nothing read",
+                    extra={"session": session.occurrence_id},
+                )
             logger.info("A chat session ended", extra={"session": session.occurrence_id})
 
     # counts
