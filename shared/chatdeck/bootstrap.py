@@ -206,13 +206,11 @@ class Services:
 
     @cached_property
     def notices(self) -> "Notices":
-        import boto3
-
         from chatdeck.adapters.ses import SesMailer
         from chatdeck.notifications.notices import Notices
 
         mailer = SesMailer(
-            boto3.client("sesv2"),
+            aws_client("sesv2"),
             self.settings.sender_email,
             self.settings.ses_configuration_set,
         )

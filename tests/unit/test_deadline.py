@@ -166,3 +166,14 @@ def test_parameters_are_read_through_the_configured_ssm_client() -> None:
         services.settings.signing_key_parameter,
         services.settings.x_credentials_parameter,
     ]
+
+
+def test_every_aws_client_is_made_with_the_configured_timeouts() -> None:
+    from pathlib import Path
+
+    bootstrap = Path(__file__).resolve().parents[2] / "shared" / "chatdeck" / "bootstrap.py"
+    source = bootstrap.read_text(encoding="utf-8")
+
+    assert source.count("boto3.client(") == 1  # inside aws_client only
+    for service in ("dynamodb", "ssm", "sesv2"):
+        assert f'aws_client("{service}")' in source
