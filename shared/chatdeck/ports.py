@@ -158,6 +158,9 @@ class SignInLinkStore(Protocol):
     def allow_request(self, email: str, now: int, window: int, limit: int) -> bool:
         """Count a request for a link; False past `limit` requests in any `window` seconds."""
 
+    def forget_requests(self, email: str) -> None:
+        """Delete the address's count of requests (a member removed): it names them."""
+
 
 class SessionStore(Protocol):
     """Signed-in sessions, each known by the hash of its secret."""

@@ -65,3 +65,14 @@ def test_requests_are_counted_per_address(links: SignInLinkStore) -> None:
     assert links.allow_request(TEACHER, NOW, 600, 1)
     assert links.allow_request("okafor@school.example", NOW, 600, 1)
     assert not links.allow_request(TEACHER, NOW + 1, 600, 1)
+
+
+def test_forgotten_requests_count_no_more(links: SignInLinkStore) -> None:
+    assert links.allow_request(TEACHER, NOW, 600, 1)
+    assert links.allow_request("okafor@school.example", NOW, 600, 1)
+
+    links.forget_requests(TEACHER)
+    links.forget_requests("nobody@school.example")  # nothing to forget: no error
+
+    assert links.allow_request(TEACHER, NOW + 1, 600, 1)
+    assert not links.allow_request("okafor@school.example", NOW + 1, 600, 1)

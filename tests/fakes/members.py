@@ -85,6 +85,10 @@ class FakeSignInLinkStore:
             self._requests[email] = [*recent, now]
             return True
 
+    def forget_requests(self, email: str) -> None:
+        with self._lock:
+            self._requests.pop(email, None)
+
 
 class FakeSessionStore:
     def __init__(self) -> None:

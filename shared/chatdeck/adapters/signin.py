@@ -57,6 +57,9 @@ class DynamoSignInLinkStore:
         )
         return written is not None  # False: a concurrent request for the address won
 
+    def forget_requests(self, email: str) -> None:
+        self.table.delete_item(Key={"pk": f"SIGNIN-RATE#{email}", "sk": "RATE"})
+
 
 class DynamoSessionStore:
     def __init__(self, table: Table) -> None:

@@ -224,10 +224,11 @@ class Membership:
     def _forget(self, email: str) -> None:
         """Delete what a removed member leaves that is found by key, without a Scan: their own
         X account's tokens (revoked at X, then deleted) and their subscriptions (one per chat).
-        Their sessions and sign-in links, kept under a token's hash, stop working at once (every
-        request checks membership) and expire (the TTL) within 30 days; their rate item within
-        10 minutes; the notices to them within `NOTICE_TTL`; their posts stay the cohort's."""
+        And their count of sign-in link requests. Their sessions and sign-in links, kept under a
+        token's hash, stop working at once (every request checks membership) and expire (the TTL)
+        within 30 days; the notices to them within `NOTICE_TTL`; their posts stay the cohort's."""
         self.accounts.disconnect(f"member:{email}")
+        self.links.forget_requests(email)
         for chat in self.chats.all():
             self.subscriptions.unsubscribe(chat.id, email, "all")
 

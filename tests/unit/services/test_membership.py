@@ -94,3 +94,12 @@ def test_removing_a_member_leaves_other_members_accounts_connected(kit: Kit) -> 
 
     assert kit.accounts.connection(other.own_account) is not None
     assert kit.oauth.revoked == []
+
+
+def test_removing_a_member_forgets_their_sign_in_link_requests(kit: Kit) -> None:
+    kit.add_member(TEACHER)
+    assert kit.signin_links.allow_request(TEACHER, 0, 600, 1)
+
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+
+    assert kit.signin_links.allow_request(TEACHER, 1, 600, 1)  # the count is gone
