@@ -32,6 +32,11 @@ class NotSent(PublishError):
     """Certainly not created and worth retrying: the connection was never made."""
 
 
+class NotStarted(NotSent):
+    """Not even tried: too little of the invocation was left to send it. The try is given back,
+    so a post is never failed for ticks that ran short of time."""
+
+
 class Rejected(PublishError):
     """Certainly not created, and retrying the same post will not help."""
 

@@ -21,6 +21,7 @@ from chatdeck.domain.outcomes import (
     CannotTell,
     DuplicateContent,
     NotSent,
+    NotStarted,
     OutcomeUnknown,
     Published,
     RateLimited,
@@ -134,9 +135,13 @@ class Publisher:
         except Rejected as rejected:
             return self._fail(post, rejected.reason)
         except NotSent as not_sent:
-            if post.attempts < MAX_ATTEMPTS:
+            not_started = isinstance(not_sent, NotStarted)
+            if post.attempts < MAX_ATTEMPTS or not_started:
                 retry = PostChange(
-                    PostStatus.QUEUED, not_sent.reason, next_action_at=now + RETRY_AFTER_NOT_SENT
+                    PostStatus.QUEUED,
+                    not_sent.reason,
+                    next_action_at=now + RETRY_AFTER_NOT_SENT,
+                    certainly_unsent=not_started,
                 )
                 return self._record(post, retry)
             return self._fail(post, not_sent.reason)

@@ -16,6 +16,7 @@ from chatdeck.domain.outcomes import (
     CannotTell,
     DuplicateContent,
     NotSent,
+    NotStarted,
     OutcomeUnknown,
     PublishError,
     RateLimited,
@@ -390,6 +391,19 @@ def test_no_connection_is_retried_a_minute_later_and_fails_after_three_attempts(
 
 
 # ----- tries that certainly sent nothing are given back -----------------------------------------
+
+
+def test_ticks_that_ran_short_of_time_never_use_up_a_posts_tries(kit: Kit) -> None:
+    post = kit.schedule("Sent when a tick has time.", DUE)
+    short = NotStarted("Too little time was left to send it; it will be tried again shortly.")
+    kit.network.script(*[short] * 4)
+
+    for minute in range(5):  # four short ticks, then one with time
+        kit.tick(DUE + timedelta(minutes=minute))
+
+    assert kit.post(post.id).status is PostStatus.POSTED
+    assert kit.published_texts() == [post.text]
+    assert kit.mailer.sent == []
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from chatdeck.domain.outcomes import (
     AccountUnavailable,
     DuplicateContent,
     NotSent,
+    NotStarted,
     OutcomeUnknown,
     RateLimited,
     ReadFailed,
@@ -41,7 +42,7 @@ class NoTimeLeft(requests.ConnectTimeout):
 def publish_outcome(error: Exception) -> Exception:
     """Map what tweepy and requests raised to the domain's outcome of a create."""
     if isinstance(error, NoTimeLeft):
-        return NotSent("Too little time was left to send it; it will be tried again shortly.")
+        return NotStarted("Too little time was left to send it; it will be tried again shortly.")
     if isinstance(error, tweepy.TooManyRequests):
         retry_at = _retry_at(error)
         return RateLimited(
