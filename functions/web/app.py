@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from chatdeck import deadline
 from chatdeck.bootstrap import Services
 from chatdeck.events import SignInLinkEvent
-from chatdeck.observability import logger
+from chatdeck.observability import logger, metrics
 from chatdeck.web.app import create_app
 
 services = Services()
@@ -22,6 +22,7 @@ USAGE = 'expected {"chatdeck": "signin-link", "email": "<a member\'s address>"}'
 @logger.inject_lambda_context(
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
 )
+@metrics.log_metrics  # emails_failed is counted here too (sign-in links, invitations)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deadline.start(context)
     if "requestContext" in event:  # every HTTP API event has one; a direct invocation has not

@@ -100,3 +100,20 @@ def test_members_who_are_not_admins_see_no_addresses(
 
     assert page["statusCode"] == 403
     assert STRANGER not in page["body"]
+
+
+def test_a_refused_email_in_the_web_function_is_counted_for_its_alarm(
+    web_without_a_verified_sender: ModuleType,
+    deployment: Deployment,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # EmailsFailedAlarm watches the emails_failed metric: the web function must write it out
+    # at the end of the request, as the scheduled functions do, not keep it in memory.
+    web = web_without_a_verified_sender
+    deployment.services.membership.members.add(Member(email=TEACHER, name="Ms. Rivera"), SAMPLE_NOW)
+    capsys.readouterr()
+
+    call(web, "web_signin_request", None, body=f"csrf_token={CSRF}&email={TEACHER}")
+
+    printed = capsys.readouterr().out
+    assert '"emails_failed"' in printed and '"CloudWatchMetrics"' in printed

@@ -768,11 +768,12 @@ def test_powertools_is_configured(template: dict[str, Any]) -> None:
         variables = function["Environment"]["Variables"]
         assert variables["POWERTOOLS_SERVICE_NAME"] == "chatdeck", name
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Chatdeck", name
-        # Powertools filters the app's logs by LogLevel. Lambda's own filter lets everything
-        # through: it reads EMF metric lines (no level) as INFO, so WARN would drop every metric.
+        # Powertools alone filters the app's logs, by LogLevel. Lambda filters nothing: with an
+        # ApplicationLogLevel it would read EMF metric lines (no level) as INFO and drop them at
+        # WARN, and its AWS_LAMBDA_LOG_LEVEL would override POWERTOOLS_LOG_LEVEL.
         assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}, name
-        assert function["LoggingConfig"]["LogFormat"] == "JSON", name
-        assert function["LoggingConfig"]["ApplicationLogLevel"] == "TRACE", name
+        assert function["LoggingConfig"]["LogFormat"] == "Text", name
+        assert "ApplicationLogLevel" not in function["LoggingConfig"], name
         assert "SystemLogLevel" not in function["LoggingConfig"], name
 
 
@@ -1012,7 +1013,7 @@ def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
     used = []
     for name, function in functions(template).items():
         logging = function["LoggingConfig"]
-        assert logging["LogFormat"] == "JSON", name
+        assert logging["LogFormat"] == "Text", name
         # Its own group with a retention, not Lambda's default one that keeps logs forever.
         assert logging["LogGroup"]["Ref"] in groups, name
         used.append(logging["LogGroup"]["Ref"])

@@ -210,9 +210,13 @@ class Membership:
             raise NotAllowed("That person is not a member.")
         if email in self.admins:
             raise NotAllowed("Admins named when Chatdeck was deployed are removed by redeploying.")
+        if self.members.get(email) is None:
+            raise NotAllowed("That person is not a member.")
+        # Their data goes first: if that fails, they are still a member and removing them again
+        # finishes the job (the other way round, a retry would find "not a member").
+        self._forget(email)
         if not self.members.remove(email):
             raise NotAllowed("That person is not a member.")
-        self._forget(email)
         if not cancel_queued:
             return 0
         return sum(

@@ -124,9 +124,17 @@ def public_origin(public_url: str) -> str:
     with and the only origin a form is accepted from. Empty when PUBLIC_URL is not a URL, so no
     link is made and no form is accepted rather than trusting the request's Host."""
     parts = urlsplit(public_url.strip())
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not parts.hostname:
         return ""
-    return f"{parts.scheme}://{parts.netloc}"
+    # As a browser sends its Origin: the host in lowercase, and no port when it is the default.
+    default = {"https": 443, "http": 80}[scheme]
+    try:
+        port = parts.port
+    except ValueError:  # not a port number
+        return ""
+    host = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    return f"{scheme}://{host}"
 
 
 def base_url(app: APIGatewayHttpResolver) -> str:

@@ -103,3 +103,25 @@ def test_removing_a_member_forgets_their_sign_in_link_requests(kit: Kit) -> None
     kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
 
     assert kit.signin_links.allow_request(TEACHER, 1, 600, 1)  # the count is gone
+
+
+def test_a_removal_that_fails_midway_can_be_finished_by_removing_again(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = kit.add_member(TEACHER)
+    kit.connect_own_account(member)
+    real_disconnect = kit.accounts.disconnect
+
+    def outage(account: str) -> bool:
+        raise ConnectionError("DynamoDB did not answer")
+
+    monkeypatch.setattr(kit.accounts, "disconnect", outage)
+    with pytest.raises(ConnectionError):
+        kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+    assert kit.membership.member(TEACHER) is not None  # still there, so the admin can retry
+
+    monkeypatch.setattr(kit.accounts, "disconnect", real_disconnect)
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+
+    assert kit.membership.member(TEACHER) is None
+    assert kit.accounts.connection(member.own_account) is None
