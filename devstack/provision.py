@@ -131,7 +131,12 @@ def create_configuration_set(moto_url: str, name: str) -> str:
     try:
         aws_client("sesv2", moto_url).create_configuration_set(ConfigurationSetName=name)
     except ClientError as error:
-        if error.response["Error"]["Code"] != "AlreadyExistsException":
+        # A restarted runtime reuses moto: the set is there already (SES and moto name the
+        # error differently).
+        if error.response["Error"]["Code"] not in (
+            "AlreadyExistsException",
+            "ConfigurationSetAlreadyExistsException",
+        ):
             raise
     return name
 
