@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,16 @@ def no_invocation_deadline() -> Iterator[None]:
     from chatdeck import deadline
 
     deadline.clear()
+
+
+@dataclass
+class InvocationContext:
+    """What `chatdeck.deadline.start` reads of Lambda's context: the time left."""
+
+    remaining_ms: int
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 def load_event(name: str) -> dict[str, Any]:

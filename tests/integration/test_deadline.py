@@ -1,31 +1,15 @@
 """A call the invocation has no time left for is never started: the post is queued again."""
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import pytest
 import requests
 
 from chatdeck import deadline
 from chatdeck.domain.posts import PostStatus
 from chatdeck.services.publishing import RETRY_AFTER_NOT_SENT
+from tests.conftest import InvocationContext
 from tests.integration.deployment import Deployment
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Context:
-    remaining_ms: int
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-@pytest.fixture(autouse=True)
-def no_deadline_after() -> Iterator[None]:
-    yield
-    deadline.clear()
 
 
 def logged_endpoints(deployment: Deployment) -> list[str]:
@@ -37,7 +21,7 @@ def test_a_post_is_not_sent_when_the_invocation_is_about_to_end(deployment: Depl
     due = deployment.minute
     post = deployment.schedule("Too late in this tick; the next one sends it.", due)
 
-    deadline.start(Context(remaining_ms=int((deadline.SAFETY_MARGIN + 0.5) * 1000)))
+    deadline.start(InvocationContext(remaining_ms=int((deadline.SAFETY_MARGIN + 0.5) * 1000)))
     report = deployment.tick(due)
 
     assert report.outcomes["requeued"] == 1
@@ -47,7 +31,7 @@ def test_a_post_is_not_sent_when_the_invocation_is_about_to_end(deployment: Depl
     assert stored.status is PostStatus.QUEUED
     assert stored.next_action_at == due + RETRY_AFTER_NOT_SENT
 
-    deadline.start(Context(remaining_ms=60_000))  # the next tick has its whole minute
+    deadline.start(InvocationContext(remaining_ms=60_000))  # the next tick has its whole minute
     later = deployment.tick(due + RETRY_AFTER_NOT_SENT)
 
     assert later.outcomes["posted"] == 1

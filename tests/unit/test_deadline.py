@@ -1,7 +1,5 @@
 """The deadline math, and what the X adapters do with a call there is no time left for."""
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,23 +10,9 @@ from chatdeck.adapters.x.client import RewriteHostAdapter
 from chatdeck.adapters.x.errors import NoTimeLeft, publish_outcome, read_failure
 from chatdeck.bootstrap import AWS_CONNECT_TIMEOUT, AWS_MAX_ATTEMPTS, AWS_READ_TIMEOUT, aws_client
 from chatdeck.domain.outcomes import NotSent, ReadFailed
+from tests.conftest import InvocationContext
 
 MARGIN = deadline.SAFETY_MARGIN
-
-
-@dataclass
-class Context:
-    remaining_ms: int
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-@pytest.fixture(autouse=True)
-def no_deadline() -> Iterator[None]:
-    deadline.clear()
-    yield
-    deadline.clear()
 
 
 def test_outside_an_invocation_the_configured_timeouts_stand() -> None:
@@ -62,13 +46,13 @@ def test_too_little_time_refuses_the_call() -> None:
 
 
 def test_start_records_the_remaining_time_of_the_invocation() -> None:
-    deadline.start(Context(remaining_ms=30_000))
+    deadline.start(InvocationContext(remaining_ms=30_000))
 
     left = deadline.remaining()
     assert left is not None and 29.0 < left <= 30.0
     assert deadline.timeouts(3.05, 10.0) == (3.05, 10.0)
 
-    deadline.start(Context(remaining_ms=500))
+    deadline.start(InvocationContext(remaining_ms=500))
     with pytest.raises(deadline.TooLate):
         deadline.timeouts(3.05, 10.0)
 
@@ -91,7 +75,7 @@ def test_the_x_adapter_sends_with_fitted_timeouts(monkeypatch: pytest.MonkeyPatc
     adapter = RewriteHostAdapter("http://sandbox", (3.05, 10.0))
     request = requests.Request("POST", "https://api.twitter.com/2/tweets").prepare()
 
-    deadline.start(Context(remaining_ms=int((MARGIN + 4) * 1000)))
+    deadline.start(InvocationContext(remaining_ms=int((MARGIN + 4) * 1000)))
     with pytest.raises(Sent):
         adapter.send(request)
 
@@ -108,7 +92,7 @@ def test_the_x_adapter_starts_no_request_without_time(monkeypatch: pytest.Monkey
     adapter = RewriteHostAdapter("http://sandbox", (3.05, 10.0))
     request = requests.Request("POST", "https://api.twitter.com/2/tweets").prepare()
 
-    deadline.start(Context(remaining_ms=1000))
+    deadline.start(InvocationContext(remaining_ms=1000))
     with pytest.raises(NoTimeLeft) as refused:
         adapter.send(request)
 
