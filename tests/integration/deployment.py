@@ -4,7 +4,7 @@ SSM, and Chatdeck's real adapters pointed at moto and the sandbox over HTTP."""
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from chatdeck.bootstrap import Services
-from chatdeck.domain.posts import Post, post_from_form
+from chatdeck.domain.posts import Post
 from chatdeck.services.publishing import TickReport
 from chatdeck.settings import Settings
 from devstack.provision import (
@@ -23,6 +23,7 @@ from devstack.provision import (
 )
 from devstack.template import load_template
 from tests.conftest import unique
+from tests.posts import form_post
 
 ADMIN = "admin@cohort.example"
 SENDER = "chatdeck@cohort.example"
@@ -68,21 +69,7 @@ class Deployment:
         account: str = "cohort",
     ) -> Post:
         """Store a post as the web form would, due at `due` (a whole minute)."""
-        local = due.astimezone(UTC)
-        form = {
-            "submission_id": unique("post"),
-            "text": text,
-            "local_date": local.date().isoformat(),
-            "local_time": local.strftime("%H:%M"),
-            "zone": "UTC",
-        }
-        post = post_from_form(
-            form,
-            now=due - timedelta(hours=1),
-            author_name="A Teacher",
-            author_email=author,
-            account=account,
-        )
+        post = form_post(unique("post"), text, due, author, account)
         assert self.services.posts.add(post)
         return post
 

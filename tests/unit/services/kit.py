@@ -16,7 +16,7 @@ from chatdeck.domain.archive import ArchivedPost
 from chatdeck.domain.chats import Chat, Recurrence, Subscription
 from chatdeck.domain.email import Email
 from chatdeck.domain.members import Member, Role
-from chatdeck.domain.posts import Post, post_from_form
+from chatdeck.domain.posts import Post
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.notices import Notices
 from chatdeck.services.accounts import Accounts
@@ -46,6 +46,7 @@ from tests.fakes import (
     FakeSubscriptionStore,
     FixedClock,
 )
+from tests.posts import form_post
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # a Monday, after the US and EU clocks fell back
 ADMIN = "admin@cohort.example"
@@ -107,20 +108,8 @@ class Kit:
         self, text: str, due: datetime, author: str = TEACHER, account: str = "cohort"
     ) -> Post:
         """Store a post as the web form would (an hour before), due at `due`, a whole minute."""
-        form = {
-            "submission_id": f"post-{len(self.posts.page(None, 1000).posts):04}",
-            "text": text,
-            "local_date": due.date().isoformat(),
-            "local_time": due.strftime("%H:%M"),
-            "zone": "UTC",
-        }
-        post = post_from_form(
-            form,
-            now=due - timedelta(hours=1),
-            author_name="A Teacher",
-            author_email=author,
-            account=account,
-        )
+        submission = f"post-{len(self.posts.page(None, 1000).posts):04}"
+        post = form_post(submission, text, due, author, account)
         assert self.posts.add(post)
         return post
 
