@@ -78,7 +78,8 @@ class FakeConnectionStore:
     them: after `lose_data_key` (the SSM parameter deleted or replaced) tokens sealed before do
     not open, as the adapter's do not."""
 
-    def __init__(self) -> None:
+    def __init__(self, network: str = "x") -> None:
+        self.network = network  # one store per network, as the adapter's
         self._connections: dict[str, _Connection] = {}
         self._data_key = 0
         self._lock = threading.Lock()

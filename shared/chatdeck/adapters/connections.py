@@ -2,9 +2,11 @@
 
 - `OAUTH#<state>` / `PENDING`: a connect in progress (`email`, `account`, `code_verifier`,
   `redirect_uri`, `expires_at` epoch seconds, the table's TTL), used up by a conditional delete.
-- `ACCOUNT#x#<account>` / `TOKENS`: `username`, `user_id`, `connected_by`, `connected_at`, `tokens`
-  (binary: `{"access_token", "refresh_token", "expires_at"}` sealed by `AesGcmTokenCipher` with
-  the account as associated data), `version`, and while a function renews the tokens,
+- `ACCOUNT#<network>#<account>` / `TOKENS` (one store per network: `x`, `bluesky`,
+  `mastodon`): `username`, `user_id`, `server` (Bluesky's PDS, Mastodon's instance), `connected_by`, `connected_at`, `tokens`
+  (binary: `{"access_token", "refresh_token", "expires_at"[, "app_password"]}` sealed by
+  `AesGcmTokenCipher` with the account as associated data: `<account>` on X, where tokens were
+  sealed before other networks came, `<network>:<account>` elsewhere), `version`, and while a function renews the tokens,
   `refreshing_until`.
   Disconnecting deletes `tokens` and keeps `disconnected_at` and `disconnect_reason`.
 
@@ -18,8 +20,6 @@ from chatdeck.adapters.dynamodb import Table
 from chatdeck.adapters.token_cipher import AesGcmTokenCipher
 from chatdeck.domain.accounts import PendingConnect, StoredConnection, Tokens, XUser
 from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
-
-NETWORK = "x"
 
 
 class DynamoPendingConnectionStore:
@@ -61,31 +61,41 @@ class DynamoPendingConnectionStore:
 
 
 class DynamoConnectionStore:
-    def __init__(self, table: Table, cipher: AesGcmTokenCipher) -> None:
+    def __init__(self, table: Table, cipher: AesGcmTokenCipher, network: str = "x") -> None:
         self.table = table
         self.cipher = cipher
+        self.network = network
+
+    def _key(self, account: str) -> dict[str, str]:
+        return {"pk": f"ACCOUNT#{self.network}#{account}", "sk": "TOKENS"}
+
+    def _bound(self, account: str) -> str:
+        """What the tokens are sealed for (their associated data)."""
+        return account if self.network == "x" else f"{self.network}:{account}"
 
     def get(self, account: str, decrypt: bool = True) -> StoredConnection | None:
-        item = self.table.get_item(Key=_connection_key(account), ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=self._key(account), ConsistentRead=True).get("Item")
         if item is None:
             return None
         tokens = None
         if decrypt and "tokens" in item:
-            tokens = self.cipher.open(account, bytes(item["tokens"]))
+            tokens = self.cipher.open(self._bound(account), bytes(item["tokens"]))
         return _connection(account, item, tokens)
 
     def connect(
         self, account: str, user: XUser, tokens: Tokens, connected_by: str, now: datetime
     ) -> StoredConnection:
+        server = "#server = :server, " if user.server else ""
         answer = self.table.update_item(
-            Key=_connection_key(account),
+            Key=self._key(account),
             UpdateExpression=(
-                "SET #username = :username, #user_id = :user_id, #connected_by = :by,"
+                f"SET {server}#username = :username, #user_id = :user_id, #connected_by = :by,"
                 " #connected_at = :at, #tokens = :tokens,"
                 " #version = if_not_exists(#version, :zero) + :one"
                 " REMOVE #refreshing_until, #disconnected_at, #disconnect_reason"
             ),
             ExpressionAttributeNames=_names(
+                *(["server"] if user.server else []),
                 "username",
                 "user_id",
                 "connected_by",
@@ -101,8 +111,9 @@ class DynamoConnectionStore:
                 ":user_id": user.user_id,
                 ":by": connected_by,
                 ":at": to_iso_utc(now),
-                ":tokens": self.cipher.seal(account, tokens),
+                ":tokens": self.cipher.seal(self._bound(account), tokens),
                 ":zero": 0,
+                **({":server": user.server} if user.server else {}),
                 ":one": 1,
             },
             ReturnValues="ALL_NEW",
@@ -123,7 +134,7 @@ class DynamoConnectionStore:
             claimed,
             "SET #version = :next, #tokens = :tokens REMOVE #refreshing_until",
             _names("version", "tokens", "refreshing_until"),
-            {":tokens": self.cipher.seal(claimed.account, tokens)},
+            {":tokens": self.cipher.seal(self._bound(claimed.account), tokens)},
         )
         return _connection(claimed.account, answer, tokens) if answer else None
 
@@ -147,7 +158,7 @@ class DynamoConnectionStore:
         """Apply an update only if the item is still at the version `seen` has; its new values."""
         answer = self.table.write_if(
             "update_item",
-            Key=_connection_key(seen.account),
+            Key=self._key(seen.account),
             UpdateExpression=expression,
             ConditionExpression="#version = :seen",
             ExpressionAttributeNames=names,
@@ -164,10 +175,6 @@ def _pending_key(state: str) -> dict[str, str]:
     return {"pk": f"OAUTH#{state}", "sk": "PENDING"}
 
 
-def _connection_key(account: str) -> dict[str, str]:
-    return {"pk": f"ACCOUNT#{NETWORK}#{account}", "sk": "TOKENS"}
-
-
 def _names(*names: str) -> dict[str, str]:
     return {f"#{name}": name for name in names}
 
@@ -176,7 +183,7 @@ def _connection(account: str, item: dict[str, Any], tokens: Tokens | None) -> St
     refreshing = item.get("refreshing_until")
     return StoredConnection(
         account=account,
-        user=XUser(str(item["user_id"]), str(item["username"])),
+        user=XUser(str(item["user_id"]), str(item["username"]), item.get("server")),
         connected_by=str(item["connected_by"]),
         connected_at=from_iso_utc(item["connected_at"]),
         version=int(item["version"]),

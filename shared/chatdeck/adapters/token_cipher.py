@@ -81,6 +81,8 @@ class AesGcmTokenCipher:
             "refresh_token": tokens.refresh_token,
             "expires_at": int(tokens.expires_at.timestamp()),
         }
+        if tokens.app_password is not None:
+            plain["app_password"] = tokens.app_password
         nonce = secrets.token_bytes(NONCE_BYTES)
         header = bytes([VERSION])
         sealed = AESGCM(self._key.get_or_make()).encrypt(
@@ -113,6 +115,7 @@ class AesGcmTokenCipher:
             access_token=plain["access_token"],
             refresh_token=plain["refresh_token"],
             expires_at=datetime.fromtimestamp(plain["expires_at"], UTC),
+            app_password=plain.get("app_password"),
         )
 
 

@@ -40,6 +40,9 @@ class Tokens:
     access_token: str = field(repr=False)
     refresh_token: str | None = field(repr=False)
     expires_at: datetime
+    # Bluesky's app password, kept sealed with the session: a session is created from it only
+    # when refreshing fails. None for X and Mastodon.
+    app_password: str | None = field(default=None, repr=False)
 
     def expire_within(self, now: datetime, margin: timedelta) -> bool:
         return self.expires_at - margin <= now
@@ -53,8 +56,13 @@ class TokensUnreadable(Exception):
 
 @dataclass(frozen=True)
 class XUser:
+    """Who a connection acts as: X's user id and handle, a Bluesky DID and handle, or a Mastodon
+    account id and `user@instance`. `server` is the Bluesky PDS or the Mastodon instance
+    (base URL); None on X."""
+
     user_id: str
     username: str
+    server: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ class ArchivedPost(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
+    id: str  # the network's own id: X's post id, a Bluesky AT URI, a Mastodon status id
     author_id: str
     author_handle: str
     author_name: str
@@ -34,6 +34,7 @@ class ArchivedPost(BaseModel):
     replies: NonNegativeInt = 0
     quotes: NonNegativeInt = 0
     url: str | None = None
+    network: str = "x"  # where it was posted: x, bluesky or mastodon
 
     @field_validator("author_handle")
     @classmethod
