@@ -1,0 +1,198 @@
+"""Fetching an address someone typed (a link card's page and image, a Mastodon instance): https
+to public addresses only, with size and time limits.
+
+Such an address can point anywhere, including inside the network the function runs in (an
+instance metadata service, a private host), so every fetch:
+
+- goes to `https` only; plain `http` only to a loopback address and only when the local stack
+  says so (`allow_loopback_http`, settings' `outbound_allow_loopback_http`);
+- resolves the host itself and refuses it unless every address is public: private, loopback,
+  link-local, multicast, reserved, shared (100.64/10) and unspecified addresses are refused,
+  IPv4 inside IPv6 included;
+- connects to the address it checked (the URL names the IP, with the host in `Host`, in TLS's
+  SNI and in the certificate check), so a name that resolves differently a second time cannot
+  slip through;
+- follows redirects itself, at most `max_redirects`, checking each new address the same way;
+- reads the body in a stream (decompressed, so a small gzip of a huge page is caught too) and
+  stops past `max_bytes`, and stops once the whole fetch (every redirect included) has taken
+  longer than `timeout` seconds (checked as each piece arrives, each piece within the read
+  timeout); each request's timeouts also end before the invocation does (chatdeck.deadline);
+- sends no credentials: no cookies, no proxy or netrc from the environment.
+
+Every refusal or failure is `OutboundError` with a sentence saying why.
+"""
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+
+from chatdeck import deadline
+
+MAX_BYTES = 1_000_000
+TIMEOUT = 4.0
+MAX_REDIRECTS = 3
+REDIRECTS = (301, 302, 303, 307, 308)
+USER_AGENT = "Chatdeck link preview (+https://github.com/chatdeck)"
+
+Resolver = Callable[[str, int], list[str]]
+
+
+class OutboundError(Exception):
+    """The address was refused, or fetching it failed; `reason` says which in a sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # the address finally read, after redirects
+    status: int
+    content_type: str
+    body: bytes
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address the host resolves to."""
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise OutboundError(f"{host} could not be found.") from error
+    return list(dict.fromkeys(str(answer[4][0]) for answer in answers))
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
+
+
+def is_loopback(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connects to the IP in the URL while TLS names and checks `hostname`."""
+
+    def __init__(self, hostname: str) -> None:
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["server_hostname"] = self.hostname
+        kwargs["assert_hostname"] = self.hostname
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Outbound:
+    def __init__(
+        self,
+        allow_loopback_http: bool = False,
+        timeout: float = TIMEOUT,
+        max_redirects: int = MAX_REDIRECTS,
+        resolver: Resolver = resolve,
+        transport: Callable[[str], BaseAdapter] = PinnedAdapter,
+    ) -> None:
+        self.allow_loopback_http = allow_loopback_http
+        self.timeout = timeout
+        self.max_redirects = max_redirects
+        self.resolver = resolver
+        self.transport = transport
+
+    def get(self, url: str, max_bytes: int = MAX_BYTES, accept: str = "*/*") -> Fetched:
+        """GET the address, following at most `max_redirects` redirects; raises OutboundError."""
+        ends_at = time.monotonic() + self.timeout
+        for _ in range(self.max_redirects + 1):
+            session = requests.Session()
+            session.trust_env = False
+            try:
+                response = self._request(session, url, accept, ends_at)
+                location = response.headers.get("location")
+                if response.status_code in REDIRECTS and location:
+                    url = urljoin(url, location)
+                    continue
+                body = _read(response, max_bytes, ends_at)
+                content_type = response.headers.get("content-type", "")
+                return Fetched(url, response.status_code, content_type, body)
+            finally:
+                session.close()
+        raise OutboundError(f"The address redirected more than {self.max_redirects} times.")
+
+    def check(self, url: str) -> tuple[str, str]:
+        """The address to connect to for `url` and the host to name, once the URL and every
+        address of its host are allowed; raises OutboundError."""
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+        if scheme not in ("https", "http") or not host:
+            raise OutboundError("Only https addresses can be fetched.")
+        if parts.username or parts.password:
+            raise OutboundError("An address with a user name or password is not fetched.")
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as error:
+            raise OutboundError("The address has an invalid port.") from error
+        addresses = self.resolver(host, port)
+        if not addresses:
+            raise OutboundError(f"{host} could not be found.")
+        loopback = self.allow_loopback_http and all(is_loopback(a) for a in addresses)
+        if not loopback and not all(is_public(a) for a in addresses):
+            raise OutboundError(f"{host} is not a public address, so it is not fetched.")
+        if scheme == "http" and not loopback:
+            raise OutboundError("Only https addresses can be fetched.")
+        return addresses[0], host
+
+    def _request(
+        self, session: requests.Session, url: str, accept: str, ends_at: float
+    ) -> requests.Response:
+        address, host = self.check(url)
+        parts = urlsplit(url)
+        literal = f"[{address}]" if ":" in address else address
+        netloc = f"{literal}:{parts.port}" if parts.port else literal
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        session.mount(f"{parts.scheme}://", self.transport(host))
+        host_header = f"{host}:{parts.port}" if parts.port else host
+        left = ends_at - time.monotonic()
+        if left <= 0:
+            raise OutboundError("The address took too long to answer.")
+        try:
+            connect, read = deadline.timeouts(min(2.0, left), left)
+            return session.get(
+                pinned,
+                headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
+                allow_redirects=False,
+                stream=True,
+                timeout=(connect, read),
+            )
+        except deadline.TooLate as error:
+            raise OutboundError("Too little time was left to fetch the address.") from error
+        except requests.RequestException as error:
+            raise OutboundError(f"{host} could not be read ({type(error).__name__}).") from error
+
+
+def _read(response: requests.Response, max_bytes: int, ends_at: float) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise OutboundError(f"The page is larger than {max_bytes} bytes.")
+    body = bytearray()
+    try:
+        for chunk in response.iter_content(chunk_size=16_384):
+            body += chunk
+            if len(body) > max_bytes:
+                raise OutboundError(f"The page is larger than {max_bytes} bytes.")
+            if time.monotonic() > ends_at:
+                raise OutboundError("The address took too long to answer.")
+    except requests.RequestException as error:
+        raise OutboundError(f"The page could not be read ({type(error).__name__}).") from error
+    return bytes(body)
