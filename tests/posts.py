@@ -2,13 +2,22 @@
 
 from datetime import UTC, datetime, timedelta
 
+from chatdeck.domain.limits import BLUESKY_RULE, X_RULE, LengthRule, mastodon_rule
 from chatdeck.domain.posts import Post, post_from_form
+
+RULES: dict[str, LengthRule] = {"x": X_RULE, "bluesky": BLUESKY_RULE, "mastodon": mastodon_rule()}
 
 
 def form_post(
-    submission_id: str, text: str, due: datetime, author: str, account: str = "cohort"
+    submission_id: str,
+    text: str,
+    due: datetime,
+    author: str,
+    account: str = "cohort",
+    targets: tuple[tuple[str, str], ...] | None = None,
 ) -> Post:
-    """The post a teacher's form submitted an hour before `due` (a whole minute, any zone)."""
+    """The post a teacher's form submitted an hour before `due` (a whole minute, any zone), to
+    `targets` ((network, account) pairs), or to `account` on X."""
     local = due.astimezone(UTC)
     form = {
         "submission_id": submission_id,
@@ -22,5 +31,6 @@ def form_post(
         now=due - timedelta(hours=1),
         author_name="A Teacher",
         author_email=author,
-        account=account,
+        targets=list(targets or [("x", account)]),
+        rules=[RULES[network] for network, _ in targets or [("x", account)]],
     )

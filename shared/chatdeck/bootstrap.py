@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from chatdeck.services.posts import Scheduling
     from chatdeck.services.publishing import Publisher
     from chatdeck.services.reminders import Reminders
+    from chatdeck.services.targets import TargetDirectory
 
 
 class SystemClock:
@@ -250,6 +251,36 @@ class Services:
         return XPublishing(self._x_clients)
 
     @cached_property
+    def networks(self) -> "dict[str, Network]":
+        """Every network the publisher posts to, by name; each adapter loads on first use."""
+        return {"x": self.network, **self._other_networks()}
+
+    def _other_networks(self) -> "dict[str, Network]":
+        found: dict[str, Network] = {}
+        for name in ("bluesky", "mastodon"):
+            adapter = getattr(self, f"{name}_network", None)
+            if adapter is not None:
+                found[name] = adapter
+        return found
+
+    def connection_store(self, network: str) -> "ConnectionStore":
+        if network == "x":
+            return self.connections
+        from chatdeck.adapters.connections import DynamoConnectionStore
+        from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
+
+        return DynamoConnectionStore(
+            self._state_table, AesGcmTokenCipher(DataKey(self.tokens_data_key)), network
+        )
+
+    @cached_property
+    def target_directory(self) -> "TargetDirectory":
+        from chatdeck.services.targets import TargetDirectory
+
+        stores = {name: self.connection_store(name) for name in ("x", "bluesky", "mastodon")}
+        return TargetDirectory(stores, getattr(self, "mastodon_instance_rule", None))
+
+    @cached_property
     def reader(self) -> "PostReader":
         from chatdeck.adapters.x import XReading
 
@@ -307,7 +338,7 @@ class Services:
         from chatdeck.services.posts import Scheduling
 
         return Scheduling(
-            self.posts, self.membership, self.accounts, self.cohort_settings, self.notices
+            self.posts, self.membership, self.target_directory, self.cohort_settings, self.notices
         )
 
     @cached_property
@@ -322,7 +353,7 @@ class Services:
 
         return Publisher(
             posts=self.posts,
-            network=self.network,
+            networks=self.networks,
             accounts=self.account_states,
             notices=self.notices,
             lease=timedelta(seconds=self.settings.lease_seconds),

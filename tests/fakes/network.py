@@ -15,6 +15,7 @@ from chatdeck.domain.archive import (
     SearchPage,
 )
 from chatdeck.domain.outcomes import CannotTell, OutcomeUnknown, Published, PublishError, ReadFailed
+from chatdeck.domain.outgoing import Outgoing
 from chatdeck.ports import (
     Clock,
 )
@@ -63,6 +64,7 @@ class FakeNetwork:
         self.username = username
         self.own_posts: list[OwnPost] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.outgoing: list[Outgoing] = []  # every publish's request, as the adapter got it
         self.cannot_tell: CannotTell | None = None
         self.read_failures: list[ReadFailed] = []
         self._outcomes: list[PublishError | Published | None] = []
@@ -111,9 +113,11 @@ class FakeNetwork:
 
     # Network
 
-    def publish(self, account: str, text: str) -> Published:
+    def publish(self, outgoing: Outgoing) -> Published:
+        account, text = outgoing.account, outgoing.text
         with self._lock:
             self.calls.append(("publish", {"account": account, "text": text}))
+            self.outgoing.append(outgoing)
             outcome = self._outcomes.pop(0) if self._outcomes else None
             if isinstance(outcome, _LostAnswer):
                 self._new_post(account, text, self._now())
@@ -126,7 +130,8 @@ class FakeNetwork:
                 return outcome
             return self._new_post(account, text, self._now())
 
-    def find_own_post(self, account: str, text: str, since: datetime) -> Published | None:
+    def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
+        account, text = outgoing.account, outgoing.text
         with self._lock:
             self.calls.append(("find_own_post", {"account": account, "text": text, "since": since}))
             if self.cannot_tell is not None:

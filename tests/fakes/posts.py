@@ -4,33 +4,37 @@ import base64
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from chatdeck.domain.accounts import AccountState
 from chatdeck.domain.errors import InvalidCursor
-from chatdeck.domain.posts import CANCELLABLE, Page, Post, PostChange, PostStatus
+from chatdeck.domain.posts import CANCELLABLE, Job, Page, Post, PostChange, PostStatus, Target
 from tests.fakes.shaping import iso, maybe_second, second
 
 # ----- scheduled posts --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _StoredPost:
-    post: Post
-    on_work_index: bool  # the adapter's `work_pk`: only such posts can be due
+def _shaped_target(post: Post, target: Target) -> Target:
+    """A target as `target_to_item` writes it and `item_to_target` reads it back."""
+    next_action = target.next_action_at or post.due_utc if target.status.needs_publisher else None
+    return target.model_copy(
+        update={
+            "next_action_at": maybe_second(next_action),
+            "first_claimed_at": maybe_second(target.first_claimed_at),
+            "version": post.version,
+        }
+    )
 
 
-def _stored_post(post: Post) -> _StoredPost:
-    """A post as `post_to_item` writes it and `item_to_post` reads it back."""
-    changes: dict[str, Any] = {
-        name: maybe_second(getattr(post, name))
-        for name in ("due_utc", "created_at", "next_action_at", "first_claimed_at")
-    }
-    if not post.status.needs_publisher:
-        changes["next_action_at"] = None
-    return _StoredPost(post.model_copy(update=changes), post.status.needs_publisher)
+def _stored_post(post: Post) -> Post:
+    """A post as the adapter writes it and reads it back."""
+    shaped = post.model_copy(
+        update={"due_utc": second(post.due_utc), "created_at": second(post.created_at)}
+    )
+    return shaped.model_copy(
+        update={"targets": tuple(_shaped_target(shaped, t) for t in post.targets)}
+    )
 
 
 def _encode_cursor(key: dict[str, str]) -> str:
@@ -53,8 +57,11 @@ def _decode_cursor(cursor: str, names: set[str]) -> dict[str, str]:
 
 
 class FakePostStore:
+    """Posts with their targets, each target claimed and recorded on its own, under the same
+    conditions as the adapter's items."""
+
     def __init__(self) -> None:
-        self._posts: dict[str, _StoredPost] = {}
+        self._posts: dict[str, Post] = {}
         self._lock = threading.RLock()
 
     def add(self, post: Post) -> bool:
@@ -66,15 +73,12 @@ class FakePostStore:
 
     def get(self, post_id: str) -> Post | None:
         with self._lock:
-            stored = self._posts.get(post_id)
-            return None if stored is None else stored.post
+            return self._posts.get(post_id)
 
     def page(self, cursor: str | None, limit: int, author: str | None = None) -> Page:
         key_name, key_value = ("author_email", author) if author else ("list_pk", "POSTS")
         with self._lock:
-            posts = [
-                s.post for s in self._posts.values() if not author or s.post.author_email == author
-            ]
+            posts = [p for p in self._posts.values() if not author or p.author_email == author]
         ordered = sorted(posts, key=lambda p: (iso(p.created_at), p.id), reverse=True)
         if cursor:
             start = _decode_cursor(cursor, {"id", key_name, "created_at"})
@@ -107,8 +111,8 @@ class FakePostStore:
             stored = self._posts.get(post.id)
             if (
                 stored is None
-                or stored.post.status != seen.status
-                or stored.post.version != seen.version
+                or stored.version != seen.version
+                or any(t.status not in CANCELLABLE for t in stored.targets)
             ):
                 return False
             self._posts[post.id] = _stored_post(
@@ -116,28 +120,33 @@ class FakePostStore:
             )
             return True
 
-    def due(self, now: datetime) -> list[Post]:
+    def due(self, now: datetime) -> list[Job]:
         with self._lock:
             due = [
-                s.post
-                for s in self._posts.values()
-                if s.on_work_index
-                and s.post.next_action_at is not None
-                and iso(s.post.next_action_at) <= iso(now)
+                Job(post, target)
+                for post in self._posts.values()
+                for target in post.targets
+                if target.status.needs_publisher
+                and target.next_action_at is not None
+                and iso(target.next_action_at) <= iso(now)
             ]
-        return sorted(due, key=lambda p: (iso(p.next_action_at or p.due_utc), p.id))
+        return sorted(
+            due, key=lambda j: (iso(j.target.next_action_at or now), j.post.id, j.target.key)
+        )
 
-    def claim(self, post: Post, claim_id: str, now: datetime, lease_until: datetime) -> Post | None:
+    def claim(self, job: Job, claim_id: str, now: datetime, lease_until: datetime) -> Job | None:
         with self._lock:
-            stored = self._posts.get(post.id)
-            if stored is None:
-                return None
-            current = stored.post
+            current = self._target(job)
             if (
-                current.status != post.status
+                current is None
+                or current.status != job.target.status
                 or current.next_action_at is None
                 or iso(current.next_action_at) > iso(now)
-                or (current.claim_id is not None and current.claim_id != (post.claim_id or "-"))
+                or current.version != job.post.version
+                or (
+                    current.claim_id is not None
+                    and current.claim_id != (job.target.claim_id or "-")
+                )
             ):
                 return None
             claimed = current.model_copy(
@@ -147,20 +156,19 @@ class FakePostStore:
                     "next_action_at": second(lease_until),
                     "attempts": current.attempts + 1,
                     "first_claimed_at": current.first_claimed_at or second(now),
-                    "version": current.version + 1,
                 }
             )
-            self._posts[post.id] = _StoredPost(claimed, on_work_index=True)
-            return claimed
+            self._put(job.post.id, claimed)
+            return Job(job.post, claimed)
 
-    def record(self, post: Post, change: PostChange) -> bool:
+    def record(self, job: Job, change: PostChange) -> bool:
         with self._lock:
-            stored = self._posts.get(post.id)
+            current = self._target(job)
             if (
-                stored is None
-                or post.claim_id is None
-                or stored.post.claim_id != post.claim_id
-                or stored.post.status is not PostStatus.PUBLISHING
+                current is None
+                or job.target.claim_id is None
+                or current.claim_id != job.target.claim_id
+                or current.status is not PostStatus.PUBLISHING
             ):
                 return False
             updates: dict[str, Any] = {
@@ -173,39 +181,54 @@ class FakePostStore:
                 if getattr(change, name) is not None:
                     updates[name] = getattr(change, name)
             if change.certainly_unsent:  # the claim's attempt is given back
-                updates["attempts"] = stored.post.attempts - 1
-            self._posts[post.id] = _StoredPost(
-                stored.post.model_copy(update=updates), change.next_action_at is not None
-            )
+                updates["attempts"] = current.attempts - 1
+            self._put(job.post.id, current.model_copy(update=updates))
             return True
 
-    def defer(self, post: Post, until: datetime, reason: str) -> bool:
+    def defer(self, job: Job, until: datetime, reason: str) -> bool:
         with self._lock:
-            stored = self._posts.get(post.id)
-            seen = post.next_action_at or post.due_utc
+            current = self._target(job)
+            seen = job.target.next_action_at or job.post.due_utc
             if (
-                stored is None
-                or stored.post.status is not PostStatus.QUEUED
-                or stored.post.next_action_at is None
-                or iso(stored.post.next_action_at) != iso(seen)
+                current is None
+                or current.status is not PostStatus.QUEUED
+                or current.next_action_at is None
+                or iso(current.next_action_at) != iso(seen)
             ):
                 return False
-            deferred = stored.post.model_copy(
-                update={"next_action_at": second(until), "reason": reason}
+            self._put(
+                job.post.id,
+                current.model_copy(update={"next_action_at": second(until), "reason": reason}),
             )
-            self._posts[post.id] = replace(stored, post=deferred)
             return True
 
     def cancel(self, post_id: str) -> Post | None:
         with self._lock:
-            stored = self._posts.get(post_id)
-            if stored is None or stored.post.status not in CANCELLABLE:
+            post = self._posts.get(post_id)
+            if post is None or not any(t.status in CANCELLABLE for t in post.targets):
                 return None
-            cancelled = stored.post.model_copy(
-                update={"status": PostStatus.CANCELLED, "next_action_at": None, "reason": None}
-            )
-            self._posts[post_id] = _StoredPost(cancelled, on_work_index=False)
-            return cancelled
+            for target in post.targets:
+                if target.status in CANCELLABLE:
+                    self._put(
+                        post_id,
+                        target.model_copy(
+                            update={
+                                "status": PostStatus.CANCELLED,
+                                "next_action_at": None,
+                                "reason": None,
+                            }
+                        ),
+                    )
+            return self._posts[post_id]
+
+    def _target(self, job: Job) -> Target | None:
+        post = self._posts.get(job.post.id)
+        return None if post is None else post.target(job.target.key)
+
+    def _put(self, post_id: str, target: Target) -> None:
+        post = self._posts[post_id]
+        targets = tuple(target if t.key == target.key else t for t in post.targets)
+        self._posts[post_id] = post.model_copy(update={"targets": targets})
 
 
 class FakeAccountStore:

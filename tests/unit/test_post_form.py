@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chatdeck.domain.limits import BLUESKY_RULE, X_RULE, mastodon_rule
 from chatdeck.domain.posts import (
     FieldErrors,
     Post,
@@ -28,12 +29,19 @@ def form(**changes: str) -> dict[str, str]:
     return {**values, **changes}
 
 
-def schedule(values: dict[str, str], needs_approval: bool = False) -> Post:
+def schedule(
+    values: dict[str, str],
+    needs_approval: bool = False,
+    targets: tuple[tuple[str, str], ...] = (("x", "cohort"),),
+) -> Post:
+    rules = {"x": X_RULE, "bluesky": BLUESKY_RULE, "mastodon": mastodon_rule()}
     return post_from_form(
         values,
         NOW,
         author_name="Ms. Rivera",
         author_email="rivera@school.example",
+        targets=targets,
+        rules=[rules[network] for network, _ in targets],
         needs_approval=needs_approval,
     )
 
@@ -48,7 +56,7 @@ def test_a_good_form_becomes_a_queued_post_due_at_the_utc_instant() -> None:
     post = schedule(form())
     assert post.status is PostStatus.QUEUED
     assert post.due_utc == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
-    assert post.next_action_at == post.due_utc
+    assert post.targets[0].next_action_at == post.due_utc
     assert (post.zone, post.utc_offset, str(post.local_time)) == (
         "America/New_York",
         "-05:00",
@@ -125,7 +133,7 @@ def test_a_missing_field_says_it_is_required() -> None:
 def test_a_post_that_needs_approval_waits_off_the_work_index() -> None:
     post = schedule(form(), needs_approval=True)
     assert post.status is PostStatus.PENDING_APPROVAL
-    assert post.next_action_at is None
+    assert post.targets[0].next_action_at is None
 
 
 def test_approving_after_its_time_sends_it_at_once() -> None:
@@ -133,12 +141,12 @@ def test_approving_after_its_time_sends_it_at_once() -> None:
     later = waiting.due_utc + timedelta(hours=2)
     approved = approve_post(waiting, later)
     assert approved.status is PostStatus.QUEUED
-    assert approved.next_action_at == later
+    assert approved.targets[0].next_action_at == later
 
 
 def test_approving_before_its_time_keeps_its_time() -> None:
     approved = approve_post(schedule(form(), needs_approval=True), NOW)
-    assert approved.next_action_at == approved.due_utc
+    assert approved.targets[0].next_action_at == approved.due_utc
 
 
 def test_declining_needs_a_reason() -> None:
@@ -158,7 +166,8 @@ def test_editing_moves_the_time_and_keeps_the_author_and_id() -> None:
         post,
         form(text="Moved to 9.", local_time="21:00"),
         NOW,
-        account="cohort",
+        targets=[("x", "cohort")],
+        rules=[X_RULE],
         needs_approval=False,
     )
     assert (edited.id, edited.author_email, edited.text) == (
@@ -167,4 +176,77 @@ def test_editing_moves_the_time_and_keeps_the_author_and_id() -> None:
         "Moved to 9.",
     )
     assert edited.due_utc == post.due_utc + timedelta(hours=1)
-    assert edited.next_action_at == edited.due_utc
+    assert edited.targets[0].next_action_at == edited.due_utc
+
+
+# ----- several networks -------------------------------------------------------------------------
+
+
+def test_one_text_goes_to_every_target_each_tracked_on_its_own() -> None:
+    targets = (("x", "cohort"), ("bluesky", "cohort"), ("mastodon", "member:rivera@school.example"))
+    post = schedule(form(), targets=targets)
+    assert [(t.network, t.account, t.status) for t in post.targets] == [
+        (network, account, PostStatus.QUEUED) for network, account in targets
+    ]
+    assert post.status is PostStatus.QUEUED
+
+
+def test_the_text_must_fit_each_network_and_the_message_names_each_one_it_does_not() -> None:
+    cjk = "漢" * 200  # 400 as X weighs it, 200 graphemes on Bluesky and characters on Mastodon
+    with pytest.raises(FieldErrors) as refused:
+        schedule(form(text=cjk), targets=(("x", "cohort"), ("bluesky", "cohort")))
+    message = refused.value.errors["text"]
+    assert "Too long for X: 400 of 280" in message
+    assert "Bluesky" not in message
+    assert schedule(form(text=cjk), targets=(("bluesky", "cohort"),)).text == cjk
+
+    long_latin = "a" * 301
+    with pytest.raises(FieldErrors) as too_long:
+        schedule(form(text=long_latin), targets=(("bluesky", "cohort"), ("mastodon", "cohort")))
+    assert "Too long for Bluesky: 301 of 300" in too_long.value.errors["text"]
+    assert "Mastodon" not in too_long.value.errors["text"]
+
+
+def test_bluesky_counts_a_joined_emoji_or_a_flag_as_one() -> None:
+    family, flag = "👩‍👩‍👧‍👦", "🇺🇦"
+    assert BLUESKY_RULE.length(family + flag) == 2
+    text = family * 300
+    assert schedule(form(text=text), targets=(("bluesky", "cohort"),)).text == text
+    with pytest.raises(FieldErrors):
+        schedule(form(text=text + flag), targets=(("bluesky", "cohort"),))
+
+
+def test_mastodon_counts_each_link_as_its_instance_says() -> None:
+    link = "https://example.org/" + "x" * 200
+    rule = mastodon_rule(max_characters=500, url_length=23)
+    assert rule.length(f"Read {link} now") == len("Read ") + 23 + len(" now")
+
+
+def test_no_target_and_too_many_targets_are_refused() -> None:
+    with pytest.raises(FieldErrors) as none:
+        schedule(form(), targets=())
+    assert set(none.value.errors) == {"targets"}
+    many = tuple(("mastodon", f"member:t{i}@school.example") for i in range(10))
+    with pytest.raises(FieldErrors) as too_many:
+        schedule(form(), targets=many)
+    assert "at most 9" in too_many.value.errors["targets"]
+
+
+def test_a_cross_post_is_posted_only_when_every_target_is() -> None:
+    post = schedule(form(), targets=(("x", "cohort"), ("bluesky", "cohort")))
+    x, bluesky = post.targets
+    one_done = post.model_copy(
+        update={"targets": (x.model_copy(update={"status": PostStatus.POSTED}), bluesky)}
+    )
+    assert one_done.status is PostStatus.QUEUED
+    failed = bluesky.model_copy(update={"status": PostStatus.FAILED, "reason": "Refused."})
+    mixed = one_done.model_copy(update={"targets": (one_done.targets[0], failed)})
+    assert (mixed.status, mixed.reason) == (PostStatus.FAILED, "Refused.")
+    both = mixed.model_copy(
+        update={
+            "targets": tuple(
+                t.model_copy(update={"status": PostStatus.POSTED}) for t in mixed.targets
+            )
+        }
+    )
+    assert both.status is PostStatus.POSTED

@@ -53,6 +53,42 @@ class Table:
                 return None
             raise
 
+    def batch_get(self, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:
+        """The items with these keys that exist, in no particular order: 100 keys a request,
+        and any unprocessed keys asked again."""
+        items: list[dict[str, Any]] = []
+        pending = [self._dump(key) for key in keys]
+        while pending:
+            batch, pending = pending[:100], pending[100:]
+            request = {self.name: {"Keys": batch, "ConsistentRead": consistent}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                items.extend(self._load(item) for item in answer["Responses"].get(self.name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return items
+
+    def transact_if(self, actions: list[tuple[str, dict[str, Any]]]) -> bool:
+        """Write every action (`Put`, `Update`, `Delete`, `ConditionCheck` with its params) or
+        none; False when a condition did not hold; any other failure is raised."""
+        items = []
+        for kind, params in actions:
+            params = dict(params)
+            for name in self._ITEM_PARAMS:
+                if name in params:
+                    params[name] = self._dump(params[name])
+            items.append({kind: {"TableName": self.name, **params}})
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            reasons = error.response.get("CancellationReasons") or []
+            if code == "TransactionCanceledException" and any(
+                r.get("Code") == "ConditionalCheckFailed" for r in reasons
+            ):
+                return False
+            raise
+        return True
+
     def query_all(self, **params: Any) -> list[dict[str, Any]]:
         """Every item of one Query, followed across its 1 MB pages."""
         items: list[dict[str, Any]] = []

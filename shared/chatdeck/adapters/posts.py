@@ -1,9 +1,20 @@
-"""Scheduled posts in the PostsTable, with the sparse work index.
+"""Scheduled posts in the PostsTable: one item for the post, one for each of its targets.
 
-Only posts that need the publisher (QUEUED, PUBLISHING) carry `work_pk` and `next_action_at`,
-so what is due now is one Query on the `work` index. Every state change is a conditional write,
-so two functions racing on one post cannot both win; an edit is conditional on the version
-the editor saw.
+- The post (`id` = the post's id): what the teacher wrote and when, `targets` (the target keys,
+  `x:cohort`, `bluesky:member:ann@school.org`, …), `version`, and the keys of the listing indexes
+  (`list_pk`, `created_at`, `author_email`).
+- Each target (`id` = `<post id>#<target key>`, `post_id`): where the post stands on that
+  account (status, reason, link, claim, attempts), the post's `version` it was written at, and,
+  while it needs the publisher (QUEUED, PUBLISHING), `work_pk` and `next_action_at`: what is due
+  now is one Query on the sparse `work` index, and only targets are on it.
+The table's keys and indexes are unchanged: targets simply never carry the listing keys, and
+posts never carry the work keys.
+
+Every state change is a conditional write, so two functions racing on one target cannot both
+win. Edits, approvals and declines rewrite the post and every target in one transaction,
+conditional on the version the editor saw and on no target having started; a claim holds only
+if its target is still at the version whose post the publisher read, so an edit made between
+`due()` and `claim()` is never sent with the text from before it.
 """
 
 from collections.abc import Iterator
@@ -11,31 +22,66 @@ from datetime import datetime
 from typing import Any
 
 from chatdeck.adapters.dynamodb import Table, decode_cursor, encode_cursor
-from chatdeck.domain.posts import CANCELLABLE, Page, Post, PostChange, PostStatus
+from chatdeck.domain.posts import CANCELLABLE, Job, Page, Post, PostChange, PostStatus, Target
 from chatdeck.domain.schedule import to_iso_utc
 
 WORK_PK = "WORK"
 LIST_PK = "POSTS"
 Condition = tuple[str, dict[str, str], dict[str, Any]]
+_TIMES = ("due_utc", "created_at")
+_TARGET_TIMES = ("next_action_at", "first_claimed_at")
+_NUMBERS = ("attempts", "version")
+
+
+def target_id(post_id: str, key: str) -> str:
+    return f"{post_id}#{key}"
 
 
 def post_to_item(post: Post) -> dict[str, Any]:
-    item = {k: v for k, v in post.model_dump(mode="json").items() if v is not None}
-    for name in ("due_utc", "created_at", "next_action_at", "first_claimed_at"):
-        value = getattr(post, name)
+    item = {
+        k: v
+        for k, v in post.model_dump(mode="json", exclude={"targets"}).items()
+        if v is not None
+    }
+    for name in _TIMES:
+        item[name] = to_iso_utc(getattr(post, name))
+    item["targets"] = [t.key for t in post.targets]
+    item["list_pk"] = LIST_PK
+    return item
+
+
+def target_to_item(post: Post, target: Target) -> dict[str, Any]:
+    item = {k: v for k, v in target.model_dump(mode="json").items() if v is not None}
+    for name in _TARGET_TIMES:
+        value = getattr(target, name)
         if value is not None:
             item[name] = to_iso_utc(value)
-    item["list_pk"] = LIST_PK
-    if post.status.needs_publisher:
+    item.update(id=target_id(post.id, target.key), post_id=post.id, version=post.version)
+    if target.status.needs_publisher:
         item["work_pk"] = WORK_PK
+        item.setdefault("next_action_at", to_iso_utc(post.due_utc))
     else:
         item.pop("next_action_at", None)
     return item
 
 
-def item_to_post(item: dict[str, Any]) -> Post:
-    numbers = ("attempts", "version")
-    return Post.model_validate({k: int(v) if k in numbers else v for k, v in item.items()})
+def item_to_target(item: dict[str, Any]) -> Target:
+    fields = set(Target.model_fields)
+    return Target.model_validate(
+        {k: int(v) if k in _NUMBERS else v for k, v in item.items() if k in fields}
+    )
+
+
+def item_to_post(item: dict[str, Any], targets: list[dict[str, Any]]) -> Post:
+    by_key = {t["id"]: item_to_target(t) for t in targets}
+    ordered = tuple(
+        by_key[target_id(item["id"], key)]
+        for key in item.get("targets", [])
+        if target_id(item["id"], key) in by_key
+    )
+    fields = set(Post.model_fields)
+    values = {k: int(v) if k in _NUMBERS else v for k, v in item.items() if k in fields}
+    return Post.model_validate({**values, "targets": ordered})
 
 
 class DynamoPostStore:
@@ -43,16 +89,20 @@ class DynamoPostStore:
         self.table = table
 
     def add(self, post: Post) -> bool:
-        return (
-            self.table.write_if(
-                "put_item", Item=post_to_item(post), ConditionExpression="attribute_not_exists(id)"
+        actions: list[tuple[str, dict[str, Any]]] = [
+            (
+                "Put",
+                {"Item": post_to_item(post), "ConditionExpression": "attribute_not_exists(id)"},
             )
-            is not None
-        )
+        ]
+        actions += [("Put", {"Item": target_to_item(post, t)}) for t in post.targets]
+        return self.table.transact_if(actions)
 
     def get(self, post_id: str) -> Post | None:
         item = self.table.get_item(Key={"id": post_id}, ConsistentRead=True).get("Item")
-        return item_to_post(item) if item else None
+        if item is None or "post_id" in item:
+            return None
+        return self._with_targets([item])[0]
 
     def page(self, cursor: str | None, limit: int, author: str | None = None) -> Page:
         """Newest first: everyone's (`by_created`), or one author's (`by_author`)."""
@@ -71,7 +121,7 @@ class DynamoPostStore:
             query["ExclusiveStartKey"] = decode_cursor(cursor, names, (key_name, key_value))
         answer = self.table.query(**query)
         last = answer.get("LastEvaluatedKey")
-        return Page([item_to_post(i) for i in answer["Items"]], encode_cursor(last))
+        return Page(self._with_targets(answer["Items"]), encode_cursor(last))
 
     def by_author(self, email: str) -> Iterator[Post]:
         cursor: str | None = None
@@ -83,56 +133,90 @@ class DynamoPostStore:
             cursor = page.next
 
     def replace(self, post: Post, seen: Post) -> bool:
-        """Store an edited, approved or declined post if it is still as it was read: the same
-        status and version. The stored version moves one past the one seen."""
-        same_version = "#v = :version"
-        if seen.version == 0:  # posts stored before versions were kept have none
-            same_version = f"(attribute_not_exists(#v) OR {same_version})"
+        """Store an edited, approved or declined post if it is still as it was read (the same
+        version) and none of its targets has started; the version moves one past the one seen."""
         changed = post.model_copy(update={"version": seen.version + 1})
-        return (
-            self.table.write_if(
-                "put_item",
-                Item=post_to_item(changed),
-                ConditionExpression=f"#s = :status AND {same_version}",
-                ExpressionAttributeNames={"#s": "status", "#v": "version"},
-                ExpressionAttributeValues={":status": seen.status.value, ":version": seen.version},
+        same_version = "#v = :version"
+        if seen.version == 0:
+            same_version = f"(attribute_not_exists(#v) OR {same_version})"
+        actions: list[tuple[str, dict[str, Any]]] = [
+            (
+                "Put",
+                {
+                    "Item": post_to_item(changed),
+                    "ConditionExpression": f"attribute_exists(id) AND {same_version}",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":version": seen.version},
+                },
             )
-            is not None
-        )
+        ]
+        not_started, names, values = _status_in(CANCELLABLE)
+        kept = {t.key for t in changed.targets}
+        for old in seen.targets:
+            if old.key not in kept:
+                actions.append(
+                    (
+                        "Delete",
+                        {
+                            "Key": {"id": target_id(seen.id, old.key)},
+                            "ConditionExpression": not_started,
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": values,
+                        },
+                    )
+                )
+        before = {t.key for t in seen.targets}
+        for target in changed.targets:
+            condition = not_started if target.key in before else "attribute_not_exists(id)"
+            put: dict[str, Any] = {
+                "Item": target_to_item(changed, target),
+                "ConditionExpression": condition,
+            }
+            if target.key in before:
+                put["ExpressionAttributeNames"] = names
+                put["ExpressionAttributeValues"] = values
+            actions.append(("Put", put))
+        return self.table.transact_if(actions)
 
-    def due(self, now: datetime) -> list[Post]:
+    def due(self, now: datetime) -> list[Job]:
         items = self.table.query_all(
             IndexName="work",
             KeyConditionExpression="work_pk = :work AND next_action_at <= :now",
             ExpressionAttributeValues={":work": WORK_PK, ":now": to_iso_utc(now)},
         )
-        return [item_to_post(i) for i in items]
+        if not items:
+            return []
+        heads = self.table.batch_get([{"id": i} for i in {t["post_id"] for t in items}])
+        posts = {h["id"]: item_to_post(h, []) for h in heads}
+        return [
+            Job(posts[t["post_id"]], item_to_target(t)) for t in items if t["post_id"] in posts
+        ]
 
-    def claim_condition(self, post: Post, now: datetime) -> Condition:
-        """Still in the state we saw, still due, and not claimed by anyone since."""
+    def claim_condition(self, job: Job, now: datetime) -> Condition:
+        """Still in the state we saw, at the version whose post we read, still due, and not
+        claimed by anyone since."""
         return (
-            "#status = :seen AND next_action_at <= :now"
+            "#status = :seen AND next_action_at <= :now AND #v = :version"
             " AND (attribute_not_exists(claim_id) OR claim_id = :previous)",
-            {"#status": "status"},
+            {"#status": "status", "#v": "version"},
             {
-                ":seen": post.status.value,
+                ":seen": job.target.status.value,
                 ":now": to_iso_utc(now),
-                ":previous": post.claim_id or "-",
+                ":version": job.post.version,
+                ":previous": job.target.claim_id or "-",
             },
         )
 
-    def claim(self, post: Post, claim_id: str, now: datetime, lease_until: datetime) -> Post | None:
-        condition, names, values = self.claim_condition(post, now)
+    def claim(self, job: Job, claim_id: str, now: datetime, lease_until: datetime) -> Job | None:
+        condition, names, values = self.claim_condition(job, now)
         answer = self.table.write_if(
             "update_item",
-            Key={"id": post.id},
+            Key={"id": target_id(job.post.id, job.target.key)},
             UpdateExpression=(
                 "SET #s = :publishing, claim_id = :claim, claimed_at = :claimed,"
                 " next_action_at = :lease, work_pk = :work,"
                 " attempts = if_not_exists(attempts, :zero) + :one,"
-                " first_claimed_at = if_not_exists(first_claimed_at, :claimed),"
-                # An edit read before this claim must not write over what the publisher keeps.
-                " version = if_not_exists(version, :zero) + :one"
+                " first_claimed_at = if_not_exists(first_claimed_at, :claimed)"
             ),
             ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status", **names},
@@ -148,9 +232,9 @@ class DynamoPostStore:
             },
             ReturnValues="ALL_NEW",
         )
-        return None if answer is None else item_to_post(answer["Attributes"])
+        return None if answer is None else Job(job.post, item_to_target(answer["Attributes"]))
 
-    def record(self, post: Post, change: PostChange) -> bool:
+    def record(self, job: Job, change: PostChange) -> bool:
         sets = {"#s": ("status", change.status.value)}
         for name in ("reason", "remote_id", "url"):
             value = getattr(change, name)
@@ -171,16 +255,21 @@ class DynamoPostStore:
             values[":one"] = 1
         expression = "SET " + ", ".join(assignments) + " REMOVE " + ", ".join(removes)
         return self._update(
-            post.id,
+            target_id(job.post.id, job.target.key),
             expression,
             condition="claim_id = :mine AND #s = :publishing",
             names=names,
-            values={**values, ":mine": post.claim_id, ":publishing": PostStatus.PUBLISHING.value},
+            values={
+                **values,
+                ":mine": job.target.claim_id,
+                ":publishing": PostStatus.PUBLISHING.value,
+            },
         )
 
-    def defer(self, post: Post, until: datetime, reason: str) -> bool:
+    def defer(self, job: Job, until: datetime, reason: str) -> bool:
+        target = job.target
         return self._update(
-            post.id,
+            target_id(job.post.id, target.key),
             "SET next_action_at = :until, reason = :reason",
             condition="#s = :queued AND next_action_at = :seen",
             names={"#s": "status"},
@@ -188,30 +277,41 @@ class DynamoPostStore:
                 ":until": to_iso_utc(until),
                 ":reason": reason,
                 ":queued": PostStatus.QUEUED.value,
-                ":seen": to_iso_utc(post.next_action_at or post.due_utc),
+                ":seen": to_iso_utc(target.next_action_at or job.post.due_utc),
             },
         )
 
     def cancel(self, post_id: str) -> Post | None:
-        answer = self.table.write_if(
-            "update_item",
-            Key={"id": post_id},
-            UpdateExpression="SET #s = :cancelled REMOVE next_action_at, work_pk, reason",
-            ConditionExpression="#s IN ("
-            + ", ".join(f":c{i}" for i in range(len(CANCELLABLE)))
-            + ")",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":cancelled": PostStatus.CANCELLED.value,
-                **{f":c{i}": s.value for i, s in enumerate(CANCELLABLE)},
-            },
-            ReturnValues="ALL_NEW",
-        )
-        return None if answer is None else item_to_post(answer["Attributes"])
+        """Cancel every target that has not started; None when none could be (the post is
+        gone, or every target has started or ended)."""
+        post = self.get(post_id)
+        if post is None:
+            return None
+        condition, names, values = _status_in(CANCELLABLE)
+        cancelled = False
+        for target in post.targets:
+            if target.status not in CANCELLABLE:
+                continue
+            cancelled |= self._update(
+                target_id(post_id, target.key),
+                "SET #s = :cancelled REMOVE next_action_at, work_pk, reason",
+                condition=condition,
+                names=names,
+                values={**values, ":cancelled": PostStatus.CANCELLED.value},
+            )
+        return self.get(post_id) if cancelled else None
+
+    def _with_targets(self, heads: list[dict[str, Any]]) -> list[Post]:
+        keys = [{"id": target_id(h["id"], k)} for h in heads for k in h.get("targets", [])]
+        targets = self.table.batch_get(keys) if keys else []
+        by_post: dict[str, list[dict[str, Any]]] = {}
+        for item in targets:
+            by_post.setdefault(item["post_id"], []).append(item)
+        return [item_to_post(h, by_post.get(h["id"], [])) for h in heads]
 
     def _update(
         self,
-        post_id: str,
+        item_id: str,
         expression: str,
         condition: str,
         names: dict[str, str],
@@ -220,7 +320,7 @@ class DynamoPostStore:
         return (
             self.table.write_if(
                 "update_item",
-                Key={"id": post_id},
+                Key={"id": item_id},
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
@@ -228,3 +328,12 @@ class DynamoPostStore:
             )
             is not None
         )
+
+
+def _status_in(statuses: tuple[PostStatus, ...]) -> Condition:
+    placeholders = [f":c{i}" for i in range(len(statuses))]
+    return (
+        f"#s IN ({', '.join(placeholders)})",
+        {"#s": "status"},
+        {p: s.value for p, s in zip(placeholders, statuses, strict=True)},
+    )

@@ -1,7 +1,7 @@
 """A scheduled post: what a teacher asked for, and where it stands."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chatdeck.domain import text as weighted_text
+from chatdeck.domain.accounts import is_personal
+from chatdeck.domain.limits import LengthRule
+from chatdeck.domain.outgoing import Outgoing, Visibility, target_key
 from chatdeck.domain.schedule import (
     AmbiguousLocalTime,
     IanaZone,
@@ -17,6 +19,7 @@ from chatdeck.domain.schedule import (
     ResolvedTime,
     resolve_local_time,
 )
+from chatdeck.domain.text import is_blank
 
 PAST_GRACE = timedelta(minutes=1)
 MAX_AHEAD = timedelta(days=366)
@@ -39,6 +42,50 @@ class PostStatus(StrEnum):
 
 
 CANCELLABLE = (PostStatus.QUEUED, PostStatus.PENDING_APPROVAL)
+# A post's own status: POSTED when every target is; otherwise the first of these among them.
+OVERALL_ORDER = (
+    PostStatus.PENDING_APPROVAL,
+    PostStatus.PUBLISHING,
+    PostStatus.QUEUED,
+    PostStatus.UNCONFIRMED,
+    PostStatus.FAILED,
+    PostStatus.DECLINED,
+    PostStatus.CANCELLED,
+    PostStatus.POSTED,
+)
+MAX_TARGETS = 9  # an edit rewrites the post and each target, old and new, in one transaction
+NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
+class Target(BaseModel):
+    """One account a post goes to, and where it stands there: claimed, sent, reconciled and
+    recorded on its own, so a failure on one network never blocks or repeats another."""
+
+    model_config = ConfigDict(frozen=True)
+
+    network: str
+    account: str
+    status: PostStatus = PostStatus.QUEUED
+    reason: str | None = None
+    remote_id: str | None = None
+    url: str | None = None
+    claim_id: str | None = None
+    first_claimed_at: datetime | None = None
+    attempts: int = 0
+    next_action_at: datetime | None = None
+    # The post's version this target was written at: a claim holds only if the post is still
+    # the one the publisher read (an edit moves both on).
+    version: int = 0
+
+    @property
+    def key(self) -> str:
+        return target_key(self.network, self.account)
+
+    @property
+    def label(self) -> str:
+        """`Bluesky (the cohort's account)`: what emails and pages call it."""
+        whose = "your own account" if is_personal(self.account) else "the cohort's account"
+        return f"{NETWORK_NAMES.get(self.network, self.network)} ({whose})"
 
 
 class Post(BaseModel):
@@ -54,23 +101,73 @@ class Post(BaseModel):
     utc_offset: str
     due_utc: datetime
     created_at: datetime
-    status: PostStatus = PostStatus.QUEUED
-    reason: str | None = None
-    network: str = "x"
-    account: str = "cohort"
-    remote_id: str | None = None
-    url: str | None = None
-    claim_id: str | None = None
-    first_claimed_at: datetime | None = None
-    attempts: int = 0
-    next_action_at: datetime | None = None
+    targets: tuple[Target, ...]
+    language: str | None = None
+    visibility: Visibility = "public"
     # Moves on with every edit, approval or decline: what an admin saw is what they approve.
     version: int = 0
+
+    @property
+    def status(self) -> PostStatus:
+        """POSTED when every target is; otherwise the first of OVERALL_ORDER among them."""
+        present = {t.status for t in self.targets}
+        return next(s for s in OVERALL_ORDER if s in present)
+
+    @property
+    def reason(self) -> str | None:
+        """The reason of the first target in the post's own status that gives one."""
+        status = self.status
+        return next((t.reason for t in self.targets if t.status is status and t.reason), None)
 
     @property
     def local_label(self) -> str:
         day, wall = f"{self.local_date:%a %d %b %Y}", f"{self.local_time:%H:%M}"
         return f"{day}, {wall} {self.zone} (UTC{self.utc_offset})"
+
+    @property
+    def where(self) -> str:
+        """`X (the cohort's account) and Bluesky (your own account)`."""
+        labels = [t.label for t in self.targets]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+    def target(self, key: str) -> Target | None:
+        return next((t for t in self.targets if t.key == key), None)
+
+    def only(self, target: Target) -> "Post":
+        """The post as it concerns one target: what a failure email names."""
+        return self.model_copy(update={"targets": (target,)})
+
+    def with_targets(self, status: PostStatus, **changes: Any) -> "Post":
+        """Every target moved to `status` (an approval, a decline, a new submission)."""
+        moved = tuple(t.model_copy(update={"status": status, **changes}) for t in self.targets)
+        return self.model_copy(update={"targets": moved})
+
+    def outgoing(self, target: Target) -> Outgoing:
+        return Outgoing(
+            post_id=self.id,
+            network=target.network,
+            account=target.account,
+            text=self.text,
+            due_utc=self.due_utc,
+            language=self.language,
+            visibility=self.visibility,
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One target of a post, as the publisher handles it."""
+
+    post: Post
+    target: Target
+
+    @property
+    def outgoing(self) -> Outgoing:
+        return self.post.outgoing(self.target)
+
+    @property
+    def for_notice(self) -> Post:
+        return self.post.only(self.target)
 
 
 @dataclass(frozen=True)
@@ -116,19 +213,19 @@ class PostDraft(BaseModel):
     local_time: time
     zone: IanaZone
     utc_offset: str | None = None
+    visibility: Visibility = "public"
 
     @field_validator("text")
     @classmethod
-    def fits_on_x(cls, value: str) -> str:
-        length = weighted_text.weighted_length(value)
-        if length > weighted_text.MAX_WEIGHTED_LENGTH:
-            raise ValueError(
-                f"This is {length} characters as X counts them (links count 23, emoji and "
-                f"CJK characters 2); the limit is {weighted_text.MAX_WEIGHTED_LENGTH}."
-            )
-        if not weighted_text.is_within_limit(value):
+    def not_blank(cls, value: str) -> str:
+        if is_blank(value):
             raise ValueError("Write something to post.")
         return value
+
+    @field_validator("visibility", mode="before")
+    @classmethod
+    def visible_by_default(cls, value: Any) -> Any:
+        return value or "public"
 
     @field_validator("utc_offset", mode="before")
     @classmethod
@@ -142,11 +239,14 @@ def post_from_form(
     *,
     author_name: str,
     author_email: str,
-    account: str = "cohort",
+    targets: Sequence[tuple[str, str]],
+    rules: Sequence[LengthRule],
     needs_approval: bool = False,
+    language: str | None = None,
 ) -> Post:
-    """A new post from the submitted form, or FieldErrors naming every wrong field."""
-    draft, resolved = _parse(form, now)
+    """A new post from the submitted form, or FieldErrors naming every wrong field. `targets`
+    are the (network, account) pairs chosen; `rules` each chosen network's length rule."""
+    draft, resolved = _parse(form, now, rules)
     if draft.submission_id is None:
         raise FieldErrors({"text": "This form has expired; reload the page and try again."})
     post = Post(
@@ -160,16 +260,24 @@ def post_from_form(
         utc_offset=resolved.utc_offset,
         due_utc=resolved.utc,
         created_at=now,
-        account=account,
+        targets=_targets(targets),
+        language=language,
+        visibility=draft.visibility,
     )
-    return _submitted(post, now, needs_approval)
+    return _submitted(post, needs_approval)
 
 
 def edit_post(
-    post: Post, form: Mapping[str, str], now: datetime, *, account: str, needs_approval: bool
+    post: Post,
+    form: Mapping[str, str],
+    now: datetime,
+    *,
+    targets: Sequence[tuple[str, str]],
+    rules: Sequence[LengthRule],
+    needs_approval: bool,
 ) -> Post:
-    """The post with the form's text, time and account; it waits for approval again if needed."""
-    draft, resolved = _parse(form, now)
+    """The post with the form's text, time and targets; it waits for approval again if needed."""
+    draft, resolved = _parse(form, now, rules)
     edited = post.model_copy(
         update={
             "text": draft.text,
@@ -178,22 +286,16 @@ def edit_post(
             "zone": draft.zone,
             "utc_offset": resolved.utc_offset,
             "due_utc": resolved.utc,
-            "account": account,
-            "reason": None,
+            "targets": _targets(targets),
+            "visibility": draft.visibility,
         }
     )
-    return _submitted(edited, now, needs_approval)
+    return _submitted(edited, needs_approval)
 
 
 def approve_post(post: Post, now: datetime) -> Post:
     """Approved: queued for its time, or at once if that time has passed while it waited."""
-    return post.model_copy(
-        update={
-            "status": PostStatus.QUEUED,
-            "reason": None,
-            "next_action_at": max(post.due_utc, now),
-        }
-    )
+    return post.with_targets(PostStatus.QUEUED, reason=None, next_action_at=max(post.due_utc, now))
 
 
 def decline_post(post: Post, reason: str) -> Post:
@@ -202,20 +304,27 @@ def decline_post(post: Post, reason: str) -> Post:
         raise FieldErrors({"reason": "Say why, so the author can do better next time."})
     if len(reason) > 500:
         raise FieldErrors({"reason": "Keep the reason under 500 characters."})
-    return post.model_copy(
-        update={"status": PostStatus.DECLINED, "reason": reason, "next_action_at": None}
-    )
+    return post.with_targets(PostStatus.DECLINED, reason=reason, next_action_at=None)
 
 
-def _submitted(post: Post, now: datetime, needs_approval: bool) -> Post:
+def _targets(chosen: Sequence[tuple[str, str]]) -> tuple[Target, ...]:
+    unique = list(dict.fromkeys(chosen))
+    if not unique:
+        raise FieldErrors({"targets": "Choose at least one account to post to."})
+    if len(unique) > MAX_TARGETS:
+        raise FieldErrors({"targets": f"Choose at most {MAX_TARGETS} accounts."})
+    return tuple(Target(network=network, account=account) for network, account in unique)
+
+
+def _submitted(post: Post, needs_approval: bool) -> Post:
     if needs_approval:
-        return post.model_copy(
-            update={"status": PostStatus.PENDING_APPROVAL, "next_action_at": None}
-        )
-    return post.model_copy(update={"status": PostStatus.QUEUED, "next_action_at": post.due_utc})
+        return post.with_targets(PostStatus.PENDING_APPROVAL, reason=None, next_action_at=None)
+    return post.with_targets(PostStatus.QUEUED, reason=None, next_action_at=post.due_utc)
 
 
-def _parse(form: Mapping[str, str], now: datetime) -> tuple[PostDraft, ResolvedTime]:
+def _parse(
+    form: Mapping[str, str], now: datetime, rules: Sequence[LengthRule]
+) -> tuple[PostDraft, ResolvedTime]:
     errors: dict[str, str] = {}
     try:
         draft = PostDraft.model_validate(dict(form))
@@ -224,6 +333,9 @@ def _parse(form: Mapping[str, str], now: datetime) -> tuple[PostDraft, ResolvedT
             field = str(problem["loc"][0]) if problem["loc"] else "text"
             errors.setdefault(field, readable_error(problem))
         raise FieldErrors(errors) from None
+    too_long = [why for rule in rules if (why := rule.problem(draft.text))]
+    if too_long:
+        raise FieldErrors({"text": " ".join(too_long)})
     try:
         resolved = resolve_local_time(
             draft.local_date, draft.local_time, draft.zone, draft.utc_offset
@@ -250,6 +362,7 @@ FRIENDLY = {
     "time_type": "Enter a time such as 20:00.",
     "string_too_short": "This is required.",
     "string_pattern_mismatch": "This form has expired; reload the page and try again.",
+    "literal_error": "Choose public or unlisted.",
 }
 
 

@@ -52,7 +52,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-__all__ = ["MAX_WEIGHTED_LENGTH", "URL_WEIGHT", "find_urls", "is_within_limit", "weighted_length"]
+__all__ = [
+    "MAX_WEIGHTED_LENGTH",
+    "URL_WEIGHT",
+    "find_urls",
+    "is_blank",
+    "is_within_limit",
+    "weighted_length",
+]
 
 MAX_WEIGHTED_LENGTH: Final = 280
 URL_WEIGHT: Final = 23
@@ -322,7 +329,7 @@ def _count(text: str) -> int:
     return length
 
 
-def _is_blank(text: str) -> bool:
+def is_blank(text: str) -> bool:
     """True when nothing in `text` would be visible: whitespace and invisible format characters."""
     return all(
         char.isspace() or char in "\ufe0e\ufe0f" or unicodedata.category(char) == "Cf"
@@ -346,7 +353,7 @@ def weighted_length(text: str) -> int:
 
 def is_within_limit(text: str) -> bool:
     """Whether X would accept `text` as a post: not blank and 0 < weighted length <= 280."""
-    if _is_blank(text):
+    if is_blank(text):
         return False
     return 0 < weighted_length(text) <= MAX_WEIGHTED_LENGTH
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from chatdeck.domain.errors import Conflict, NotFound, Refused
+from chatdeck.domain.limits import LengthRule
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.posts import (
     CANCELLABLE,
@@ -28,8 +29,8 @@ from chatdeck.domain.posts import (
 )
 from chatdeck.notifications.notices import Notices
 from chatdeck.ports import PostStore, SettingsStore
-from chatdeck.services.accounts import Accounts
 from chatdeck.services.membership import Membership
+from chatdeck.services.targets import TargetChoice, TargetDirectory
 
 PAGE_SIZE = 25
 VERSION = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() takes others, and any length
@@ -44,11 +45,13 @@ CHANGED_SINCE_SEEN = (
 
 @dataclass(frozen=True)
 class PostForm:
-    """What the scheduling form shows: the values, the accounts to choose from, whether posts
-    to the cohort's account wait for approval, and the post being edited, if any."""
+    """What the scheduling form shows: the values, the accounts to choose from (each with its
+    network's length rule), whether posts to the cohort's accounts wait for approval, and the
+    post being edited, if any."""
 
     values: dict[str, str]
-    accounts: list[tuple[str, str]]
+    targets: list[TargetChoice]
+    chosen: list[str]
     approval: bool
     editing: Post | None = None
     errors: dict[str, str] = field(default_factory=dict)
@@ -60,13 +63,13 @@ class Scheduling:
         self,
         posts: PostStore,
         membership: Membership,
-        accounts: Accounts,
+        targets: TargetDirectory,
         settings: SettingsStore,
         notices: Notices,
     ) -> None:
         self.posts = posts
         self.membership = membership
-        self.accounts = accounts
+        self.targets = targets
         self.settings = settings
         self.notices = notices
 
@@ -81,15 +84,20 @@ class Scheduling:
     ) -> PostForm:
         """The form for a new post, for editing `post_id`, or being corrected after `invalid`."""
         editing = self.editable(member, post_id) if post_id is not None else None
-        shown = dict(values) if values is not None else _form_values(editing)
+        shown = dict(values) if values is not None else self._form_values(member, editing)
         shown.setdefault("submission_id", secrets.token_urlsafe(16))
         shown.setdefault("zone", member.zone)
         others = editing is not None and editing.author_email != member.email
+        offered = self.targets.offered(member)
+        chosen = _chosen_values(shown)
+        if not chosen and not others:
+            chosen = [offered[0].value] if offered else []
         return PostForm(
             values=shown,
-            # An admin's edit of someone's post keeps the account its author chose.
-            accounts=[] if others else self._account_choices(member),
-            approval=self._needs_approval(member, "cohort"),
+            # An admin's edit of someone's post keeps the accounts its author chose.
+            targets=[] if others else offered,
+            chosen=chosen,
+            approval=self._needs_approval(member, ["cohort"]),
             editing=editing,
             errors=invalid.errors if invalid else {},
             offset_choices=invalid.offset_choices if invalid else (),
@@ -99,14 +107,15 @@ class Scheduling:
 
     def schedule(self, member: Member, values: Mapping[str, str], now: datetime) -> Post:
         """A new post from the form; the same form submitted twice makes one post."""
-        account = self._chosen_account(member, values)
+        chosen = self.targets.chosen(member, _chosen_values(values))
         post = post_from_form(
             values,
             now,
             author_name=member.name,
             author_email=member.email,
-            account=account,
-            needs_approval=self._needs_approval(member, account),
+            targets=[c.pair for c in chosen],
+            rules=_rules(chosen),
+            needs_approval=self._needs_approval(member, [c.account for c in chosen]),
         )
         if self.posts.add(post):
             return post
@@ -122,25 +131,31 @@ class Scheduling:
 
     def editable(self, member: Member, post_id: str) -> Post:
         post = self._managed(member, post_id)
-        if post.status not in CANCELLABLE:
+        if any(t.status not in CANCELLABLE for t in post.targets):
             raise Conflict(STARTED)
         return post
 
     def edit(self, member: Member, post_id: str, values: Mapping[str, str], now: datetime) -> Post:
         post = self.editable(member, post_id)
         own_post = post.author_email == member.email
-        # An admin's edit of someone's post keeps the account its author chose: the admin's own
+        # An admin's edit of someone's post keeps the accounts its author chose: the admin's own
         # accounts are not the author's, and the author may be removed since.
-        account = self._chosen_account(member, values) if own_post else post.account
+        if own_post:
+            chosen = self.targets.chosen(member, _chosen_values(values))
+            pairs, rules = [c.pair for c in chosen], _rules(chosen)
+        else:
+            pairs = [(t.network, t.account) for t in post.targets]
+            rules = self._stored_rules(member, post)
         edited = edit_post(
             post,
             values,
             now,
-            account=account,
+            targets=pairs,
+            rules=rules,
             # An admin's edit keeps a waiting post waiting: approving is its own step.
             needs_approval=post.status is PostStatus.PENDING_APPROVAL
             if member.is_admin
-            else self._needs_approval(member, account),  # a member edits only their own
+            else self._needs_approval(member, [a for _, a in pairs]),  # a member edits their own
         )
         if not self.posts.replace(edited, post):
             raise Conflict("This post changed while you edited it; it was not saved.")
@@ -170,9 +185,10 @@ class Scheduling:
             try:  # the admin picked a new time
                 post = edit_post(
                     post,
-                    {**values, "text": post.text},
+                    {**values, "text": post.text, "visibility": post.visibility},
                     now,
-                    account=post.account,
+                    targets=[(t.network, t.account) for t in post.targets],
+                    rules=[],  # the text is as the author wrote it and was checked then
                     needs_approval=False,
                 )
             except FieldErrors as invalid:
@@ -224,36 +240,40 @@ class Scheduling:
             raise Conflict(CHANGED_SINCE_SEEN)
         return post
 
-    def _needs_approval(self, member: Member, account: str) -> bool:
-        return account == "cohort" and not member.is_admin and self.settings.require_approval()
+    def _needs_approval(self, member: Member, accounts: list[str]) -> bool:
+        """A member's post to any of the cohort's accounts waits, when approval is on."""
+        return "cohort" in accounts and not member.is_admin and self.settings.require_approval()
 
-    def _account_choices(self, member: Member) -> list[tuple[str, str]]:
-        choices = [("cohort", "The cohort's X account")]
-        own = self.accounts.connection(member.own_account)
-        if own is not None:
-            choices.append(("mine", f"My own X account (@{own.username})"))
-        return choices
+    def _stored_rules(self, member: Member, post: Post) -> list[LengthRule]:
+        offered = {c.pair: c.rule for c in self.targets.offered(member)}
+        return [offered[p] for t in post.targets if (p := (t.network, t.account)) in offered]
 
-    def _chosen_account(self, member: Member, values: Mapping[str, str]) -> str:
-        choice = values.get("account", "cohort")
-        if choice == "mine":
-            if self.accounts.connection(member.own_account) is None:
-                raise FieldErrors(
-                    {"account": "Connect your X account first, on the Accounts page."}
-                )
-            return member.own_account
-        if choice != "cohort":
-            raise FieldErrors({"account": "Choose an account to post to."})
-        return "cohort"
+    def _form_values(self, member: Member, post: Post | None) -> dict[str, str]:
+        if post is None:
+            return {}
+        author = post.author_email == member.email
+        return {
+            "text": post.text,
+            "local_date": post.local_date.isoformat(),
+            "local_time": f"{post.local_time:%H:%M}",
+            "zone": post.zone,
+            "visibility": post.visibility,
+            "targets": ",".join(
+                self.targets.value_of(member, t.network, t.account) for t in post.targets
+            )
+            if author
+            else "",
+        }
 
 
-def _form_values(post: Post | None) -> dict[str, str]:
-    if post is None:
-        return {}
-    return {
-        "text": post.text,
-        "local_date": post.local_date.isoformat(),
-        "local_time": f"{post.local_time:%H:%M}",
-        "zone": post.zone,
-        "account": "cohort" if post.account == "cohort" else "mine",
-    }
+def _chosen_values(values: Mapping[str, str]) -> list[str]:
+    """The `targets` checkboxes ticked (the form reader joins repeated fields with commas). The
+    form says it showed them (`targets_shown`), so none ticked is a choice to correct; a request
+    made without the form's checkboxes names one X `account`, the cohort's by default."""
+    if "targets" in values or values.get("targets_shown"):
+        return [v.strip() for v in values.get("targets", "").split(",") if v.strip()]
+    return [f"x:{values.get('account') or 'cohort'}"]
+
+
+def _rules(chosen: list[TargetChoice]) -> list[LengthRule]:
+    return [c.rule for c in chosen]

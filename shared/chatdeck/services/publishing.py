@@ -1,14 +1,19 @@
-"""Publishing once: claim each due post just before its own network call, then record the outcome.
+"""Publishing once: claim each due target just before its own network call, then record the outcome.
 
-See docs/architecture.md, "Publishing once". A post reaches the network at most once because
-- only the holder of a post's claim sends it, and a claim is a conditional write;
+See docs/architecture.md, "Publishing once". A post goes to each of its targets (one account on
+one network) on its own: a failure, pause or rate limit on one never blocks, delays or repeats
+another. A post reaches each target at most once because
+- only the holder of a target's claim sends it, and a claim is a conditional write;
+- each network's own idempotency is used on top (Bluesky's record key, Mastodon's
+  Idempotency-Key, both derived from the post's id and the target);
 - every answer that leaves the outcome unknown is reconciled against the account's own posts
-  before anything is sent again, and a post that cannot be reconciled becomes UNCONFIRMED.
+  before anything is sent again, and a target that cannot be reconciled becomes UNCONFIRMED.
 """
 
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +32,7 @@ from chatdeck.domain.outcomes import (
     RateLimited,
     Rejected,
 )
-from chatdeck.domain.posts import Post, PostChange, PostStatus
+from chatdeck.domain.posts import Job, Post, PostChange, PostStatus
 from chatdeck.domain.schedule import to_iso_utc
 from chatdeck.notifications.notices import Notices
 from chatdeck.observability import count, logger
@@ -38,7 +43,7 @@ Outcome = Literal["posted", "requeued", "failed", "unconfirmed", "paused", "skip
 MAX_ATTEMPTS = 3
 RETRY_AFTER_NOT_SENT = timedelta(minutes=1)
 RETRY_AFTER_NOT_FOUND = timedelta(minutes=2)
-CLOCK_SKEW = timedelta(minutes=5)  # our clock and X's may disagree; X refuses duplicates anyway
+CLOCK_SKEW = timedelta(minutes=5)  # our clock and a network's may disagree
 PAUSE_FOR = {"credentials": timedelta(minutes=30), "default": timedelta(hours=1)}
 
 
@@ -57,14 +62,14 @@ class Publisher:
     def __init__(
         self,
         posts: PostStore,
-        network: Network,
+        networks: Mapping[str, Network],
         accounts: AccountStore,
         notices: Notices,
         lease: timedelta,
         concurrency: int,
     ) -> None:
         self.posts = posts
-        self.network = network
+        self.networks = networks
         self.accounts = accounts
         self.notices = notices
         self.lease = lease
@@ -78,43 +83,53 @@ class Publisher:
         self._account_states.clear()
         self._rate_limited_until.clear()
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            outcomes = Counter(pool.map(lambda post: self.publish(post, now), due))
+            outcomes = Counter(pool.map(lambda job: self.publish(job, now), due))
         for outcome in ("posted", "failed", "unconfirmed", "requeued", "paused"):
             count(outcome, outcomes.get(outcome, 0))
         report = TickReport(now=now, due=len(due), outcomes=outcomes)
         logger.info("publisher tick", extra=report.as_dict())
         return report
 
-    def publish(self, post: Post, now: datetime) -> Outcome:
-        """Everything for one due post: defer, or claim then send or reconcile, then record."""
-        account = self._account_state(post)
+    def publish(self, job: Job, now: datetime) -> Outcome:
+        """Everything for one due target: defer, or claim then send or reconcile, then record."""
+        target = job.target
+        account = self._account_state(job)
         paused_until = account.paused_until(now)
-        if post.status is PostStatus.QUEUED and paused_until is not None:
-            deferred = self.posts.defer(post, paused_until, _paused_reason(account))
+        if target.status is PostStatus.QUEUED and paused_until is not None:
+            deferred = self.posts.defer(job, paused_until, _paused_reason(account))
             return "paused" if deferred else "skipped"
-        limited = self._rate_limited_until.get((post.network, post.account))
-        if post.status is PostStatus.QUEUED and limited is not None:
+        limited = self._rate_limited_until.get((target.network, target.account))
+        if target.status is PostStatus.QUEUED and limited is not None:
             # The account hit its rate limit in this tick: asking again would only cost a 429.
-            deferred = self.posts.defer(post, limited.retry_at, limited.reason)
+            deferred = self.posts.defer(job, limited.retry_at, limited.reason)
             return "requeued" if deferred else "skipped"
-        claimed = self.claim(post, now)
+        claimed = self.claim(job, now)
         if claimed is None:
             return "skipped"
-        if post.status is PostStatus.PUBLISHING:  # a lease ran out: the last send's fate is unknown
+        if (
+            target.status is PostStatus.PUBLISHING
+        ):  # a lease ran out: the last send's fate is unknown
             return self.reconcile(claimed, now, "An earlier attempt stopped before it finished.")
         return self.send(claimed, now)
 
-    def claim(self, post: Post, now: datetime) -> Post | None:
-        return self.posts.claim(post, uuid.uuid4().hex, now, now + self.lease)
+    def claim(self, job: Job, now: datetime) -> Job | None:
+        return self.posts.claim(job, uuid.uuid4().hex, now, now + self.lease)
 
-    def send(self, post: Post, now: datetime) -> Outcome:
+    def _network(self, job: Job) -> Network:
+        network = self.networks.get(job.target.network)
+        if network is None:
+            raise Rejected(f"Chatdeck cannot post to {job.target.network} in this deployment.")
+        return network
+
+    def send(self, job: Job, now: datetime) -> Outcome:
+        target = job.target
         try:
-            published = self.network.publish(post.account, post.text)
+            published = self._network(job).publish(job.outgoing)
         except RateLimited as limited:
             with self._lock:
-                self._rate_limited_until[(post.network, post.account)] = limited
+                self._rate_limited_until[(target.network, target.account)] = limited
             return self._record(
-                post,
+                job,
                 PostChange(
                     PostStatus.QUEUED,
                     limited.reason,
@@ -123,101 +138,107 @@ class Publisher:
                 ),
             )
         except AccountDisconnected as gone:
-            if is_personal(post.account):  # only its owner can reconnect it: pausing waits forever
-                return self._disconnected(post, gone)
-            return self._pause(post, gone, now)
+            if is_personal(
+                target.account
+            ):  # only its owner can reconnect it: pausing waits forever
+                return self._disconnected(job, gone)
+            return self._pause(job, gone, now)
         except AccountUnavailable as refused:
-            return self._pause(post, refused, now)
+            return self._pause(job, refused, now)
         except DuplicateContent as duplicate:
-            if post.attempts > 1:  # our own earlier attempt may be the post it duplicates
-                return self.reconcile(post, now, duplicate.reason)
-            return self._fail(post, duplicate.reason)
+            if target.attempts > 1:  # our own earlier attempt may be the post it duplicates
+                return self.reconcile(job, now, duplicate.reason)
+            return self._fail(job, duplicate.reason)
         except Rejected as rejected:
-            return self._fail(post, rejected.reason)
+            return self._fail(job, rejected.reason)
         except NotSent as not_sent:
             not_started = isinstance(not_sent, NotStarted)
-            if post.attempts < MAX_ATTEMPTS or not_started:
+            if target.attempts < MAX_ATTEMPTS or not_started:
                 retry = PostChange(
                     PostStatus.QUEUED,
                     not_sent.reason,
                     next_action_at=now + RETRY_AFTER_NOT_SENT,
                     certainly_unsent=not_started,
                 )
-                return self._record(post, retry)
-            return self._fail(post, not_sent.reason)
+                return self._record(job, retry)
+            return self._fail(job, not_sent.reason)
         except OutcomeUnknown as unknown:
-            return self.reconcile(post, now, unknown.reason)
-        return self._posted(post, published)
+            return self.reconcile(job, now, unknown.reason)
+        return self._posted(job, published)
 
-    def reconcile(self, post: Post, now: datetime, why: str) -> Outcome:
+    def reconcile(self, job: Job, now: datetime, why: str) -> Outcome:
         """Look for the post among the account's own; never re-send blindly."""
-        since = (post.first_claimed_at or post.due_utc) - CLOCK_SKEW
+        since = (job.target.first_claimed_at or job.post.due_utc) - CLOCK_SKEW
         try:
-            found = self.network.find_own_post(post.account, post.text, since)
+            found = self._network(job).find_own_post(job.outgoing, since)
         except CannotTell as cannot:
-            return self._unconfirmed(post, f"{why} {cannot.reason}")
+            return self._unconfirmed(job, f"{why} {cannot.reason}")
         if found is not None:
-            return self._posted(post, found)
-        if post.attempts < MAX_ATTEMPTS:
+            return self._posted(job, found)
+        if job.target.attempts < MAX_ATTEMPTS:
             reason = f"{why} It is not on the account, so it will be tried again."
             change = PostChange(
                 PostStatus.QUEUED, reason, next_action_at=now + RETRY_AFTER_NOT_FOUND
             )
-            return self._record(post, change)
-        return self._unconfirmed(post, f"{why} After {post.attempts} attempts it is still unclear.")
+            return self._record(job, change)
+        attempts = job.target.attempts
+        return self._unconfirmed(job, f"{why} After {attempts} attempts it is still unclear.")
 
-    def _posted(self, post: Post, published: Published) -> Outcome:
+    def _posted(self, job: Job, published: Published) -> Outcome:
         outcome = self._record(
-            post, PostChange(PostStatus.POSTED, remote_id=published.remote_id, url=published.url)
+            job, PostChange(PostStatus.POSTED, remote_id=published.remote_id, url=published.url)
         )
-        account = self._account_state(post)
+        account = self._account_state(job)
         if account.paused_since is not None:
-            self.accounts.resume(post.network, post.account)
-            self._remember(AccountState(post.network, post.account))
+            self.accounts.resume(job.target.network, job.target.account)
+            self._remember(AccountState(job.target.network, job.target.account))
         return outcome
 
-    def _fail(self, post: Post, reason: str) -> Outcome:
-        outcome = self._record(post, PostChange(PostStatus.FAILED, reason))
+    def _fail(self, job: Job, reason: str) -> Outcome:
+        outcome = self._record(job, PostChange(PostStatus.FAILED, reason))
         if outcome != "lost":
-            self.notices.post_failed(post.model_copy(update={"reason": reason}))
+            self.notices.post_failed(_told(job, reason))
         return outcome
 
-    def _disconnected(self, post: Post, gone: AccountDisconnected) -> Outcome:
+    def _disconnected(self, job: Job, gone: AccountDisconnected) -> Outcome:
         """Fail the post; its author hears once per lost connection, not once per post."""
-        outcome = self._record(post, PostChange(PostStatus.FAILED, gone.reason))
+        outcome = self._record(job, PostChange(PostStatus.FAILED, gone.reason))
         if outcome != "lost":
-            self.notices.account_disconnected(
-                post.model_copy(update={"reason": gone.reason}), gone.connection
-            )
+            self.notices.account_disconnected(_told(job, gone.reason), gone.connection)
         return outcome
 
-    def _unconfirmed(self, post: Post, reason: str) -> Outcome:
-        outcome = self._record(post, PostChange(PostStatus.UNCONFIRMED, reason))
+    def _unconfirmed(self, job: Job, reason: str) -> Outcome:
+        outcome = self._record(job, PostChange(PostStatus.UNCONFIRMED, reason))
         if outcome != "lost":
-            self.notices.post_unconfirmed(post.model_copy(update={"reason": reason}))
+            self.notices.post_unconfirmed(_told(job, reason))
         return outcome
 
-    def _pause(self, post: Post, refused: AccountUnavailable, now: datetime) -> Outcome:
+    def _pause(self, job: Job, refused: AccountUnavailable, now: datetime) -> Outcome:
         kind = "credentials" if "credentials" in refused.reason else "default"
         retry_at = now + PAUSE_FOR[kind]
-        state = self.accounts.pause(post.network, post.account, refused.reason, now, retry_at)
+        state = self.accounts.pause(
+            job.target.network, job.target.account, refused.reason, now, retry_at
+        )
         first_to_notice = self._remember(state)
         change = PostChange(
             PostStatus.QUEUED, _paused_reason(state), next_action_at=retry_at, certainly_unsent=True
         )
-        outcome = self._record(post, change)
+        outcome = self._record(job, change)
         if first_to_notice:
             self.notices.account_paused(state)  # at most once per pause, by its notice id
         return "paused" if outcome != "lost" else outcome
 
-    def _record(self, post: Post, change: PostChange) -> Outcome:
-        if not self.posts.record(post, change):
-            logger.warning("claim lost before recording", extra={"post_id": post.id})
+    def _record(self, job: Job, change: PostChange) -> Outcome:
+        if not self.posts.record(job, change):
+            logger.warning(
+                "claim lost before recording",
+                extra={"post_id": job.post.id, "network": job.target.network},
+            )
             return "lost"
         return _OUTCOME_OF[change.status]
 
-    def _account_state(self, post: Post) -> AccountState:
-        key = (post.network, post.account)
+    def _account_state(self, job: Job) -> AccountState:
+        key = (job.target.network, job.target.account)
         with self._lock:
             if key not in self._account_states:
                 self._account_states[key] = self.accounts.state(*key)
@@ -239,6 +260,11 @@ _OUTCOME_OF: dict[PostStatus, Outcome] = {
     PostStatus.FAILED: "failed",
     PostStatus.UNCONFIRMED: "unconfirmed",
 }
+
+
+def _told(job: Job, reason: str) -> "Post":
+    """The post as its author is told about one target: that target, with its reason."""
+    return job.post.only(job.target.model_copy(update={"reason": reason}))
 
 
 def _paused_reason(state: AccountState) -> str:

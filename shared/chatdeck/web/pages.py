@@ -154,7 +154,11 @@ def form(app: APIGatewayHttpResolver) -> dict[str, str]:
             raise BadRequest("That request is too large.", 413)
         if data and "application/x-www-form-urlencoded" not in header(app, "content-type"):
             raise BadRequest("Send the form as application/x-www-form-urlencoded.", 415)
-        request.form = dict(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True))
+        fields: dict[str, str] = {}
+        for name, value in parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True):
+            # A field sent more than once (checkboxes) reads as its values joined by commas.
+            fields[name] = f"{fields[name]},{value}" if name in fields else value
+        request.form = fields
     return request.form
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from chatdeck.domain.members import Member
+from chatdeck.domain.limits import X_RULE, LengthRule
 from chatdeck.domain.posts import FieldErrors, Post
 from chatdeck.domain.schedule import known_zones, to_iso_utc
 from chatdeck.services.posts import PostForm
@@ -33,16 +34,29 @@ def post_as_json(post: Post) -> dict[str, Any]:
         "zone": post.zone,
         "author": post.author_name,
         "version": post.version,
+        "visibility": post.visibility,
         "targets": [
             {
-                "network": post.network,
-                "account": post.account,
-                "status": post.status.value,
-                "url": post.url,
-                "reason": post.reason,
+                "network": t.network,
+                "account": t.account,
+                "label": t.label,
+                "status": t.status.value,
+                "url": t.url,
+                "reason": t.reason,
             }
+            for t in post.targets
         ],
     }
+
+
+def _rules(shown: PostForm) -> dict[str, LengthRule]:
+    """One length rule per network offered (the strictest, when two accounts' differ)."""
+    rules: dict[str, LengthRule] = {}
+    for choice in shown.targets or []:
+        known = rules.get(choice.network)
+        if known is None or choice.rule.limit < known.limit:
+            rules[choice.network] = choice.rule
+    return rules or {X_RULE.network: X_RULE}
 
 
 def register(
@@ -57,7 +71,9 @@ def register(
             status=status,
             values=shown.values,
             zones=sorted(known_zones()),
-            accounts=shown.accounts,
+            targets=shown.targets,
+            chosen=shown.chosen,
+            rules=_rules(shown),
             editing=shown.editing,
             approval=shown.approval,
             errors=shown.errors or None,

@@ -16,10 +16,11 @@ from chatdeck.domain.archive import ArchivedPost
 from chatdeck.domain.chats import Chat, Recurrence, Subscription
 from chatdeck.domain.email import Email
 from chatdeck.domain.members import Member, Role
-from chatdeck.domain.posts import Post
+from chatdeck.domain.posts import Post, Target
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.notices import Notices
 from chatdeck.services.accounts import Accounts
+from chatdeck.services.targets import TargetDirectory
 from chatdeck.services.chats import ChatCalendar
 from chatdeck.services.companion import Companion
 from chatdeck.services.digests import Digests
@@ -88,6 +89,8 @@ class Kit:
     connections: FakeConnectionStore
     archive: FakeArchiveStore
     network: FakeNetwork  # X, for publishing and for reading
+    bluesky: FakeNetwork
+    mastodon: FakeNetwork
     oauth: FakeOAuthClient
     # The services, as bootstrap.Services builds them.
     email_actions: EmailActions
@@ -105,11 +108,17 @@ class Kit:
     # Publishing
 
     def schedule(
-        self, text: str, due: datetime, author: str = TEACHER, account: str = "cohort"
+        self,
+        text: str,
+        due: datetime,
+        author: str = TEACHER,
+        account: str = "cohort",
+        targets: tuple[tuple[str, str], ...] | None = None,
     ) -> Post:
-        """Store a post as the web form would (an hour before), due at `due`, a whole minute."""
+        """Store a post as the web form would (an hour before), due at `due`, a whole minute, to
+        `targets` ((network, account) pairs) or to `account` on X."""
         submission = f"post-{len(self.posts.page(None, 1000).posts):04}"
-        post = form_post(submission, text, due, author, account)
+        post = form_post(submission, text, due, author, account, targets)
         assert self.posts.add(post)
         return post
 
@@ -121,12 +130,26 @@ class Kit:
     def another_publisher(self, concurrency: int = 1) -> Publisher:
         """A second publisher on the same stores and network (one post at a time by default)."""
         return Publisher(
-            self.posts, self.network, self.account_states, self.notices, LEASE, concurrency
+            self.posts, self.networks, self.account_states, self.notices, LEASE, concurrency
         )
+
+    @property
+    def networks(self) -> dict[str, FakeNetwork]:
+        return {"x": self.network, "bluesky": self.bluesky, "mastodon": self.mastodon}
 
     def post(self, post_id: str) -> Post:
         found = self.posts.get(post_id)
         assert found is not None, post_id
+        return found
+
+    def target(self, post_id: str, key: str | None = None) -> Target:
+        """The post's target `key` (`bluesky:cohort`), or its only one."""
+        post = self.post(post_id)
+        if key is None:
+            [only] = post.targets
+            return only
+        found = post.target(key)
+        assert found is not None, key
         return found
 
     def published_texts(self) -> list[str]:
@@ -192,6 +215,12 @@ def build_kit(
     pending_connections, connections = FakePendingConnectionStore(), FakeConnectionStore()
     archive = FakeArchiveStore()
     network = FakeNetwork(clock, username="edcohort")
+    bluesky = FakeNetwork(clock, username="edcohort.bsky.social")
+    mastodon = FakeNetwork(clock, username="edcohort@mastodon.example")
+    other_connections = {
+        "bluesky": FakeConnectionStore("bluesky"),
+        "mastodon": FakeConnectionStore("mastodon"),
+    }
     oauth = FakeOAuthClient(clock)
 
     email_actions = EmailActions(lambda: SIGNING_KEY, lambda: PUBLIC_URL)
@@ -208,10 +237,11 @@ def build_kit(
         subscriptions=subscriptions,
         accounts=accounts,
     )
-    scheduling = Scheduling(posts, membership, accounts, cohort_settings, notices)
+    targets = TargetDirectory({"x": connections, **other_connections})
+    scheduling = Scheduling(posts, membership, targets, cohort_settings, notices)
     publisher = Publisher(
         posts=posts,
-        network=network,
+        networks={"x": network, "bluesky": bluesky, "mastodon": mastodon},
         accounts=account_states,
         notices=notices,
         lease=LEASE,
@@ -221,7 +251,7 @@ def build_kit(
     poller = Poller(
         chats=chats,
         archive=archive,
-        reader=network,
+        readers={"x": network, "bluesky": bluesky, "mastodon": mastodon},
         budget_reads=budget_reads,
         retention=RETENTION,
     )
@@ -250,6 +280,8 @@ def build_kit(
         connections=connections,
         archive=archive,
         network=network,
+        bluesky=bluesky,
+        mastodon=mastodon,
         oauth=oauth,
         email_actions=email_actions,
         notices=notices,

@@ -22,9 +22,8 @@ from chatdeck.domain.outcomes import (
     RateLimited,
     Rejected,
 )
-from chatdeck.domain.posts import Post, PostStatus
+from chatdeck.domain.posts import Job, Post, PostStatus
 from tests.fakes import FakePostStore
-from tests.fakes.posts import _StoredPost
 from tests.fakes.shaping import second
 from tests.unit.services.kit import ADMIN, LEASE, NOW, OTHER_TEACHER, TEACHER, Kit
 
@@ -43,7 +42,7 @@ def test_a_due_post_goes_out_once_and_is_linked(kit: Kit) -> None:
     assert report.outcomes["posted"] == 1
     assert kit.published_texts() == [post.text]
     [published] = kit.network.published()
-    stored = kit.post(post.id)
+    stored = kit.target(post.id)
     assert stored.status is PostStatus.POSTED
     assert stored.remote_id == published.remote_id
     assert stored.url == f"https://x.com/edcohort/status/{published.remote_id}"
@@ -59,7 +58,7 @@ def test_a_post_is_not_sent_before_its_minute(kit: Kit) -> None:
 
     assert early.due == 0
     assert kit.publish_calls() == 0
-    assert kit.post(post.id).status is PostStatus.QUEUED
+    assert kit.target(post.id).status is PostStatus.QUEUED
 
     kit.tick(due)
     assert kit.published_texts() == [post.text]
@@ -81,7 +80,7 @@ def interleave_two_publishers(kit: Kit) -> Post:
         if claimed is not None:
             publisher.send(claimed, DUE)
 
-    assert [p.id for p in seen_by_a] == [p.id for p in seen_by_b] == [post.id]
+    assert [j.post.id for j in seen_by_a] == [j.post.id for j in seen_by_b] == [post.id]
     return post
 
 
@@ -90,19 +89,20 @@ def test_two_interleaved_publishers_publish_a_post_once(kit: Kit) -> None:
 
     assert kit.publish_calls() == 1
     assert kit.published_texts() == [post.text]
-    assert kit.post(post.id).status is PostStatus.POSTED
+    assert kit.target(post.id).status is PostStatus.POSTED
 
 
 @pytest.fixture
 def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The fake's claim, its condition gone: it takes the post whatever happened since it was
+    """The fake's claim, its condition gone: it takes the target whatever happened since it was
     read (the update is the same as the real one's)."""
 
     def claim_anyway(
-        self: FakePostStore, post: Post, claim_id: str, now: datetime, lease_until: datetime
-    ) -> Post | None:
+        self: FakePostStore, job: Job, claim_id: str, now: datetime, lease_until: datetime
+    ) -> Job | None:
         with self._lock:
-            current = self._posts[post.id].post
+            current = self._target(job)
+            assert current is not None
             claimed = current.model_copy(
                 update={
                     "status": PostStatus.PUBLISHING,
@@ -112,8 +112,8 @@ def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                     "first_claimed_at": current.first_claimed_at or second(now),
                 }
             )
-            self._posts[post.id] = _StoredPost(claimed, on_work_index=True)
-            return claimed
+            self._put(job.post.id, claimed)
+            return Job(job.post, claimed)
 
     monkeypatch.setattr(FakePostStore, "claim", claim_anyway)
     yield
@@ -134,7 +134,7 @@ def test_a_crash_after_the_network_call_is_reconciled_not_resent(kit: Kit) -> No
     post = kit.schedule("Crash right after sending.", DUE)
     claimed = kit.publisher.claim(kit.posts.due(DUE)[0], DUE)
     assert claimed is not None
-    kit.network.publish(claimed.account, claimed.text)  # ... and the function dies here
+    kit.network.publish(claimed.outgoing)  # ... and the function dies here
 
     during_lease = kit.tick(DUE + timedelta(seconds=60))
     after_lease = kit.tick(DUE + LEASE + timedelta(seconds=1))
@@ -143,7 +143,7 @@ def test_a_crash_after_the_network_call_is_reconciled_not_resent(kit: Kit) -> No
     assert after_lease.outcomes["posted"] == 1
     assert kit.publish_calls() == 1
     [published] = kit.network.published()
-    stored = kit.post(post.id)
+    stored = kit.target(post.id)
     assert (stored.status, stored.remote_id) == (PostStatus.POSTED, published.remote_id)
 
 
@@ -157,7 +157,7 @@ def test_a_lost_answer_for_a_post_that_was_created_ends_posted_once(kit: Kit) ->
     assert report.outcomes["posted"] == 1
     assert kit.publish_calls() == 1
     [published] = kit.network.published()
-    stored = kit.post(post.id)
+    stored = kit.target(post.id)
     assert (stored.status, stored.remote_id) == (PostStatus.POSTED, published.remote_id)
     assert kit.mailer.sent == []
 
@@ -171,7 +171,7 @@ def test_a_lost_answer_for_a_post_not_created_is_tried_again_at_most_three_times
     kit.network.script(OutcomeUnknown(lost), OutcomeUnknown(lost), OutcomeUnknown(lost))
 
     first = kit.tick(DUE)
-    requeued = kit.post(post.id)
+    requeued = kit.target(post.id)
     kit.tick(DUE + timedelta(minutes=1))  # not due again yet
     kit.tick(DUE + timedelta(minutes=2))
     kit.tick(DUE + timedelta(minutes=4))
@@ -183,7 +183,7 @@ def test_a_lost_answer_for_a_post_not_created_is_tried_again_at_most_three_times
     assert requeued.reason is not None and "tried again" in requeued.reason
     assert kit.publish_calls() == 3
     assert kit.network.published() == []
-    unconfirmed = kit.post(post.id)
+    unconfirmed = kit.target(post.id)
     assert unconfirmed.status is PostStatus.UNCONFIRMED
     assert unconfirmed.reason is not None and "After 3 attempts" in unconfirmed.reason
     [email] = kit.mailer.sent
@@ -204,7 +204,7 @@ def test_a_lost_answer_that_cannot_be_checked_is_unconfirmed_and_people_told_onc
 
     assert report.outcomes["unconfirmed"] == 1
     assert kit.publish_calls() == 1  # never re-sent blind
-    stored = kit.post(post.id)
+    stored = kit.target(post.id)
     assert stored.status is PostStatus.UNCONFIRMED
     assert stored.reason is not None and "could not be read" in stored.reason
     assert stored.next_action_at is None
@@ -222,7 +222,7 @@ def test_a_rate_limit_requeues_at_the_reset_and_asks_nothing_before_it(kit: Kit)
     kit.network.script(RateLimited("X's rate limit was reached; trying again at 12:15.", reset))
 
     kit.tick(DUE)
-    queued = kit.post(post.id)
+    queued = kit.target(post.id)
     before_reset = kit.tick(reset - timedelta(seconds=1))
 
     assert queued.status is PostStatus.QUEUED
@@ -233,7 +233,7 @@ def test_a_rate_limit_requeues_at_the_reset_and_asks_nothing_before_it(kit: Kit)
 
     kit.tick(reset)
     assert kit.published_texts() == [post.text]
-    assert kit.post(post.id).status is PostStatus.POSTED
+    assert kit.target(post.id).status is PostStatus.POSTED
 
 
 def test_after_a_rate_limit_the_rest_of_the_tick_waits_without_calling_the_network(
@@ -251,10 +251,10 @@ def test_after_a_rate_limit_the_rest_of_the_tick_waits_without_calling_the_netwo
     calls = kit.network.calls_to("publish")
     assert [c["account"] for c in calls].count("cohort") == 1
     for post in posts:
-        stored = kit.post(post.id)
+        stored = kit.target(post.id)
         assert (stored.status, stored.next_action_at) == (PostStatus.QUEUED, reset)
         assert stored.reason == "X's rate limit was reached."
-    assert kit.post(other_account.id).status is PostStatus.POSTED
+    assert kit.target(other_account.id).status is PostStatus.POSTED
 
     kit.tick(reset)
     assert sorted(kit.published_texts()) == sorted(p.text for p in [*posts, other_account])
@@ -287,7 +287,7 @@ def test_an_account_failure_pauses_the_queue_and_tells_admins_once(
     assert kit.publish_calls() == 1  # the other posts waited without asking
     assert later.due == 0  # paused posts wait for the pause to end, not every minute
     for post in posts:
-        stored = kit.post(post.id)
+        stored = kit.target(post.id)
         assert stored.status is PostStatus.QUEUED
         assert stored.next_action_at == DUE + pause
         assert stored.reason is not None
@@ -302,10 +302,10 @@ def test_an_account_failure_pauses_the_queue_and_tells_admins_once(
     kit.network.script(AccountUnavailable(refusal))
     kit.tick(DUE + pause, one_at_a_time)
     assert len(kit.mailer.sent) == 1
-    assert {kit.post(p.id).status for p in posts} == {PostStatus.QUEUED}
+    assert {kit.target(p.id).status for p in posts} == {PostStatus.QUEUED}
 
     # The admin fixes it: at the next retry everything goes out and the account resumes.
-    retry = kit.post(posts[0].id).next_action_at
+    retry = kit.target(posts[0].id).next_action_at
     assert retry is not None and retry == DUE + 2 * pause
     kit.tick(retry, one_at_a_time)
     assert sorted(kit.published_texts()) == sorted(p.text for p in posts)
@@ -320,7 +320,7 @@ def test_an_account_refused_by_many_threads_at_once_tells_admins_once(kit: Kit) 
     report = kit.tick(DUE)  # 16 threads
 
     assert report.outcomes["paused"] == 16
-    assert {kit.post(p.id).status for p in posts} == {PostStatus.QUEUED}
+    assert {kit.target(p.id).status for p in posts} == {PostStatus.QUEUED}
     assert [email.to for email in kit.mailer.sent] == [[ADMIN]]
 
 
@@ -347,7 +347,7 @@ def test_a_refusal_on_the_first_attempt_fails_and_the_author_is_told_once(
 
     assert report.outcomes["failed"] == 1
     assert kit.publish_calls() == 1
-    failed = kit.post(post.id)
+    failed = kit.target(post.id)
     assert (failed.status, failed.reason) == (PostStatus.FAILED, refusal.reason)
     assert failed.next_action_at is None
     [email] = kit.mailer.sent
@@ -362,7 +362,7 @@ def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(kit: Kit) 
     # then refused as a duplicate, and reconciling finds the post.
     kit.network.script(OutcomeUnknown("X took too long to answer."))
     kit.tick(DUE)
-    assert kit.post(post.id).status is PostStatus.QUEUED
+    assert kit.target(post.id).status is PostStatus.QUEUED
     late = kit.network.stage_own_post("cohort", post.text, DUE + timedelta(seconds=90))
     kit.network.script(DuplicateContent("X refused the text as a duplicate of a recent post."))
 
@@ -370,7 +370,7 @@ def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(kit: Kit) 
 
     assert report.outcomes["posted"] == 1
     assert kit.published_texts() == [post.text]
-    stored = kit.post(post.id)
+    stored = kit.target(post.id)
     assert (stored.status, stored.remote_id) == (PostStatus.POSTED, late.remote_id)
     assert kit.mailer.sent == []
 
@@ -385,7 +385,7 @@ def test_no_connection_is_retried_a_minute_later_and_fails_after_three_attempts(
         kit.tick(DUE + timedelta(minutes=minute))
 
     assert kit.publish_calls() == 3
-    failed = kit.post(post.id)
+    failed = kit.target(post.id)
     assert (failed.status, failed.reason) == (PostStatus.FAILED, "Chatdeck could not connect to X.")
     assert [email.to for email in kit.mailer.sent] == [[TEACHER]]
 
@@ -401,7 +401,7 @@ def test_ticks_that_ran_short_of_time_never_use_up_a_posts_tries(kit: Kit) -> No
     for minute in range(5):  # four short ticks, then one with time
         kit.tick(DUE + timedelta(minutes=minute))
 
-    assert kit.post(post.id).status is PostStatus.POSTED
+    assert kit.target(post.id).status is PostStatus.POSTED
     assert kit.published_texts() == [post.text]
     assert kit.mailer.sent == []
 
@@ -417,14 +417,14 @@ def test_a_post_that_waited_out_a_pause_still_gets_its_tries(kit: Kit, blip: Pub
     for _ in range(2):  # the first try, and the first retry: the account is refused
         kit.network.script(AccountUnavailable("X refused the account's credentials"))
         kit.tick(at)
-        retry = kit.post(post.id).next_action_at
+        retry = kit.target(post.id).next_action_at
         assert retry is not None
         at = retry
     kit.network.script(blip)  # X is back, and the first real send meets a blip
 
     kit.tick(at)
 
-    stored = kit.post(post.id)
+    stored = kit.target(post.id)
     assert stored.status is PostStatus.QUEUED  # tried again in a minute or two
     assert [email.to for email in kit.mailer.sent] == [[ADMIN]]  # the pause, and nothing else
 
@@ -442,7 +442,7 @@ def test_a_duplicate_after_a_rate_limit_fails_as_a_duplicate(kit: Kit) -> None:
     kit.tick(DUE + timedelta(minutes=1))
     kit.tick(reset)
 
-    assert kit.post(first.id).status is PostStatus.POSTED
-    failed = kit.post(again.id)
+    assert kit.target(first.id).status is PostStatus.POSTED
+    failed = kit.target(again.id)
     assert (failed.status, failed.remote_id) == (PostStatus.FAILED, None)
     assert [email.to for email in kit.mailer.sent] == [[OTHER_TEACHER]]

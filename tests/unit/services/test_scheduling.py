@@ -56,9 +56,13 @@ def test_a_scheduled_post_is_queued_for_its_local_time(kit: Kit, teacher: Member
 
     stored = kit.post(FORM["submission_id"])
     assert stored == post
-    assert (stored.status, stored.due_utc, stored.next_action_at) == (PostStatus.QUEUED, DUE, DUE)
-    assert (stored.author_email, stored.account) == (TEACHER, "cohort")
-    assert [p.id for p in kit.posts.due(DUE)] == [post.id]
+    assert (stored.status, stored.due_utc, stored.targets[0].next_action_at) == (
+        PostStatus.QUEUED,
+        DUE,
+        DUE,
+    )
+    assert (stored.author_email, stored.targets[0].account) == (TEACHER, "cohort")
+    assert [j.post.id for j in kit.posts.due(DUE)] == [post.id]
 
 
 def test_the_same_form_submitted_twice_makes_one_post(kit: Kit, teacher: Member) -> None:
@@ -151,10 +155,11 @@ def test_a_member_posts_to_their_own_connected_account_without_approval(
     post = kit.scheduling.schedule(teacher, {**FORM, "account": "mine"}, NOW)
     kit.tick(DUE)
 
-    assert set(not_connected.value.errors) == {"account"}
-    assert ("mine", "My own X account (@rivera_teaches)") in kit.scheduling.form(teacher).accounts
+    assert set(not_connected.value.errors) == {"targets"}
+    offered = [(c.value, c.label) for c in kit.scheduling.form(teacher).targets]
+    assert ("x:mine", "My own X account (@rivera_teaches)") in offered
     assert connection.username == "rivera_teaches"
-    assert (post.account, post.status) == (f"member:{TEACHER}", PostStatus.QUEUED)
+    assert (post.targets[0].account, post.status) == (f"member:{TEACHER}", PostStatus.QUEUED)
     [published] = kit.network.calls_to("publish")
     assert published == {"account": f"member:{TEACHER}", "text": FORM["text"]}
 
@@ -168,7 +173,7 @@ def test_with_approval_on_a_members_post_waits_for_an_admin(kit: Kit, waiting: P
 
     kit.scheduling.approve(kit.admin(), waiting.id, str(waiting.version), {}, NOW)
 
-    queued = kit.post(waiting.id)
+    queued = kit.target(waiting.id)
     assert (queued.status, queued.next_action_at) == (PostStatus.QUEUED, DUE)
     kit.tick(DUE)
     assert kit.published_texts() == [waiting.text]
@@ -224,7 +229,7 @@ def test_a_post_approved_after_its_time_goes_out_at_once(kit: Kit, waiting: Post
 
     kit.scheduling.approve(kit.admin(), waiting.id, str(waiting.version), {}, late)
 
-    assert kit.post(waiting.id).next_action_at == late
+    assert kit.target(waiting.id).next_action_at == late
     kit.tick(late)
     assert kit.published_texts() == [waiting.text]
 
@@ -236,7 +241,7 @@ def test_an_admin_approves_for_a_new_time(kit: Kit, waiting: Post) -> None:
 
     post = kit.post(waiting.id)
     assert post.status is PostStatus.QUEUED
-    assert post.due_utc == post.next_action_at == datetime(2026, 12, 9, 0, 0, tzinfo=UTC)
+    assert post.due_utc == post.targets[0].next_action_at == datetime(2026, 12, 9, 0, 0, tzinfo=UTC)
     assert post.text == waiting.text
 
 
@@ -278,7 +283,7 @@ def test_an_admins_edit_keeps_the_authors_own_account_when_the_admin_has_none(
 
     kit.scheduling.edit(admin, post.id, {**form.values, "account": "cohort"}, NOW)
 
-    assert kit.post(post.id).account == f"member:{TEACHER}"
+    assert kit.target(post.id).account == f"member:{TEACHER}"
 
 
 def test_an_admins_edit_never_moves_a_post_to_the_admins_own_account(
@@ -294,4 +299,4 @@ def test_an_admins_edit_never_moves_a_post_to_the_admins_own_account(
     with contextlib.suppress(Refused, FieldErrors):  # refusing the edit would do too
         kit.scheduling.edit(admin, post.id, {**form.values, "local_time": "20:00"}, NOW)
 
-    assert kit.post(post.id).account == f"member:{TEACHER}"
+    assert kit.target(post.id).account == f"member:{TEACHER}"

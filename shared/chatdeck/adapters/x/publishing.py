@@ -23,13 +23,15 @@ import tweepy
 from chatdeck.adapters.x.client import XClients, post_url
 from chatdeck.adapters.x.errors import publish_outcome
 from chatdeck.domain.outcomes import CannotTell, NotSent, Published
+from chatdeck.domain.outgoing import Outgoing
 
 
 class XPublishing:
     def __init__(self, clients: XClients) -> None:
         self._clients = clients
 
-    def publish(self, account: str, text: str) -> Published:
+    def publish(self, outgoing: Outgoing) -> Published:
+        account, text = outgoing.account, outgoing.text
         client, access = self._clients.session(account)
         try:
             response = client.create_tweet(text=text, user_auth=access is None)
@@ -54,7 +56,8 @@ class XPublishing:
         self._clients.renew(account)  # raises AccountDisconnected when revoked
         return NotSent("X refused the account's access token; it was renewed for the next try.")
 
-    def find_own_post(self, account: str, text: str, since: datetime) -> Published | None:
+    def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
+        account, text = outgoing.account, outgoing.text
         wanted = _comparable(text)
         try:
             client, access = self._clients.session(account)

@@ -1,5 +1,7 @@
-// Progressive help for the scheduling form: a live count as X weighs text, and the browser's
-// time zone as the default. The server checks everything again; this only helps.
+// Progressive help for the scheduling form: a live count per network, as each counts text (X
+// weighs it, Bluesky counts graphemes, Mastodon characters with links at a fixed length), for
+// the networks ticked; and the browser's time zone as the default. The server checks everything
+// again; this only helps.
 (function () {
   "use strict";
   var URL_WEIGHT = 23;
@@ -29,27 +31,63 @@
     return total;
   }
 
+  function graphemes(text) {
+    return window.Intl && Intl.Segmenter
+      ? Array.from(new Intl.Segmenter().segment(text)).length
+      : Array.from(text).length;
+  }
+
+  function mastodonLength(text, urlLength) {
+    var links = text.match(/https?:\/\/\S+/gi) || [];
+    var total = Array.from(text).length;
+    links.forEach(function (link) { total += urlLength - Array.from(link).length; });
+    return total;
+  }
+
+  var NAMES = { x: "X", bluesky: "Bluesky", mastodon: "Mastodon" };
+
+  function lengthOn(item, text) {
+    var unit = item.getAttribute("data-unit");
+    if (unit === "weighted") return weightedLength(text);
+    if (unit === "graphemes") return graphemes(text);
+    return mastodonLength(text, parseInt(item.getAttribute("data-url-length"), 10) || 23);
+  }
+
   function liveCount() {
     var text = document.getElementById("text");
-    var count = document.getElementById("text-count");
+    var counts = document.getElementById("text-counts");
     var live = document.getElementById("text-count-live");
-    if (!text || !count) return;
-    var max = parseInt(text.getAttribute("data-max"), 10) || 280;
+    if (!text || !counts) return;
+    var items = Array.from(counts.querySelectorAll("li[data-network]"));
+    var boxes = Array.from(document.querySelectorAll("input[name=targets]"));
     var pause = null;
     var update = function () {
-      var used = weightedLength(text.value);
-      var left = max - used;
-      count.textContent = left >= 0
-        ? used + " of " + max + " characters (" + left + " left)"
-        : used + " of " + max + " characters: " + (-left) + " too many";
-      count.classList.toggle("over", left < 0);
-      // Screen readers hear the count once typing pauses, not at every keystroke.
+      var ticked = {};
+      boxes.forEach(function (box) { if (box.checked) ticked[box.getAttribute("data-network")] = true; });
+      var said = [];
+      items.forEach(function (item) {
+        var network = item.getAttribute("data-network");
+        var shown = boxes.length === 0 || ticked[network];
+        item.hidden = !shown;
+        if (!shown) return;
+        var max = parseInt(item.getAttribute("data-max"), 10);
+        var used = lengthOn(item, text.value);
+        var left = max - used;
+        var line = NAMES[network] + ": " + (left >= 0
+          ? used + " of " + max + " characters (" + left + " left)"
+          : used + " of " + max + " characters: " + (-left) + " too many");
+        item.querySelector(".count-of").textContent = line;
+        item.classList.toggle("over", left < 0);
+        said.push(line);
+      });
+      // Screen readers hear the counts once typing pauses, not at every keystroke.
       if (live) {
         clearTimeout(pause);
-        pause = setTimeout(function () { live.textContent = count.textContent; }, 900);
+        pause = setTimeout(function () { live.textContent = said.join(". "); }, 900);
       }
     };
     text.addEventListener("input", update);
+    boxes.forEach(function (box) { box.addEventListener("change", update); });
     update();
     if (live) { clearTimeout(pause); live.textContent = ""; }
   }
