@@ -77,7 +77,6 @@ if TYPE_CHECKING:
     from chatdeck.services.posts import Scheduling
     from chatdeck.services.publishing import Publisher
     from chatdeck.services.reminders import Reminders
-    from chatdeck.services.targets import TargetDirectory
 
 
 class SystemClock:
@@ -251,40 +250,21 @@ class Services:
         return XPublishing(self._x_clients)
 
     @cached_property
-    def networks(self) -> "dict[str, Network]":
-        """Every network the publisher posts to, by name; each adapter loads on first use."""
-        return {"x": self.network, **self._other_networks()}
-
-    def _other_networks(self) -> "dict[str, Network]":
-        found: dict[str, Network] = {}
-        for name in ("bluesky", "mastodon"):
-            adapter = getattr(self, f"{name}_network", None)
-            if adapter is not None:
-                found[name] = adapter
-        return found
-
-    def connection_store(self, network: str) -> "ConnectionStore":
-        if network == "x":
-            return self.connections
-        from chatdeck.adapters.connections import DynamoConnectionStore
-        from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
-
-        return DynamoConnectionStore(
-            self._state_table, AesGcmTokenCipher(DataKey(self.tokens_data_key)), network
-        )
-
-    @cached_property
-    def target_directory(self) -> "TargetDirectory":
-        from chatdeck.services.targets import TargetDirectory
-
-        stores = {name: self.connection_store(name) for name in ("x", "bluesky", "mastodon")}
-        return TargetDirectory(stores, getattr(self, "mastodon_instance_rule", None))
-
-    @cached_property
     def reader(self) -> "PostReader":
         from chatdeck.adapters.x import XReading
 
         return XReading(self._x_clients)
+
+    @cached_property
+    def readers(self) -> "dict[str, PostReader]":
+        """The reader of each network whose chats the companion follows; each adapter loads on
+        first use (a network without one is reported on its sessions, never polled)."""
+        found: dict[str, PostReader] = {"x": self.reader}
+        for name in ("bluesky", "mastodon"):
+            reader = getattr(self, f"{name}_reader", None)
+            if reader is not None:
+                found[name] = reader
+        return found
 
     def x_credentials(self, account: str) -> Mapping[str, str]:
         if account != "cohort":
@@ -338,7 +318,7 @@ class Services:
         from chatdeck.services.posts import Scheduling
 
         return Scheduling(
-            self.posts, self.membership, self.target_directory, self.cohort_settings, self.notices
+            self.posts, self.membership, self.accounts, self.cohort_settings, self.notices
         )
 
     @cached_property
@@ -353,7 +333,7 @@ class Services:
 
         return Publisher(
             posts=self.posts,
-            networks=self.networks,
+            network=self.network,
             accounts=self.account_states,
             notices=self.notices,
             lease=timedelta(seconds=self.settings.lease_seconds),
@@ -373,7 +353,7 @@ class Services:
         return Poller(
             chats=self.chats,
             archive=self.archive,
-            reader=self.reader,
+            readers=self.readers,
             budget_reads=self.settings.chat_read_budget,
             retention=timedelta(days=self.settings.archive_retention_days),
         )

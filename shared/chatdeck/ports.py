@@ -34,8 +34,7 @@ from chatdeck.domain.chats import Chat, Subscription
 from chatdeck.domain.email import Email, FailedNotice
 from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
-from chatdeck.domain.outgoing import Outgoing
-from chatdeck.domain.posts import Job, Page, Post, PostChange
+from chatdeck.domain.posts import Page, Post, PostChange
 
 UnsubscribeFrom = Literal["reminders", "digests", "all"]
 
@@ -59,24 +58,23 @@ class PostStore(Protocol):
     def by_author(self, email: str) -> Iterator[Post]: ...
 
     def replace(self, post: Post, seen: Post) -> bool:
-        """Store a changed post and its targets (its version one past `seen`'s) if it is still
-        at `seen`'s version and none of its targets has started; False otherwise."""
+        """Store a changed post (its version one past `seen`'s) if it is still as `seen` was;
+        False when it changed or moved on meanwhile."""
 
-    def due(self, now: datetime) -> list[Job]:
-        """Targets whose next action is due, each with its post: one Query on the work index."""
+    def due(self, now: datetime) -> list[Post]:
+        """Posts whose next action is due: one Query on the work index."""
 
-    def claim(self, job: Job, claim_id: str, now: datetime, lease_until: datetime) -> Job | None:
-        """Take a due target for this publisher; None when someone else has it, it changed, or
-        its post was edited since it was read."""
+    def claim(self, post: Post, claim_id: str, now: datetime, lease_until: datetime) -> Post | None:
+        """Take a due post for this publisher; None when someone else has it or it changed."""
 
-    def record(self, job: Job, change: PostChange) -> bool:
-        """Write the outcome of the target's claim; False when the claim was lost."""
+    def record(self, post: Post, change: PostChange) -> bool:
+        """Write the outcome of `post`'s claim; False when the claim was lost."""
 
-    def defer(self, job: Job, until: datetime, reason: str) -> bool:
-        """Leave a queued target queued until later, with a visible reason."""
+    def defer(self, post: Post, until: datetime, reason: str) -> bool:
+        """Leave a queued post queued until later, with a visible reason."""
 
     def cancel(self, post_id: str) -> Post | None:
-        """Cancel every target of the post that has not started; None when none could be."""
+        """Cancel a post that has not started publishing; None when it cannot be."""
 
 
 class AccountStore(Protocol):
@@ -93,14 +91,11 @@ class AccountStore(Protocol):
 
 
 class Network(Protocol):
-    """One network (X, Bluesky, Mastodon): creating a post as an account, and finding it."""
+    def publish(self, account: str, text: str) -> Published:
+        """Create a post; raises a PublishError subclass for every other outcome."""
 
-    def publish(self, outgoing: Outgoing) -> Published:
-        """Create the post on its target once (with the network's own idempotency where it has
-        one); raises a PublishError subclass for every other outcome."""
-
-    def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
-        """The target's post if it exists (created since `since`); raises CannotTell."""
+    def find_own_post(self, account: str, text: str, since: datetime) -> Published | None:
+        """The account's own post with this text created since then; raises CannotTell."""
 
 
 # Email
@@ -303,18 +298,23 @@ class UserAccessProvider(Protocol):
 
 
 class PostReader(Protocol):
+    """Reading one network's chats (X, Bluesky, Mastodon), as the cohort's account there."""
+
     def search_recent(
         self,
         account: str,
-        query: str,
+        hashtags: Sequence[str],
         since_id: str | None = None,
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         next_token: str | None = None,
         max_results: int = 100,
     ) -> SearchPage:
-        """One page of the last week's posts matching `query`, read as `account`; raises
-        ReadFailed."""
+        """One page of recent posts with any of `hashtags` (`#edtechchat`, as a Chat keeps them),
+        reposts left out, newest first, read as `account`: after `since_id` (the page's
+        `newest_id` of an earlier search, in the network's own terms) or from `start_time`, before
+        `end_time`, continuing at `next_token`. Each post says its `network` and has its network's
+        own id. Raises ReadFailed."""
 
     def lookup_posts(self, account: str, ids: Sequence[str]) -> list[ArchivedPost]:
         """The posts with these ids (at most 100) that still exist, with their current counts;
@@ -336,9 +336,15 @@ class ArchiveStore(Protocol):
         """Add a poll's reads (and their cost at `price` a read) to the session."""
 
     def add_reads(
-        self, session: ArchiveSession, reads: int, price: Decimal, error: str | None = None
+        self,
+        session: ArchiveSession,
+        reads: int,
+        price: Decimal,
+        error: str | None = None,
+        network: str = "x",
     ) -> None:
-        """Add reads made outside a poll (count refreshes) and their cost; keep the last error."""
+        """Add reads made outside a poll (count refreshes) on a network, and their cost (X's
+        only); keep the network's last error."""
 
     def advance(
         self, session: ArchiveSession, to: SessionStatus, now: datetime, note: str | None = None

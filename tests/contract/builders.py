@@ -50,8 +50,8 @@ def a_session(
     values: dict[str, Any] = {
         "occurrence_id": occurrence_id,
         "chat_id": occurrence_id.partition("#")[0],
-        "network": "x",
-        "query": "(#edtechchat OR #edchat) -is:retweet",
+        "networks": ("x",),
+        "hashtags": ("#edtechchat", "#edchat"),
         "start_utc": start,
         "end_utc": end,
         "window_start": start - timedelta(minutes=15),

@@ -39,7 +39,7 @@ def test_a_started_session_reads_back_the_same(store: ArchiveStore) -> None:
 
 def test_starting_a_session_again_answers_the_one_stored(store: ArchiveStore) -> None:
     first = store.start(a_session())
-    again = store.start(a_session(query="#edtechchat -is:retweet", budget_reads=10))
+    again = store.start(a_session(hashtags=("#edtechchat",), budget_reads=10))
     assert again == first
     assert read(store) == first
 

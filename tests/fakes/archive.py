@@ -1,10 +1,12 @@
-"""The companion's archive of chat sessions."""
+"""The companion's archive of chat sessions: posts known by (network, id), as the adapter keys
+them; each network's polling state kept apart, X's in the session's own fields."""
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from chatdeck.domain.archive import (
     ArchivedPost,
@@ -30,11 +32,20 @@ def _stored_session(session: ArchiveSession) -> ArchiveSession:
         expires_at=epoch_second(session.expires_at),
         last_polled_at=maybe_second(session.last_polled_at),
         retry_at=maybe_second(session.retry_at),
+        retries={n: second(at) for n, at in session.retries.items()},
     )
 
 
 def _archived(post: ArchivedPost) -> ArchivedPost:
     return post.model_copy(update={"created_at": post.created_at.astimezone(UTC)})
+
+
+def _with(values: Mapping[str, Any], network: str, value: Any) -> dict[str, Any]:
+    """The map with the network's value set, or taken out when it is None."""
+    changed = {n: v for n, v in values.items() if n != network}
+    if value is not None:
+        changed[network] = value
+    return changed
 
 
 def _oldest_first(post: ArchivedPost) -> tuple[datetime, int]:
@@ -45,7 +56,7 @@ class FakeArchiveStore:
     def __init__(self) -> None:
         self._sessions: dict[str, ArchiveSession] = {}
         self._open: set[str] = set()  # the adapter's sparse index: sessions not digested yet
-        self._posts: dict[str, dict[str, StoredPost]] = {}
+        self._posts: dict[str, dict[tuple[str, str], StoredPost]] = {}
         self._lock = threading.Lock()
 
     def start(self, session: ArchiveSession) -> ArchiveSession:
@@ -69,8 +80,8 @@ class FakeArchiveStore:
         with self._lock:
             stored = self._posts.setdefault(session.occurrence_id, {})
             for post in posts:
-                if post.id not in stored:  # a post seen again changes nothing
-                    stored[post.id] = StoredPost(_archived(post), read_on)
+                if post.key not in stored:  # a post seen again changes nothing
+                    stored[post.key] = StoredPost(_archived(post), read_on)
                     added += 1
         return added
 
@@ -80,21 +91,43 @@ class FakeArchiveStore:
             if stored is None or stored.status != "polling":
                 return  # it moved on meanwhile: its poll is over
             stop_reason = stored.stop_reason if result.stop_reason is None else result.stop_reason
-            self._sessions[session.occurrence_id] = replace(
+            changed = replace(
                 stored,
                 last_polled_at=second(result.polled_at),
-                since_id=result.newest_id if result.newest_id is not None else stored.since_id,
-                last_error=result.error,
-                retry_at=maybe_second(result.retry_at),
                 stop_reason=stop_reason,
-                reads=stored.reads + result.reads,
-                cost_usd=stored.cost_usd + price * result.reads,
                 posts=stored.posts + result.added,
                 polls=stored.polls + 1,
             )
+            network = result.network
+            since = result.newest_id if result.newest_id is not None else stored.since(network)
+            if network == "x":
+                changed = replace(
+                    changed,
+                    since_id=since,
+                    last_error=result.error,
+                    retry_at=maybe_second(result.retry_at),
+                    reads=stored.reads + result.reads,
+                    cost_usd=stored.cost_usd + price * result.reads,
+                )
+            else:
+                changed = replace(
+                    changed,
+                    cursors=_with(stored.cursors, network, since),
+                    errors=_with(stored.errors, network, result.error),
+                    retries=_with(stored.retries, network, maybe_second(result.retry_at)),
+                    network_reads=_with(
+                        stored.network_reads, network, stored.reads_on(network) + result.reads
+                    ),
+                )
+            self._sessions[session.occurrence_id] = changed
 
     def add_reads(
-        self, session: ArchiveSession, reads: int, price: Decimal, error: str | None = None
+        self,
+        session: ArchiveSession,
+        reads: int,
+        price: Decimal,
+        error: str | None = None,
+        network: str = "x",
     ) -> None:
         with self._lock:
             stored = self._sessions.get(session.occurrence_id)
@@ -103,11 +136,20 @@ class FakeArchiveStore:
                 # existing, so it writes nothing, and neither does this (no META holding only
                 # the reads: the contract case on reads for a session never started checks both).
                 return
+            if network == "x":
+                self._sessions[session.occurrence_id] = replace(
+                    stored,
+                    reads=stored.reads + reads,
+                    cost_usd=stored.cost_usd + price * reads,
+                    last_error=error,
+                )
+                return
             self._sessions[session.occurrence_id] = replace(
                 stored,
-                reads=stored.reads + reads,
-                cost_usd=stored.cost_usd + price * reads,
-                last_error=error,
+                network_reads=_with(
+                    stored.network_reads, network, stored.reads_on(network) + reads
+                ),
+                errors=_with(stored.errors, network, error),
             )
 
     def advance(
@@ -137,7 +179,7 @@ class FakeArchiveStore:
     def stored_posts(self, occurrence_id: str) -> list[StoredPost]:
         with self._lock:
             stored = self._posts.get(occurrence_id, {})
-            return [stored[post_id] for post_id in sorted(stored)]
+            return [stored[key] for key in sorted(stored)]
 
     def update_counts(
         self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
@@ -145,11 +187,11 @@ class FakeArchiveStore:
         with self._lock:
             stored = self._posts.get(occurrence_id, {})
             for post in posts:
-                before = stored.get(post.id)
+                before = stored.get(post.key)
                 if before is None:  # a post never archived is not added now
                     continue
                 counts = {n: getattr(post, n) for n in ("likes", "reposts", "replies", "quotes")}
-                stored[post.id] = StoredPost(before.post.model_copy(update=counts), read_on)
+                stored[post.key] = StoredPost(before.post.model_copy(update=counts), read_on)
 
     def session(self, occurrence_id: str) -> SessionArchive | None:
         with self._lock:
@@ -157,5 +199,5 @@ class FakeArchiveStore:
             if meta is None:
                 return None
             stored = self._posts.get(occurrence_id, {})
-            posts = [stored[post_id].post for post_id in sorted(stored)]
+            posts = [stored[key].post for key in sorted(stored)]
         return SessionArchive(meta, sorted(posts, key=_oldest_first))

@@ -151,22 +151,22 @@ class FakeNetwork:
     def search_recent(
         self,
         account: str,
-        query: str,
+        hashtags: Sequence[str],
         since_id: str | None = None,
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         next_token: str | None = None,
         max_results: int = 100,
     ) -> SearchPage:
-        """Staged posts with any of the query's hashtags (reposts left out when it says
-        `-is:retweet`), newest (highest id) first, `max_results` (10 to 100) a page."""
+        """Staged posts with any of the hashtags (reposts left out), newest (highest id)
+        first, `max_results` (10 to 100) a page."""
         with self._lock:
             self.calls.append(
                 (
                     "search_recent",
                     {
                         "account": account,
-                        "query": query,
+                        "hashtags": list(hashtags),
                         "since_id": since_id,
                         "start_time": start_time,
                         "end_time": end_time,
@@ -175,14 +175,16 @@ class FakeNetwork:
                     },
                 )
             )
+            if isinstance(hashtags, str):
+                raise TypeError("search_recent takes a list of hashtags, not one string")
             if self.read_failures:
                 raise self.read_failures.pop(0)
-            tags = {tag.lower() for tag in _HASHTAG.findall(query)}
+            tags = {f"#{tag.lstrip('#')}".lower() for tag in hashtags}
             found = [
                 post
                 for post in self._staged.values()
-                if (not tags or tags & {t.lower() for t in _HASHTAG.findall(post.text)})
-                and not ("-is:retweet" in query and post.is_repost)
+                if tags & {t.lower() for t in _HASHTAG.findall(post.text)}
+                and not post.is_repost
                 and (since_id is None or _newer(post.id, since_id))
                 and (start_time is None or post.created_at >= start_time)
                 and (end_time is None or post.created_at < end_time)

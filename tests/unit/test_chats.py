@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from chatdeck.domain.chat_form import chat_from_form
+from chatdeck.domain.chat_form import FIELD_ADVICE, chat_from_form
 from chatdeck.domain.chats import (
     Chat,
     Occurrence,
@@ -273,7 +273,7 @@ def chat_form(**changes: str) -> dict[str, str]:
         "name": "EdTech Chat",
         "hashtag": "edtechchat",
         "extra_tags": "#edchat, ISTE",
-        "network": "x",
+        "networks": "x",
         "weekday": "Monday",
         "start_time": "20:00",
         "zone": "America/New_York",
@@ -310,7 +310,41 @@ def test_the_summary_names_the_hashtag_once() -> None:
 
 
 def test_the_network_may_be_typed_in_capitals() -> None:
-    assert chat_from_form(chat_form(network=" X "), "c").network == "x"
+    assert chat_from_form(chat_form(networks=" X "), "c").networks == ["x"]
+
+
+def test_a_chat_may_run_on_several_networks_named_in_order() -> None:
+    chat = chat_from_form(
+        chat_form(networks="mastodon,x,bluesky,x", moderators="@tomwhitby, rivera.bsky.social"),
+        "c",
+    )
+    assert chat.networks == ["x", "bluesky", "mastodon"]
+    assert chat.network_names == "X, Bluesky and Mastodon"
+    assert chat.moderators == ["tomwhitby", "rivera.bsky.social"]
+    assert a_chat(networks=["bluesky"]).network_names == "Bluesky"
+    assert a_chat(networks=["x", "mastodon"]).network_names == "X and Mastodon"
+
+
+def test_the_single_network_field_of_older_forms_is_read() -> None:
+    values = {k: v for k, v in chat_form().items() if k != "networks"}
+    assert chat_from_form({**values, "network": "bluesky", "moderators": ""}, "c").networks == [
+        "bluesky"
+    ]
+
+
+def test_a_chat_stored_with_one_network_reads_as_a_chat_on_it() -> None:
+    stored = a_chat(networks=["mastodon"], moderators=["rivera@mastodon.social"]).model_dump()
+    stored["network"] = stored.pop("networks")[0]
+    assert Chat.model_validate(stored).networks == ["mastodon"]
+
+
+def test_a_handle_may_be_of_any_of_the_chats_networks_and_of_none_other() -> None:
+    with pytest.raises(ValidationError, match="include the server"):
+        a_chat(networks=["x", "mastodon"], moderators=["rivera.bsky.social"])
+
+
+def test_no_network_ticked_says_to_tick_one() -> None:
+    assert form_errors(networks="") == {"networks": FIELD_ADVICE["networks"]}
 
 
 @pytest.mark.parametrize("weekday", ["0", "monday", "Mon", " MONDAY "])
@@ -325,7 +359,7 @@ def test_the_weekday_is_a_number_or_a_name(weekday: str) -> None:
         ("name", "x" * 81, "1 to 80 characters"),
         ("hashtag", "edtech-chat", "letters, digits and _ only"),
         ("extra_tags", "#ok #not-ok", "“#not-ok” is not a hashtag"),
-        ("network", "myspace", "Pick X, Bluesky or Mastodon."),
+        ("networks", "myspace", "Tick the networks the chat runs on"),
         ("weekday", "someday", "Pick a day of the week"),
         ("weekday", "7", "Pick a day of the week"),
         ("start_time", "25:00", "Enter a time such as 20:00."),
@@ -361,14 +395,14 @@ def test_a_blank_form_names_every_required_field() -> None:
     assert set(refused.value.errors) == {
         "name",
         "hashtag",
-        "network",
+        "networks",
         "weekday",
         "start_time",
         "zone",
         "duration_minutes",
         "first_date",
     }
-    assert set(refused.value.errors.values()) == {"This is required."}
+    assert set(refused.value.errors.values()) == {"This is required.", FIELD_ADVICE["networks"]}
 
 
 def test_optional_fields_may_be_left_blank() -> None:

@@ -1,9 +1,17 @@
 """The archive of chat sessions: one DynamoDB table, one partition per session (pk / sk).
 
 `SESSION#<occurrence id>` / `META`: the session (ports.ArchiveSession). `SESSION#<occurrence id>` /
-`POST#<post id>`: one archived post (domain.digest.ArchivedPost) and `read_on`, the UTC day X last
-billed reading it. Every item carries `expires_at` (epoch seconds, the table's TTL): the
-session's end plus the retention.
+`POST#<post id>` (an X post) or `POST#<network>#<post id>` (any other network's, whose ids could
+equal an X id: Mastodon's are digits too): one archived post (domain.archive.ArchivedPost) and
+`read_on`, the UTC day X last billed reading it. X's keys are those of the archive before
+Bluesky and Mastodon, so sessions archived then read as they were. Every item carries
+`expires_at` (epoch seconds, the table's TTL): the session's end plus the retention.
+
+A META keeps what polling each network got to in top-level attributes (updates cannot ADD to a
+nested one): X's as `since_id`, `reads`, `last_error`, `retry_at`, as it always had, another
+network's as `since_id_<network>`, `reads_<network>`, and so on. A META stored before sessions
+spanned networks (`network`, `query`) reads as a session on that network for the query's
+hashtags.
 
 Finding the sessions that need work is one Query on the sparse index `open_sessions`
 (`open_pk` = "OPEN" HASH, `session_end` RANGE = the end of the polling window, projecting `status`
@@ -26,6 +34,7 @@ from chatdeck.domain.archive import (
     SessionArchive,
     SessionStatus,
     StoredPost,
+    hashtags_of_query,
 )
 from chatdeck.domain.schedule import from_iso_utc, to_iso_utc
 
@@ -36,10 +45,20 @@ OPEN_INDEX = "open_sessions"
 COUNTS = ("likes", "reposts", "replies", "quotes")
 _INSTANTS = ("start_utc", "end_utc", "window_start", "window_end", "last_polled_at", "retry_at")
 _OPTIONAL = ("since_id", "last_error", "stop_reason", "note")
+_OTHER_NETWORKS = ("bluesky", "mastodon")
 
 
 def session_key(occurrence_id: str) -> dict[str, str]:
     return {"pk": f"SESSION#{occurrence_id}", "sk": META}
+
+
+def post_sort_key(network: str, post_id: str) -> str:
+    return f"{POST_PREFIX}{post_id}" if network == "x" else f"{POST_PREFIX}{network}#{post_id}"
+
+
+def _on(name: str, network: str) -> str:
+    """The META attribute holding `name` for a network: X's has the plain name."""
+    return name if network == "x" else f"{name}_{network}"
 
 
 class DynamoArchiveStore:
@@ -66,7 +85,7 @@ class DynamoArchiveStore:
         for post in posts:
             item = {
                 "pk": f"SESSION#{session.occurrence_id}",
-                "sk": f"{POST_PREFIX}{post.id}",
+                "sk": post_sort_key(post.network, post.id),
                 **_post_item(post),
                 "read_on": read_on.isoformat(),
                 "expires_at": _epoch(session.expires_at),
@@ -79,55 +98,65 @@ class DynamoArchiveStore:
         return added
 
     def record_poll(self, session: ArchiveSession, result: PollResult, price: Decimal) -> None:
+        network = result.network
         sets = {"last_polled_at": to_iso_utc(result.polled_at)}
         removes = []
         if result.newest_id is not None:
-            sets["since_id"] = result.newest_id
+            sets[_on("since_id", network)] = result.newest_id
         for name, value in (("last_error", result.error), ("retry_at", result.retry_at)):
             if value is None:
-                removes.append(name)
+                removes.append(_on(name, network))
             else:
-                sets[name] = value if isinstance(value, str) else to_iso_utc(value)
+                sets[_on(name, network)] = value if isinstance(value, str) else to_iso_utc(value)
         if result.stop_reason is not None:
             sets["stop_reason"] = result.stop_reason
+        names = {f"#{n}": n for n in [*sets, *removes, "status", "posts", "polls"]}
+        values: dict[str, Any] = {f":{n}": value for n, value in sets.items()}
+        values |= {":added": result.added, ":one": 1, ":polling": "polling"}
         expression = "SET " + ", ".join(f"#{name} = :{name}" for name in sets)
-        expression += " ADD #reads :reads, #cost_usd :cost, #posts :added, #polls :one"
+        expression += " ADD #posts :added, #polls :one, #reads :reads"
+        names["#reads"] = _on("reads", network)
+        values[":reads"] = result.reads
+        if network == "x":  # only X bills its reads
+            expression += ", #cost_usd :cost"
+            names["#cost_usd"] = "cost_usd"
+            values[":cost"] = price * result.reads
         if removes:
             expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
-        added = ["status", "reads", "cost_usd", "posts", "polls"]
         # False when it moved on meanwhile: its poll is over
         self.table.write_if(
             "update_item",
             Key=session_key(session.occurrence_id),
             UpdateExpression=expression,
             ConditionExpression="#status = :polling",
-            ExpressionAttributeNames={f"#{name}": name for name in [*added, *sets, *removes]},
-            ExpressionAttributeValues={
-                **{f":{name}": value for name, value in sets.items()},
-                ":reads": result.reads,
-                ":cost": price * result.reads,
-                ":added": result.added,
-                ":one": 1,
-                ":polling": "polling",
-            },
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
     def add_reads(
-        self, session: ArchiveSession, reads: int, price: Decimal, error: str | None = None
+        self,
+        session: ArchiveSession,
+        reads: int,
+        price: Decimal,
+        error: str | None = None,
+        network: str = "x",
     ) -> None:
+        billed = price * reads if network == "x" else Decimal(0)
         expression = "ADD #reads :reads, #cost_usd :cost"
-        values: dict[str, Any] = {":reads": reads, ":cost": price * reads}
+        values: dict[str, Any] = {":reads": reads, ":cost": billed}
         if error is None:
             expression += " REMOVE #last_error"
         else:
             expression = "SET #last_error = :error " + expression
             values[":error"] = error
+        names = {"#reads": _on("reads", network), "#cost_usd": "cost_usd"}
+        names["#last_error"] = _on("last_error", network)
         self.table.write_if(  # None for a session never started: nothing to add to
             "update_item",
             Key=session_key(session.occurrence_id),
             UpdateExpression=expression,
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={f"#{n}": n for n in ("reads", "cost_usd", "last_error")},
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
 
@@ -193,7 +222,7 @@ class DynamoArchiveStore:
         for post in posts:
             self.table.write_if(  # a post never archived is not added now
                 "update_item",
-                Key={"pk": f"SESSION#{occurrence_id}", "sk": f"{POST_PREFIX}{post.id}"},
+                Key={"pk": f"SESSION#{occurrence_id}", "sk": post_sort_key(post.network, post.id)},
                 UpdateExpression="SET "
                 + ", ".join(f"#{name} = :{name}" for name in (*COUNTS, "read_on")),
                 ConditionExpression="attribute_exists(pk)",
@@ -216,6 +245,7 @@ class DynamoArchiveStore:
             return None
         posts = [_post(item) for item in items if item["sk"].startswith(POST_PREFIX)]
         posts.sort(key=lambda post: (post.created_at, int(post.id) if post.id.isdigit() else 0))
+        # (created_at, then X's and Mastodon's ids, which grow with time)
         return SessionArchive(_session(meta), posts)
 
     def _query_all(self, query: dict[str, Any]) -> list[dict[str, Any]]:
@@ -231,8 +261,8 @@ def _session_item(session: ArchiveSession) -> dict[str, Any]:
         **session_key(session.occurrence_id),
         "occurrence_id": session.occurrence_id,
         "chat_id": session.chat_id,
-        "network": session.network,
-        "query": session.query,
+        "networks": list(session.networks),
+        "hashtags": list(session.hashtags),
         "status": session.status,
         "budget_reads": session.budget_reads,
         "reads": session.reads,
@@ -249,17 +279,32 @@ def _session_item(session: ArchiveSession) -> dict[str, Any]:
         value = getattr(session, name)
         if value is not None:
             item[name] = value
+    for network in _OTHER_NETWORKS:
+        for name, values in (("since_id", session.cursors), ("last_error", session.errors)):
+            if network in values:
+                item[_on(name, network)] = values[network]
+        if network in session.network_reads:
+            item[_on("reads", network)] = session.network_reads[network]
+        if network in session.retries:
+            item[_on("retry_at", network)] = to_iso_utc(session.retries[network])
     if session.status != "digested":
         item |= {"open_pk": OPEN_PK, "session_end": to_iso_utc(session.window_end)}
     return item
 
 
 def _session(item: dict[str, Any]) -> ArchiveSession:
+    def per_network(name: str) -> dict[str, Any]:
+        return {n: item[_on(name, n)] for n in _OTHER_NETWORKS if _on(name, n) in item}
+
     return ArchiveSession(
         occurrence_id=item["occurrence_id"],
         chat_id=item["chat_id"],
-        network=item["network"],
-        query=item["query"],
+        networks=tuple(item.get("networks") or [item["network"]]),
+        hashtags=tuple(item.get("hashtags") or hashtags_of_query(item.get("query", ""))),
+        cursors=per_network("since_id"),
+        network_reads={n: int(v) for n, v in per_network("reads").items()},
+        errors=per_network("last_error"),
+        retries={n: from_iso_utc(v) for n, v in per_network("retry_at").items()},
         status=cast(SessionStatus, item["status"]),
         budget_reads=int(item["budget_reads"]),
         expires_at=datetime.fromtimestamp(int(item["expires_at"]), UTC),

@@ -1,6 +1,8 @@
 """Chats, members' subscriptions and the calendar feeds' secret, in the StateTable (pk / sk).
 
-`CHATS` / `<chat id>`: a chat, its recurrence as a map, `skipped` as a string set of ISO dates,
+`CHATS` / `<chat id>`: a chat, its `networks` as a list (a chat stored with one `network` reads
+as a chat on that network, and loses the old attribute when next edited), its recurrence as a
+map, `skipped` as a string set of ISO dates,
 `questions` as a map of ISO date to list. `CHAT#<chat id>` / `SUB#<email>`: a subscription.
 `FEED` / `TOKEN`: the secret in the feeds' URLs, made once.
 """
@@ -18,7 +20,7 @@ FORM_FIELDS = (
     "name",
     "hashtag",
     "extra_tags",
-    "network",
+    "networks",
     "recurrence",
     "moderators",
     "chat_account",
@@ -56,6 +58,7 @@ class DynamoChatStore:
         item = _chat_item(chat)
         fields = [k for k in item if k not in ("pk", "sk", "id", "skipped", "questions")]
         gone = [k for k in FORM_FIELDS if k not in item]  # optional fields now blank
+        gone.append("network")  # the one network of chats stored before `networks`
         expression = "SET " + ", ".join(f"#{k} = :{k}" for k in fields)
         if gone:
             expression += " REMOVE " + ", ".join(f"#{k}" for k in gone)

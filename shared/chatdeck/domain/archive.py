@@ -1,11 +1,20 @@
 """A chat session as archived: its posts, and the record of polling it.
 
-An archived post keeps its counts as of the last time they were read. A session's META says
-how far polling got (`since_id`), what X billed for it (`reads`, `cost_usd`, at most), and why
-a step stopped or was skipped (`stop_reason`, `note`).
+An archived post keeps its counts as of the last time they were read, and says its network; its
+`id` is that network's own (X's post id, a Bluesky AT URI, a Mastodon status id), so a post is
+known by (network, id). A session follows one occurrence of a chat on every network the chat runs
+on (`networks`), for its `hashtags`: one session and one digest, however many networks. Its META
+says, per network, how far polling got (`since(network)`), how many posts it read
+(`reads_on(network)`) and its last error (`error_on(network)`); X's own are the fields `since_id`,
+`reads`, `retry_at` and `last_error`, as before Bluesky and Mastodon, the other networks' are in
+the maps beside them. Only X bills reads: `reads` and `cost_usd` are what X billed (at most), the
+read budget is X's, and `stop_reason` says why polling X stopped early. `note` says why a step was
+skipped.
 """
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -58,10 +67,29 @@ class ArchivedPost(BaseModel):
     def is_repost(self) -> bool:
         return self.repost_of is not None or self.text.startswith("RT @")
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """What tells posts apart across networks: ids of two networks may be equal."""
+        return self.network, self.id
+
+    @property
+    def network_name(self) -> str:
+        return NETWORK_NAMES.get(self.network, self.network)
+
+
+NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+BILLED_NETWORK = "x"  # the one network that bills reads
+_HASHTAG = re.compile(r"#\w+")
+
+
+def hashtags_of_query(query: str) -> tuple[str, ...]:
+    """The hashtags of an X search query, as sessions stored before `hashtags` kept them."""
+    return tuple(dict.fromkeys(_HASHTAG.findall(query)))
+
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of a recent search, newest first. `reads` is what X bills: the posts returned."""
+    """One page of a recent search, newest first. `reads` is the posts returned (what X bills)."""
 
     posts: list[ArchivedPost]
     next_token: str | None
@@ -75,13 +103,14 @@ SessionStatus = Literal["polling", "ended", "counted", "digested"]
 @dataclass(frozen=True)
 class ArchiveSession:
     """An archived chat session (the ArchiveTable's `META` item). `window_*` bound the polling;
-    `reads` and `cost_usd` are what X billed for it (at most); `stop_reason` says why polling
-    stopped early; `note` says why a step was skipped."""
+    `since_id`, `retry_at`, `last_error` and `reads` are X's, `cursors`, `retries`, `errors` and
+    `network_reads` the other networks'; `cost_usd` is what X billed (at most); `stop_reason`
+    says why polling X stopped early; `note` says why a step was skipped."""
 
     occurrence_id: str
     chat_id: str
-    network: str
-    query: str
+    networks: tuple[str, ...]
+    hashtags: tuple[str, ...]
     start_utc: datetime
     end_utc: datetime
     window_start: datetime
@@ -99,11 +128,33 @@ class ArchiveSession:
     last_error: str | None = None
     stop_reason: str | None = None
     note: str | None = None
+    cursors: Mapping[str, str] = field(default_factory=dict)
+    network_reads: Mapping[str, int] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    retries: Mapping[str, datetime] = field(default_factory=dict)
+
+    def since(self, network: str) -> str | None:
+        """Where the network's next search starts: after its newest post read."""
+        return self.since_id if network == BILLED_NETWORK else self.cursors.get(network)
+
+    def reads_on(self, network: str) -> int:
+        return self.reads if network == BILLED_NETWORK else self.network_reads.get(network, 0)
+
+    def error_on(self, network: str) -> str | None:
+        return self.last_error if network == BILLED_NETWORK else self.errors.get(network)
+
+    def retry_on(self, network: str) -> datetime | None:
+        return self.retry_at if network == BILLED_NETWORK else self.retries.get(network)
+
+    @property
+    def failing(self) -> dict[str, str]:
+        """The last error of each network whose last read failed, by network."""
+        return {n: error for n in self.networks if (error := self.error_on(n)) is not None}
 
 
 @dataclass(frozen=True)
 class PollResult:
-    """What one poll of a session read and kept, to add to its META."""
+    """What one poll of one network of a session read and kept, to add to its META."""
 
     reads: int
     added: int
@@ -112,6 +163,7 @@ class PollResult:
     error: str | None = None
     retry_at: datetime | None = None
     stop_reason: str | None = None
+    network: str = BILLED_NETWORK
 
 
 @dataclass(frozen=True)

@@ -139,4 +139,4 @@ def _description(chat: Chat, stamp: datetime, skipped_note: bool) -> str:
 
 
 def _network(chat: Chat) -> str:
-    return {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}[chat.network]
+    return chat.network_names

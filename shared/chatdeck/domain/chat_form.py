@@ -2,7 +2,8 @@
 
 People type lists of tags and handles separated by commas or spaces, so both separate. A chat's
 id is its hashtag in URL-safe letters (`#café_chat` -> `caf_chat`), or random letters when the
-hashtag has none.
+hashtag has none. The networks are checkboxes named `networks` (sent once per ticked box, which
+the form reads as the values joined by commas); a single `network` field is read too.
 """
 
 import re
@@ -30,7 +31,7 @@ FIELD_ADVICE = {
     "weekday": "Pick a day of the week, such as Monday.",
     "duration_minutes": "A chat lasts from 15 to 240 minutes.",
     "every_weeks": "A chat meets every 1 to 8 weeks.",
-    "network": "Pick X, Bluesky or Mastodon.",
+    "networks": "Tick the networks the chat runs on: X, Bluesky, Mastodon, or several.",
     "extra_tags": "List at most 10 other hashtags.",
     "moderators": "List at most 20 moderators.",
     "description": "Keep the description under 2000 characters.",
@@ -61,7 +62,7 @@ def chat_from_form(form: Mapping[str, str], chat_id: str) -> Chat:
         "name": given("name"),
         "hashtag": given("hashtag"),
         "extra_tags": listed("extra_tags"),
-        "network": given("network"),
+        "networks": listed("networks") + listed("network"),
         "recurrence": {k: v for k, v in recurrence.items() if v is not None},
         "moderators": listed("moderators"),
         "chat_account": given("chat_account"),
@@ -82,7 +83,9 @@ def _form_errors(invalid: ValidationError) -> dict[str, str]:
         if location[:1] == ["recurrence"]:
             location = location[1:] or ["first_date"]  # the one check across its fields
         field = FORM_FIELDS.get(location[0], location[0]) if location else "name"
-        if problem["type"] in ("missing", "value_error"):
+        if field == "networks":
+            message = FIELD_ADVICE[field]
+        elif problem["type"] in ("missing", "value_error"):
             message = readable_error(problem)
         else:
             message = FIELD_ADVICE.get(field) or readable_error(problem)

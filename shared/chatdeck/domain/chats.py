@@ -4,10 +4,14 @@ A chat keeps its wall-clock start in its own zone all year: `#edtechchat` at 20:
 01:00 UTC in winter and 00:00 UTC in summer. A start time that a spring-forward gap skips moves
 to the first valid time after it (02:30 on the gap day starts at 03:00); a start time that a
 fall-back overlap passes twice takes the first (earlier) of its two offsets, as RFC 5545 does.
+
+A chat runs on one or more networks (`networks`: X, Bluesky, Mastodon, kept in that order) for
+its hashtags; one session of it spans them all. A chat stored with a single `network` reads as a
+chat on that network. Moderators' and the chat account's handles may be of any of its networks.
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import takewhile
@@ -36,6 +40,7 @@ from chatdeck.domain.schedule import (
 
 Network = Literal["x", "bluesky", "mastodon"]
 NETWORKS: tuple[Network, ...] = ("x", "bluesky", "mastodon")
+NETWORK_NAMES: dict[str, str] = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 BEFORE_START = timedelta(minutes=15)
 AFTER_END = timedelta(minutes=30)
@@ -154,7 +159,7 @@ class Chat(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     hashtag: str
     extra_tags: list[str] = Field(default_factory=list, max_length=10)
-    network: Network
+    networks: list[Network] = Field(min_length=1)
     recurrence: Recurrence
     moderators: list[str] = Field(default_factory=list, max_length=20)
     chat_account: str | None = None
@@ -162,6 +167,14 @@ class Chat(BaseModel):
     link: str | None = None
     skipped: list[date] = Field(default_factory=list)
     questions: dict[date, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def one_network_as_stored_before(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "network" in data:
+            rest = {k: v for k, v in data.items() if k != "network"}
+            return {"networks": [data["network"]], **rest} if "networks" not in rest else rest
+        return data
 
     @field_validator("hashtag")
     @classmethod
@@ -181,8 +194,8 @@ class Chat(BaseModel):
     @field_validator("moderators")
     @classmethod
     def moderator_handles(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        network = info.data.get("network")
-        return list(dict.fromkeys(normal_handle(v, network) for v in values if v.strip("@ ")))
+        networks = info.data.get("networks")
+        return list(dict.fromkeys(normal_handle(v, networks) for v in values if v.strip("@ ")))
 
     @field_validator("chat_account", mode="before")
     @classmethod
@@ -192,7 +205,7 @@ class Chat(BaseModel):
     @field_validator("chat_account")
     @classmethod
     def chat_account_handle(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else normal_handle(value, info.data.get("network"))
+        return None if value is None else normal_handle(value, info.data.get("networks"))
 
     @field_validator("link", mode="before")
     @classmethod
@@ -225,10 +238,21 @@ class Chat(BaseModel):
         cleaned = {day: clean_questions(questions) for day, questions in sorted(values.items())}
         return {day: questions for day, questions in cleaned.items() if questions}
 
-    @field_validator("network", mode="before")
+    @field_validator("networks", mode="before")
     @classmethod
-    def network_in_lowercase(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
+    def networks_in_lowercase(cls, value: Any) -> Any:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, (list, tuple, set, frozenset)):
+            return value
+        lowered = [v.strip().lower() if isinstance(v, str) else v for v in values]
+        known = [n for n in NETWORKS if n in lowered]  # X, Bluesky, Mastodon, in that order
+        return known + [v for v in dict.fromkeys(lowered) if v not in NETWORKS]
+
+    @property
+    def network_names(self) -> str:
+        """Where the chat runs, for people: "X", "Bluesky and Mastodon", "X, Bluesky and …"."""
+        names = [NETWORK_NAMES[n] for n in self.networks]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     @property
     def summary(self) -> str:
@@ -325,11 +349,14 @@ def normal_hashtag(value: str) -> str:
     return f"#{tag}"
 
 
-def normal_handle(value: str, network: str | None) -> str:
-    """`@EdTechChat` → `edtechchat`, checked against the network's form of handle."""
+def normal_handle(value: str, networks: str | Sequence[str] | None) -> str:
+    """`@EdTechChat` → `edtechchat`, checked against the form of handle of the network, or of any
+    of the networks (a chat on X and Bluesky has moderators on both)."""
     handle = value.strip().removeprefix("@").lower()
-    pattern, advice = HANDLES.get(network or "", ANY_HANDLE)
-    if not pattern.fullmatch(handle):
+    names = [networks] if isinstance(networks, str) else list(networks or [])
+    forms = [HANDLES[n] for n in names if n in HANDLES] or [ANY_HANDLE]
+    if not any(pattern.fullmatch(handle) for pattern, _ in forms):
+        advice = " ".join(advice for _, advice in forms)
         raise ValueError(f"“{value.strip()}” is not a handle. {advice}".strip())
     return handle
 

@@ -1,30 +1,46 @@
-"""Archiving a chat while it is live, then refreshing its counts once, for the digest.
+"""Archiving a chat while it is live, on every network it runs on, then refreshing its counts
+once, for the digest.
+
+A session is one occurrence of a chat, however many networks it runs on (X, Bluesky,
+Mastodon): one META, one set of posts (each saying its network), one digest. Each network has a
+PostReader (`readers`, by network) and is polled on its own: its own cursor, reads, errors and
+waits, so a failure, a rate limit or a missing connection on one network never stops the others.
 
 A session's life, one status at a time on its META (docs/architecture.md, issue 4):
 
 - **polling**: each minute of the occurrence's window (15 minutes before the start to 30 after
-  the end), one recent search for the chat's hashtags (`#a -is:retweet`, or
-  `(#a OR #b) -is:retweet`) from the last post seen (`since_id`; the window's start on the first
-  poll), following every `next_token`, so a burst of posts between two polls is kept whole. Each
-  post is stored once. Every post a read returns is billed ($0.005, once per post and UTC day),
-  so the reads and their cost are added up on the session, and polling stops for good when the
-  session's read budget is used up (`stop_reason` says so). A chat on another network is skipped,
-  with a log line, until it has an adapter. Outside every window nothing calls the network.
-- **ended**: once the window is over, a last search bounded by its end (X accepts an `end_time`
-  only 10 seconds after it), then the session ends.
-- **counted**: the stored posts are looked up again, 100 ids a request, for their likes, reposts,
-  replies and quotes, on the same UTC day as the window's end only, and only those read that
-  day: X bills a post read once per UTC day, so the refresh costs nothing (`refresh_counts`).
+  the end), one recent search per network for the chat's hashtags, from the last post that
+  network gave (`since(network)`; the window's start on the first poll), following every
+  `next_token`, so a burst of posts between two polls is kept whole. Each post is stored once.
+  Only X bills reads: every post an X read returns is billed ($0.005, once per post and UTC day),
+  so X's reads and their cost are added up on the session, and polling X stops for good when the
+  session's read budget is used up (`stop_reason` says so); Bluesky and Mastodon are read
+  freely. A network without a reader is recorded as an error on that network. Outside every
+  window nothing calls any network.
+- **ended**: once the window is over, a last search per network bounded by its end (X accepts an
+  `end_time` only 10 seconds after it), then the session ends (after LAST_POLL_PATIENCE even if a
+  network kept failing, with a note).
+- **counted**: the stored posts are looked up again on their own network (`lookup_posts`, 100 ids
+  a request) for their likes, reposts, replies and quotes. On X only on the same UTC day as the
+  window's end, and only the posts read that day: X bills a post read once per UTC day, so the
+  refresh costs nothing (`refresh_counts`).
 - **digested**: set by the digest step once subscribers have had it.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chatdeck.domain.archive import ArchiveSession, PollResult, SessionArchive, StoredPost
+from chatdeck.domain.archive import (
+    BILLED_NETWORK,
+    NETWORK_NAMES,
+    ArchiveSession,
+    PollResult,
+    SessionArchive,
+    StoredPost,
+)
 from chatdeck.domain.chats import Chat, Occurrence, occurrences
 from chatdeck.domain.outcomes import ReadFailed
 from chatdeck.domain.schedule import to_iso_utc
@@ -37,33 +53,41 @@ if TYPE_CHECKING:
 PRICE_PER_READ = Decimal("0.005")  # X's pay-per-use price of one post read, in USD
 DEFAULT_BUDGET_READS = 2000
 DEFAULT_RETENTION = timedelta(days=180)
-READING_ACCOUNT = "cohort"
-LOOKUP_BATCH = 100  # ids in one GET /2/tweets
+READING_ACCOUNT = "cohort"  # the cohort's account on each network reads its chats
+LOOKUP_BATCH = 100  # ids in one lookup
 END_TIME_MARGIN = timedelta(seconds=10)  # X refuses an end_time less than 10 seconds old
-ACCOUNT_PAUSE = timedelta(minutes=15)  # after X refused the account itself, before trying again
-LAST_POLL_PATIENCE = timedelta(hours=6)  # how long a failing last search is retried
-SUPPORTED_NETWORKS = frozenset({"x"})
+ACCOUNT_PAUSE = timedelta(minutes=15)  # after a network refused the account itself
+LAST_POLL_PATIENCE = timedelta(hours=6)  # how long a failing last search or lookup is retried
+MAX_FREE_PAGES = 100  # pages of one poll of a network that bills nothing (10,000 posts)
+
+
+def network_name(network: str) -> str:
+    return NETWORK_NAMES.get(network, network)
+
+
+def no_reader(network: str) -> str:
+    return f"Chatdeck has no connection to read {network_name(network)}."
 
 
 @dataclass
 class PollReport:
     now: datetime
     polled: int = 0
-    reads: int = 0
+    reads: int = 0  # X's, billed
     added: int = 0
     ended: int = 0
-    skipped: int = 0
     unread: int = 0  # sessions ended with no post stored because their searches all failed
     errors: list[str] = field(default_factory=list)
+    reads_by_network: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "now": to_iso_utc(self.now),
             "polled": self.polled,
             "reads": self.reads,
+            "reads_by_network": self.reads_by_network,
             "added": self.added,
             "ended": self.ended,
-            "skipped": self.skipped,
             "errors": self.errors,
         }
 
@@ -72,7 +96,7 @@ class PollReport:
 class CountReport:
     now: datetime
     counted: int = 0
-    reads: int = 0
+    reads: int = 0  # X's, billed
     updated: int = 0
     not_refreshed: int = 0  # sessions whose UTC day had passed
     errors: list[str] = field(default_factory=list)
@@ -88,30 +112,23 @@ class CountReport:
         }
 
 
-def search_query(chat: Chat) -> str:
-    """The chat's hashtags, reposts left out. AND binds tighter than OR on X, hence the
-    parentheses: `#a OR #b -is:retweet` would keep the reposts of #a."""
-    tags = [chat.hashtag, *chat.extra_tags]
-    either = tags[0] if len(tags) == 1 else "(" + " OR ".join(tags) + ")"
-    return f"{either} -is:retweet"
-
-
 class Poller:
     def __init__(
         self,
         chats: ChatStore,
         archive: ArchiveStore,
-        reader: PostReader,
+        readers: Mapping[str, PostReader],
         budget_reads: int = DEFAULT_BUDGET_READS,
         retention: timedelta = DEFAULT_RETENTION,
         account: str = READING_ACCOUNT,
     ) -> None:
         self.chats = chats
         self.archive = archive
-        self.reader = reader
+        self.readers = dict(readers)
         self.budget_reads = budget_reads
         self.retention = retention
         self.account = account
+        self._broken: list[Exception] = []  # what broke during this step, raised at its end
 
     # polling
 
@@ -119,13 +136,6 @@ class Poller:
         """Poll every session whose window is open now, and end those whose window closed."""
         report = PollReport(now)
         for chat, occurrence in self.live(now):
-            if chat.network not in SUPPORTED_NETWORKS:
-                logger.info(
-                    "Polling skips a chat on a network it cannot read yet",
-                    extra={"chat": chat.id, "network": chat.network},
-                )
-                report.skipped += 1
-                continue
             session = self.archive.get(occurrence.id) or self.archive.start(
                 self.new_session(chat, occurrence)
             )
@@ -134,7 +144,15 @@ class Poller:
             self._end(report, session, now)
         count("archive_reads", report.reads)
         count("sessions_unread", report.unread)
+        self._raise_what_broke()
         return report
+
+    def _raise_what_broke(self) -> None:
+        """A reader that broke (a bug, not a failed read) was recorded on its network and the
+        others were read all the same; the step still fails, so it is seen and alarmed on."""
+        broken, self._broken = self._broken, []
+        if broken:
+            raise broken[0]
 
     def live(self, now: datetime) -> list[tuple[Chat, Occurrence]]:
         """The chats' occurrences whose window holds `now`."""
@@ -151,8 +169,8 @@ class Poller:
         return ArchiveSession(
             occurrence_id=occurrence.id,
             chat_id=chat.id,
-            network=chat.network,
-            query=search_query(chat),
+            networks=tuple(chat.networks),
+            hashtags=(chat.hashtag, *chat.extra_tags),
             start_utc=occurrence.start_utc,
             end_utc=occurrence.end_utc,
             window_start=window_start,
@@ -164,66 +182,99 @@ class Poller:
 
     def _poll_into(
         self, report: PollReport, session: ArchiveSession, now: datetime, until: datetime | None
-    ) -> PollResult | None:
-        result = self.poll_session(session, now, until)
-        if result is not None:
+    ) -> dict[str, PollResult | None]:
+        results = {
+            network: self.poll_network(session, network, now, until) for network in session.networks
+        }
+        polled = [result for result in results.values() if result is not None]
+        if polled:
             report.polled += 1
-            report.reads += result.reads
+        for result in polled:
+            if result.network == BILLED_NETWORK:
+                report.reads += result.reads
+            by_network = report.reads_by_network
+            by_network[result.network] = by_network.get(result.network, 0) + result.reads
             report.added += result.added
             if result.error:
-                report.errors.append(f"{session.occurrence_id}: {result.error}")
-        return result
+                name = network_name(result.network)
+                report.errors.append(f"{session.occurrence_id} ({name}): {result.error}")
+        return results
 
     def poll_session(
         self, session: ArchiveSession, now: datetime, until: datetime | None = None
+    ) -> list[PollResult]:
+        """One search of the session's hashtags on each of its networks; what each read."""
+        found = (self.poll_network(session, n, now, until) for n in session.networks)
+        return [result for result in found if result is not None]
+
+    def poll_network(
+        self, session: ArchiveSession, network: str, now: datetime, until: datetime | None = None
     ) -> PollResult | None:
-        """One search of the session's hashtags, every page of it; None when the session may not
-        be polled now (its budget is used up, or X said to wait)."""
-        if session.stop_reason is not None:
+        """One search of the session's hashtags on one network, every page of it; None when that
+        network may not be polled now (X's budget is used up, or the network said to wait)."""
+        billed = network == BILLED_NETWORK
+        if billed and session.stop_reason is not None:
             return None
-        if session.retry_at is not None and now < session.retry_at:
+        retry_at = session.retry_on(network)
+        if retry_at is not None and now < retry_at:
             return None
-        remaining = session.budget_reads - session.reads
-        if remaining <= 0:
-            result = PollResult(0, 0, None, now, stop_reason=self._budget_reason(session, now, 0))
+        reader = self.readers.get(network)
+        if reader is None:
+            result = PollResult(0, 0, None, now, error=no_reader(network), network=network)
             self.archive.record_poll(session, result, PRICE_PER_READ)
             return result
-        reads = added = 0
+        remaining = session.budget_reads - session.reads if billed else None
+        if remaining is not None and remaining <= 0:
+            used_up = self._budget_reason(session, now, 0)
+            result = PollResult(0, 0, None, now, stop_reason=used_up, network=network)
+            self.archive.record_poll(session, result, PRICE_PER_READ)
+            return result
+        since_id = session.since(network)
+        reads = added = pages = 0
         newest: str | None = None
         token: str | None = None
         every_page = False
         error: str | None = None
-        retry_at: datetime | None = None
+        retry_at = None
         try:
             while True:
-                page = self.reader.search_recent(
+                page = reader.search_recent(
                     self.account,
-                    session.query,
-                    since_id=session.since_id,
-                    start_time=None if session.since_id else session.window_start,
+                    session.hashtags,
+                    since_id=since_id,
+                    start_time=None if since_id else session.window_start,
                     end_time=until,
                     next_token=token,
-                    max_results=min(100, remaining - reads),
+                    max_results=100 if remaining is None else min(100, remaining - reads),
                 )
                 reads += page.reads
+                pages += 1
                 newest = newest or page.newest_id  # the first page holds the newest post
-                kept = [post for post in page.posts if not post.is_repost]
+                kept = [_on(network, post) for post in page.posts if not post.is_repost]
                 added += self.archive.add_posts(session, kept, now.astimezone(UTC).date())
                 token = page.next_token
                 if token is None:
                     every_page = True
                     break
-                if reads >= remaining:
+                if (remaining is not None and reads >= remaining) or pages >= MAX_FREE_PAGES:
                     break
         except ReadFailed as failure:
             error = failure.reason
             retry_at = failure.retry_at or (now + ACCOUNT_PAUSE if failure.account_wide else None)
             logger.warning(
                 "A chat's search failed",
-                extra={"session": session.occurrence_id, "reason": failure.reason},
+                extra={"session": session.occurrence_id, "network": network,
+                       "reason": failure.reason},
+            )  # fmt: skip
+        except Exception as failure:  # one network's broken reader never stops the others
+            error = f"{network_name(network)} could not be read ({type(failure).__name__})."
+            logger.exception(
+                "A chat's search broke",
+                extra={"session": session.occurrence_id, "network": network},
             )
-        stop = None
-        if session.reads + reads >= session.budget_reads:
+            self._broken.append(failure)
+        stop: str | None = None
+        if billed and session.reads + reads >= session.budget_reads:
             stop = self._budget_reason(session, now, reads)
         result = PollResult(
             reads=reads,
@@ -235,35 +286,45 @@ class Poller:
             error=error,
             retry_at=retry_at,
             stop_reason=stop,
+            network=network,
         )
         self.archive.record_poll(session, result, PRICE_PER_READ)
         return result
 
     def _budget_reason(self, session: ArchiveSession, now: datetime, reads: int) -> str:
         return (
-            f"Polling stopped at {now:%H:%M} UTC: the session read {session.reads + reads} "
-            f"posts, and its budget is {session.budget_reads} posts "
+            f"Polling X stopped at {now:%H:%M} UTC: the session read {session.reads + reads} "
+            f"posts there, and its budget is {session.budget_reads} posts "
             f"(${PRICE_PER_READ * session.budget_reads:.2f} at X's price per post read)."
         )
 
     def _end(self, report: PollReport, session: ArchiveSession, now: datetime) -> None:
-        """The last search of a session whose window is over, bounded by the window's end; the
-        session ends once it has been read (or polling had stopped, or X kept failing)."""
+        """The last search of each network of a session whose window is over, bounded by the
+        window's end; the session ends once every network has been read (or polling it had
+        stopped, or it has no reader, or it kept failing)."""
         if now < session.window_end + END_TIME_MARGIN:
             return  # X would refuse the window's end as an end_time yet
+        gave_up = now >= session.window_end + LAST_POLL_PATIENCE
+        waiting = {
+            n for n in session.networks if (at := session.retry_on(n)) is not None and now < at
+        }
+        results = self._poll_into(report, session, now, session.window_end)
+        failed = [
+            network
+            for network, result in results.items()
+            if network in waiting
+            or (result is not None and result.error is not None and network in self.readers)
+            or (result is None and not (network == BILLED_NETWORK and session.stop_reason))
+        ]
+        if failed and not gave_up:
+            return
         note = None
         unread = False
-        gave_up = now >= session.window_end + LAST_POLL_PATIENCE
-        if session.stop_reason is None:
-            waiting = session.retry_at is not None and now < session.retry_at
-            result = None if waiting else self._poll_into(report, session, now, session.window_end)
-            failed = waiting or result is None or result.error is not None
-            if failed and not gave_up:
-                return
-            if failed:
-                note = "The last minutes of the window could not be read: X kept failing."
-                added = result.added if result is not None else 0
-                unread = session.posts + added == 0 and session.last_error is not None
+        if failed:
+            names = " and ".join(network_name(n) for n in failed)
+            note = f"The last minutes of the window could not be read on {names}: it kept failing."
+            added = sum(result.added for result in results.values() if result is not None)
+            unread = session.posts + added == 0 and bool(session.failing)
         if self.archive.advance(session, "ended", now, note):
             report.ended += 1
             if unread:
@@ -279,54 +340,110 @@ class Poller:
     def refresh_counts(self, now: datetime) -> CountReport:
         """Look the posts of each ended session up again, for their counts after the chat."""
         report = CountReport(now)
-        today = now.astimezone(UTC).date()
         for session in self.archive.needing_work(now, "ended"):
-            if session.window_end.astimezone(UTC).date() != today:
-                # X bills a read of a post once per UTC day. The posts were read during the chat;
-                # looking them up on a later day would bill every one of them again, so their
-                # counts stay as the chat's last reads saw them.
-                note = (
-                    "Likes, reposts and replies are as read during the chat: the day (UTC) of "
-                    "its end had passed, and reading the posts again would be billed again."
-                )
-                if self.archive.advance(session, "counted", now, note):
-                    report.counted += 1
-                    report.not_refreshed += 1
-                continue
             self._refresh(report, session, now)
         count("archive_reads", report.reads)
+        self._raise_what_broke()
         return report
 
     def _refresh(self, report: CountReport, session: ArchiveSession, now: datetime) -> None:
+        """Each network's posts looked up on that network; the session is counted once every
+        network's are (or could not be, said in its note)."""
         today = now.astimezone(UTC).date()
-        stored = self.archive.stored_posts(session.occurrence_id)
-        # Only the posts read today are looked up again: X bills them no second time. A post
-        # read before midnight (UTC), in a chat that crossed it, keeps the counts of that read.
-        free = [s for s in stored if s.read_on == today]
-        note = None
-        if len(free) < len(stored):
-            note = (
-                f"{len(stored) - len(free)} posts read before {today:%d %b} (UTC) keep the "
-                "counts of that read: reading them again on another day would be billed again."
-            )
-        known = {s.post.id: s for s in free}
-        for batch in _batches([s.post.id for s in free], LOOKUP_BATCH):
+        stored: dict[str, list[StoredPost]] = {}
+        for kept in self.archive.stored_posts(session.occurrence_id):
+            stored.setdefault(kept.post.network, []).append(kept)
+        notes: list[str] = []
+        not_refreshed = False
+        gave_up = now >= session.window_end + LAST_POLL_PATIENCE
+        for network in [*session.networks, *(n for n in stored if n not in session.networks)]:
+            posts = stored.get(network, [])
+            if network == BILLED_NETWORK:
+                if session.window_end.astimezone(UTC).date() != today:
+                    # X bills a read of a post once per UTC day. The posts were read during the
+                    # chat; looking them up on a later day would bill every one of them again,
+                    # so their counts stay as the chat's last reads saw them.
+                    notes.append(
+                        "Likes, reposts and replies are as read during the chat: the day (UTC) "
+                        "of its end had passed, and reading the posts again would be billed "
+                        "again."
+                        if len(session.networks) == 1
+                        else "X's likes, reposts and replies are as read during the chat: the "
+                        "day (UTC) of its end had passed, and reading the posts again would be "
+                        "billed again."
+                    )
+                    not_refreshed = True
+                    continue
+                # Only the posts read today are looked up again: X bills them no second time. A
+                # post read before midnight (UTC), in a chat that crossed it, keeps the counts
+                # of that read.
+                free = [s for s in posts if s.read_on == today]
+                if len(free) < len(posts):
+                    notes.append(
+                        f"{len(posts) - len(free)} posts read before {today:%d %b} (UTC) keep "
+                        "the counts of that read: reading them again on another day would be "
+                        "billed again."
+                    )
+                posts = free
+            if not posts:
+                continue
+            reader = self.readers.get(network)
+            if reader is None:
+                notes.append(
+                    f"{network_name(network)}'s likes, reposts and replies are as read during "
+                    f"the chat: {no_reader(network)}"
+                )
+                continue
+            if not self._lookup(report, session, network, reader, posts, today):
+                if not gave_up:
+                    return  # tried again next minute
+                notes.append(
+                    f"{network_name(network)}'s likes, reposts and replies are as read during "
+                    f"the chat: {network_name(network)} kept failing."
+                )
+        if self.archive.advance(session, "counted", now, " ".join(notes) or None):
+            report.counted += 1
+            report.not_refreshed += not_refreshed
+
+    def _lookup(
+        self,
+        report: CountReport,
+        session: ArchiveSession,
+        network: str,
+        reader: PostReader,
+        posts: list[StoredPost],
+        today: date,
+    ) -> bool:
+        """The network's stored posts looked up again; False when a lookup failed."""
+        known = {s.post.id: s for s in posts}
+        for batch in _batches([s.post.id for s in posts], LOOKUP_BATCH):
             try:
-                fresh = self.reader.lookup_posts(self.account, batch)
-            except ReadFailed as failure:  # tried again next minute, still free today
-                self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason)
-                report.errors.append(f"{session.occurrence_id}: {failure.reason}")
-                return
-            # Nothing is billed unless X answered a post that was not asked for.
-            reads = sum(1 for post in fresh if post.id not in known)
+                fresh = [_on(network, post) for post in reader.lookup_posts(self.account, batch)]
+            except ReadFailed as failure:
+                self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason, network)
+                name = network_name(network)
+                report.errors.append(f"{session.occurrence_id} ({name}): {failure.reason}")
+                return False
+            except Exception as failure:  # one network's broken reader never stops the others
+                reason = f"{network_name(network)} could not be read ({type(failure).__name__})."
+                logger.exception("A lookup broke", extra={"network": network})
+                self._broken.append(failure)
+                self.archive.add_reads(session, 0, PRICE_PER_READ, reason, network)
+                report.errors.append(f"{session.occurrence_id} ({network_name(network)}): {reason}")
+                return False
+            if network == BILLED_NETWORK:
+                # Nothing is billed unless X answered a post that was not asked for.
+                reads = sum(1 for post in fresh if post.id not in known)
+            else:
+                reads = len(fresh)
             changed = [post for post in fresh if _changed(known.get(post.id), post)]
             self.archive.update_counts(session.occurrence_id, changed, today)
             if reads:
-                self.archive.add_reads(session, reads, PRICE_PER_READ)
-            report.reads += reads
+                self.archive.add_reads(session, reads, PRICE_PER_READ, None, network)
+            if network == BILLED_NETWORK:
+                report.reads += reads
             report.updated += len(changed)
-        if self.archive.advance(session, "counted", now, note):
-            report.counted += 1
+        return True
 
     # digests
 
@@ -339,6 +456,11 @@ class Poller:
     def session(self, occurrence_id: str) -> SessionArchive | None:
         """The session's META and its posts, oldest first, for the digest page."""
         return self.archive.session(occurrence_id)
+
+
+def _on(network: str, post: "ArchivedPost") -> "ArchivedPost":
+    """The post as read from `network`: it says so, whatever its reader set."""
+    return post if post.network == network else post.model_copy(update={"network": network})
 
 
 def _batches(ids: Sequence[str], size: int) -> Iterable[list[str]]:

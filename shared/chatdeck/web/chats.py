@@ -151,7 +151,7 @@ def _form_values(chat: Chat) -> dict[str, str]:
         "name": chat.name,
         "hashtag": chat.hashtag,
         "extra_tags": " ".join(chat.extra_tags),
-        "network": chat.network,
+        "networks": ",".join(chat.networks),
         "weekday": str(recurrence.weekday),
         "start_time": f"{recurrence.start:%H:%M}",
         "zone": recurrence.zone,

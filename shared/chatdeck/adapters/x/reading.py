@@ -1,6 +1,8 @@
 """Reading a chat's hashtag (the PostReader port): a page of a recent search, and a lookup of posts.
 
 - A read goes through the same client as publishing, as the account's user.
+- The search is for the chat's hashtags, reposts left out: `#a -is:retweet`, or
+  `(#a OR #b) -is:retweet` (`search_query`).
 - X bills every post a read returns ($0.005, once per post and UTC day), so a read asks for every
   field the archive keeps in one go (`READ_FIELDS`) and never reads a post for a single field.
 - A search page asks for 10 to 100 posts, the bounds X allows; a lookup for at most 100 ids, and
@@ -38,6 +40,18 @@ READ_FIELDS = {
 }
 
 
+def search_query(hashtags: Sequence[str]) -> str:
+    """The chat's hashtags, reposts left out. AND binds tighter than OR on X, hence the
+    parentheses: `#a OR #b -is:retweet` would keep the reposts of #a."""
+    if isinstance(hashtags, str):
+        raise TypeError("search_query takes a list of hashtags, not one string")
+    tags = [f"#{tag.lstrip('#')}" for tag in hashtags]
+    if not tags:
+        raise ValueError("a search needs at least one hashtag")
+    either = tags[0] if len(tags) == 1 else "(" + " OR ".join(tags) + ")"
+    return f"{either} -is:retweet"
+
+
 class XReading:
     def __init__(self, clients: XClients) -> None:
         self._clients = clients
@@ -45,14 +59,16 @@ class XReading:
     def search_recent(
         self,
         account: str,
-        query: str,
+        hashtags: Sequence[str],
         since_id: str | None = None,
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         next_token: str | None = None,
         max_results: int = 100,
     ) -> SearchPage:
-        """One page of GET /2/tweets/search/recent, newest first; raises ReadFailed."""
+        """One page of GET /2/tweets/search/recent for the hashtags, newest first; raises
+        ReadFailed."""
+        query = search_query(hashtags)
         client, access = self._session(account)
         try:
             response = client.search_recent_tweets(
@@ -137,6 +153,7 @@ def _archived_posts(response: Any) -> list[ArchivedPost]:
                 replies=int(metrics.get("reply_count", 0)),
                 quotes=int(metrics.get("quote_count", 0)),
                 url=post_url(handle or "i/web", str(raw["id"])),
+                network="x",
             )
         )
     return posts
