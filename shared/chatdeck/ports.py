@@ -32,6 +32,7 @@ from chatdeck.domain.archive import (
 )
 from chatdeck.domain.chats import Chat, Subscription
 from chatdeck.domain.email import Email, FailedNotice
+from chatdeck.domain.mastodon_app import MastodonApp
 from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
 from chatdeck.domain.posts import Page, Post, PostChange
@@ -363,3 +364,33 @@ class ArchiveStore(Protocol):
 
     def session(self, occurrence_id: str) -> SessionArchive | None:
         """The session and its posts, oldest first."""
+
+
+# Mastodon: any instance, with Chatdeck's app registered once on each
+
+
+class MastodonAppStore(Protocol):
+    """Chatdeck's app on each Mastodon instance, its client secret sealed."""
+
+    def get(self, instance: str) -> MastodonApp | None: ...
+
+    def create(self, app: MastodonApp) -> bool:
+        """Keep the app unless one is kept for its instance already (a create-only write);
+        False when another function kept one first, whose app stays."""
+
+
+class MastodonOAuthClient(Protocol):
+    def instance_url(self, typed: str) -> str:
+        """The base URL of the instance a member typed (`mastodon.social`, `@ann@host`, a URL),
+        once it is an address Chatdeck may call; raises ValueError saying why not."""
+
+    def authorization(self, instance: str, redirect_uri: str) -> Authorization:
+        """The instance's authorize URL (PKCE S256), Chatdeck's app registered there first if
+        it is not yet; raises OAuthFailed."""
+
+    def exchange(
+        self, instance: str, code: str, code_verifier: str, redirect_uri: str
+    ) -> tuple[XUser, Tokens]:
+        """Trade the code for a token, and say whose it is; raises OAuthFailed (GrantRefused)."""
+
+    def revoke(self, instance: str, token: str) -> None: ...
