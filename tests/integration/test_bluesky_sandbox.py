@@ -15,6 +15,7 @@ from atproto import Client, models
 from atproto_client.exceptions import (
     BadRequestError,
     RateLimitExceededError,
+    RequestErrorBase,
     RequestException,
     UnauthorizedError,
 )
@@ -397,7 +398,7 @@ def test_status_faults_answer_bluesky_bodies(bluesky_url: str, status: int, erro
     endpoint = "POST /xrpc/com.atproto.repo.createRecord"
     fault: dict[str, Any] = {"endpoint": endpoint, "status": status, "reset": 1}
     assert requests.post(f"{bluesky_url}/sandbox/faults", json=fault, timeout=5).ok
-    with pytest.raises(RequestException) as raised:
+    with pytest.raises(RequestErrorBase) as raised:
         client.send_post("Faulted")
     assert error_of(raised)[0] == status and error_of(raised)[1]["error"] == error
     if status == 429:
