@@ -44,6 +44,7 @@ def _strings(value: object) -> dict[str, str]:
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
+    from chatdeck.adapters.bluesky import BlueskySessions
     from chatdeck.adapters.dynamodb import Table
     from chatdeck.adapters.x import XClients
     from chatdeck.notifications.email_actions import EmailActions
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
         UserAccessProvider,
     )
     from chatdeck.services.accounts import Accounts
+    from chatdeck.services.bluesky_accounts import BlueskyAccounts
     from chatdeck.services.chats import ChatCalendar
     from chatdeck.services.companion import Companion
     from chatdeck.services.digests import Digests
@@ -288,6 +290,49 @@ class Services:
         from chatdeck.services.accounts import AccessTokens
 
         return AccessTokens(self.connections, self.x_oauth2, self.clock)
+
+    # Bluesky (atproto loads only in the properties that call Bluesky)
+
+    @cached_property
+    def bluesky_connections(self) -> "ConnectionStore":
+        from chatdeck.adapters.connections import DynamoConnectionStore
+        from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
+
+        return DynamoConnectionStore(
+            self._state_table, AesGcmTokenCipher(DataKey(self.tokens_data_key)), "bluesky"
+        )
+
+    @cached_property
+    def _bluesky_sessions(self) -> "BlueskySessions":
+        from chatdeck.adapters.bluesky import BlueskySessions
+
+        timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
+        return BlueskySessions(self.bluesky_connections, self.clock, timeout)
+
+    @cached_property
+    def bluesky_network(self) -> "Network":
+        from chatdeck.adapters.bluesky import BlueskyPublishing, LinkCards
+        from chatdeck.adapters.outbound import Outbound
+
+        outbound = Outbound(allow_loopback_http=self.settings.outbound_allow_loopback_http)
+        return BlueskyPublishing(self._bluesky_sessions, LinkCards(outbound), self.clock)
+
+    @cached_property
+    def bluesky_reader(self) -> "PostReader":
+        from chatdeck.adapters.bluesky import BlueskyReading
+
+        return BlueskyReading(self._bluesky_sessions, self.clock)
+
+    @cached_property
+    def bluesky_accounts(self) -> "BlueskyAccounts":
+        from chatdeck.services.bluesky_accounts import BlueskyAccounts
+
+        return BlueskyAccounts(
+            self.bluesky_connections,
+            lambda: self._bluesky_sessions,
+            self.clock,
+            self.settings.bluesky_service_url,
+        )
 
     # Services
 

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Both must stay well under the lease, so a claim never expires while its request is open.
     x_connect_timeout: float = 3.05
     x_read_timeout: float = 10.0
+    # Bluesky: where handles sign in (the entryway; each account's own PDS is kept with it), and
+    # the local stack's switch letting outbound fetches use plain http to loopback addresses.
+    bluesky_service_url: str = "https://bsky.social"
+    outbound_allow_loopback_http: bool = False
     # The ed-chat archive: posts X may bill for reading in one session, and how long it is kept.
     chat_read_budget: int = Field(default=2000, ge=10)
     archive_retention_days: int = Field(default=180, ge=1)
