@@ -32,6 +32,7 @@ from atproto_client.client.session import get_session_pds_endpoint
 from chatdeck import deadline
 from chatdeck.adapters.bluesky.errors import describe, retry_at, session_refused, xrpc_error
 from chatdeck.domain.accounts import StoredConnection, Tokens, TokensUnreadable, XUser, kind_of
+from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.outcomes import AccountDisconnected, NotSent, RateLimited
 from chatdeck.domain.schedule import to_iso_utc
 from chatdeck.observability import logger
@@ -60,9 +61,10 @@ class Session:
     access_jwt: str = field(repr=False)
 
 
-class SessionRefused(Exception):
+class SessionRefused(ConnectError):
     """A session was not made: `refused` (the credentials or token), `limited` (a rate limit,
-    until `retry_at`) or `unreachable` (Bluesky did not answer, or failed); `reason` says so."""
+    until `retry_at`) or `unreachable` (Bluesky did not answer, or failed); `reason` (and the
+    ConnectError's `message`) says so in a sentence."""
 
     def __init__(
         self, reason: str, kind: str = "refused", retry_at: datetime | None = None
@@ -140,6 +142,16 @@ class BlueskySessions:
         pds = get_session_pds_endpoint(answer) or server
         user = XUser(str(answer.did), str(answer.handle), pds.rstrip("/"))
         return user, self._tokens(answer, app_password)
+
+    def end(self, server: str, refresh_token: str) -> None:
+        """deleteSession with the refresh JWT: the session ends at Bluesky. Never raises: a
+        session that is not ended still dies with its tokens forgotten."""
+        try:
+            self.client(server).com.atproto.server.delete_session(
+                **self.options(token=refresh_token)
+            )
+        except Exception as error:
+            logger.warning("Bluesky session not ended", extra={"error": describe(error)})
 
     # The stored session
 
