@@ -61,6 +61,7 @@ class Method:
 METHODS = (
     Method("com.atproto.server.createSession", "POST", xrpc.create_session, "none"),
     Method("com.atproto.server.refreshSession", "POST", xrpc.refresh_session, "refresh"),
+    Method("com.atproto.server.deleteSession", "POST", xrpc.delete_session, "refresh", False),
     Method("com.atproto.server.getSession", "GET", xrpc.get_session, "access", lexicon=False),
     Method("com.atproto.identity.resolveHandle", "GET", xrpc.resolve_handle, "none"),
     Method("com.atproto.repo.createRecord", "POST", xrpc.create_record, "access"),

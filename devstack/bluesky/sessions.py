@@ -201,6 +201,12 @@ class Sessions:
             raise TokenRefused(400, "ExpiredToken", "Token has expired")
         return payload["sub"], self.issue(payload["sub"])
 
+    def end(self, token: str) -> None:
+        """deleteSession: revoke this refresh JWT (one already revoked: nothing more to do)."""
+        payload = self._payload(token, "refresh+jwt")
+        with self._lock:
+            self._revoked.add(payload["jti"])
+
     def expire(self, did: str) -> int:
         with self._lock:
             issued = self._issued.get(did, [])

@@ -12,6 +12,8 @@ input already checked against the method's lexicon) and returns the JSON answer,
   also refuses (stricter than the reference server, which leaves it to renderers) a facet whose
   byte range is reversed or runs past the text's UTF-8 bytes, and a thumb blob never uploaded.
   A repeated `rkey` answers a plain 500, as the reference server does.
+- deleteSession takes the refresh JWT and revokes it; the access JWT answers 400 `InvalidToken`
+  "Invalid token type", as recorded.
 - getRecord of a missing record: 400 `RecordNotFound` "Could not locate record: <uri>".
 - searchPosts needs a session; without one it answers 403 `AuthMissing`, as the public AppView was
   reported to. getPosts serves created and staged posts with their counts.
@@ -159,6 +161,11 @@ def refresh_session(call: Call) -> dict[str, Any]:
     return {
         k: v for k, v in body.items() if k not in {"email", "emailConfirmed", "emailAuthFactor"}
     }
+
+
+def delete_session(call: Call) -> dict[str, Any]:
+    call.state.sessions.end(call.token)
+    return {}
 
 
 def get_session(call: Call) -> dict[str, Any]:

@@ -251,6 +251,23 @@ def test_expired_access_token_then_refresh_rotates(bluesky_url: str) -> None:
     assert [p["record"]["text"] for p in sandbox(bluesky_url, "posts")] == ["After refresh"]
 
 
+def test_delete_session_takes_the_refresh_token_and_revokes_it(bluesky_url: str) -> None:
+    client = login(bluesky_url)
+    assert client._session is not None
+    access, refresh = client._session.access_jwt, client._session.refresh_jwt
+    url = f"{bluesky_url}/xrpc/com.atproto.server.deleteSession"
+    wrong = requests.post(url, headers={"Authorization": f"Bearer {access}"}, timeout=5)
+    assert (wrong.status_code, wrong.json()) == (
+        400,
+        {"error": "InvalidToken", "message": "Invalid token type"},
+    )
+    ended = requests.post(url, headers={"Authorization": f"Bearer {refresh}"}, timeout=5)
+    assert ended.status_code == 200
+    with pytest.raises(BadRequestError) as raised:
+        client._refresh_and_set_session()
+    assert error_of(raised)[1] == {"error": "ExpiredToken", "message": "Token has been revoked"}
+
+
 def test_access_token_expires_two_hours_later_by_the_sandbox_clock(bluesky_url: str) -> None:
     # The client refreshes by itself 15 minutes before `exp` on its own (real) clock, so the
     # session starts now for it to keep the token, while the sandbox's clock moves on.
