@@ -7,7 +7,8 @@ check its parameters or JSON input against the method's lexicon (400 `InvalidReq
 reference server's words), then hand it to its method (devstack/bluesky/xrpc.py). Answers carry
 `RateLimit-*` headers: createSession its per-account limit, every other call the PDS's general
 3000 per 5 minutes, counted and never enforced. An unknown method answers 501
-`MethodNotImplemented`.
+`MethodNotImplemented`. A bug in the sandbox answers the reference server's generic 500 body (and
+prints its traceback), never an HTML page.
 
 Control routes for tests and people, not part of Bluesky (`/sandbox/...`), are
 devstack/bluesky/control.py's; link-card pages devstack/bluesky/pages.py's.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -129,6 +131,12 @@ class BlueskyApp:
             status = 200
         except XrpcError as error:
             body, status, headers = error.body(), error.status, {**headers, **error.headers}
+        except (DropConnection, KeyboardInterrupt):
+            raise
+        except Exception:  # a bug in the sandbox: answered as the reference server answers one
+            traceback.print_exc()
+            error = server_error(500)
+            body, status = error.body(), error.status
         self.requests.answered(logged, status)
         response = Response(json.dumps(body, ensure_ascii=False), status, content_type=JSON)
         response.headers.update(headers)

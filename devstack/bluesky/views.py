@@ -7,8 +7,9 @@ record has an embed, `replyCount`, `repostCount`, `likeCount`, `quoteCount`, `in
 `labels`. A staged post staged without counts is shown without the four counts.
 
 A staged post's record is what a Bluesky client would have written for its text: `text`,
-`createdAt`, `langs` `["en"]`, facets for its hashtags (`#tag`) and links with UTF-8 byte
-offsets, `reply` for `reply_to` and an `app.bsky.embed.record` for `quote_of`.
+`createdAt`, `langs` `["en"]`, facets for its hashtags (`#tag`), mentions (`@handle.with.dots`)
+and links with UTF-8 byte offsets, `reply` for `reply_to` and an `app.bsky.embed.record` for
+`quote_of`.
 
 Search (key decisions): `q` is split into terms, each of which must match: `#tag` a tag of the
 post, `from:<handle>` its author, `*` anything, `"a phrase"` or a word a case-insensitive part of
@@ -27,13 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from devstack.bluesky.accounts import Account
+from devstack.bluesky.accounts import Account, did_for
 from devstack.bluesky.records import Record, cid_of
 from devstack.sandbox.staging import StagedPost
 
 POST = "app.bsky.feed.post"
 _TAG = re.compile(r"(?:^|\s)([#＃])([^\s#＃]+)")
 _LINK = re.compile(r"https?://[^\s]+")
+_MENTION = re.compile(r"(?:^|\s)(@([a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+))")
 _TRAILING = ".,;:!?)'\""
 _TERM = re.compile(r'"([^"]+)"|(\S+)')
 ACCOUNTS_CREATED = "2024-11-20T15:00:00.000Z"
@@ -120,7 +122,8 @@ def shown_staged(
 
 
 def text_facets(text: str) -> list[dict[str, Any]]:
-    """Facets for the hashtags and links of a text, with UTF-8 byte offsets."""
+    """Facets for the hashtags, mentions and links of a text, with UTF-8 byte offsets (a mention's
+    DID is the one the sandbox gives that handle's account)."""
     facets = []
     for match in _TAG.finditer(text):
         tag = match.group(2).rstrip(_TRAILING)
@@ -128,6 +131,10 @@ def text_facets(text: str) -> list[dict[str, Any]]:
             start = match.start(1)
             feature = {"$type": "app.bsky.richtext.facet#tag", "tag": tag}
             facets.append(_facet(text, start, match.end(1) + len(tag), feature))
+    for match in _MENTION.finditer(text):
+        handle = match.group(2).rstrip(_TRAILING)
+        feature = {"$type": "app.bsky.richtext.facet#mention", "did": did_for(handle)}
+        facets.append(_facet(text, match.start(1), match.start(1) + 1 + len(handle), feature))
     for match in _LINK.finditer(text):
         link = match.group(0).rstrip(_TRAILING)
         feature = {"$type": "app.bsky.richtext.facet#link", "uri": link}

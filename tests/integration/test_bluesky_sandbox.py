@@ -14,6 +14,7 @@ import requests
 from atproto import Client, models
 from atproto_client.exceptions import (
     BadRequestError,
+    InvokeTimeoutError,
     RateLimitExceededError,
     RequestErrorBase,
     RequestException,
@@ -422,6 +423,24 @@ def test_status_faults_answer_bluesky_bodies(bluesky_url: str, status: int, erro
         assert raised.value.response.headers["ratelimit-reset"] == "1"
     client.send_post("Next one goes through")
     assert len(sandbox(bluesky_url, "posts")) == 1
+
+
+def test_timeout_fault_drops_the_connection_after_creating(bluesky_url: str) -> None:
+    client = login(bluesky_url)
+    fault: dict[str, Any] = {
+        "endpoint": "POST /xrpc/com.atproto.repo.createRecord",
+        "status": "timeout",
+        "latency_ms": 600,
+        "after_create": True,
+    }
+    assert requests.post(f"{bluesky_url}/sandbox/faults", json=fault, timeout=5).ok
+    assert client.me is not None
+    data = {"repo": client.me.did, "collection": POST, "record": post_record("Lost answer")}
+    with pytest.raises(InvokeTimeoutError):
+        client.com.atproto.repo.create_record(data, timeout=0.3)
+    assert [p["record"]["text"] for p in sandbox(bluesky_url, "posts")] == ["Lost answer"]
+    logged = sandbox(bluesky_url, "requests")[-1]
+    assert (logged["endpoint"], logged["status"]) == (fault["endpoint"], None)
 
 
 def test_link_card_pages(bluesky_url: str) -> None:
