@@ -135,8 +135,8 @@ class BlueskyApp:
             raise
         except Exception:  # a bug in the sandbox: answered as the reference server answers one
             traceback.print_exc()
-            error = server_error(500)
-            body, status = error.body(), error.status
+            generic = server_error(500)
+            body, status = generic.body(), generic.status
         self.requests.answered(logged, status)
         response = Response(json.dumps(body, ensure_ascii=False), status, content_type=JSON)
         response.headers.update(headers)
