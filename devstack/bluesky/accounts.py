@@ -67,13 +67,13 @@ class Directory:
             self._by_did = {account.did: account for account in SEEDED_ACCOUNTS}
 
     def find(self, identifier: str) -> Account | None:
-        """The account with this DID or handle (handles ignore case), if any."""
+        """The account with this DID, handle or email (handles ignore case), if any."""
         wanted = identifier.removeprefix("@").casefold()
         with self._lock:
             if identifier in self._by_did:
                 return self._by_did[identifier]
             for account in self._by_did.values():
-                if account.handle.casefold() == wanted:
+                if wanted in {account.handle.casefold(), (account.email or "").casefold()}:
                     return account
         return None
 

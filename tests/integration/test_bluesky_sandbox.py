@@ -99,6 +99,7 @@ def test_wrong_app_password_answers_the_recorded_401(bluesky_url: str) -> None:
         {"error": "AuthenticationRequired", "message": "Invalid identifier or password"},
     )
     assert login(bluesky_url, MEMBER_HANDLE, MEMBER_APP_PASSWORD).me is not None
+    assert login(bluesky_url, "ann@chatdeck.test", MEMBER_APP_PASSWORD).me is not None
 
 
 def test_a_sent_post_is_listed_exactly_as_created_and_read_back(bluesky_url: str) -> None:
@@ -118,6 +119,22 @@ def test_a_sent_post_is_listed_exactly_as_created_and_read_back(bluesky_url: str
     rkey = sent.uri.rsplit("/", 1)[1]
     read = client.get_post(rkey, COHORT_HANDLE)
     assert (read.uri, read.cid, read.value.text) == (sent.uri, sent.cid, text)
+
+
+def test_deleted_record_is_not_found_and_other_repos_are_refused(bluesky_url: str) -> None:
+    client = login(bluesky_url)
+    sent = client.send_post("Short-lived")
+    rkey = sent.uri.rsplit("/", 1)[1]
+    member = login(bluesky_url, MEMBER_HANDLE, MEMBER_APP_PASSWORD)
+    with pytest.raises(UnauthorizedError):
+        member.delete_post(sent.uri)
+    assert client.delete_post(sent.uri)
+    with pytest.raises(BadRequestError) as raised:
+        client.get_post(rkey, COHORT_HANDLE)
+    message = f"Could not locate record: {sent.uri}"
+    assert error_of(raised) == (400, {"error": "RecordNotFound", "message": message})
+    assert sandbox(bluesky_url, "posts") == []
+    assert client.delete_post(sent.uri)  # deleting again is a no-op, as on the reference server
 
 
 def test_a_record_gets_the_cid_a_real_pds_gave_it(bluesky_url: str) -> None:
