@@ -22,7 +22,7 @@ input already checked against the method's lexicon) and returns the JSON answer,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +41,7 @@ from devstack.bluesky.views import (
     shown_record,
     shown_staged,
 )
-from devstack.sandbox.staging import ChatStage
+from devstack.sandbox.staging import ChatStage, StagedPost
 
 _MULTIKEY = "zQ3shSandboxKeyChatdeckBlueskyLocalStack"
 
@@ -56,8 +56,10 @@ class State:
     repos: Repos
     stage: ChatStage
     lexicons: Lexicons
+    _shown_staged: dict[tuple[StagedPost, int], Shown] = field(default_factory=dict)
 
     def clear(self) -> None:
+        self._shown_staged.clear()
         self.directory.clear()
         self.sessions.clear()
         self.repos.clear()
@@ -78,8 +80,11 @@ class State:
             if post.quote_of and post.created_at <= now:
                 quotes[post.quote_of] = quotes.get(post.quote_of, 0) + 1
         for post in staged:
-            author = self.directory.author(post.author)
-            shown.append(shown_staged(post, author, by_id.get, quotes.get(post.id, 0)))
+            key = (post, quotes.get(post.id, 0))
+            if key not in self._shown_staged:  # a staged post never changes: render it once
+                author = self.directory.author(post.author)
+                self._shown_staged[key] = shown_staged(post, author, by_id.get, key[1])
+            shown.append(self._shown_staged[key])
         return shown
 
 
