@@ -5,6 +5,7 @@ no sockets); the resolver is a table."""
 import io
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -53,10 +54,12 @@ class Pages(BaseAdapter):
         self.seen: list[requests.PreparedRequest] = []
         self.delay = 0.0
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         self.seen.append(request)
         host = str(request.headers["Host"]).split(":")[0]
-        path = requests.utils.urlparse(request.url).path
+        path = urlsplit(str(request.url)).path
         status, headers, body = self.pages[(host, path)]
         response = requests.Response()
         response.status_code = status

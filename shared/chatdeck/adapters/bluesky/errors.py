@@ -7,8 +7,10 @@ BadRequestError (400), UnauthorizedError (401, 403), RateLimitExceededError (429
 
 A create (`publish_outcome`) is settled by whether the record can exist:
 - 400 `ExpiredToken` is no failure: the caller renews the session and sends again (a create
-  refused for its token was not made); `session_refused` says when to do so;
-- 401 / 403, or a session that cannot be renewed: the account is unavailable;
+  refused for its token was not made; `session_refused` says when to do so); refused again
+  right after, it is NotSent;
+- 401 / 403 even after renewing the session, or a session that cannot be renewed: the account is
+  unavailable;
 - 429: RateLimited at `ratelimit-reset` (else `retry-after`, else now);
 - 400 `InvalidRequest` (and any other named 400): Rejected with Bluesky's own words;
 - 500 (the reference server's answer to a record key that exists: see README-notes), any 5xx,
@@ -91,7 +93,7 @@ def never_sent(error: BaseException) -> bool:
     for _ in range(10):
         if seen is None:
             return False
-        if isinstance(seen, _NEVER_SENT | deadline.TooLate):
+        if isinstance(seen, (*_NEVER_SENT, deadline.TooLate)):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -116,8 +118,8 @@ def publish_outcome(error: Exception, now: datetime | None = None) -> Exception:
         return OutcomeUnknown("Bluesky did not answer in time after the post was sent.")
     if name in UNKNOWN_NAMED:
         return OutcomeUnknown(f"Bluesky answered {status} {name}: the post may already exist.")
-    if session_refused(error):
-        return NotSent("Bluesky refused the account's session; it was renewed for the next try.")
+    if status == 400 and name in SESSION_ERRORS:
+        return NotSent("Bluesky refused the account's session; it will be renewed and tried again.")
     if status in (401, 403):
         return AccountUnavailable(
             f"Bluesky refused the account's session ({_words(name, message)})"
