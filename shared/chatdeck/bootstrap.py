@@ -334,6 +334,104 @@ class Services:
             self.settings.bluesky_service_url,
         )
 
+    # Mastodon (Mastodon.py loads only in the properties that call an instance)
+
+    @cached_property
+    def mastodon_connections(self) -> "ConnectionStore":
+        from chatdeck.adapters.connections import DynamoConnectionStore
+        from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
+
+        return DynamoConnectionStore(
+            self._state_table, AesGcmTokenCipher(DataKey(self.tokens_data_key)), "mastodon"
+        )
+
+    @cached_property
+    def _mastodon_check(self) -> "UrlChecks":
+        from chatdeck.adapters.mastodon.oauth import UrlChecks
+        from chatdeck.adapters.outbound import Outbound
+
+        return UrlChecks(Outbound(allow_loopback_http=self.settings.outbound_allow_loopback_http))
+
+    def _mastodon_client(self, instance: str, **credentials: str) -> object:
+        from chatdeck.adapters.mastodon.client import make_client
+
+        timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
+        return make_client(instance, timeout, self._mastodon_check, **credentials)
+
+    @cached_property
+    def _mastodon_clients(self) -> "MastodonClients":
+        from chatdeck.adapters.mastodon import MastodonClients
+
+        timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
+        return MastodonClients(self.mastodon_connections, self.clock, timeout, self._mastodon_check)
+
+    @cached_property
+    def mastodon_network(self) -> "Network":
+        from chatdeck.adapters.mastodon import MastodonPublishing
+
+        return MastodonPublishing(self._mastodon_clients)
+
+    @cached_property
+    def mastodon_reader(self) -> "PostReader":
+        from chatdeck.adapters.mastodon import MastodonReading
+
+        return MastodonReading(self._mastodon_clients)
+
+    @cached_property
+    def mastodon_app_store(self) -> "MastodonAppStore":
+        from chatdeck.adapters.mastodon.apps import DynamoMastodonAppStore
+        from chatdeck.adapters.token_cipher import AesGcmTokenCipher, DataKey
+
+        return DynamoMastodonAppStore(
+            self._state_table, AesGcmTokenCipher(DataKey(self.tokens_data_key))
+        )
+
+    @cached_property
+    def mastodon_apps(self) -> "MastodonApps":
+        from chatdeck.adapters.mastodon.apps import MastodonApps, register_with
+
+        timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
+        return MastodonApps(
+            self.mastodon_app_store, register_with(self._mastodon_client, timeout), self.clock
+        )
+
+    @cached_property
+    def mastodon_oauth(self) -> "MastodonOAuthClient":
+        from chatdeck.adapters.mastodon.oauth import MastodonOAuth
+
+        return MastodonOAuth(
+            self.mastodon_apps,
+            self._mastodon_client,
+            self._mastodon_check,
+            self.clock,
+            allow_http=self.settings.outbound_allow_loopback_http,
+        )
+
+    @cached_property
+    def mastodon_accounts(self) -> "MastodonAccounts":
+        from chatdeck.services.mastodon_accounts import MastodonAccounts
+
+        return MastodonAccounts(
+            self.mastodon_connections, self.pending_connections, self.mastodon_oauth, self.clock
+        )
+
+    @cached_property
+    def mastodon_instance_rules(self) -> "InstanceRulesCache":
+        from chatdeck.adapters.mastodon.instance import InstanceRulesCache
+
+        return InstanceRulesCache(self._mastodon_client)
+
+    @cached_property
+    def mastodon_instance_rule(self) -> "Callable[[str], LengthRule]":
+        """A Mastodon instance's length rule, from its own `/api/v2/instance` (kept 5 minutes)."""
+        from chatdeck.domain.limits import mastodon_rule
+
+        def rule(instance: str) -> "LengthRule":
+            rules = self.mastodon_instance_rules.rules(instance)
+            return mastodon_rule(rules.max_characters, rules.characters_reserved_per_url)
+
+        return rule
+
     # Services
 
     @cached_property
@@ -425,3 +523,15 @@ class Services:
         """The later of the scheduled instant and the clock: a late event never acts in the past."""
         now = self.clock.now()
         return max(now, scheduled_time) if scheduled_time else now
+
+
+if TYPE_CHECKING:  # the Mastodon wiring's types
+    from collections.abc import Callable
+
+    from chatdeck.adapters.mastodon import MastodonClients
+    from chatdeck.adapters.mastodon.apps import MastodonApps
+    from chatdeck.adapters.mastodon.instance import InstanceRulesCache
+    from chatdeck.adapters.mastodon.oauth import UrlChecks
+    from chatdeck.domain.limits import LengthRule
+    from chatdeck.ports import MastodonAppStore, MastodonOAuthClient
+    from chatdeck.services.mastodon_accounts import MastodonAccounts
