@@ -5,6 +5,7 @@ connect an account on an instance registers Chatdeck there, and everyone after u
 The client secret never shows in a repr.
 """
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,3 +20,23 @@ class MastodonApp:
     redirect_uri: str
     scopes: tuple[str, ...]
     registered_at: datetime
+
+
+def state_for(nonce: str, instance: str) -> str:
+    """A connect's OAuth `state`: a random nonce, then the instance it goes to (PendingConnect
+    keeps no instance, and the callback must learn it from a connect it has taken, never from
+    the query)."""
+    encoded = base64.urlsafe_b64encode(instance.encode()).rstrip(b"=").decode()
+    return f"{nonce}.{encoded}"
+
+
+def instance_of_state(state: str) -> str | None:
+    """The instance a connect's state names; None for a state Chatdeck did not make."""
+    _, dot, encoded = state.partition(".")
+    if not dot or not encoded:
+        return None
+    try:
+        instance = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return instance if instance.startswith(("https://", "http://")) else None
