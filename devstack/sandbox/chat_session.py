@@ -1,4 +1,5 @@
-"""A realistic hour of an education chat on X, made up for the sandbox (`POST /sandbox/chat`).
+"""A realistic hour of an education chat on X, made up for the sandbox (seeded through
+`POST /sandbox/seed`; `demo.transcript` makes it a staged transcript for `POST /sandbox/chats`).
 
 `generate_session(hashtag, moderators, start_utc, seed)` answers seed posts (control.SEED_SCHEMA
 items, ids included) for a one-hour chat of about 25 participants and well over 300 posts:

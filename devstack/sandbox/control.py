@@ -30,29 +30,33 @@ answers 400 with `{"error": "<what is wrong>"}`.
   read endpoints only once its `created_at` has come, and its growing `public_metrics` are
   rendered at this clock. `end_time` and the 7-day limit of a search are checked against it too.
   Answers `{"now", "frozen", "offset_seconds"}`.
-- `POST /sandbox/chat` with `{"hashtag": "edtechchat", "moderators": ["edtechmod"],
-  "start": "2026-03-03T01:00:00Z", "seed": 1}` (optional `"participants"`, default 25): seeds a
-  realistic hour of that chat (sandbox/chat_session.py), deterministic for a seed. Answers
-  `{"ids", "questions": {"1": "<id>", ...}, "participants", "topic", "start", "end"}`.
+- `POST /sandbox/chats` with `{"hashtag", "start"?, "posts": [{"id"?, "author", "text",
+  "created_at", "likes"?, "reposts"?, "replies"?, "reply_to"?, "quote_of"?}]}`: stage a chat's
+  transcript (sandbox/staging.py, the same on every sandbox; X's side in sandbox/x_chats.py), its
+  posts readable once the clock has passed them. Answers 201 `{"ids": [...]}`, the X ids given to
+  the posts in order. The made-up hours of sandbox/chat_session.py are seeded through
+  `POST /sandbox/seed` (`generate_session`); the local stack stages its demo chat from
+  data/demo_chat.json (`demo_chat_body`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
-from devstack.sandbox.chat_session import DEFAULT_PARTICIPANTS, plan_session
 from devstack.sandbox.faults import FaultError, Faults
 from devstack.sandbox.models import x_time
 from devstack.sandbox.oauth import CLIENT_SCHEMA, OAuthServer
+from devstack.sandbox.staging import ChatStage, StagingError
 from devstack.sandbox.store import SandboxClock, Store, utc_now
 from devstack.sandbox.traffic import RateWindows, RequestLog
 from devstack.sandbox.wire import control_body, json_response, schema_problem
+from devstack.sandbox.x_chats import check_x_authors, seed_items, x_post_id
 
 SEED_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -136,25 +140,6 @@ _CLOCK_VALIDATOR = Draft202012Validator(
     },
     format_checker=Draft202012Validator.FORMAT_CHECKER,
 )
-_CHAT_VALIDATOR = Draft202012Validator(
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["hashtag", "moderators", "start"],
-        "properties": {
-            "hashtag": {"type": "string", "pattern": "^[#＃]?\\w+$"},
-            "moderators": {
-                "type": "array",
-                "minItems": 1,
-                "items": {"type": "string", "pattern": "^@?[A-Za-z0-9_]{1,15}$"},
-            },
-            "start": {"type": "string", "format": "date-time"},
-            "seed": {"type": "integer"},
-            "participants": {"type": "integer", "minimum": 5, "maximum": 38},
-        },
-    },
-    format_checker=Draft202012Validator.FORMAT_CHECKER,
-)
 
 
 @dataclass
@@ -167,6 +152,10 @@ class ControlRoutes:
     rates: RateWindows
     requests: RequestLog
     clock: SandboxClock
+    stage: ChatStage = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stage = ChatStage(self.clock, x_post_id)
 
     def routes(self) -> dict[tuple[str, str], Callable[[Request], Response]]:
         return {
@@ -180,7 +169,7 @@ class ControlRoutes:
             ("POST", "/sandbox/oauth/expire"): self.expire_tokens,
             ("GET", "/sandbox/clock"): self.show_clock,
             ("POST", "/sandbox/clock"): self.set_clock,
-            ("POST", "/sandbox/chat"): self.seed_chat,
+            ("POST", "/sandbox/chats"): self.stage_chat,
         }
 
     def list_posts(self, request: Request) -> Response:
@@ -200,6 +189,7 @@ class ControlRoutes:
 
     def clear(self, request: Request) -> Response:
         self.store.clear()
+        self.stage.clear()
         self.oauth.clear()
         self.faults.clear()
         self.rates.clear()
@@ -230,29 +220,19 @@ class ControlRoutes:
         state = self.clock.describe()
         return {**state, "now": x_time(state["now"])}
 
-    def seed_chat(self, request: Request) -> Response:
+    def stage_chat(self, request: Request) -> Response:
         spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_CHAT_VALIDATOR, spec)
         if problem is not None:
             return json_response({"error": problem}, 400)
-        session = plan_session(
-            spec["hashtag"],
-            spec["moderators"],
-            datetime.fromisoformat(spec["start"]),
-            spec.get("seed", 0),
-            spec.get("participants", DEFAULT_PARTICIPANTS),
-        )
-        posts = self.store.seed(session.posts)
-        body = {
-            "ids": [post.id for post in posts],
-            "questions": {str(number): post_id for number, post_id in session.questions.items()},
-            "participants": session.participants,
-            "topic": session.topic,
-            "start": x_time(session.start),
-            "end": x_time(session.end),
-        }
-        return json_response(body, 201)
+        try:
+            check_x_authors(spec)
+            ids = self.stage.stage(spec)
+        except StagingError as refused:
+            return json_response({"error": str(refused)}, 400)
+        every = self.stage.all()
+        wanted = set(ids)
+        self.store.seed(seed_items([post for post in every if post.id in wanted], every))
+        return json_response({"ids": ids}, 201)
 
     def seed(self, request: Request) -> Response:
         spec, problem = control_body(request)

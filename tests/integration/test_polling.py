@@ -19,8 +19,9 @@ from werkzeug.datastructures import MultiDict
 
 from chatdeck.adapters.archive import DynamoArchiveStore
 from chatdeck.adapters.dynamodb import Table
+from chatdeck.adapters.x.reading import search_query
 from chatdeck.domain.chats import Chat, Recurrence
-from chatdeck.services.polling import Poller, search_query
+from chatdeck.services.polling import Poller
 from devstack.sandbox.chat_session import plan_session
 from devstack.sandbox.models import Growth
 from tests.integration.deployment import Deployment
@@ -83,7 +84,7 @@ class Archive:
         return Poller(
             Chats(*(chats or (a_chat(),))),
             self.store,
-            self.deployment.services.reader,
+            {"x": self.deployment.services.reader},
             budget_reads=budget_reads,
             retention=timedelta(days=180),
         )
@@ -96,14 +97,15 @@ class Archive:
         answer.raise_for_status()
         return now
 
-    def seed_chat(self, seed: int = 1, hashtag: str = "edtechchat") -> dict[str, Any]:
-        spec = {"hashtag": hashtag, "moderators": [MODERATOR], "start": START.isoformat()}
-        answer = requests.post(
-            f"{self.sandbox}/sandbox/chat", json={**spec, "seed": seed}, timeout=10
-        )
-        assert answer.status_code == 201, answer.text
-        seeded: dict[str, Any] = answer.json()
-        return seeded
+    def seed_chat(
+        self, seed: int = 1, hashtag: str = "edtechchat", start: datetime = START
+    ) -> dict[str, Any]:
+        """A made-up hour of the chat (chat_session.py), seeded through POST /sandbox/seed."""
+        session = plan_session(hashtag, [MODERATOR], start, seed)
+        return {
+            "ids": self.seed(*session.posts),
+            "questions": {str(n): post_id for n, post_id in session.questions.items()},
+        }
 
     def seed(self, *posts: dict[str, Any]) -> list[str]:
         answer = requests.post(
@@ -261,7 +263,7 @@ def test_the_session_records_what_it_read_and_cost(archive: Archive) -> None:
     assert meta["posts"] == len(archive.post_ids())
     assert meta["status"] == "polling"
     assert meta["budget_reads"] == 2000
-    assert meta["query"] == "#edtechchat -is:retweet"
+    assert (meta["networks"], meta["hashtags"]) == (["x"], ["#edtechchat"])
     assert meta["since_id"] == max(archive.post_ids(), key=int)
 
 
@@ -324,18 +326,22 @@ def test_two_hashtags_are_searched_together_without_reposts(archive: Archive) ->
 
     archive.poller(chat).poll(archive.clock(START + timedelta(minutes=10)))
 
-    assert search_query(chat) == "(#edtechchat OR #EdChat) -is:retweet"
-    assert query_of(archive.requests(SEARCH)[0])["query"] == search_query(chat)
+    tags = [chat.hashtag, *chat.extra_tags]
+    assert search_query(tags) == "(#edtechchat OR #EdChat) -is:retweet"
+    assert query_of(archive.requests(SEARCH)[0])["query"] == search_query(tags)
     texts = sorted(i["text"] for i in archive.items() if i["sk"] != "META")
     assert texts == ["A1 #edchat same here", "A1 #edtechchat start with why"]
 
 
-def test_a_chat_on_another_network_is_skipped(archive: Archive) -> None:
+def test_a_chat_on_a_network_without_a_reader_never_calls_x(archive: Archive) -> None:
     chat = a_chat(network="mastodon", moderators=["mod@mastodon.social"])
 
     report = archive.poller(chat).poll(archive.clock(START + timedelta(minutes=10)))
 
-    assert (report.polled, report.skipped) == (0, 1)
+    assert report.errors == [
+        f"{OCCURRENCE} (Mastodon): Chatdeck has no connection to read Mastodon."
+    ]
+    assert archive.meta()["last_error_mastodon"] == "Chatdeck has no connection to read Mastodon."
     assert requests.get(f"{archive.sandbox}/sandbox/requests", timeout=5).json() == []
 
 
@@ -487,8 +493,7 @@ def test_a_chat_across_midnight_refreshes_only_what_was_read_the_same_day(
     )  # fmt: skip
     midnight = datetime(2026, 3, 3, tzinfo=UTC)
     occurrence = "edtechchat#2026-03-03T00:00:00Z"
-    spec = {"hashtag": "edtechchat", "moderators": [MODERATOR], "start": midnight.isoformat()}
-    requests.post(f"{archive.sandbox}/sandbox/chat", json={**spec, "seed": 2}, timeout=10)
+    archive.seed_chat(seed=2, start=midnight)
     poller = archive.poller(chat)
     for minute in (-10, -1, 20, 40, 60, 89, 91):
         poller.poll(archive.clock(midnight + timedelta(minutes=minute)))
@@ -590,13 +595,13 @@ def test_the_reads_are_valid_x_api_v2_requests(archive: Archive) -> None:
     archive.clock(START + timedelta(minutes=5))
 
     page = network.search_recent(
-        "cohort", "(#edtechchat OR #edchat) -is:retweet", start_time=WINDOW_START, max_results=10
+        "cohort", ["#edtechchat", "#edchat"], start_time=WINDOW_START, max_results=10
     )
     rest = network.search_recent(
-        "cohort", "#edtechchat -is:retweet", start_time=WINDOW_START, next_token=page.next_token
+        "cohort", ["#edtechchat"], start_time=WINDOW_START, next_token=page.next_token
     )
     later = network.search_recent(
-        "cohort", "#edtechchat -is:retweet", since_id=ids[3], end_time=START + timedelta(minutes=1)
+        "cohort", ["#edtechchat"], since_id=ids[3], end_time=START + timedelta(minutes=1)
     )
     looked_up = network.lookup_posts("cohort", ids[:5])
 

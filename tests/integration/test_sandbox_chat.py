@@ -47,13 +47,20 @@ def set_clock(sandbox_url: str, **spec: Any) -> dict[str, Any]:
 
 
 def seed_chat(sandbox_url: str, seed: int = 1, **extra: Any) -> dict[str, Any]:
-    spec = {"hashtag": "#edtechchat", "moderators": MODS, "start": "2026-03-03T01:00:00Z"}
-    answer = requests.post(
-        f"{sandbox_url}/sandbox/chat", json={**spec, "seed": seed, **extra}, timeout=10
-    )
+    """A made-up hour of #edtechchat (chat_session.py), seeded through POST /sandbox/seed."""
+    session = plan_session("#edtechchat", MODS, START, seed, **extra)
+    answer = requests.post(f"{sandbox_url}/sandbox/seed", json={"posts": session.posts}, timeout=10)
     assert answer.status_code == 201, answer.text
-    seeded: dict[str, Any] = answer.json()
-    return seeded
+    return {
+        "ids": answer.json()["ids"],
+        "questions": {str(n): post_id for n, post_id in session.questions.items()},
+        "participants": session.participants,
+        "topic": session.topic,
+    }
+
+
+def stage(sandbox_url: str, body: Any) -> requests.Response:
+    return requests.post(f"{sandbox_url}/sandbox/chats", json=body, timeout=10)
 
 
 def every_page(client: tweepy.Client, query: str, **params: Any) -> list[Any]:
@@ -239,17 +246,91 @@ def test_the_same_seed_reads_back_identically(client: tweepy.Client, sandbox_url
     assert any(u.get("unwound_url") for u in links)
 
 
-def test_a_chat_request_is_checked(sandbox_url: str) -> None:
-    bad = [
-        {"hashtag": "#edtech chat", "moderators": MODS, "start": "2026-03-03T01:00:00Z"},
-        {"hashtag": "#edtechchat", "moderators": [], "start": "2026-03-03T01:00:00Z"},
-        {"hashtag": "#edtechchat", "moderators": MODS, "start": "tonight"},
-        {"hashtag": "#edtechchat", "moderators": MODS},
-    ]
-    for spec in bad:
-        answer = requests.post(f"{sandbox_url}/sandbox/chat", json=spec, timeout=5)
-        assert answer.status_code == 400, spec
-        assert answer.json()["error"]
+# Staged transcripts (POST /sandbox/chats, as on every sandbox)
+
+TRANSCRIPT: dict[str, Any] = {
+    "hashtag": "EdTechChat",
+    "start": "2026-03-03T01:00:00Z",
+    "posts": [
+        {"id": "q1", "author": "edtechmod", "text": "Q1 What feedback works? #edtechchat",
+         "created_at": "2020-01-01T20:00:00-05:00", "likes": 14, "reposts": 3, "replies": 1},
+        {"id": "a1", "author": "ana_teaches", "text": "A1 timely feedback", "reply_to": "q1",
+         "created_at": "2020-01-01T20:02:00-05:00"},
+        {"author": "ben", "text": "So true #EDTECHCHAT", "quote_of": "a1",
+         "created_at": "2020-01-01T20:30:00-05:00"},
+    ],
+}  # fmt: skip
+
+
+def test_a_staged_transcript_is_served_as_its_times_come(
+    client: tweepy.Client, sandbox_url: str
+) -> None:
+    staged = stage(sandbox_url, TRANSCRIPT)
+    assert staged.status_code == 201, staged.text
+    question, answer, quote = staged.json()["ids"]
+
+    set_clock(sandbox_url, now=at(10))
+    early = every_page(client, "#edtechchat -is:retweet", **FIELDS)
+    set_clock(sandbox_url, now=at(45))
+    late = {str(t.id): t for t in every_page(client, "#edtechchat -is:retweet", **FIELDS)}
+
+    assert [str(t.id) for t in early] == [answer, question]  # newest first
+    assert set(late) == {question, answer, quote}
+    assert late[question].created_at == START
+    assert late[quote].created_at == START + timedelta(minutes=30)
+    assert late[question].public_metrics["like_count"] == 14
+    assert late[answer].public_metrics["like_count"] == 0  # staged without counts
+    assert late[answer].text == "A1 timely feedback #edtechchat"  # found by the chat's search
+    replied = {r.type: str(r.id) for r in late[answer].referenced_tweets}
+    quoted = {r.type: str(r.id) for r in late[quote].referenced_tweets}
+    assert (replied, quoted) == ({"replied_to": question}, {"quoted": answer})
+    assert int(question) < int(answer) < int(quote)
+
+
+def test_staging_again_appends_to_the_hashtag(client: tweepy.Client, sandbox_url: str) -> None:
+    first = stage(sandbox_url, TRANSCRIPT).json()["ids"]
+    more = {"hashtag": "edtechchat", "start": "2026-03-03T01:40:00Z", "posts": [
+        {"author": "cy", "text": "late A1 #edtechchat", "reply_to": "q1",
+         "created_at": "2026-01-01T00:00:00Z"}]}  # fmt: skip
+    later = stage(sandbox_url, more)
+    set_clock(sandbox_url, now=at(50))
+    found = [str(t.id) for t in every_page(client, "#edtechchat", **FIELDS)]
+
+    assert later.status_code == 201, later.text
+    assert set(found) == {*first, *later.json()["ids"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({**TRANSCRIPT, "posts": [{"author": "ana", "text": "hi"}]},
+         "posts[0]: 'created_at' is a required field"),
+        ({**TRANSCRIPT, "posts": [{"author": "ana", "text": "hi", "created_at": "8pm"}]},
+         "posts[0].created_at: '8pm' is not an ISO 8601 instant"),
+        ({**TRANSCRIPT, "posts": [{"author": "ana", "text": "hi",
+                                   "created_at": "2026-03-03T01:00:00Z", "reply_to": "zz"}]},
+         "posts[0].reply_to: 'zz' is no post's id"),
+        ({**TRANSCRIPT, "posts": [{"author": "ana.bsky.social", "text": "hi",
+                                   "created_at": "2026-03-03T01:00:00Z"}]},
+         "posts[0].author: 'ana.bsky.social' is not an X handle"),
+        ({"posts": []}, "'hashtag' is a required field"),
+    ],
+)  # fmt: skip
+def test_a_bad_transcript_is_refused_saying_why(
+    client: tweepy.Client, sandbox_url: str, body: Any, error: str
+) -> None:
+    answer = stage(sandbox_url, body)
+    set_clock(sandbox_url, now=at(90))
+
+    assert answer.status_code == 400
+    assert error in answer.json()["error"]
+    assert every_page(client, "#edtechchat", **FIELDS) == []
+
+
+def test_the_older_generator_route_is_gone(sandbox_url: str) -> None:
+    spec = {"hashtag": "#edtechchat", "moderators": MODS, "start": "2026-03-03T01:00:00Z"}
+    answer = requests.post(f"{sandbox_url}/sandbox/chat", json=spec, timeout=5)
+    assert answer.status_code == 404
 
 
 # The clock

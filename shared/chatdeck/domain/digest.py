@@ -24,6 +24,10 @@ Which post is what comes from ``chatdeck.domain.qa.classify``; here is how a ses
   then likes received, then who posted first. **First-timers worth following** are voices whose
   author id is not in ``earlier_participants`` and who posted at least twice or wrote a best
   answer, in the same order.
+* **Networks**: a session spans every network its chat runs on; posts are told apart by
+  (network, id), replies and quotes point within their own network, and authors by
+  ``author_key`` (X's author id, another network's prefixed with it). Each post keeps its
+  ``network`` and ``url``, so the digest says where it was posted and links to it there.
 * **Numbers**: ``posts`` (every post but reposts, moderators' included), ``participants``
   (distinct authors, moderators included), ``answers`` (posts that answer at least one question),
   ``questions`` (n above), ``links`` (distinct links).
@@ -45,7 +49,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatdeck.domain.archive import ArchivedPost
+from chatdeck.domain.archive import NETWORK_NAMES, ArchivedPost
 from chatdeck.domain.links import is_shareable, normalise_url
 from chatdeck.domain.qa import MAX_NUMBER, classify, is_host, normalise_handle
 from chatdeck.domain.schedule import UnknownZone
@@ -120,6 +124,11 @@ class Voice(BaseModel):
     likes_received: int
     first_posted_at: datetime
     best_answer_to: tuple[int, ...] = ()
+    network: str = "x"
+
+    @property
+    def network_name(self) -> str:
+        return NETWORK_NAMES.get(self.network, self.network)
 
 
 class SessionNumbers(BaseModel):
@@ -152,6 +161,13 @@ class Digest(BaseModel):
         description="Every author of the session: add them to the next session's earlier ones."
     )
     transcript: Transcript
+    networks: tuple[str, ...] = ("x",)
+
+    @property
+    def network_names(self) -> str:
+        """Where the session ran: "X", "X and Bluesky", "X, Bluesky and Mastodon"."""
+        names = [NETWORK_NAMES.get(n, n) for n in self.networks]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     @property
     def date_label(self) -> str:
@@ -195,6 +211,7 @@ def build_digest(
     planned_questions: Sequence[str] = (),
     best_answers_per_question: int = BEST_ANSWERS_PER_QUESTION,
     most_active_voices: int = MOST_ACTIVE_VOICES,
+    networks: Sequence[str] = (),
 ) -> Digest:
     """The session's highlights (see the module's docstring for every rule), and its transcript.
 
@@ -214,7 +231,7 @@ def build_digest(
     best_answer_to: dict[str, list[int]] = {}
     for highlight in highlights:
         for answer in highlight.best_answers:
-            best_answer_to.setdefault(answer.author_id, []).append(highlight.question.number)
+            best_answer_to.setdefault(author_key(answer), []).append(highlight.question.number)
     voices = _voices(session, best_answer_to)
     first_timers = tuple(
         voice
@@ -238,13 +255,16 @@ def build_digest(
         first_timers=first_timers,
         numbers=SessionNumbers(
             posts=len(session.posts),
-            participants=len({post.author_id for post in session.posts}),
+            participants=len({author_key(post) for post in session.posts}),
             answers=len(session.answer_ids),
             questions=session.question_count,
             links=len(links),
         ),
-        participant_ids=frozenset(post.author_id for post in session.posts),
+        participant_ids=frozenset(author_key(post) for post in session.posts),
         transcript=session.transcript(),
+        networks=tuple(networks)
+        or tuple(dict.fromkeys(p.network for p in session.posts))
+        or ("x",),
     )
 
 
@@ -268,6 +288,7 @@ def digest_for_occurrence(
         zone=chat.recurrence.zone,
         earlier_participants=earlier_participants,
         planned_questions=chat.questions.get(occurrence.local_date, []),
+        networks=chat.networks,
     )
 
 
@@ -279,9 +300,9 @@ class _Session:
     reposts_left_out: int
     questions: list[Question]
     answers: dict[int, list[ArchivedPost]]
-    answer_ids: set[str]
+    answer_ids: set[tuple[str, str]]  # posts by key: (network, id)
     conversation: list[ArchivedPost]
-    host_post_ids: set[str]
+    host_post_ids: set[tuple[str, str]]
 
     @property
     def question_count(self) -> int:
@@ -307,24 +328,24 @@ def _read_session(
     chat_account: str | None,
     planned_questions: Sequence[str],
 ) -> _Session:
-    by_id: dict[str, ArchivedPost] = {}
+    by_key: dict[tuple[str, str], ArchivedPost] = {}  # ids of two networks may be equal
     reposts = 0
     for post in posts:
         if post.is_repost:
             reposts += 1
         else:
-            by_id[post.id] = post  # archived twice: the later copy has the fresher counts
-    in_order = sorted(by_id.values(), key=_time_order)
+            by_key[post.key] = post  # archived twice: the later copy has the fresher counts
+    in_order = sorted(by_key.values(), key=_time_order)
     hosts = frozenset(normalise_handle(moderator) for moderator in moderators)
     host_posts = [post for post in in_order if is_host(post.author_handle, hosts, chat_account)]
-    host_post_ids = {post.id for post in host_posts}
+    host_post_ids = {post.key for post in host_posts}
 
     asked: dict[int, list[ArchivedPost]] = {}
-    question_of_post: dict[str, int] = {}
+    question_of_post: dict[tuple[str, str], int] = {}
     for post in host_posts:
         classified = classify(post.text, post.author_handle, hosts, chat_account)
         if classified.kind == "question":
-            question_of_post[post.id] = classified.numbers[0]
+            question_of_post[post.key] = classified.numbers[0]
             for number in classified.numbers:
                 asked.setdefault(number, []).append(post)
 
@@ -333,7 +354,7 @@ def _read_session(
         number: min(candidates, key=lambda post: ("?" not in post.text, _time_order(post)))
         for number, candidates in asked.items()
     }
-    chosen_ids = {post.id for post in chosen.values()}
+    chosen_ids = {post.key for post in chosen.values()}
     questions = [
         Question(
             number=number,
@@ -344,15 +365,16 @@ def _read_session(
     ]
 
     answers: dict[int, list[ArchivedPost]] = {number: [] for number in range(1, question_count + 1)}
-    answer_ids: set[str] = set()
+    answer_ids: set[tuple[str, str]] = set()
     conversation: list[ArchivedPost] = []
     for post in in_order:
-        if post.id in host_post_ids:
-            if post.id not in chosen_ids:
+        if post.key in host_post_ids:
+            if post.key not in chosen_ids:
                 conversation.append(post)
             continue
-        replied_to = question_of_post.get(post.reply_to or "") or question_of_post.get(
-            post.quote_of or ""
+        # a reply or quote names a post of its own network
+        replied_to = question_of_post.get((post.network, post.reply_to or "")) or (
+            question_of_post.get((post.network, post.quote_of or ""))
         )
         classified = classify(post.text, post.author_handle, hosts, chat_account, replied_to)
         numbers = [number for number in classified.numbers if number <= question_count]
@@ -361,7 +383,7 @@ def _read_session(
         if classified.kind != "answer" or not numbers:
             conversation.append(post)
             continue
-        answer_ids.add(post.id)
+        answer_ids.add(post.key)
         for number in numbers:
             answers[number].append(post)
     return _Session(
@@ -375,17 +397,23 @@ def _read_session(
     )
 
 
+def author_key(post: ArchivedPost) -> str:
+    """Who wrote a post, across networks: X's author id as it always was, another network's
+    prefixed with it (`mastodon:109…`), as account ids of two networks may be equal."""
+    return post.author_id if post.network == "x" else f"{post.network}:{post.author_id}"
+
+
 def _voices(session: _Session, best_answer_to: dict[str, list[int]]) -> tuple[Voice, ...]:
     tallies: dict[str, _Tally] = {}
     for post in session.posts:
-        if post.id in session.host_post_ids:
+        if post.key in session.host_post_ids:
             continue
-        tally = tallies.get(post.author_id)
+        tally = tallies.get(author_key(post))
         if tally is None:
-            tally = tallies[post.author_id] = _Tally(first_posted_at=post.created_at)
-        tally.handle, tally.name = post.author_handle, post.author_name
+            tally = tallies[author_key(post)] = _Tally(first_posted_at=post.created_at)
+        tally.handle, tally.name, tally.network = post.author_handle, post.author_name, post.network
         tally.posts += 1
-        tally.answers += post.id in session.answer_ids
+        tally.answers += post.key in session.answer_ids
         tally.likes_received += post.likes
     ranked = sorted(
         tallies.items(),
@@ -406,6 +434,7 @@ def _voices(session: _Session, best_answer_to: dict[str, list[int]]) -> tuple[Vo
             likes_received=tally.likes_received,
             first_posted_at=tally.first_posted_at,
             best_answer_to=tuple(sorted(set(best_answer_to.get(author_id, ())))),
+            network=tally.network,
         )
         for author_id, tally in ranked
     )
@@ -416,6 +445,7 @@ class _Tally:
     first_posted_at: datetime
     handle: str = ""
     name: str = ""
+    network: str = "x"
     posts: int = 0
     answers: int = 0
     likes_received: int = 0

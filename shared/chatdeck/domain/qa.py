@@ -82,12 +82,19 @@ def normalise_handle(handle: str) -> str:
     return handle.strip().lstrip("@").casefold()
 
 
+def same_account(author_handle: str, handle: str) -> bool:
+    """Whether a post's author is the account `handle` names. Mastodon shows an account of the
+    reading instance without its server (`host`, not `host@server`), so a handle with a server
+    is also its user there."""
+    author, wanted = normalise_handle(author_handle), normalise_handle(handle)
+    return author == wanted or ("@" not in author and wanted.partition("@")[0] == author != "")
+
+
 def is_host(author_handle: str, moderators: Collection[str], chat_account: str | None) -> bool:
     """A moderator or the chat's own account: the ones who ask, never answer."""
-    author = normalise_handle(author_handle)
-    if chat_account and author == normalise_handle(chat_account):
+    if chat_account and same_account(author_handle, chat_account):
         return True
-    return any(author == normalise_handle(moderator) for moderator in moderators)
+    return any(same_account(author_handle, moderator) for moderator in moderators)
 
 
 def classify(

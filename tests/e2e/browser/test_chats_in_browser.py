@@ -29,6 +29,8 @@ import requests
 import vobject
 from playwright.sync_api import Locator, Page, expect
 
+from devstack.sandbox.chat_session import plan_session
+from devstack.sandbox.demo import transcript
 from tests.e2e.browser.helpers import (
     ADMIN,
     Teacher,
@@ -127,8 +129,13 @@ def add_chat(page: Page, stack: LocalStack, values: dict[str, str]) -> None:
 
 
 def fill_chat_form(page: Page, values: dict[str, str]) -> None:
-    selects = {"Network", "Day"}
+    """Every field by its label; "Runs on" ticks the networks' checkboxes named in its value."""
+    selects = {"Day"}
     for label, value in values.items():
+        if label == "Runs on":
+            for network in value.split(","):
+                page.get_by_role("checkbox", name=network.strip(), exact=True).check()
+            continue
         control = page.get_by_label(label, exact=True)
         if label in selects:
             control.select_option(label=value)
@@ -142,7 +149,7 @@ def chat_values(name: str, hashtag: str, start: datetime, zone: str, **more: str
     return {
         "Name": name,
         "Hashtag": f"#{hashtag}",
-        "Network": "X",
+        "Runs on": "X",
         "Day": DAYS[local.weekday()],
         "Starts at (local time)": f"{local:%H:%M}",
         "Time zone": zone,
@@ -207,13 +214,8 @@ def staged(browser: Browser, local_stack: LocalStack, teacher: Teacher) -> Stage
     hashtag = tag()
     start = minutes_ahead(3 * 60)
     staged = requests.post(
-        f"{local_stack.sandbox}/sandbox/chat",
-        json={
-            "hashtag": hashtag,
-            "moderators": [MODERATOR],
-            "start": f"{start:%Y-%m-%dT%H:%M:%SZ}",
-            "seed": 3,
-        },
+        f"{local_stack.sandbox}/sandbox/chats",
+        json=transcript(plan_session(hashtag, [MODERATOR], start, 3), hashtag),
         timeout=30,
     )
     assert staged.status_code == 201, staged.text
@@ -499,7 +501,7 @@ def test_a_sessions_page_shows_numbers_best_answers_and_transcript(
     first_best = best.get_by_role("list").first.get_by_role("listitem")
     assert 1 <= first_best.count() <= 3, first_best.count()
     expect(
-        first_best.first.get_by_role("link", name=re.compile(r"^View post by @"))
+        first_best.first.get_by_role("link", name=re.compile(r"^View on X the post by @"))
     ).to_be_visible()
     expect(best.get_by_role("link", name=re.compile(r"^All \d+ answers to Q1$"))).to_be_visible()
 

@@ -110,7 +110,7 @@ def test_the_digest_says_what_happened_best_answers_first(chat_kit: Kit) -> None
     assert best.index("Marking less") < best.index("Exit tickets")
     assert "Rubrics" not in best  # the fourth answer is on the session page
     assert "… and 1 more answer on the session page." in best
-    assert "Ana Rivera (@ana), 12 likes · 0 reposts · 0 replies" in best
+    assert "Ana Rivera (@ana on X), 12 likes · 0 reposts · 0 replies" in best
     assert "https://chatdeck.example/sessions/edtechchat/20261103T0100Z" in mail.text
     assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     token = mail.headers["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
