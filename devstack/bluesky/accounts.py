@@ -3,7 +3,7 @@
 Seeded accounts (SEEDED_ACCOUNTS) sign in with an app password in Bluesky's format (four groups of
 four lowercase letters or digits); the local stack connects the cohort's account with it. Staged
 chats post as made-up accounts named after their authors: `<author>.bsky.social`, or the author
-as given when it already has a dot. Every account's DID is a made-up `did:plc:` of the real shape
+as given when it already has a dot (`author_handle`). Every account's DID is a made-up `did:plc:` of the real shape
 (24 base32 characters), derived from its handle, so it is the same after a restart.
 """
 
@@ -47,11 +47,14 @@ SEEDED_ACCOUNTS: tuple[Account, ...] = (
 
 
 def author_handle(author: str) -> str:
-    """The handle a staged post's author gets: `ms_rivera` → `ms_rivera.bsky.social`."""
-    name = author.removeprefix("@").strip().lower()
-    if "." in name:
-        return name
-    return name.replace("_", "-") + DEFAULT_SUFFIX
+    """The handle a staged post's author gets: `ms_rivera` → `ms-rivera.bsky.social`; a name with
+    a dot keeps it (`ann@mastodon.social` → `ann.mastodon.social`). Always a valid handle."""
+    name = author.removeprefix("@").strip().lower().replace("@", ".").replace("_", "-")
+    labels = [label.strip("-")[:63] for label in name.split(".")]
+    labels = [label for label in labels if label] or ["someone"]
+    if len(labels) == 1 or labels[-1][0].isdigit():
+        labels += DEFAULT_SUFFIX.removeprefix(".").split(".")
+    return ".".join(labels)
 
 
 class Directory:
