@@ -3,8 +3,9 @@
 Seeded accounts (SEEDED_ACCOUNTS) sign in with an app password in Bluesky's format (four groups of
 four lowercase letters or digits); the local stack connects the cohort's account with it. Staged
 chats post as made-up accounts named after their authors: `<author>.bsky.social`, or the author
-as given when it already has a dot (`author_handle`). Every account's DID is a made-up `did:plc:` of the real shape
-(24 base32 characters), derived from its handle, so it is the same after a restart.
+as given when it already has a dot (`author_handle`). Every account's DID is a made-up `did:plc:`
+of the real shape (24 base32 characters), derived from its handle, so it is the same after a
+restart.
 """
 
 from __future__ import annotations
