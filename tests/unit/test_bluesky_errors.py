@@ -37,7 +37,7 @@ BODIES = Path(__file__).resolve().parents[2] / "devstack/bluesky/data/error-bodi
 NOW = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 
 
-def raised(status: int, body: dict[str, str], headers: dict[str, str] | None = None) -> Exception:
+def raised(status: int, body: dict[str, str], headers: dict[str, str] | None = None) -> Any:
     """What atproto raises for this answer (atproto_client/request.py `_handle_response`)."""
     response = Response(
         success=False,
@@ -56,7 +56,7 @@ def raised(status: int, body: dict[str, str], headers: dict[str, str] | None = N
     return at.RequestException(response)
 
 
-def transport(cause: Exception) -> Exception:
+def transport(cause: Exception) -> Any:
     """What atproto raises when httpx fails (`_handle_request_errors`)."""
     kind = at.InvokeTimeoutError if isinstance(cause, httpx.TimeoutException) else at.NetworkError
     try:
@@ -76,7 +76,7 @@ EXPECTED_CREATE = {
     (
         "InvalidRequest",
         "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes",
-    ): Rejected,  # noqa: E501
+    ): Rejected,
     ("InvalidRequest", "Invalid record key for app.bsky.feed.post: <validator message>"): Rejected,
     ("AuthenticationRequired", "Invalid identifier or password"): AccountUnavailable,
     ("AuthMissing", "Authentication Required"): AccountUnavailable,
