@@ -38,7 +38,7 @@ REFRESH_LIFETIME = timedelta(days=90)
 ACCESS_SCOPE = "com.atproto.appPass"
 REFRESH_SCOPE = "com.atproto.refresh"
 SESSION_LIMITS = ((30, 5 * 60), (100, 24 * 60 * 60))  # (calls, window seconds), per account
-_SECRET = b"chatdeck-bluesky-sandbox-jwt-secret"  # nosec B105 - signs sandbox tokens only
+_SECRET = b"chatdeck-bluesky-sandbox-jwt-secret"  # signs sandbox tokens only  # nosec B105
 
 
 class TokenRefused(Exception):
