@@ -5,8 +5,9 @@ JSON body, and one that is not JSON or breaks the route's schema answers 400 `{"
 
 - `GET /sandbox/posts`: every post created through createRecord, oldest first, as `{"uri", "cid",
   "author" (handle), "created_at", "record"}`, the record exactly as created.
-- `DELETE /sandbox/posts`: forget every record, blob, staged chat, session, fault, logged request
-  and rate-limit count; the clock goes back to real time. Seeded accounts stay.
+- `DELETE /sandbox/posts`: forget every record, blob, staged chat, fault, logged request,
+  rate-limit count and token revocation or expiry; the clock goes back to real time. Seeded
+  accounts stay, and tokens issued before still verify (the local stack's stored sessions live on).
 - `GET` / `POST /sandbox/faults`: see devstack/bluesky/faults.py.
 - `GET /sandbox/requests`: every XRPC call in arrival order, `{"endpoint": "POST
   /xrpc/com.atproto.repo.createRecord", "path", "at", "status"}` (`status` null while handled and
