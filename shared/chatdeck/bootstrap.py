@@ -411,8 +411,18 @@ class Services:
     def mastodon_accounts(self) -> "MastodonAccounts":
         from chatdeck.services.mastodon_accounts import MastodonAccounts
 
+        approve = None
+        if self.settings.outbound_allow_loopback_http:  # the local stack: its seeded accounts
+            from chatdeck.adapters.mastodon.oauth import sandbox_approver
+
+            timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
+            approve = sandbox_approver(timeout)
         return MastodonAccounts(
-            self.mastodon_connections, self.pending_connections, self.mastodon_oauth, self.clock
+            self.mastodon_connections,
+            self.pending_connections,
+            self.mastodon_oauth,
+            self.clock,
+            approve,
         )
 
     @cached_property

@@ -65,9 +65,7 @@ class Kit:
         return answer.json() if answer.content else None
 
     def connect(self, account: str = "cohort", username: str = "cohort") -> Connection:
-        return self.accounts.connect_seeded(
-            account, self.base, username, CALLBACK, sandbox_approver(TIMEOUT)
-        )
+        return self.accounts.connect_seeded(account, self.base, username, CALLBACK)
 
     def creates(self) -> list[dict[str, Any]]:
         return [
@@ -96,7 +94,7 @@ def make_kit(base: str) -> Kit:
         pending=pending,
         app_store=app_store,
         oauth=oauth,
-        accounts=MastodonAccounts(connections, pending, oauth, clock),
+        accounts=MastodonAccounts(connections, pending, oauth, clock, sandbox_approver(TIMEOUT)),
         clients=clients,
         network=MastodonPublishing(clients),
         reader=MastodonReading(clients),

@@ -11,6 +11,7 @@ Disconnecting revokes the token at the instance (as far as it answers) and forge
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from chatdeck.domain.accounts import (
@@ -29,6 +30,8 @@ from chatdeck.ports import Clock, ConnectionStore, MastodonOAuthClient, PendingC
 from chatdeck.services.accounts import account_for
 
 CONNECT_WINDOW = timedelta(minutes=10)
+CALLBACK_PATH = "/accounts/mastodon/callback"
+SEED_CALLBACK = f"http://127.0.0.1:3000{CALLBACK_PATH}"  # the local stack's web function
 Approve = Callable[[str, str], str]  # (authorize URL, username) -> the callback URL
 
 
@@ -39,11 +42,13 @@ class MastodonAccounts:
         pending: PendingConnectionStore,
         oauth: MastodonOAuthClient,
         clock: Clock,
+        approve: Approve | None = None,
     ) -> None:
         self.store = store
         self.pending = pending
         self.oauth = oauth
         self.clock = clock
+        self.approve = approve  # the local stack's stand-in for a person approving (the sandbox)
 
     # What the Accounts page does, as the member who asks
 
@@ -152,15 +157,17 @@ class MastodonAccounts:
         instance_url: str,
         username: str,
         redirect_uri: str,
-        approve: Approve,
-        connected_by: str = "local-stack",
+        connected_by: str = "seed",
     ) -> Connection:
         """Connect a sandbox account without a browser: the same authorize, approve and token
         steps, `approve` standing in for the person on the consent page (it answers the
-        callback URL the instance redirects to)."""
+        callback URL the instance redirects to). Only where an approver is wired in (the local
+        stack, against the Mastodon sandbox)."""
+        if self.approve is None:
+            raise ConnectError("Seeded Mastodon accounts are connected in the local stack only.")
         instance = self.oauth.instance_url(instance_url)
         authorization = self.oauth.authorization(instance, redirect_uri)
-        callback = approve(authorization.url, username)
+        callback = self.approve(authorization.url, username)
         query = parse_qs(urlsplit(callback).query)
         if query.get("state", [""])[0] != authorization.state or "code" not in query:
             raise ConnectError("The Mastodon sandbox did not approve the seeded account.")
@@ -169,3 +176,20 @@ class MastodonAccounts:
         )
         stored = self.store.connect(account, user, tokens, connected_by, self.clock.now())
         return Connection(stored.account, stored.user.username, stored.connected_at)
+
+
+class HasMastodonAccounts(Protocol):
+    @property
+    def mastodon_accounts(self) -> MastodonAccounts: ...
+
+
+def connect_seeded(
+    services: HasMastodonAccounts,
+    account: str,
+    instance_url: str,
+    username: str,
+    redirect_uri: str = SEED_CALLBACK,
+) -> Connection:
+    """Connect a seeded account of the Mastodon sandbox at `instance_url` (the local stack, at
+    startup), through the sandbox's own OAuth: authorize, approve as `username`, token."""
+    return services.mastodon_accounts.connect_seeded(account, instance_url, username, redirect_uri)

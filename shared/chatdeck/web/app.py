@@ -12,7 +12,15 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from chatdeck.domain.errors import ConnectError, Refused
-from chatdeck.web import accounts, bluesky_accounts, chats, members, posts, signin
+from chatdeck.web import (
+    accounts,
+    bluesky_accounts,
+    chats,
+    mastodon_accounts,
+    members,
+    posts,
+    signin,
+)
 from chatdeck.web.pages import (
     BadRequest,
     SignInRequired,
@@ -28,7 +36,7 @@ TITLES = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"
 def create_app(services: WebServices, now: Callable[[], datetime]) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     app.use(middlewares=[lambda app, next_: guard(app, next_, services, now)])
-    for routes in (signin, posts, members, accounts, bluesky_accounts, chats):
+    for routes in (signin, posts, members, accounts, bluesky_accounts, mastodon_accounts, chats):
         routes.register(app, services, now)
 
     @app.exception_handler(BadRequest)  # type: ignore[untyped-decorator]
