@@ -1,7 +1,8 @@
 """The Bluesky sandbox, driven over HTTP by the real atproto Client as Chatdeck drives Bluesky.
 
 Each test checks the sandbox against the reference material it copies (devstack/bluesky/data/):
-the bodies and statuses a real PDS and AppView answer.
+the bodies and statuses a real PDS and AppView answer. (Long on purpose, as the X sandbox's: the
+sandbox's faithfulness method by method, against one running server, in about 5 seconds.)
 """
 
 import json
