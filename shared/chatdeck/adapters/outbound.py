@@ -104,13 +104,14 @@ class Outbound:
         max_redirects: int = MAX_REDIRECTS,
         resolver: Resolver = resolve,
         transport: Callable[[str], BaseAdapter] = PinnedAdapter,
+        verify: bool | str = True,
     ) -> None:
         self.allow_loopback_http = allow_loopback_http
         self.timeout = timeout
         self.max_redirects = max_redirects
         self.resolver = resolver
         self.transport = transport
-
+        self.verify = verify  # the CA bundle: certifi's, or (tests) a file's
     def get(self, url: str, max_bytes: int = MAX_BYTES, accept: str = "*/*") -> Fetched:
         """GET the address, following at most `max_redirects` redirects; raises OutboundError."""
         ends_at = time.monotonic() + self.timeout
@@ -173,6 +174,7 @@ class Outbound:
                 headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
                 allow_redirects=False,
                 stream=True,
+                verify=self.verify,
                 timeout=(connect, read),
             )
         except deadline.TooLate as error:
