@@ -5,10 +5,14 @@ answer mapped to its outcome, hashtag timelines paged with min_id, and the insta
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
+import requests
 
 from chatdeck.adapters.mastodon.oauth import sandbox_approver
+from chatdeck.bootstrap import Services
 from chatdeck.domain.errors import ConnectError
+from chatdeck.domain.mastodon_app import SCOPES, MastodonApp
 from chatdeck.domain.members import Member
 from chatdeck.domain.outcomes import (
     AccountDisconnected,
@@ -19,6 +23,8 @@ from chatdeck.domain.outcomes import (
     ReadFailed,
     Rejected,
 )
+from chatdeck.services.mastodon_accounts import connect_seeded
+from tests.integration.deployment import Deployment
 from tests.integration.mastodon_kit import CALLBACK, TIMEOUT, Kit, kit, mastodon_url, outgoing
 
 pytestmark = pytest.mark.integration
@@ -309,3 +315,50 @@ def test_a_read_as_a_refused_token_fails_for_the_whole_account(kit: Kit) -> None
         kit.reader.search_recent("cohort", ["#edchat"], start_time=datetime.now(UTC))
 
     assert failed.value.account_wide
+
+
+# Through the composition root: DynamoDB in moto server, the data key in SSM, the real wiring
+
+
+@pytest.fixture
+def wired(deployment: Deployment, mastodon_url: str) -> Services:
+    requests.delete(f"{mastodon_url}/sandbox/posts", timeout=5).raise_for_status()
+    settings = deployment.services.settings.model_copy(
+        update={"outbound_allow_loopback_http": True}
+    )
+    return Services(settings, clock=deployment.services.clock)
+
+
+def test_the_local_stacks_seeded_accounts_connect_and_post_through_the_wiring(
+    wired: Services, mastodon_url: str
+) -> None:
+    connect_seeded(wired, "cohort", mastodon_url, "cohort")
+    connect_seeded(wired, "member:ann@school.example", mastodon_url, "ann")
+
+    published = wired.mastodon_network.publish(outgoing("From the wiring #edchat"))
+
+    posts = requests.get(f"{mastodon_url}/sandbox/posts", timeout=5).json()
+    assert [(p["id"], p["account"]) for p in posts] == [(published.remote_id, "cohort")]
+    app = wired.mastodon_app_store.get(mastodon_url)
+    assert app is not None and app.client_secret  # opened from its sealed copy
+    item = boto3.client("dynamodb").get_item(
+        TableName=wired.settings.state_table,
+        Key={"pk": {"S": f"MASTODON_APP#{mastodon_url}"}, "sk": {"S": "APP"}},
+    )["Item"]
+    assert app.client_secret.encode() not in item["client_secret"]["B"]
+    stored = wired.mastodon_connections.get("cohort")
+    assert stored is not None and stored.user.server == mastodon_url
+    rule = wired.mastodon_instance_rule(mastodon_url)
+    assert (rule.limit, rule.url_length) == (500, 23)
+
+
+def test_the_app_store_keeps_the_first_app_of_an_instance(wired: Services) -> None:
+    first = MastodonApp("https://a.example", "one", "s1", "https://c/cb", SCOPES, datetime.now(UTC))
+    second = MastodonApp(
+        "https://a.example", "two", "s2", "https://c/cb", SCOPES, datetime.now(UTC)
+    )
+
+    assert wired.mastodon_app_store.create(first) is True
+    assert wired.mastodon_app_store.create(second) is False
+    kept = wired.mastodon_app_store.get("https://a.example")
+    assert kept is not None and (kept.client_id, kept.client_secret) == ("one", "s1")
