@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chatdeck.adapters.archive import DynamoArchiveStore
 from chatdeck.domain.archive import ArchiveSession, PollResult, SessionStatus, StoredPost
 from chatdeck.ports import ArchiveStore
-from tests.contract.backends import Backend
+from tests.contract.backends import Backend, DynamoBackend
 from tests.contract.builders import SESSION_START, a_session, an_archived_post
 
 PRICE = Decimal("0.005")
@@ -314,3 +315,76 @@ def test_posts_without_a_session_are_no_archive(store: ArchiveStore) -> None:
     store.add_posts(a_session(), [an_archived_post()], DAY)
     assert store.session(OCCURRENCE) is None
     assert [s.post.id for s in store.stored_posts(OCCURRENCE)] == [an_archived_post().id]
+
+
+# ----- several networks -------------------------------------------------------------------------
+
+
+def test_each_networks_polls_are_kept_apart_and_only_x_costs(store: ArchiveStore) -> None:
+    session = store.start(a_session(networks=("x", "bluesky", "mastodon")))
+    retry_at = SESSION_START + timedelta(minutes=15)
+
+    store.record_poll(session, a_poll(), PRICE)
+    store.record_poll(session, a_poll(reads=4, added=4, newest_id="at://b/1", network="bluesky"),
+                      PRICE)  # fmt: skip
+    store.record_poll(session, a_poll(reads=0, added=0, newest_id=None, error="Refused.",
+                                      retry_at=retry_at, network="mastodon"), PRICE)  # fmt: skip
+    store.add_reads(read(store), 3, PRICE, None, "bluesky")
+
+    found = read(store)
+    assert found.networks == ("x", "bluesky", "mastodon")
+    assert (found.reads, found.cost_usd) == (12, PRICE * 12)  # X's, billed
+    assert (found.reads_on("bluesky"), found.reads_on("mastodon")) == (7, 0)
+    assert (found.since("x"), found.since("bluesky"), found.since("mastodon")) == (
+        "1851000000000000012", "at://b/1", None)  # fmt: skip
+    assert found.failing == {"mastodon": "Refused."}
+    assert found.retry_on("mastodon") == retry_at and found.retry_on("x") is None
+    assert (found.posts, found.polls) == (14, 3)
+
+    store.record_poll(found, a_poll(reads=0, added=0, newest_id=None, network="mastodon"), PRICE)
+    assert read(store).failing == {}
+
+
+def test_the_same_id_on_two_networks_is_two_posts(store: ArchiveStore) -> None:
+    session = store.start(a_session(networks=("x", "mastodon")))
+    on_x = an_archived_post("109000000000000001")
+    on_mastodon = an_archived_post("109000000000000001", network="mastodon", text="A1 elsewhere")
+
+    assert store.add_posts(session, [on_x, on_mastodon], DAY) == 2
+    store.update_counts(OCCURRENCE, [on_mastodon.model_copy(update={"likes": 6})], DAY)
+
+    archive = store.session(OCCURRENCE)
+    assert archive is not None
+    posts = {post.network: post for post in archive.posts}
+    assert (posts["x"].text, posts["x"].likes) == (on_x.text, 0)
+    assert (posts["mastodon"].text, posts["mastodon"].likes) == ("A1 elsewhere", 6)
+    assert sorted(s.post.network for s in store.stored_posts(OCCURRENCE)) == ["mastodon", "x"]
+
+
+def test_a_session_and_posts_archived_before_networks_read_as_x(backend: Backend) -> None:
+    if not isinstance(backend, DynamoBackend):
+        pytest.skip("items as the DynamoDB adapter wrote them before sessions spanned networks")
+    table = backend.table("ArchiveTable")
+    pk = f"SESSION#{OCCURRENCE}"
+    session = a_session()
+    table.put_item(Item={
+        "pk": pk, "sk": "META", "occurrence_id": OCCURRENCE, "chat_id": "edtechchat",
+        "network": "x", "query": "(#edtechchat OR #edchat) -is:retweet", "status": "counted",
+        "budget_reads": 2000, "reads": 3, "cost_usd": Decimal("0.015"), "posts": 1, "polls": 1,
+        "since_id": "1851000000000000001", "expires_at": int(session.expires_at.timestamp()),
+        **{name: getattr(session, name).isoformat().replace("+00:00", "Z")
+           for name in ("start_utc", "end_utc", "window_start", "window_end")},
+    })  # fmt: skip
+    post = an_archived_post()
+    old_item = {k: v for k, v in post.model_dump(mode="json").items() if k != "network"}
+    table.put_item(Item={**old_item, "pk": pk, "sk": f"POST#{post.id}", "read_on": "2026-11-03",
+                         "links": list(post.links), "expires_at": 1}, )  # fmt: skip
+    store = DynamoArchiveStore(table)
+
+    found = read(store)
+    assert (found.networks, found.hashtags) == (("x",), ("#edtechchat", "#edchat"))
+    assert (found.since("x"), found.reads_on("x")) == ("1851000000000000001", 3)
+    archive = store.session(OCCURRENCE)
+    assert archive is not None and [(p.network, p.id) for p in archive.posts] == [("x", post.id)]
+    store.update_counts(OCCURRENCE, [post.model_copy(update={"likes": 4})], DAY)
+    assert [s.post.likes for s in store.stored_posts(OCCURRENCE)] == [4]

@@ -164,6 +164,7 @@ class PollResult:
     retry_at: datetime | None = None
     stop_reason: str | None = None
     network: str = BILLED_NETWORK
+    account_wide: bool = False  # the network refused the account itself: no retry will do
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,7 @@ class Poller:
         every_page = False
         error: str | None = None
         retry_at = None
+        account_wide = False
         try:
             while True:
                 page = reader.search_recent(
@@ -259,7 +260,7 @@ class Poller:
                 if (remaining is not None and reads >= remaining) or pages >= MAX_FREE_PAGES:
                     break
         except ReadFailed as failure:
-            error = failure.reason
+            error, account_wide = failure.reason, failure.account_wide
             retry_at = failure.retry_at or (now + ACCOUNT_PAUSE if failure.account_wide else None)
             logger.warning(
                 "A chat's search failed",
@@ -287,6 +288,7 @@ class Poller:
             retry_at=retry_at,
             stop_reason=stop,
             network=network,
+            account_wide=account_wide,
         )
         self.archive.record_poll(session, result, PRICE_PER_READ)
         return result
@@ -300,8 +302,9 @@ class Poller:
 
     def _end(self, report: PollReport, session: ArchiveSession, now: datetime) -> None:
         """The last search of each network of a session whose window is over, bounded by the
-        window's end; the session ends once every network has been read (or polling it had
-        stopped, or it has no reader, or it kept failing)."""
+        window's end; the session ends once every network has been read, or cannot be: polling it
+        had stopped, it has no reader, it refused the account itself (only an admin can mend
+        that; the digest does not wait for them), or it kept failing for LAST_POLL_PATIENCE."""
         if now < session.window_end + END_TIME_MARGIN:
             return  # X would refuse the window's end as an end_time yet
         gave_up = now >= session.window_end + LAST_POLL_PATIENCE
@@ -313,7 +316,12 @@ class Poller:
             network
             for network, result in results.items()
             if network in waiting
-            or (result is not None and result.error is not None and network in self.readers)
+            or (
+                result is not None
+                and result.error is not None
+                and network in self.readers
+                and not result.account_wide
+            )
             or (result is None and not (network == BILLED_NETWORK and session.stop_reason))
         ]
         if failed and not gave_up:
