@@ -99,9 +99,9 @@ def in_threads(work: Callable[[int], Any], times: int = 16) -> list[Any]:
 
 def test_of_sixteen_threads_claiming_one_post_one_wins() -> None:
     store = fakes.FakePostStore()
-    post = a_post()
-    store.add(post)
-    claims = in_threads(lambda n: store.claim(post, f"claim-{n}", NOW, NOW + timedelta(minutes=5)))
+    store.add(a_post())
+    [job] = store.due(NOW)
+    claims = in_threads(lambda n: store.claim(job, f"claim-{n}", NOW, NOW + timedelta(minutes=5)))
     assert sum(claim is not None for claim in claims) == 1
 
 
@@ -139,7 +139,7 @@ def test_the_publisher_runs_on_the_fakes() -> None:
     notices = Notices(
         log, mailer, ["admin@cohort.example"], "https://chatdeck.example/", actions, clock
     )
-    publisher = Publisher(posts, network, accounts, notices, timedelta(minutes=5), 16)
+    publisher = Publisher(posts, {"x": network}, accounts, notices, timedelta(minutes=5), 16)
     for n in range(20):
         posts.add(a_post(f"post-{n:02}", text=f"Post {n}"))
     network.script(Rejected("X refused the text."), NotSent("No connection."))

@@ -121,9 +121,11 @@ class FakePostStore:
             return True
 
     def due(self, now: datetime) -> list[Job]:
+        """As the adapter's: each job's post is its content only (its head item, without its
+        targets), so nothing that works on a job can lean on the post's other targets."""
         with self._lock:
             due = [
-                Job(post, target)
+                Job(post.model_copy(update={"targets": ()}), target)
                 for post in self._posts.values()
                 for target in post.targets
                 if target.status.needs_publisher
