@@ -5,6 +5,7 @@ The adapter is taken from `Services` (bootstrap), so the wiring is what a functi
 """
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -385,3 +386,27 @@ def test_a_search_without_a_session_fails_for_the_account(stack: Stack) -> None:
     with pytest.raises(ReadFailed) as failed:
         stack.services.bluesky_reader.search_recent("cohort", ["edusky"])
     assert failed.value.account_wide
+
+
+def test_two_functions_refreshing_one_session_refresh_it_once(stack: Stack) -> None:
+    """Refresh tokens rotate: a second refresh with the same token would be refused, so the
+    refresh is claimed and the function that loses the claim uses the winner's session."""
+    from chatdeck.adapters.bluesky import BlueskyPublishing, BlueskySessions
+
+    connected(stack)
+    stack.expire()
+    functions = [
+        BlueskyPublishing(
+            BlueskySessions(stack.services.bluesky_connections, stack.services.clock, (3.0, 5.0)),
+            None,
+            stack.services.clock,
+        )
+        for _ in range(2)
+    ]
+    posts = [outgoing(f"Function {n} #edchat") for n in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        published = list(pool.map(lambda pair: pair[0].publish(pair[1]), zip(functions, posts)))
+
+    assert len({p.remote_id for p in published}) == 2 and len(stack.posts()) == 2
+    assert stack.requests("POST /xrpc/com.atproto.server.refreshSession") == 1
+    assert stack.requests("POST /xrpc/com.atproto.server.createSession") == 1  # the connect
