@@ -54,9 +54,9 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
     # The stack seeds the live chat an hour ahead for the tests (DEVSTACK_LIVE_CHAT_IN_MINUTES),
     # so these instants are still to come: a tick never acts in the past.
     assert companion_tick(local_stack, start - timedelta(minutes=17))["polling"]["polled"] == 0
-    assert emails_to(local_stack, ADMIN, "starts at") == []
+    assert emails_to(local_stack, ADMIN, f"starts at {start:%H:%M}: #{LIVE}") == []
     companion_tick(local_stack, start - timedelta(minutes=5))
-    (reminder,) = emails_to(local_stack, ADMIN, "starts at")
+    (reminder,) = emails_to(local_stack, ADMIN, f"starts at {start:%H:%M}: #{LIVE}")
     assert "#chatdecklive" in reminder["text"]
     assert reminder["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -69,8 +69,9 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
     after = companion_tick(local_stack, end + timedelta(minutes=31))
     companion_tick(local_stack, end + timedelta(minutes=32))
 
-    assert emails_to(local_stack, ADMIN, "starts at") == [reminder]  # at most once
-    digests = [m for m in emails_to(local_stack, ADMIN, "Highlights")]
+    reminders = emails_to(local_stack, ADMIN, f"starts at {start:%H:%M}: #{LIVE}")
+    assert reminders == [reminder]  # at most once
+    digests = [m for m in emails_to(local_stack, ADMIN, f"Highlights of #{LIVE}")]
     assert len(digests) == 1, after
     digest = digests[0]
     text = digest["text"]
@@ -78,12 +79,13 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
     # inside a shared link's letters, so the sections are found by their headings.
     headings = list(re.finditer(r"^(.*)\r?\n-{40}\r?$", text, re.MULTILINE))
     assert [h.group(1)[:2] for h in headings[:3]] == ["Q1", "Q2", "Q3"]
-    # The sandbox's session is generated from a seed, so its best answers to Q1 are known:
-    # ranked by the counts refreshed after the chat (likes + 2 x reposts + replies).
+    # The best answers to Q1, ranked by the counts refreshed after the chat (likes + 2 x
+    # reposts + replies), each saying where it was posted.
     q1 = text[headings[0].start() : headings[1].start()]
-    best = re.findall(r"\(@(\w+)\), (\d+) likes · (\d+) reposts", q1)
-    assert best == [("esl_elena", "34", "6"), ("ScienceSue", "31", "5"), ("ms_quinn_k2", "27", "4")]
-    assert "… and 17 more answers on the session page." in q1
+    best = re.findall(r"\(@\w+ on X\), (\d+) likes? · (\d+) reposts? · (\d+) repl", q1)
+    ranks = [int(likes) + 2 * int(reposts) + int(replies) for likes, reposts, replies in best]
+    assert len(best) == 3 and ranks == sorted(ranks, reverse=True) and ranks[0] > 0
+    assert re.search(r"… and \d+ more answers on the session page\.", q1)
     assert "http" in text  # the links people shared
     assert "<script" not in digest["html"]
     assert digest["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -91,9 +93,7 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
     session = admin.get(f"/sessions/{LIVE}/{start:%Y%m%dT%H%MZ}")
     assert session.status_code == 200
     assert "Q1" in session.text and "Q6" in session.text
-    assert re.search(
-        r"What X billed for this session: \d+ posts read, about \$\d+\.\d\d", session.text
-    )
+    assert re.search(r"X: \d+ posts read, billed about \$\d+\.\d\d", session.text)
 
     one_click = digest["headers"]["List-Unsubscribe"].strip("<>")
     assert (
@@ -101,3 +101,53 @@ def test_a_subscriber_gets_the_reminder_before_and_the_digest_after_the_live_cha
         == 200
     )
     assert 'name="digests" checked' not in admin.get(f"/chats/{LIVE}").text
+
+
+DEMOS = {  # devstack/seed.py: each network's demo chat, live at the same minute
+    "x": ("chatdecklive", "X"),
+    "bluesky": ("skyedchatdemo", "Bluesky"),
+    "mastodon": ("mastoedchatdemo", "Mastodon"),
+}
+
+
+def runs_sandbox(stack: LocalStack, network: str) -> bool:
+    """Whether the local stack runs that network's sandbox (X's always)."""
+    port = stack.env.get(f"DEVSTACK_{network.upper()}_PORT")
+    if network == "x":
+        return True
+    if port is None:
+        return False
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/sandbox/posts", timeout=5).ok
+    except requests.ConnectionError:
+        return False
+
+
+@pytest.mark.parametrize("network", list(DEMOS))
+def test_each_networks_demo_chat_is_in_the_calendar_and_digested_after_its_window(
+    local_stack: LocalStack, admin: MemberClient, network: str
+) -> None:
+    tag, name = DEMOS[network]
+    assert f"#{tag}" in admin.get("/chats").text
+    assert f"On {name}" in admin.get(f"/chats/{tag}").text
+    if not runs_sandbox(local_stack, network):
+        pytest.skip(f"the local stack runs no {name} sandbox, so its demo chat has no posts")
+    start = live_start(admin)
+    end = start + timedelta(hours=1)
+
+    minute = start - timedelta(minutes=15)
+    while minute <= end + timedelta(minutes=30):
+        companion_tick(local_stack, minute)
+        minute += timedelta(minutes=3)
+    companion_tick(local_stack, end + timedelta(minutes=31))
+    companion_tick(local_stack, end + timedelta(minutes=32))
+
+    (digest,) = emails_to(local_stack, ADMIN, f"Highlights of #{tag}")
+    text = digest["text"]
+    assert f"on {name}, " in text  # where the session ran
+    headings = re.findall(r"^(Q\d).*\r?\n-{40}\r?$", text, re.MULTILINE)
+    assert headings[:2] == ["Q1", "Q2"], text
+    assert re.search(rf"\(@\S+ on {name}\), \d+ likes?", text), text  # answers say where
+    session = admin.get(f"/sessions/{tag}/{start:%Y%m%dT%H%MZ}").text
+    assert re.search(rf"{name}: \d+ posts? read", session)  # reads per network
+    assert f"View on {name}" in session

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import vobject
@@ -244,3 +245,44 @@ def test_a_chat_removed_while_an_admin_changes_it_answers_404(
     assert answer["statusCode"] == 404
     assert "No such chat." in answer["body"]
     assert deployment.services.chats.get("edtechchat") is None
+
+
+def test_a_chat_on_two_networks_from_the_forms_checkboxes_says_where_it_runs(
+    web: ModuleType, admin_session: str, teacher_session: str, deployment: Deployment
+) -> None:
+    fields = [(k, v) for k, v in CHAT_FORM.items() if k not in ("network", "moderators")]
+    event = event_as("web_cancel_post", admin_session)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/chats"
+    event["body"] = urlencode(
+        [
+            ("csrf_token", "sample-csrf-token-kept-in-the-cookie-0001"),
+            *fields,
+            ("networks", "bluesky"),  # a ticked checkbox is sent once per box
+            ("networks", "x"),
+            ("moderators", "@edtechmod, @edtechmod.bsky.social"),
+        ]
+    )
+    created = invoke(web, event)
+
+    assert created["statusCode"] == 303, created.get("body")
+    stored = deployment.services.chats.get("edtechchat")
+    assert stored is not None and stored.networks == ["x", "bluesky"]
+    assert stored.moderators == ["edtechmod", "edtechmod.bsky.social"]
+    assert "On X and Bluesky" in get(web, teacher_session, "/chats")["body"]
+    assert "On X and Bluesky" in get(web, teacher_session, "/chats/edtechchat")["body"]
+    form = get(web, admin_session, "/chats/edtechchat/edit")["body"]
+    assert re.search(r'value="x"\s+checked', form) and re.search(r'value="bluesky"\s+checked', form)
+    assert not re.search(r'value="mastodon"\s+checked', form)
+
+
+def test_a_chat_with_no_network_ticked_is_refused_saying_so(
+    web: ModuleType, admin_session: str, deployment: Deployment
+) -> None:
+    refused = post_form(
+        web, admin_session, "/chats", {k: v for k, v in CHAT_FORM.items() if k != "network"}
+    )
+
+    assert refused["statusCode"] == 422
+    assert 'id="networks-error"' in refused["body"]
+    assert "Tick the networks the chat runs on" in refused["body"]
+    assert deployment.services.chats.all() == []
