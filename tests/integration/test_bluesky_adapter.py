@@ -405,7 +405,7 @@ def test_two_functions_refreshing_one_session_refresh_it_once(stack: Stack) -> N
     ]
     posts = [outgoing(f"Function {n} #edchat") for n in range(2)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        published = list(pool.map(lambda pair: pair[0].publish(pair[1]), zip(functions, posts)))
+        published = list(pool.map(lambda f, p: f.publish(p), functions, posts))
 
     assert len({p.remote_id for p in published}) == 2 and len(stack.posts()) == 2
     assert stack.requests("POST /xrpc/com.atproto.server.refreshSession") == 1
