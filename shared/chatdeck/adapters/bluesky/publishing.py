@@ -129,9 +129,13 @@ class BlueskyPublishing:
             record["facets"] = found
         link = first_link(spans)
         if link and self._cards is not None:
-            card = self._cards.card(
-                link, lambda data, mime: self._upload(outgoing.account, data, mime)
-            )
+            try:
+                card = self._cards.card(
+                    link, lambda data, mime: self._upload(outgoing.account, data, mime)
+                )
+            except Exception as error:  # a card is a courtesy: the post goes out without it
+                logger.warning("Link card failed", extra={"error": type(error).__name__})
+                card = None
             if card is not None:
                 record["embed"] = card
         return record
