@@ -163,31 +163,41 @@ class Store:
                 for s in self._statuses.values()
                 if s.visibility == "public" and wanted in hashtags_in(s.text)
             ]
-        return made + [self._from_stage(post) for post in self.stage.visible(wanted)]
+        staged = {post.id: post for post in self.stage.all()}
+        return made + [self._from_stage(post, staged) for post in self.stage.visible(wanted)]
 
-    def _from_stage(self, post: StagedPost) -> Status:
+    def _from_stage(self, post: StagedPost, staged: dict[str, StagedPost] | None = None) -> Status:
         author = self._account(post.author, seeded=False)
-        replied = self.get(post.reply_to) if post.reply_to else None
-        counts = {
-            name: value
-            for name, value in (
-                ("favourites", post.likes),
-                ("reblogs", post.reposts),
-                ("replies", post.replies),
-            )
-            if value is not None
-        }
         return Status(
             id=post.id,
             account=author,
             text=post.text,
             created_at=post.created_at,
             in_reply_to_id=post.reply_to,
-            in_reply_to_account_id=replied.account.id if replied else None,
+            in_reply_to_account_id=self._author_of(post.reply_to, staged),
             quote_id=post.quote_of,
             staged=True,
-            counts=counts,
+            counts={
+                name: value
+                for name, value in (
+                    ("favourites", post.likes),
+                    ("reblogs", post.reposts),
+                    ("replies", post.replies),
+                )
+                if value is not None
+            },
         )
+
+    def _author_of(self, status: str | None, staged: dict[str, StagedPost] | None) -> str | None:
+        """The account id of the status a staged post answers (staged or made here)."""
+        if status is None:
+            return None
+        parents = staged if staged is not None else {p.id: p for p in self.stage.all()}
+        if status in parents:
+            return account_id(parents[status].author)
+        with self._lock:
+            made = self._statuses.get(status)
+        return made.account.id if made else None
 
     def _staged_id(self, author: str, moment: datetime) -> str:
         return status_id(moment, int(hashlib.sha256(author.encode()).hexdigest()[:4], 16))
