@@ -503,3 +503,22 @@ def test_faults_name_mastodons_endpoints(sandbox: Sandbox) -> None:
         ).status_code
         == 400
     )
+
+
+def test_the_301st_status_in_three_hours_is_refused_even_across_5_minute_windows(
+    sandbox: Sandbox,
+) -> None:
+    token = sandbox.token()
+    sandbox.control("POST", "/sandbox/clock", {"now": "2026-08-01T12:00:00Z"})
+    for _ in range(150):
+        assert sandbox.post(token, "Toot").status_code == 200
+    sandbox.control("POST", "/sandbox/clock", {"now": "2026-08-01T12:10:00Z"})
+    for _ in range(150):
+        assert sandbox.post(token, "Toot").status_code == 200
+
+    refused = sandbox.post(token, "One too many")
+
+    assert (refused.status_code, refused.json()) == (429, {"error": "Too many requests"})
+    assert refused.headers["X-RateLimit-Limit"] == "300"
+    assert refused.headers["X-RateLimit-Reset"] == "2026-08-01T15:00:00.000000Z"
+    assert len(sandbox.control("GET", "/sandbox/posts")) == 300
