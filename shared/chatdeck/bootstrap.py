@@ -478,7 +478,16 @@ class Services:
     def calendar(self) -> "ChatCalendar":
         from chatdeck.services.chats import ChatCalendar
 
-        return ChatCalendar(self.chats, self.subscriptions, self.digests, self.email_actions)
+        return ChatCalendar(
+            self.chats,
+            self.subscriptions,
+            self.digests,
+            self.email_actions,
+            connections={"bluesky": self.bluesky_connections, "mastodon": self.mastodon_connections},
+            hashtag_feeds_open=lambda instance: (
+                self.mastodon_instance_rules.rules(instance).hashtag_feeds_open
+            ),
+        )
 
     @cached_property
     def publisher(self) -> "Publisher":

@@ -8,7 +8,7 @@ carry a signed token and work without signing in.
 """
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from chatdeck.domain.action_tokens import InvalidToken
 from chatdeck.domain.chat_form import chat_from_form, chat_id_for
 from chatdeck.domain.chats import (
+    NETWORK_NAMES,
     SESSION_START,
     Chat,
     Occurrence,
@@ -31,8 +32,9 @@ from chatdeck.domain.errors import NotFound, Refused
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.posts import FieldErrors, readable_error
 from chatdeck.notifications.email_actions import EmailActions
-from chatdeck.ports import ChatStore, SubscriptionStore, UnsubscribeFrom
+from chatdeck.ports import ChatStore, ConnectionStore, SubscriptionStore, UnsubscribeFrom
 from chatdeck.services.digests import Digests, SessionPage
+from chatdeck.services.polling import READING_ACCOUNT
 
 UPCOMING = timedelta(weeks=5)
 MAX_ID_LENGTH = 64
@@ -67,6 +69,7 @@ class ChatPage:
     upcoming: list[LocalSession]
     past: list[LocalSession]  # the most recent first
     subscription: Subscription
+    notes: tuple[str, ...] = ()  # for admins: why a network of the chat cannot be followed
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,17 @@ class ChatCalendar:
         subscriptions: SubscriptionStore,
         digests: Digests,
         email_actions: EmailActions,
+        connections: Mapping[str, ConnectionStore] | None = None,
+        hashtag_feeds_open: Callable[[str], bool] | None = None,
     ) -> None:
         self.chats = chats
         self.subscriptions = subscriptions
         self.digests = digests
         self.email_actions = email_actions
+        # The cohort's Bluesky and Mastodon connections, which read their chats, and whether a
+        # Mastodon instance keeps its hashtag feeds open: what the chat page tells admins.
+        self.connections = dict(connections or {})
+        self.hashtag_feeds_open = hashtag_feeds_open
 
     # What members see
 
@@ -133,7 +142,35 @@ class ChatCalendar:
             past=[_local(o, member.zone) for o in reversed(past)],
             subscription=self.subscriptions.subscription(chat.id, member.email)
             or Subscription(chat_id=chat.id, email=member.email, reminders=False, digests=False),
+            notes=tuple(self.reading_problems(chat)) if member.is_admin else (),
         )
+
+    def reading_problems(self, chat: Chat) -> list[str]:
+        """Why the cohort cannot follow the chat on one of its networks, one sentence each: no
+        Bluesky or Mastodon account connected to read it, or a Mastodon instance whose hashtag
+        feeds are off (its hashtag timeline answers an empty list)."""
+        problems = []
+        for network in chat.networks:
+            store = self.connections.get(network)
+            if store is None:
+                continue
+            name = NETWORK_NAMES[network]
+            stored = store.get(READING_ACCOUNT, decrypt=False)
+            if stored is None or not stored.connected:
+                problems.append(
+                    f"The cohort has no {name} account connected, so Chatdeck cannot follow "
+                    f"this chat on {name}: connect one on the Accounts page."
+                )
+                continue
+            instance = stored.user.server
+            feeds_open = self.hashtag_feeds_open
+            if network == "mastodon" and instance and feeds_open and not feeds_open(instance):
+                problems.append(
+                    f"The cohort's Mastodon instance ({instance}) has turned its hashtag feeds "
+                    "off, so Chatdeck sees none of this chat's posts there. Connect the cohort's "
+                    "account on an instance that keeps them open, or ask its admins."
+                )
+        return problems
 
     def session(self, chat_id: str, start: str) -> tuple[Chat, SessionPage | None]:
         """A past session's chat, and its digest and archive (None while it has no archive)."""

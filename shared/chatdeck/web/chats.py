@@ -83,6 +83,7 @@ def register(
             upcoming=page.upcoming,
             past=page.past,
             subscription=page.subscription,
+            notes=page.notes,
             feed_url=feed_url(f"{page.chat.id}.ics"),
         )
 

@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from chatdeck.domain.accounts import Tokens, XUser
 from chatdeck.domain.chats import Chat, Subscription, UnknownChat
 from chatdeck.domain.errors import NotAllowed, NotFound, Refused
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors
+from chatdeck.services.chats import ChatCalendar
+from tests.fakes import FakeConnectionStore
 from tests.unit.services.kit import NOW, TEACHER, Kit
 
 CHAT_FORM = {
@@ -216,3 +219,32 @@ def test_an_unsubscribe_link_expires_after_90_days(kit: Kit, subscribed: Subscri
         kit.calendar.unsubscribe(token, sent_at + timedelta(days=90))
     assert kit.calendar.unsubscribe_link(token, sent_at + timedelta(days=89)).emails == "emails"
     assert kit.subscriptions.subscription("edtechchat", TEACHER) == subscribed
+
+
+# ----- where a chat cannot be followed ----------------------------------------------------------
+
+
+def test_admins_are_told_when_a_network_of_the_chat_cannot_be_followed(kit: Kit) -> None:
+    mastodon, bluesky = FakeConnectionStore("mastodon"), FakeConnectionStore("bluesky")
+    instance = "https://closed.example"
+    mastodon.connect(
+        "cohort", XUser("1", "cohort@closed.example", instance), Tokens("a", "r", NOW),
+        "admin", NOW,
+    )  # fmt: skip
+    calendar = ChatCalendar(
+        kit.chats, kit.subscriptions, kit.digests, kit.email_actions,
+        connections={"bluesky": bluesky, "mastodon": mastodon},
+        hashtag_feeds_open=lambda server: server != instance,
+    )  # fmt: skip
+    chat = calendar.add(kit.admin(), {**CHAT_FORM, "networks": "x,bluesky,mastodon",
+                                      "moderators": ""})  # fmt: skip
+
+    notes = calendar.chat_page(kit.admin(), chat.id, NOW).notes
+    members_notes = calendar.chat_page(kit.add_member(TEACHER, "Ana"), chat.id, NOW).notes
+
+    assert len(notes) == 2
+    assert notes[0].startswith("The cohort has no Bluesky account connected")
+    assert "(https://closed.example) has turned its hashtag feeds off" in notes[1]
+    assert members_notes == ()
+    on_x = calendar.add(kit.admin(), {**CHAT_FORM, "hashtag": "#xonly"})
+    assert calendar.chat_page(kit.admin(), on_x.id, NOW).notes == ()
