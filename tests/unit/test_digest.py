@@ -634,3 +634,41 @@ def test_the_session_page_shows_the_digest_and_every_post() -> None:
     assert "style=" not in page
     assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
     assert "<title>#edtechchat, Mon 7 Dec 2026 · Chatdeck</title>" in page
+
+
+# --- several networks ---------------------------------------------------------------------------
+
+
+def test_posts_of_two_networks_with_the_same_ids_are_all_kept_and_replies_stay_in_theirs() -> None:
+    asked_on_x = question(1, 2)
+    on_mastodon = {"network": "mastodon", "author_id": "1001"}  # ids like X's, on another network
+    asked_on_mastodon = question(1, 2, id=asked_on_x.id, network="mastodon")  # author id 1000
+    reply_on_x = post("mrs_okafor_sci", "Spaced quizzes", 4, reply_to=asked_on_x.id)
+    same_id = {"id": reply_on_x.id, "reply_to": asked_on_x.id, **on_mastodon}
+    reply_on_mastodon = post("kpatel_math", "Low stakes, always", 5, **same_id)
+
+    result = digest([asked_on_x, asked_on_mastodon, reply_on_x, reply_on_mastodon])
+
+    assert result.numbers.posts == 4
+    assert sorted(a.network for a in result.questions[0].best_answers) == ["mastodon", "x"]
+    assert result.networks == ("x", "mastodon")
+    assert result.network_names == "X and Mastodon"
+    # Author ids are told apart by network: 1000 on X and on Mastodon are two people.
+    assert result.numbers.participants == 4
+    assert {v.network for v in result.voices} == {"x", "mastodon"}
+
+
+def test_a_mastodon_moderator_of_the_reading_instance_is_shown_without_its_server() -> None:
+    asked = post("MsRiveraTeaches", "Q1: What works? #edtechchat", 1, network="mastodon",
+                 author_handle="msriverateaches")  # fmt: skip
+    result = build_digest(
+        [asked, post("kpatel_math", "A1 retrieval", 3, network="mastodon")],
+        chat_name="EdTech Chat", hashtag="edtechchat",
+        moderators=["msriverateaches@mastodon.example"], chat_account=None,
+        occurrence_id="edtechchat#2026-12-08T01:00:00Z", local_date=date(2026, 12, 7),
+        starts_at=STARTS_AT, ends_at=STARTS_AT + timedelta(hours=1), zone="America/New_York",
+        earlier_participants=set(), networks=["mastodon"],
+    )  # fmt: skip
+
+    assert result.questions[0].question.post == asked
+    assert best(result, 1) == ["A1 retrieval"]
