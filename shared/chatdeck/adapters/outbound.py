@@ -112,6 +112,7 @@ class Outbound:
         self.resolver = resolver
         self.transport = transport
         self.verify = verify  # the CA bundle: certifi's, or (tests) a file's
+
     def get(self, url: str, max_bytes: int = MAX_BYTES, accept: str = "*/*") -> Fetched:
         """GET the address, following at most `max_redirects` redirects; raises OutboundError."""
         ends_at = time.monotonic() + self.timeout
