@@ -191,3 +191,18 @@ class _NoneFirst:
 
     def create(self, app: MastodonApp) -> bool:
         return self.store.create(app)
+
+
+def test_own_posts_are_matched_as_mastodon_hands_them_back() -> None:
+    from chatdeck.adapters.mastodon.publishing import _comparable
+    from chatdeck.domain.mastodon_text import plain_text
+
+    sent = "Thanks @ann@other.social &  see https://example.org/a\u0301"
+    content = (
+        '<p>Thanks <span class="h-card"><a href="https://other.social/@ann" class="u-url mention">'
+        '@<span>ann</span></a></span> &amp; see <a href="https://example.org/\u00e1">'
+        '<span class="invisible">https://</span><span class="">example.org/\u00e1</span>'
+        '<span class="invisible"></span></a></p>'
+    )
+    assert _comparable(plain_text(content)) == _comparable(sent)
+    assert _comparable("Thanks @ann") != _comparable("Thanks @bob@other.social")

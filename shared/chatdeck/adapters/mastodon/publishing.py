@@ -9,9 +9,11 @@
 - Finding our own status reads the account's own statuses (newest first, 40 a page, at most five
   pages) back to `since`, and compares each status's text as Mastodon hands it back (HTML
   content turned into plain text: links as their href, entities unescaped) with the text sent,
-  spacing and Unicode normalisation aside. When the list cannot be read, the answer is CannotTell.
+  spacing, Unicode normalisation and a mention's server aside (Mastodon shows `@ann@server` as
+  `@ann`). When the list cannot be read, the answer is CannotTell.
 """
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -100,5 +102,11 @@ def _created(status: Any) -> datetime:
     return created if created.tzinfo else created.replace(tzinfo=UTC)
 
 
+_MENTION = re.compile(r"(?<![=/\w])@(\w+)@[\w.-]+\w")
+
+
 def _comparable(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """A text as Mastodon may hand it back: a mention `@ann@server` shows as `@ann` (its link
+    holds the server), and spacing and Unicode normalisation may differ."""
+    plain = _MENTION.sub(lambda match: f"@{match.group(1)}", unicodedata.normalize("NFC", text))
+    return " ".join(plain.split())
