@@ -522,3 +522,29 @@ def test_the_301st_status_in_three_hours_is_refused_even_across_5_minute_windows
     assert refused.headers["X-RateLimit-Limit"] == "300"
     assert refused.headers["X-RateLimit-Reset"] == "2026-08-01T15:00:00.000000Z"
     assert len(sandbox.control("GET", "/sandbox/posts")) == 300
+
+
+def test_the_consent_page_names_the_app_and_denying_redirects_with_access_denied(
+    sandbox: Sandbox,
+) -> None:
+    app = sandbox.app()
+    query = {
+        "client_id": app["client_id"],
+        "redirect_uri": CALLBACK,
+        "response_type": "code",
+        "state": "s-1",
+        "code_challenge": s256("v" * 43),
+        "code_challenge_method": "S256",
+    }
+
+    page = sandbox.call("GET", "/oauth/authorize", params=query)
+    denied = sandbox.call(
+        "POST", "/oauth/authorize", data={**query, "decision": "deny"}, allow_redirects=False
+    )
+
+    assert page.status_code == 200
+    assert "<strong>Chatdeck</strong> would like permission to access your account" in page.text
+    assert 'name="code_challenge_method" value="S256"' in page.text
+    assert '<option value="cohort" selected>' in page.text and '<option value="ann"' in page.text
+    location = parse_qs(urlsplit(denied.headers["Location"]).query)
+    assert (location["error"], location["state"]) == (["access_denied"], ["s-1"])
