@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from chatdeck.services.posts import Scheduling
     from chatdeck.services.publishing import Publisher
     from chatdeck.services.reminders import Reminders
+    from chatdeck.services.targets import TargetDirectory
 
 
 class SystemClock:
@@ -252,6 +253,27 @@ class Services:
         return XPublishing(self._x_clients)
 
     @cached_property
+    def networks(self) -> "dict[str, Network]":
+        """Every network the publisher posts to, by name. Each is built here but its client
+        package (tweepy, atproto, Mastodon.py) loads only when a post goes to it."""
+        return {
+            "x": self.network,
+            "bluesky": self.bluesky_network,
+            "mastodon": self.mastodon_network,
+        }
+
+    @cached_property
+    def target_directory(self) -> "TargetDirectory":
+        from chatdeck.services.targets import TargetDirectory
+
+        stores = {
+            "x": self.connections,
+            "bluesky": self.bluesky_connections,
+            "mastodon": self.mastodon_connections,
+        }
+        return TargetDirectory(stores, self.mastodon_instance_rule)
+
+    @cached_property
     def reader(self) -> "PostReader":
         from chatdeck.adapters.x import XReading
 
@@ -261,12 +283,7 @@ class Services:
     def readers(self) -> "dict[str, PostReader]":
         """The reader of each network whose chats the companion follows; each adapter loads on
         first use (a network without one is reported on its sessions, never polled)."""
-        found: dict[str, PostReader] = {"x": self.reader}
-        for name in ("bluesky", "mastodon"):
-            reader = getattr(self, f"{name}_reader", None)
-            if reader is not None:
-                found[name] = reader
-        return found
+        return {"x": self.reader, "bluesky": self.bluesky_reader, "mastodon": self.mastodon_reader}
 
     def x_credentials(self, account: str) -> Mapping[str, str]:
         if account != "cohort":
@@ -471,7 +488,7 @@ class Services:
         from chatdeck.services.posts import Scheduling
 
         return Scheduling(
-            self.posts, self.membership, self.accounts, self.cohort_settings, self.notices
+            self.posts, self.membership, self.target_directory, self.cohort_settings, self.notices
         )
 
     @cached_property
@@ -483,7 +500,10 @@ class Services:
             self.subscriptions,
             self.digests,
             self.email_actions,
-            connections={"bluesky": self.bluesky_connections, "mastodon": self.mastodon_connections},
+            connections={
+                "bluesky": self.bluesky_connections,
+                "mastodon": self.mastodon_connections,
+            },
             hashtag_feeds_open=lambda instance: (
                 self.mastodon_instance_rules.rules(instance).hashtag_feeds_open
             ),
@@ -495,7 +515,7 @@ class Services:
 
         return Publisher(
             posts=self.posts,
-            network=self.network,
+            networks=self.networks,
             accounts=self.account_states,
             notices=self.notices,
             lease=timedelta(seconds=self.settings.lease_seconds),

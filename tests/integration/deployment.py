@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from chatdeck.bootstrap import Services
-from chatdeck.domain.posts import Post
+from chatdeck.domain.posts import Post, Target
 from chatdeck.services.publishing import TickReport
 from chatdeck.settings import Settings
 from devstack.provision import (
@@ -67,9 +67,11 @@ class Deployment:
         due: datetime,
         author: str = "teacher@school.example",
         account: str = "cohort",
+        targets: tuple[tuple[str, str], ...] | None = None,
     ) -> Post:
-        """Store a post as the web form would, due at `due` (a whole minute)."""
-        post = form_post(unique("post"), text, due, author, account)
+        """Store a post as the web form would, due at `due` (a whole minute), to `targets`
+        ((network, account) pairs) or to `account` on X."""
+        post = form_post(unique("post"), text, due, author, account, targets)
         assert self.services.posts.add(post)
         return post
 
@@ -79,6 +81,16 @@ class Deployment:
     def post(self, post_id: str) -> Post:
         found = self.services.posts.get(post_id)
         assert found is not None
+        return found
+
+    def target(self, post_id: str, key: str | None = None) -> Target:
+        """The post's target `key` (`bluesky:cohort`), or its only one."""
+        post = self.post(post_id)
+        if key is None:
+            [only] = post.targets
+            return only
+        found = post.target(key)
+        assert found is not None, key
         return found
 
     def sandbox_posts(self) -> list[dict[str, Any]]:

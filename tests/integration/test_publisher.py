@@ -27,7 +27,7 @@ def test_a_due_post_goes_out_once_and_is_linked(deployment: Deployment) -> None:
 
     assert report.outcomes["posted"] == 1
     assert texts_on_network(deployment) == [post.text]
-    stored = deployment.post(post.id)
+    stored = deployment.target(post.id)
     assert stored.status is PostStatus.POSTED
     assert stored.remote_id == deployment.sandbox_posts()[0]["id"]
     assert (
@@ -45,7 +45,7 @@ def test_a_post_is_not_sent_before_its_minute(deployment: Deployment) -> None:
 
     assert early.due == 0
     assert texts_on_network(deployment) == []
-    assert deployment.post(post.id).status is PostStatus.QUEUED
+    assert deployment.target(post.id).status is PostStatus.QUEUED
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def second_publisher(deployment: Deployment) -> Publisher:
     first = deployment.services.publisher
-    return Publisher(first.posts, first.network, first.accounts, first.notices, first.lease, 1)
+    return Publisher(first.posts, first.networks, first.accounts, first.notices, first.lease, 1)
 
 
 def interleave_two_publishers(deployment: Deployment) -> int:
@@ -77,7 +77,7 @@ def interleave_two_publishers(deployment: Deployment) -> int:
         if claimed is not None:
             publisher.send(claimed, due)
 
-    assert [p.id for p in seen_by_a] == [p.id for p in seen_by_b] == [post.id]
+    assert [j.post.id for j in seen_by_a] == [j.post.id for j in seen_by_b] == [post.id]
     assert texts_on_network(deployment) == [post.text]
     return create_requests(deployment)
 
@@ -114,7 +114,7 @@ def test_a_crash_after_the_network_call_is_reconciled_not_resent(deployment: Dep
     assert during_lease.due == 0
     assert after_lease.outcomes["posted"] == 1
     assert texts_on_network(deployment) == [post.text]
-    stored = deployment.post(post.id)
+    stored = deployment.target(post.id)
     assert stored.status is PostStatus.POSTED
     assert stored.remote_id == deployment.sandbox_posts()[0]["id"]
 
@@ -131,8 +131,8 @@ def test_a_read_timeout_after_the_post_was_created_ends_posted_once(deployment: 
         deployment.tick(due + timedelta(minutes=minute))
 
     assert texts_on_network(deployment) == [post.text]
-    assert deployment.post(post.id).status in (PostStatus.POSTED, PostStatus.UNCONFIRMED)
-    assert deployment.post(post.id).status is PostStatus.POSTED
+    assert deployment.target(post.id).status in (PostStatus.POSTED, PostStatus.UNCONFIRMED)
+    assert deployment.target(post.id).status is PostStatus.POSTED
 
 
 def test_a_503_after_the_post_was_created_ends_posted_once(deployment: Deployment) -> None:
@@ -144,7 +144,7 @@ def test_a_503_after_the_post_was_created_ends_posted_once(deployment: Deploymen
     deployment.tick(due + timedelta(minutes=3))
 
     assert texts_on_network(deployment) == [post.text]
-    assert deployment.post(post.id).status is PostStatus.POSTED
+    assert deployment.target(post.id).status is PostStatus.POSTED
 
 
 def test_a_503_before_anything_was_created_is_retried_and_goes_out_once(
@@ -156,12 +156,12 @@ def test_a_503_before_anything_was_created_is_retried_and_goes_out_once(
 
     first = deployment.tick(due)
     assert first.outcomes["requeued"] == 1
-    assert "tried again" in (deployment.post(post.id).reason or "")
+    assert "tried again" in (deployment.target(post.id).reason or "")
 
     deployment.tick(due + timedelta(minutes=3))
 
     assert texts_on_network(deployment) == [post.text]
-    assert deployment.post(post.id).status is PostStatus.POSTED
+    assert deployment.target(post.id).status is PostStatus.POSTED
 
 
 def test_429_requeues_at_the_reset_time_and_asks_nothing_before_it(deployment: Deployment) -> None:
@@ -171,7 +171,7 @@ def test_429_requeues_at_the_reset_time_and_asks_nothing_before_it(deployment: D
     deployment.fault(endpoint="POST /2/tweets", status=429, count=1, reset=int(reset.timestamp()))
 
     deployment.tick(due)
-    queued = deployment.post(post.id)
+    queued = deployment.target(post.id)
     before_reset = deployment.tick(reset - timedelta(seconds=1))
 
     assert queued.status is PostStatus.QUEUED
@@ -196,7 +196,7 @@ def test_after_a_429_the_rest_of_the_tick_waits_for_the_reset_without_asking(
 
     assert report.outcomes["requeued"] == 5
     assert create_requests(deployment) == 1
-    assert {deployment.post(p.id).next_action_at for p in posts} == {reset}
+    assert {deployment.target(p.id).next_action_at for p in posts} == {reset}
 
 
 @pytest.mark.parametrize(
@@ -216,14 +216,14 @@ def test_an_account_failure_pauses_the_queue_and_tells_admins_once(
     assert report.outcomes["failed"] == 0
     assert later.due == 0  # paused posts wait for the pause to end, not every minute
     for post in posts:
-        stored = deployment.post(post.id)
+        stored = deployment.target(post.id)
         assert stored.status is PostStatus.QUEUED
         assert words in (stored.reason or "")
     assert len(deployment.emails_to(ADMIN)) == 1
     assert deployment.emails_to("teacher@school.example") == []
 
     deployment.fault()  # the admin fixed it
-    resumed_at = deployment.post(posts[0].id).next_action_at
+    resumed_at = deployment.target(posts[0].id).next_action_at
     assert resumed_at is not None
     deployment.tick(resumed_at)
     assert sorted(texts_on_network(deployment)) == sorted(p.text for p in posts)
@@ -241,8 +241,8 @@ def test_a_duplicate_on_the_first_attempt_fails_and_the_author_is_told_why(
 
     deployment.tick(due + timedelta(minutes=1))
 
-    assert deployment.post(first.id).status is PostStatus.POSTED
-    failed = deployment.post(again.id)
+    assert deployment.target(first.id).status is PostStatus.POSTED
+    failed = deployment.target(again.id)
     assert failed.status is PostStatus.FAILED
     assert "duplicate" in (failed.reason or "")
     mails = deployment.emails_to("other@school.example")
@@ -265,7 +265,7 @@ def test_a_duplicate_on_a_retry_is_reconciled_to_our_own_earlier_post(
         deployment.tick(due + timedelta(minutes=minute))
 
     assert texts_on_network(deployment).count(post.text) == 1
-    assert deployment.post(post.id).status in (PostStatus.POSTED, PostStatus.UNCONFIRMED)
+    assert deployment.target(post.id).status in (PostStatus.POSTED, PostStatus.UNCONFIRMED)
 
 
 def test_a_post_that_x_rejects_fails_with_a_reason_and_one_email(deployment: Deployment) -> None:
@@ -279,7 +279,7 @@ def test_a_post_that_x_rejects_fails_with_a_reason_and_one_email(deployment: Dep
     deployment.tick(due)
     deployment.tick(due + timedelta(minutes=1))
 
-    failed = deployment.post(post.id)
+    failed = deployment.target(post.id)
     assert failed.status is PostStatus.FAILED
     assert failed.reason
     assert len(deployment.emails_to("teacher@school.example")) == 1
@@ -297,7 +297,7 @@ def test_300_posts_due_in_the_same_minute_all_go_out_in_that_minute(deployment: 
     assert report.due == 300
     assert report.outcomes["posted"] == 300
     assert sorted(texts_on_network(deployment)) == sorted(p.text for p in posts)
-    assert {deployment.post(p.id).status for p in posts[:10]} == {PostStatus.POSTED}
+    assert {deployment.target(p.id).status for p in posts[:10]} == {PostStatus.POSTED}
 
 
 def test_the_publisher_never_reads_posts_that_are_not_due(deployment: Deployment) -> None:
@@ -307,7 +307,7 @@ def test_the_publisher_never_reads_posts_that_are_not_due(deployment: Deployment
         deployment.schedule(f"Later {n}.", due + timedelta(days=n + 1))
     posted = deployment.schedule("Already out.", due - timedelta(minutes=1))
     deployment.tick(due - timedelta(minutes=1))
-    assert deployment.post(posted.id).status is PostStatus.POSTED
+    assert deployment.target(posted.id).status is PostStatus.POSTED
 
     assert [p.text for p in deployment.services.posts.due(due)] == ["Due now."]
 
@@ -331,4 +331,4 @@ def test_a_lost_answer_for_a_post_with_a_bare_link_is_reconciled_not_resent(
         deployment.tick(due + timedelta(minutes=minute))
 
     assert create_requests(deployment) == 1
-    assert deployment.post(post.id).status is PostStatus.POSTED
+    assert deployment.target(post.id).status is PostStatus.POSTED

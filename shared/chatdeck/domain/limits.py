@@ -64,14 +64,13 @@ def mastodon_rule(
 
 def grapheme_count(text: str) -> int:
     """User-perceived characters (extended grapheme clusters), as Bluesky counts them."""
-    import regex  # the standard library has no grapheme clusters
+    from chatdeck.domain.bluesky_text import graphemes  # regex loads only where text is counted
 
-    return len(regex.findall(r"\X", text))
+    return graphemes(text)
 
 
 def mastodon_length(text: str, url_length: int) -> int:
-    """Mastodon's count: code points, each http(s) link counting `url_length`."""
-    import regex
+    """Mastodon's count: graphemes, each link counting `url_length`, a mention its local part."""
+    from chatdeck.domain.mastodon_text import InstanceRules, text_length
 
-    links = regex.findall(r"https?://\S+", text, flags=regex.IGNORECASE)
-    return len(text) - sum(len(link) for link in links) + url_length * len(links)
+    return text_length(text, InstanceRules(characters_reserved_per_url=url_length))
