@@ -20,53 +20,44 @@ A session's life, one status at a time on its META (docs/architecture.md, issue 
 - **ended**: once the window is over, a last search per network bounded by its end (X accepts an
   `end_time` only 10 seconds after it), then the session ends (after LAST_POLL_PATIENCE even if a
   network kept failing, with a note).
-- **counted**: the stored posts are looked up again on their own network (`lookup_posts`, 100 ids
-  a request) for their likes, reposts, replies and quotes. On X only on the same UTC day as the
-  window's end, and only the posts read that day: X bills a post read once per UTC day, so the
-  refresh costs nothing (`refresh_counts`).
+- **counted**: the stored posts are looked up again on their own network for their likes,
+  reposts, replies and quotes (services/counts.py: on X only on the same UTC day as the window's
+  end, and only the posts read that day, so the refresh costs nothing).
 - **digested**: set by the digest step once subscribers have had it.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chatdeck.domain.archive import (
     BILLED_NETWORK,
-    NETWORK_NAMES,
     ArchiveSession,
     PollResult,
     SessionArchive,
-    StoredPost,
 )
 from chatdeck.domain.chats import Chat, Occurrence, occurrences
 from chatdeck.domain.outcomes import ReadFailed
 from chatdeck.domain.schedule import to_iso_utc
 from chatdeck.observability import count, logger
 from chatdeck.ports import ArchiveStore, ChatStore, PostReader
+from chatdeck.services.counts import (
+    ACCOUNT_PAUSE,
+    LAST_POLL_PATIENCE,
+    PRICE_PER_READ,
+    READING_ACCOUNT,
+    CountRefresher,
+    CountReport,
+    network_name,
+    no_reader,
+    on_network,
+)
 
-if TYPE_CHECKING:
-    from chatdeck.domain.archive import ArchivedPost
-
-PRICE_PER_READ = Decimal("0.005")  # X's pay-per-use price of one post read, in USD
 DEFAULT_BUDGET_READS = 2000
 DEFAULT_RETENTION = timedelta(days=180)
-READING_ACCOUNT = "cohort"  # the cohort's account on each network reads its chats
-LOOKUP_BATCH = 100  # ids in one lookup
 END_TIME_MARGIN = timedelta(seconds=10)  # X refuses an end_time less than 10 seconds old
-ACCOUNT_PAUSE = timedelta(minutes=15)  # after a network refused the account itself
-LAST_POLL_PATIENCE = timedelta(hours=6)  # how long a failing last search or lookup is retried
 MAX_FREE_PAGES = 100  # pages of one poll of a network that bills nothing (10,000 posts)
-
-
-def network_name(network: str) -> str:
-    return NETWORK_NAMES.get(network, network)
-
-
-def no_reader(network: str) -> str:
-    return f"Chatdeck has no connection to read {network_name(network)}."
 
 
 @dataclass
@@ -92,26 +83,6 @@ class PollReport:
         }
 
 
-@dataclass
-class CountReport:
-    now: datetime
-    counted: int = 0
-    reads: int = 0  # X's, billed
-    updated: int = 0
-    not_refreshed: int = 0  # sessions whose UTC day had passed
-    errors: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "now": to_iso_utc(self.now),
-            "counted": self.counted,
-            "reads": self.reads,
-            "updated": self.updated,
-            "not_refreshed": self.not_refreshed,
-            "errors": self.errors,
-        }
-
-
 class Poller:
     def __init__(
         self,
@@ -129,6 +100,7 @@ class Poller:
         self.retention = retention
         self.account = account
         self._broken: list[Exception] = []  # what broke during this step, raised at its end
+        self.counts = CountRefresher(archive, self.readers, account)
 
     # polling
 
@@ -251,7 +223,7 @@ class Poller:
                 reads += page.reads
                 pages += 1
                 newest = newest or page.newest_id  # the first page holds the newest post
-                kept = [_on(network, post) for post in page.posts if not post.is_repost]
+                kept = [on_network(network, post) for post in page.posts if not post.is_repost]
                 added += self.archive.add_posts(session, kept, now.astimezone(UTC).date())
                 token = page.next_token
                 if token is None:
@@ -347,111 +319,7 @@ class Poller:
 
     def refresh_counts(self, now: datetime) -> CountReport:
         """Look the posts of each ended session up again, for their counts after the chat."""
-        report = CountReport(now)
-        for session in self.archive.needing_work(now, "ended"):
-            self._refresh(report, session, now)
-        count("archive_reads", report.reads)
-        self._raise_what_broke()
-        return report
-
-    def _refresh(self, report: CountReport, session: ArchiveSession, now: datetime) -> None:
-        """Each network's posts looked up on that network; the session is counted once every
-        network's are (or could not be, said in its note)."""
-        today = now.astimezone(UTC).date()
-        stored: dict[str, list[StoredPost]] = {}
-        for kept in self.archive.stored_posts(session.occurrence_id):
-            stored.setdefault(kept.post.network, []).append(kept)
-        notes: list[str] = []
-        not_refreshed = False
-        gave_up = now >= session.window_end + LAST_POLL_PATIENCE
-        for network in [*session.networks, *(n for n in stored if n not in session.networks)]:
-            posts = stored.get(network, [])
-            if network == BILLED_NETWORK:
-                if session.window_end.astimezone(UTC).date() != today:
-                    # X bills a read of a post once per UTC day. The posts were read during the
-                    # chat; looking them up on a later day would bill every one of them again,
-                    # so their counts stay as the chat's last reads saw them.
-                    notes.append(
-                        "Likes, reposts and replies are as read during the chat: the day (UTC) "
-                        "of its end had passed, and reading the posts again would be billed "
-                        "again."
-                        if len(session.networks) == 1
-                        else "X's likes, reposts and replies are as read during the chat: the "
-                        "day (UTC) of its end had passed, and reading the posts again would be "
-                        "billed again."
-                    )
-                    not_refreshed = True
-                    continue
-                # Only the posts read today are looked up again: X bills them no second time. A
-                # post read before midnight (UTC), in a chat that crossed it, keeps the counts
-                # of that read.
-                free = [s for s in posts if s.read_on == today]
-                if len(free) < len(posts):
-                    notes.append(
-                        f"{len(posts) - len(free)} posts read before {today:%d %b} (UTC) keep "
-                        "the counts of that read: reading them again on another day would be "
-                        "billed again."
-                    )
-                posts = free
-            if not posts:
-                continue
-            reader = self.readers.get(network)
-            if reader is None:
-                notes.append(
-                    f"{network_name(network)}'s likes, reposts and replies are as read during "
-                    f"the chat: {no_reader(network)}"
-                )
-                continue
-            if not self._lookup(report, session, network, reader, posts, today):
-                if not gave_up:
-                    return  # tried again next minute
-                notes.append(
-                    f"{network_name(network)}'s likes, reposts and replies are as read during "
-                    f"the chat: {network_name(network)} kept failing."
-                )
-        if self.archive.advance(session, "counted", now, " ".join(notes) or None):
-            report.counted += 1
-            report.not_refreshed += not_refreshed
-
-    def _lookup(
-        self,
-        report: CountReport,
-        session: ArchiveSession,
-        network: str,
-        reader: PostReader,
-        posts: list[StoredPost],
-        today: date,
-    ) -> bool:
-        """The network's stored posts looked up again; False when a lookup failed."""
-        known = {s.post.id: s for s in posts}
-        for batch in _batches([s.post.id for s in posts], LOOKUP_BATCH):
-            try:
-                fresh = [_on(network, post) for post in reader.lookup_posts(self.account, batch)]
-            except ReadFailed as failure:
-                self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason, network)
-                name = network_name(network)
-                report.errors.append(f"{session.occurrence_id} ({name}): {failure.reason}")
-                return False
-            except Exception as failure:  # one network's broken reader never stops the others
-                reason = f"{network_name(network)} could not be read ({type(failure).__name__})."
-                logger.exception("A lookup broke", extra={"network": network})
-                self._broken.append(failure)
-                self.archive.add_reads(session, 0, PRICE_PER_READ, reason, network)
-                report.errors.append(f"{session.occurrence_id} ({network_name(network)}): {reason}")
-                return False
-            if network == BILLED_NETWORK:
-                # Nothing is billed unless X answered a post that was not asked for.
-                reads = sum(1 for post in fresh if post.id not in known)
-            else:
-                reads = len(fresh)
-            changed = [post for post in fresh if _changed(known.get(post.id), post)]
-            self.archive.update_counts(session.occurrence_id, changed, today)
-            if reads:
-                self.archive.add_reads(session, reads, PRICE_PER_READ, None, network)
-            if network == BILLED_NETWORK:
-                report.reads += reads
-            report.updated += len(changed)
-        return True
+        return self.counts.refresh_counts(now)
 
     # digests
 
@@ -464,21 +332,3 @@ class Poller:
     def session(self, occurrence_id: str) -> SessionArchive | None:
         """The session's META and its posts, oldest first, for the digest page."""
         return self.archive.session(occurrence_id)
-
-
-def _on(network: str, post: "ArchivedPost") -> "ArchivedPost":
-    """The post as read from `network`: it says so, whatever its reader set."""
-    return post if post.network == network else post.model_copy(update={"network": network})
-
-
-def _batches(ids: Sequence[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
-
-
-def _changed(stored: StoredPost | None, fresh: "ArchivedPost") -> bool:
-    if stored is None:
-        return False
-    old = stored.post
-    counts = (old.likes, old.reposts, old.replies, old.quotes)
-    return counts != (fresh.likes, fresh.reposts, fresh.replies, fresh.quotes)
