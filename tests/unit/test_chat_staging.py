@@ -4,11 +4,14 @@ does: relative times kept, ids given back, references resolved, clear refusals."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
+from devstack.sandbox.demo import demo_chat_body
 from devstack.sandbox.staging import ChatStage, StagingError
+from devstack.sandbox.x_chats import x_post_id
 
 NOW = datetime(2026, 3, 2, 19, 42, 30, tzinfo=UTC)
 
@@ -177,3 +180,21 @@ def test_clear_forgets_everything() -> None:
     with pytest.raises(StagingError):
         late = {"author": "a", "text": "x", "created_at": "2026-01-01T00:00:00Z", "reply_to": "q1"}
         stage.stage({"hashtag": "eduskychat", "posts": [late]})
+
+
+def test_the_x_sandboxs_demo_chat_stages_whole_without_reposts() -> None:
+    start = datetime(2026, 3, 3, 1, tzinfo=UTC)
+    body = demo_chat_body(start)
+    stage = ChatStage(Clock(start - timedelta(hours=1)), x_post_id)
+
+    ids = stage.stage(body)
+
+    posts = stage.all()
+    assert len(ids) == len(set(ids)) == len(posts) >= 300
+    assert not any(post.text.startswith("RT @") for post in posts)
+    assert any(post.reply_to for post in posts) and any(post.quote_of for post in posts)
+    assert {post.id for post in posts} >= {p.reply_to for p in posts if p.reply_to}
+    questions = [p for p in posts if p.author == "edtechmod" and p.text.startswith("Q1")]
+    assert questions and start < questions[0].created_at < start + timedelta(minutes=10)
+    later = [(a, b) for a, b in pairwise(posts) if a.created_at < b.created_at]
+    assert all(int(a.id) < int(b.id) for a, b in later)  # since_id means "after", as on X
