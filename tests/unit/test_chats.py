@@ -22,6 +22,7 @@ from chatdeck.domain.chats import (
     occurrences,
 )
 from chatdeck.domain.posts import FieldErrors
+from chatdeck.notifications.notices import join_link
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -411,3 +412,13 @@ def test_optional_fields_may_be_left_blank() -> None:
     )
     assert (chat.extra_tags, chat.moderators, chat.description, chat.link) == ([], [], "", None)
     assert chat.recurrence.every_weeks == 1
+
+
+def test_a_reminders_join_link_is_the_hashtags_page_on_the_chats_first_network() -> None:
+    on_x = a_chat(link=None)
+    on_bluesky = a_chat(network="bluesky", moderators=["mod.bsky.social"], link=None)
+    on_mastodon = a_chat(network="mastodon", moderators=["mod@mastodon.example"], link=None)
+    assert join_link(on_x) == "https://x.com/search?q=%23edtechchat&f=live"
+    assert join_link(on_bluesky) == "https://bsky.app/hashtag/edtechchat"
+    assert join_link(on_mastodon) == "https://mastodon.example/tags/edtechchat"
+    assert join_link(a_chat(link="https://edtechchat.example/")) == "https://edtechchat.example/"

@@ -29,9 +29,13 @@ def join_link(chat: Chat) -> str:
     if chat.link:
         return str(chat.link)
     tag = quote(chat.hashtag)
+    bare = quote(chat.hashtag.lstrip("#"))
+    # Mastodon has no one site: the hashtag's page on a moderator's instance, as they chat there.
+    servers = [handle.partition("@")[2] for handle in chat.moderators if "@" in handle]
     return {
         "x": f"https://x.com/search?q={tag}&f=live",
-        "bluesky": f"https://bsky.app/hashtag/{chat.hashtag.lstrip('#')}",
+        "bluesky": f"https://bsky.app/hashtag/{bare}",
+        "mastodon": f"https://{(servers or ['mastodon.social'])[0]}/tags/{bare}",
     }.get(chat.networks[0], f"https://x.com/search?q={tag}&f=live")
 
 
