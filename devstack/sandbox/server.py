@@ -13,7 +13,7 @@ OAuth 2.0 with PKCE, as X runs it (sandbox/oauth.py, sandbox/consent.py): `GET /
 `POST /2/oauth2/revoke`. The two POST endpoints are logged and take faults like the X endpoints.
 
 Control routes for tests and people, not part of X (`/sandbox/...`: posts, seeds, faults, the
-request log, OAuth clients, the clock, made-up chats), are sandbox/control.py's.
+request log, OAuth clients, the clock, staged chats), are sandbox/control.py's.
 """
 
 from __future__ import annotations
