@@ -33,8 +33,8 @@ from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.posts import FieldErrors, readable_error
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.ports import ChatStore, ConnectionStore, SubscriptionStore, UnsubscribeFrom
+from chatdeck.services.counts import READING_ACCOUNT
 from chatdeck.services.digests import Digests, SessionPage
-from chatdeck.services.polling import READING_ACCOUNT
 
 UPCOMING = timedelta(weeks=5)
 MAX_ID_LENGTH = 64
