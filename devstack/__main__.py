@@ -86,7 +86,7 @@ def main() -> None:
         print(f"Reusing moto server on {moto}")
     else:
         proc = start(
-            ["-m", "moto.server", "-H", "127.0.0.1", "-p", str(options.moto_port)],
+            ["-m", "devstack.moto_server", "-H", "127.0.0.1", "-p", str(options.moto_port)],
             STATE_DIR / "moto.log",
         )
         started.append(proc)

@@ -162,3 +162,8 @@ def deployment(aws_env: str, sandbox_url: str) -> Iterator[Deployment]:
     services = Services(settings, clock=clock)
     yield Deployment(services, aws_env, sandbox_url, len(sent_emails(aws_env)))
     requests.post(f"{sandbox_url}/sandbox/faults", json={}, timeout=5)
+    # Each test's tables go with it: moto's /moto-api/data.json (where the sent emails are read)
+    # serialises every table, and grows slower with every one left behind.
+    dynamodb = boto3.client("dynamodb")
+    for name in names.values():
+        dynamodb.delete_table(TableName=name)

@@ -106,7 +106,7 @@ def test_a_crash_after_the_network_call_is_reconciled_not_resent(deployment: Dep
     publisher = deployment.services.publisher
     claimed = publisher.claim(publisher.posts.due(due)[0], due)
     assert claimed is not None
-    publisher.network.publish(claimed.account, claimed.text)  # ... and the function dies here
+    publisher.networks["x"].publish(claimed.outgoing)  # ... and the function dies here
 
     during_lease = deployment.tick(due + timedelta(seconds=60))
     after_lease = deployment.tick(due + publisher.lease + timedelta(seconds=1))
@@ -309,7 +309,7 @@ def test_the_publisher_never_reads_posts_that_are_not_due(deployment: Deployment
     deployment.tick(due - timedelta(minutes=1))
     assert deployment.target(posted.id).status is PostStatus.POSTED
 
-    assert [p.text for p in deployment.services.posts.due(due)] == ["Due now."]
+    assert [j.post.text for j in deployment.services.posts.due(due)] == ["Due now."]
 
 
 def test_scheduled_time_from_the_past_never_acts_in_the_past(deployment: Deployment) -> None:
