@@ -114,7 +114,7 @@ def test_a_connected_member_account_posts_as_that_member(deployment: Deployment)
     assert report.outcomes["posted"] == 1
     [sent] = deployment.sandbox_posts()
     assert (sent["author"], sent["text"]) == ("ms_garcia", post.text)
-    assert deployment.post(post.id).url == f"https://x.com/ms_garcia/status/{sent['id']}"
+    assert deployment.target(post.id).url == f"https://x.com/ms_garcia/status/{sent['id']}"
     assert len(token_requests(deployment)) == 1  # the code exchange; no refresh needed
 
 

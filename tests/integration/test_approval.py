@@ -36,7 +36,8 @@ def test_with_approval_on_a_members_post_waits_until_an_admin_approves(
 
     assert approved["statusCode"] == 303
     queued = deployment.post("sample-submission-0001")
-    assert queued.status is PostStatus.QUEUED and queued.next_action_at == queued.due_utc
+    assert queued.status is PostStatus.QUEUED
+    assert queued.targets[0].next_action_at == queued.due_utc
 
 
 def test_a_post_approved_after_its_time_goes_out_at_once(
@@ -52,7 +53,7 @@ def test_a_post_approved_after_its_time_goes_out_at_once(
     )
 
     assert approved["statusCode"] == 303
-    assert deployment.post("sample-submission-0001").next_action_at == late
+    assert deployment.target("sample-submission-0001").next_action_at == late
 
 
 def test_an_admin_can_approve_for_a_new_time(

@@ -293,7 +293,7 @@ def test_a_member_reschedules_their_own_post(
         "Moved to Tuesday.",
         datetime(2027, 6, 9, 0, 0, tzinfo=UTC),
     )
-    assert post.next_action_at == post.due_utc
+    assert post.targets[0].next_action_at == post.due_utc
     assert bad["statusCode"] == 422
     assert deployment.post("sample-submission-0001").text == "Moved to Tuesday."
 

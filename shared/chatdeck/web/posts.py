@@ -34,12 +34,10 @@ def post_as_json(post: Post) -> dict[str, Any]:
         "zone": post.zone,
         "author": post.author_name,
         "version": post.version,
-        "visibility": post.visibility,
         "targets": [
             {
                 "network": t.network,
                 "account": t.account,
-                "label": t.label,
                 "status": t.status.value,
                 "url": t.url,
                 "reason": t.reason,
