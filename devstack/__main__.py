@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -73,12 +74,20 @@ def main() -> None:
         "--sandbox-port", type=int, default=int(os.environ.get("DEVSTACK_SANDBOX_PORT", 8700))
     )
     parser.add_argument(
+        "--bluesky-port", type=int, default=int(os.environ.get("DEVSTACK_BLUESKY_PORT", 8701))
+    )
+    parser.add_argument(
+        "--mastodon-port", type=int, default=int(os.environ.get("DEVSTACK_MASTODON_PORT", 8702))
+    )
+    parser.add_argument(
         "--no-schedules", action="store_true", help="fire schedules only on /_dev/tick"
     )
     options = parser.parse_args()
     web = f"http://127.0.0.1:{options.web_port}"
     moto = f"http://127.0.0.1:{options.moto_port}"
     sandbox = f"http://127.0.0.1:{options.sandbox_port}"
+    bluesky = f"http://127.0.0.1:{options.bluesky_port}"
+    mastodon = f"http://127.0.0.1:{options.mastodon_port}"
 
     pids = previous_pids()
     started: list[subprocess.Popen[bytes]] = []
@@ -92,17 +101,21 @@ def main() -> None:
         started.append(proc)
         pids["moto"] = proc.pid
         wait_until(lambda: answers(f"{moto}/moto-api/"), "moto server")
-    if answers(f"{sandbox}/sandbox/posts"):
-        print(f"Reusing the sandbox on {sandbox}")
-    else:
-        proc = start(
-            ["-m", "devstack.sandbox", "--port", str(options.sandbox_port)],
-            STATE_DIR / "sandbox.log",
-        )
+    sandboxes = (
+        ("sandbox", "devstack.sandbox", options.sandbox_port, sandbox),
+        ("bluesky", "devstack.bluesky", options.bluesky_port, bluesky),
+        ("mastodon", "devstack.mastodon", options.mastodon_port, mastodon),
+    )
+    for name, module, port, url in sandboxes:  # one process per network, as for X
+        if answers(f"{url}/sandbox/posts"):
+            print(f"Reusing the {name} sandbox on {url}")
+            continue
+        proc = start(["-m", module, "--port", str(port)], STATE_DIR / f"{name}.log")
         started.append(proc)
-        pids["sandbox"] = proc.pid
-        wait_until(lambda: answers(f"{sandbox}/sandbox/posts"), "the sandbox")
+        pids[name] = proc.pid
+        wait_until(partial(answers, f"{url}/sandbox/posts"), f"the {name} sandbox")
     runtime_args = ["-m", "devstack.serve", "--web", web, "--moto", moto, "--sandbox", sandbox]
+    runtime_args += ["--bluesky", bluesky, "--mastodon", mastodon]
     if options.no_schedules:
         runtime_args.append("--no-schedules")
     runtime = start(runtime_args, STATE_DIR / "runtime.log")
@@ -122,6 +135,8 @@ Chatdeck is running locally.
   run the schedules    curl -X POST {web}/_dev/tick  [-d '{{"at": "2026-12-01T20:00:00Z"}}']
   moto server (AWS)    {moto}
   sandbox network (X)  {sandbox}   posted: {sandbox}/sandbox/posts
+  Bluesky sandbox      {bluesky}   posted: {bluesky}/sandbox/posts
+  Mastodon sandbox     {mastodon}   posted: {mastodon}/sandbox/posts
   logs                 {STATE_DIR}/*.log
 Press Ctrl-C to stop.""",
         flush=True,

@@ -1,4 +1,4 @@
-"""`python -m devstack.moto_server -H 127.0.0.1 -p 5000`: moto server, without its DynamoDB item leak.
+"""`python -m devstack.moto_server -H 127.0.0.1 -p 5000`: moto server, without its Item leak.
 
 moto keeps every model object it ever builds (`InstanceTrackerMeta`) so that its dashboard and
 `/moto-api/data.json` can show them. DynamoDB builds a new `Item` for every item read or written

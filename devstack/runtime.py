@@ -118,6 +118,8 @@ class Runtime:
         self.stack = stack
         self.moto_url = moto_url
         self.sandbox_url = stack.parameters["XApiBaseUrl"]
+        others = (os.environ.get("BLUESKY_SERVICE_URL"), os.environ.get("DEVSTACK_MASTODON_URL"))
+        self.sandboxes = [self.sandbox_url, *(url for url in others if url)]
         self.web = load_handler(stack.handlers[web_function])
         self.scheduled = [(s, load_handler(s.handler)) for s in stack.schedules]
         self._tick_lock = threading.Lock()
@@ -147,7 +149,8 @@ class Runtime:
             # The sandbox network lives at the tick's instant too: a tick "at" a moment shows
             # the posts written by then, with the likes they have by then.
             clock = {"now": instant} if at else {}
-            requests.post(f"{self.sandbox_url}/sandbox/clock", json=clock, timeout=10)
+            for sandbox in self.sandboxes:  # every network's: X, Bluesky, Mastodon
+                requests.post(f"{sandbox}/sandbox/clock", json=clock, timeout=10)
             for schedule, handler in self.scheduled:
                 event = scheduler_input(schedule, instant)
                 context = LambdaContext(schedule.function, uuid.uuid4().hex)

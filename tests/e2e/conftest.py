@@ -76,6 +76,8 @@ class LocalStack:
     web: str
     sandbox: str
     moto: str
+    bluesky: str
+    mastodon: str
     env: dict[str, str]
     state_dir: Path
 
@@ -117,7 +119,7 @@ class LocalStack:
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """One stack for the session: every test makes its own posts and finds them by id or text."""
-    ports = {name: free_port() for name in ("WEB", "MOTO", "SANDBOX")}
+    ports = {name: free_port() for name in ("WEB", "MOTO", "SANDBOX", "BLUESKY", "MASTODON")}
     state_dir = tmp_path_factory.mktemp("devstack")
     env = {
         **os.environ,
@@ -129,6 +131,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         web=f"http://127.0.0.1:{ports['WEB']}",
         sandbox=f"http://127.0.0.1:{ports['SANDBOX']}",
         moto=f"http://127.0.0.1:{ports['MOTO']}",
+        bluesky=f"http://127.0.0.1:{ports['BLUESKY']}",
+        mastodon=f"http://127.0.0.1:{ports['MASTODON']}",
         env=env,
         state_dir=state_dir,
     )

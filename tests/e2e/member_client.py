@@ -29,8 +29,13 @@ class MemberClient:
         headers = dict(kwargs.pop("headers", {}))
         if method.upper() == "POST":
             headers.setdefault("Origin", self.web)
-            data = dict(kwargs.pop("data", {}) or {})
-            data.setdefault("csrf_token", self.csrf())
+            data = kwargs.pop("data", {}) or {}
+            if isinstance(data, list):  # (name, value) pairs: a field may repeat (checkboxes)
+                if not any(name == "csrf_token" for name, _ in data):
+                    data = [*data, ("csrf_token", self.csrf())]
+            else:
+                data = dict(data)
+                data.setdefault("csrf_token", self.csrf())
             kwargs["data"] = data
         if self.jar:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())

@@ -16,10 +16,10 @@ from tests.e2e.member_client import MemberClient
 pytestmark = pytest.mark.e2e
 
 
-def test_it_runs_three_processes_and_records_their_ids(local_stack: LocalStack) -> None:
+def test_it_runs_a_process_each_and_records_their_ids(local_stack: LocalStack) -> None:
     pids = local_stack.pids()
-    assert set(pids) == {"moto", "sandbox", "runtime"}
-    assert len(set(pids.values())) == 3
+    assert set(pids) == {"moto", "sandbox", "bluesky", "mastodon", "runtime"}
+    assert len(set(pids.values())) == 5
     for pid in pids.values():
         os.kill(pid, 0)  # each is alive
 
