@@ -271,7 +271,7 @@ class Services:
             "bluesky": self.bluesky_connections,
             "mastodon": self.mastodon_connections,
         }
-        return TargetDirectory(stores, self.mastodon_instance_rule)
+        return TargetDirectory(stores, self.cohort_settings, self.mastodon_instance_rule)
 
     @cached_property
     def reader(self) -> "PostReader":

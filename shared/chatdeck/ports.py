@@ -184,6 +184,12 @@ class SettingsStore(Protocol):
 
 
 class ChatStore(Protocol):
+    def members_post_to_cohort(self) -> bool:
+        """Whether members who are not admins may post to the cohort's accounts (their posts
+        then wait for approval where approval is on); True until an admin says otherwise."""
+
+    def set_members_post_to_cohort(self, value: bool) -> None: ...
+
     def all(self) -> list[Chat]:
         """Every chat, in order of id."""
 

@@ -115,6 +115,7 @@ class FakeSettingsStore:
     def __init__(self, require_approval_default: bool = False) -> None:
         self.default = require_approval_default
         self._require_approval: bool | None = None
+        self._members_post_to_cohort = True
         self._lock = threading.Lock()
 
     def require_approval(self) -> bool:
@@ -125,3 +126,11 @@ class FakeSettingsStore:
     def set_require_approval(self, value: bool) -> None:
         with self._lock:
             self._require_approval = value
+
+    def members_post_to_cohort(self) -> bool:
+        with self._lock:
+            return self._members_post_to_cohort
+
+    def set_members_post_to_cohort(self, value: bool) -> None:
+        with self._lock:
+            self._members_post_to_cohort = value

@@ -65,16 +65,41 @@ class DynamoMemberStore:
 
 
 class DynamoSettingsStore:
+    """The cohort's settings, one item (`SETTINGS` / `COHORT`); each is set on its own, so
+    saving one never undoes another saved meanwhile."""
+
     def __init__(self, table: Table, require_approval_default: bool) -> None:
         self.table = table
         self.default = require_approval_default
 
     def require_approval(self) -> bool:
-        item = self.table.get_item(Key={"pk": "SETTINGS", "sk": "COHORT"}).get("Item")
-        return bool(item["require_approval"]) if item else self.default
+        value = self._get("require_approval")
+        return bool(value) if value is not None else self.default
 
     def set_require_approval(self, value: bool) -> None:
-        self.table.put_item(Item={"pk": "SETTINGS", "sk": "COHORT", "require_approval": value})
+        self._set("require_approval", value)
+
+    def members_post_to_cohort(self) -> bool:
+        value = self._get("members_post_to_cohort")
+        return bool(value) if value is not None else True
+
+    def set_members_post_to_cohort(self, value: bool) -> None:
+        self._set("members_post_to_cohort", value)
+
+    def _get(self, name: str) -> object:
+        item = self.table.get_item(Key=_SETTINGS).get("Item") or {}
+        return item.get(name)
+
+    def _set(self, name: str, value: bool) -> None:
+        self.table.update_item(
+            Key=_SETTINGS,
+            UpdateExpression="SET #name = :value",
+            ExpressionAttributeNames={"#name": name},
+            ExpressionAttributeValues={":value": value},
+        )
+
+
+_SETTINGS = {"pk": "SETTINGS", "sk": "COHORT"}
 
 
 def _member(item: dict[str, Any]) -> Member:

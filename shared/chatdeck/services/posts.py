@@ -220,6 +220,14 @@ class Scheduling:
         must_be_admin(admin)
         self.settings.set_require_approval(required)
 
+    def members_post_to_cohort(self) -> bool:
+        """Whether members who are not admins may post to the cohort's accounts."""
+        return self.settings.members_post_to_cohort()
+
+    def set_members_post_to_cohort(self, admin: Member, allowed: bool) -> None:
+        must_be_admin(admin)
+        self.settings.set_members_post_to_cohort(allowed)
+
     # Rules
 
     def _managed(self, member: Member, post_id: str) -> Post:

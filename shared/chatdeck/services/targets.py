@@ -1,8 +1,8 @@
 """Which accounts a member may post to, and how long a post may be on each.
 
 The form offers one checkbox per account, valued `<network>:<account>`: `x:cohort`,
-`bluesky:cohort`, `mastodon:cohort` (the cohort's accounts, to admins and to members, whose posts
-to them wait for approval where approval is on) and `x:mine`, `bluesky:mine`, `mastodon:mine`
+`bluesky:cohort`, `mastodon:cohort` (the cohort's accounts: to admins, and to members while the
+cohort allows it, whose posts to them wait for approval where approval is on) and `x:mine`, `bluesky:mine`, `mastodon:mine`
 (the member's own, once connected). The cohort's X account posts with the app's own OAuth 1.0a
 credentials and is always offered; every other account is offered once it is connected. The
 length rule of each is the network's (Mastodon's from the account's instance).
@@ -16,7 +16,7 @@ from chatdeck.domain.limits import BLUESKY_RULE, X_RULE, LengthRule, mastodon_ru
 from chatdeck.domain.members import Member
 from chatdeck.domain.outgoing import NETWORKS
 from chatdeck.domain.posts import NETWORK_NAMES, FieldErrors
-from chatdeck.ports import ConnectionStore
+from chatdeck.ports import ConnectionStore, SettingsStore
 
 COHORT, MINE = "cohort", "mine"
 InstanceRule = Callable[[str], LengthRule]  # a Mastodon instance's base URL → its rule
@@ -39,15 +39,18 @@ class TargetDirectory:
     def __init__(
         self,
         connections: Mapping[str, ConnectionStore],
+        settings: SettingsStore,
         instance_rule: InstanceRule | None = None,
     ) -> None:
         self.connections = connections
+        self.settings = settings
         self.instance_rule = instance_rule
 
     def offered(self, member: Member) -> list[TargetChoice]:
         """Every account this member may post to now, the cohort's first."""
         choices = []
-        for whose in (COHORT, MINE):
+        cohort = member.is_admin or self.settings.members_post_to_cohort()
+        for whose in (COHORT, MINE) if cohort else (MINE,):
             for network in NETWORKS:
                 choice = self._choice(member, network, whose)
                 if choice is not None:

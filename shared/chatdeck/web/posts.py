@@ -140,9 +140,17 @@ def register(
     @app.get("/settings")
     def settings_page() -> Response[str]:
         admin(app)
-        return render(app, "settings.html", require_approval=scheduling.approval_required())
+        return render(
+            app,
+            "settings.html",
+            require_approval=scheduling.approval_required(),
+            members_post_to_cohort=scheduling.members_post_to_cohort(),
+        )
 
     @app.post("/settings")
     def save_settings() -> Response[str]:
-        scheduling.set_approval_required(admin(app), form(app).get("require_approval") == "on")
+        chosen, member = form(app), admin(app)
+        scheduling.set_approval_required(member, chosen.get("require_approval") == "on")
+        allowed = chosen.get("members_post_to_cohort") == "on"
+        scheduling.set_members_post_to_cohort(member, allowed)
         return redirect("/settings")

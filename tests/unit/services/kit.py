@@ -237,7 +237,7 @@ def build_kit(
         subscriptions=subscriptions,
         accounts=accounts,
     )
-    targets = TargetDirectory({"x": connections, **other_connections})
+    targets = TargetDirectory({"x": connections, **other_connections}, cohort_settings)
     scheduling = Scheduling(posts, membership, targets, cohort_settings, notices)
     publisher = Publisher(
         posts=posts,

@@ -270,6 +270,47 @@ def test_an_admins_own_posts_never_wait(kit: Kit) -> None:
     assert post.author_email == ADMIN
 
 
+# ----- several networks -------------------------------------------------------------------------
+
+
+def test_the_form_offers_the_cohorts_accounts_connected_and_each_members_own(
+    kit: Kit, teacher: Member
+) -> None:
+    assert [c.value for c in kit.scheduling.form(teacher).targets] == ["x:cohort"]
+
+    kit.connect_own_account(teacher)
+
+    offered = kit.scheduling.form(teacher).targets
+    assert [c.value for c in offered] == ["x:cohort", "x:mine"]
+    assert [c.rule.network for c in offered] == ["x", "x"]
+
+
+def test_a_cohort_that_keeps_its_accounts_to_admins_refuses_members_posts_to_them(
+    kit: Kit, teacher: Member
+) -> None:
+    kit.scheduling.set_members_post_to_cohort(kit.admin(), False)
+
+    with pytest.raises(FieldErrors) as refused:
+        kit.scheduling.schedule(teacher, {**FORM, "targets": "x:cohort"}, NOW)
+
+    assert set(refused.value.errors) == {"targets"}
+    assert kit.scheduling.form(teacher).targets == []
+    assert [c.value for c in kit.scheduling.form(kit.admin()).targets] == ["x:cohort"]
+    assert kit.posts.page(None, 10).posts == []
+    with pytest.raises(NotAllowed):
+        kit.scheduling.set_members_post_to_cohort(teacher, True)
+
+
+def test_an_account_not_offered_is_refused_and_nothing_is_stored(kit: Kit, teacher: Member) -> None:
+    for targets in ("bluesky:cohort", "x:mine", "x:cohort,myspace:cohort", ""):
+        with pytest.raises(FieldErrors) as refused:
+            kit.scheduling.schedule(
+                teacher, {**FORM, "targets_shown": "1", "targets": targets}, NOW
+            )
+        assert set(refused.value.errors) == {"targets"}
+    assert kit.posts.page(None, 10).posts == []
+
+
 # ----- found by writing these tests -------------------------------------------------------------
 
 
