@@ -134,8 +134,8 @@ class MemberStore(Protocol):
     def add(self, member: Member, now: datetime) -> bool:
         """Store a new member who joins now; False when the address is a member already."""
 
-    def save_profile(self, email: str, name: str, zone: str) -> bool:
-        """Change a member's name and time zone, and nothing else: a role an admin changed
+    def save_profile(self, email: str, name: str, zone: str, language: str | None = None) -> bool:
+        """Change a member's name, time zone and (when given) language, and nothing else: a role an admin changed
         meanwhile stays changed. False when they are no longer a member (removed meanwhile),
         who is not stored again."""
 

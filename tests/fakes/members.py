@@ -31,8 +31,10 @@ class FakeMemberStore:
             self._members[member.email] = member.model_copy(update={"joined_at": now})
             return True
 
-    def save_profile(self, email: str, name: str, zone: str) -> bool:
-        return self._set(email, name=name, zone=zone)
+    def save_profile(self, email: str, name: str, zone: str, language: str | None = None) -> bool:
+        if language is None:
+            return self._set(email, name=name, zone=zone)
+        return self._set(email, name=name, zone=zone, language=language)
 
     def save_role(self, email: str, role: Role) -> bool:
         return self._set(email, role=role)

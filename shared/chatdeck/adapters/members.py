@@ -41,8 +41,10 @@ class DynamoMemberStore:
         )
         return added is not None
 
-    def save_profile(self, email: str, name: str, zone: str) -> bool:
-        return self._set(email, name=name, zone=zone)
+    def save_profile(self, email: str, name: str, zone: str, language: str | None = None) -> bool:
+        if language is None:
+            return self._set(email, name=name, zone=zone)
+        return self._set(email, name=name, zone=zone, language=language)
 
     def save_role(self, email: str, role: Role) -> bool:
         return self._set(email, role=role.value)
@@ -107,6 +109,7 @@ def _member(item: dict[str, Any]) -> Member:
         email=item["email"],
         name=item["name"],
         zone=item["zone"],
+        language=item.get("language", "en"),
         role=Role(item["role"]),
         joined_at=datetime.fromisoformat(item["created_at"]) if "created_at" in item else None,
     )

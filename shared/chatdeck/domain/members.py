@@ -1,5 +1,6 @@
 """The cohort's members: who may sign in, and who may manage the cohort."""
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -9,6 +10,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chatdeck.domain.errors import NotAllowed
 from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
 from chatdeck.domain.schedule import IanaZone
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
+LANGUAGES = (
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("pt", "Português"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("ja", "日本語"),
+    ("zh", "中文"),
+    ("ko", "한국어"),
+    ("ar", "العربية"),
+    ("hi", "हिन्दी"),
+)
 
 
 class Role(StrEnum):
@@ -22,6 +39,9 @@ class Member(BaseModel):
     email: str = Field(max_length=254)
     name: str = Field(min_length=1, max_length=100)
     zone: IanaZone = "UTC"
+    # The language members write in (BCP 47: `en`, `es`, `pt-BR`): posts to Bluesky and
+    # Mastodon carry it, so readers' feeds filter and translate them right.
+    language: str = "en"
     role: Role = Role.MEMBER
     joined_at: datetime | None = Field(default=None, exclude=True)  # when (re)added
 
@@ -31,6 +51,16 @@ class Member(BaseModel):
         if not EMAIL.match(value):
             raise ValueError("Enter an email address such as name@school.org.")
         return value.lower()
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def language_tag(cls, value: object) -> object:
+        if value is None or value == "":
+            return "en"
+        if not isinstance(value, str) or not LANGUAGE_TAG.fullmatch(value.strip()):
+            raise ValueError("Choose a language such as en, es or pt-BR.")
+        primary, _, rest = value.strip().partition("-")
+        return primary.lower() + (f"-{rest}" if rest else "")
 
     @property
     def is_admin(self) -> bool:

@@ -249,13 +249,16 @@ class Membership:
         return changed
 
     def update_profile(self, member: Member, form: Mapping[str, str], now: datetime) -> Member:
-        """Change only the member's name and zone: a role an admin changes meanwhile is kept."""
+        """Change only the member's name, zone and language: a role an admin changes meanwhile
+        is kept."""
         changed = member_from_form(form, email=member.email, role=member.role.value)
-        saved = self.members.save_profile(changed.email, changed.name, changed.zone)
+        saved = self.members.save_profile(
+            changed.email, changed.name, changed.zone, changed.language
+        )
         first = member.email in self.admins  # a deploy-time admin's first profile, or a race
         if not saved and first:
             saved = self.members.add(changed, now) or self.members.save_profile(
-                changed.email, changed.name, changed.zone
+                changed.email, changed.name, changed.zone, changed.language
             )
         stored = self.member(member.email) if saved else None
         if stored is None:

@@ -116,6 +116,7 @@ class Scheduling:
             targets=[c.pair for c in chosen],
             rules=_rules(chosen),
             needs_approval=self._needs_approval(member, [c.account for c in chosen]),
+            language=member.language,
         )
         if self.posts.add(post):
             return post

@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from chatdeck.domain.members import Role
+from chatdeck.domain.members import LANGUAGES, Role
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
 from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
@@ -60,8 +60,10 @@ def register(
     @app.get("/me")
     def profile() -> Response[str]:
         member = signed_in(app)
-        values = {"name": member.name, "zone": member.zone}
-        return render(app, "profile.html", values=values, zones=sorted(known_zones()))
+        values = {"name": member.name, "zone": member.zone, "language": member.language}
+        return render(
+            app, "profile.html", values=values, zones=sorted(known_zones()), languages=LANGUAGES
+        )
 
     @app.post("/me")
     def save_profile() -> Response[str]:
@@ -76,5 +78,13 @@ def register(
                 values=values,
                 errors=invalid.errors,
                 zones=sorted(known_zones()),
+                languages=LANGUAGES,
             )
-        return render(app, "profile.html", values=values, saved=True, zones=sorted(known_zones()))
+        return render(
+            app,
+            "profile.html",
+            values=values,
+            saved=True,
+            zones=sorted(known_zones()),
+            languages=LANGUAGES,
+        )

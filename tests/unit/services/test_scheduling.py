@@ -341,3 +341,30 @@ def test_an_admins_edit_never_moves_a_post_to_the_admins_own_account(
         kit.scheduling.edit(admin, post.id, {**form.values, "local_time": "20:00"}, NOW)
 
     assert kit.target(post.id).account == f"member:{TEACHER}"
+
+
+def test_a_post_carries_its_authors_language_to_every_network(kit: Kit, teacher: Member) -> None:
+    kit.membership.update_profile(
+        teacher, {"name": teacher.name, "zone": teacher.zone, "language": "pt-BR"}, NOW
+    )
+    author = kit.members.get(TEACHER)
+    assert author is not None and author.language == "pt-BR"
+
+    post = kit.scheduling.schedule(author, FORM, NOW)
+    kit.tick(DUE)
+
+    assert post.language == "pt-BR"
+    assert [o.language for o in kit.network.outgoing] == ["pt-BR"]
+
+
+def test_a_language_that_is_no_language_tag_is_refused_and_nothing_changes(
+    kit: Kit, teacher: Member
+) -> None:
+    for bad in ("english!", "e", "en_US x", "<script>"):
+        with pytest.raises(FieldErrors) as refused:
+            kit.membership.update_profile(
+                teacher, {"name": teacher.name, "zone": teacher.zone, "language": bad}, NOW
+            )
+        assert set(refused.value.errors) == {"language"}
+    stored = kit.members.get(TEACHER)
+    assert stored is not None and stored.language == "en"
