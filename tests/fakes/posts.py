@@ -56,6 +56,16 @@ def _decode_cursor(cursor: str, names: set[str]) -> dict[str, str]:
     return key
 
 
+def _same_attempts(post: Post, seen: Post, stored: Post) -> bool:
+    """Each target the edit keeps is stored with the attempts the editor read (a claim that
+    ended re-queued moves no version)."""
+    for target in post.targets:
+        read, now = seen.target(target.key), stored.target(target.key)
+        if read is not None and (now is None or now.attempts != read.attempts):
+            return False
+    return True
+
+
 class FakePostStore:
     """Posts with their targets, each target claimed and recorded on its own, under the same
     conditions as the adapter's items."""
@@ -113,6 +123,7 @@ class FakePostStore:
                 stored is None
                 or stored.version != seen.version
                 or any(t.status not in CANCELLABLE for t in stored.targets)
+                or not _same_attempts(post, seen, stored)
             ):
                 return False
             self._posts[post.id] = _stored_post(
@@ -121,11 +132,11 @@ class FakePostStore:
             return True
 
     def due(self, now: datetime) -> list[Job]:
-        """As the adapter's: each job's post is its content only (its head item, without its
-        targets), so nothing that works on a job can lean on the post's other targets."""
+        """As the adapter's: each job's post is its content and that one target (its head item
+        and the target's), so nothing that works on a job can lean on the post's other targets."""
         with self._lock:
             due = [
-                Job(post.model_copy(update={"targets": ()}), target)
+                Job(post.only(target), target)
                 for post in self._posts.values()
                 for target in post.targets
                 if target.status.needs_publisher

@@ -250,3 +250,42 @@ def test_a_cross_post_is_posted_only_when_every_target_is() -> None:
         }
     )
     assert both.status is PostStatus.POSTED
+
+
+def test_an_edit_keeps_a_staying_targets_attempts_and_first_claim_and_nothing_else() -> None:
+    # X was tried once (its answer lost, then not found on the account) and re-queued; Bluesky
+    # was never tried. The edit drops Bluesky, keeps X and adds Mastodon.
+    post = schedule(form(), targets=(("x", "cohort"), ("bluesky", "cohort")))
+    first_claim = post.due_utc + timedelta(seconds=3)
+    x, bluesky = post.targets
+    tried = x.model_copy(
+        update={
+            "attempts": 1,
+            "first_claimed_at": first_claim,
+            "reason": "It is not on the account, so it will be tried again.",
+            "next_action_at": post.due_utc + timedelta(minutes=2),
+            "claim_id": "claim-1",
+            "remote_id": "1851",
+        }
+    )
+    read = post.model_copy(update={"targets": (tried, bluesky), "version": 3})
+
+    edited = edit_post(
+        read,
+        form(text="Moved to 9.", local_time="21:00"),
+        NOW,
+        targets=[("x", "cohort"), ("mastodon", "cohort")],
+        rules=[X_RULE, mastodon_rule()],
+        needs_approval=False,
+    )
+
+    x_after, mastodon = edited.targets
+    assert (x_after.attempts, x_after.first_claimed_at) == (1, first_claim)
+    assert (x_after.reason, x_after.claim_id, x_after.remote_id) == (None, None, None)
+    assert (x_after.status, x_after.next_action_at) == (PostStatus.QUEUED, edited.due_utc)
+    assert (mastodon.key, mastodon.attempts, mastodon.first_claimed_at) == (
+        "mastodon:cohort",
+        0,
+        None,
+    )
+    assert edited.target("bluesky:cohort") is None

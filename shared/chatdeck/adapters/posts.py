@@ -12,7 +12,9 @@ posts never carry the work keys.
 
 Every state change is a conditional write, so two functions racing on one target cannot both
 win. Edits, approvals and declines rewrite the post and every target in one transaction,
-conditional on the version the editor saw and on no target having started; a claim holds only
+conditional on the version the editor saw, on no target having started, and on each kept
+target still having the attempts the editor saw (a claim that ended re-queued moves no version,
+and an edit carries a target's attempts and first claim time over); a claim holds only
 if its target is still at the version whose post the publisher read, so an edit made between
 `due()` and `claim()` is never sent with the text from before it.
 """
@@ -39,9 +41,7 @@ def target_id(post_id: str, key: str) -> str:
 
 def post_to_item(post: Post) -> dict[str, Any]:
     item = {
-        k: v
-        for k, v in post.model_dump(mode="json", exclude={"targets"}).items()
-        if v is not None
+        k: v for k, v in post.model_dump(mode="json", exclude={"targets"}).items() if v is not None
     }
     for name in _TIMES:
         item[name] = to_iso_utc(getattr(post, name))
@@ -134,7 +134,9 @@ class DynamoPostStore:
 
     def replace(self, post: Post, seen: Post) -> bool:
         """Store an edited, approved or declined post if it is still as it was read (the same
-        version) and none of its targets has started; the version moves one past the one seen."""
+        version, and each target it keeps at the attempts read: a claim and re-queue since does
+        not move the version) and none of its targets has started; the version moves one past
+        the one seen."""
         changed = post.model_copy(update={"version": seen.version + 1})
         same_version = "#v = :version"
         if seen.version == 0:
@@ -165,16 +167,20 @@ class DynamoPostStore:
                         },
                     )
                 )
-        before = {t.key for t in seen.targets}
+        before = {t.key: t for t in seen.targets}
         for target in changed.targets:
-            condition = not_started if target.key in before else "attribute_not_exists(id)"
-            put: dict[str, Any] = {
-                "Item": target_to_item(changed, target),
-                "ConditionExpression": condition,
-            }
-            if target.key in before:
-                put["ExpressionAttributeNames"] = names
-                put["ExpressionAttributeValues"] = values
+            put: dict[str, Any] = {"Item": target_to_item(changed, target)}
+            read = before.get(target.key)
+            if read is None:
+                put["ConditionExpression"] = "attribute_not_exists(id)"
+            else:
+                # Not claimed and re-queued since it was read: the edit carries its attempts.
+                same_attempts = "#a = :attempts"
+                if read.attempts == 0:
+                    same_attempts = f"(attribute_not_exists(#a) OR {same_attempts})"
+                put["ConditionExpression"] = f"{not_started} AND {same_attempts}"
+                put["ExpressionAttributeNames"] = {**names, "#a": "attempts"}
+                put["ExpressionAttributeValues"] = {**values, ":attempts": read.attempts}
             actions.append(("Put", put))
         return self.table.transact_if(actions)
 
@@ -188,9 +194,9 @@ class DynamoPostStore:
             return []
         heads = self.table.batch_get([{"id": i} for i in {t["post_id"] for t in items}])
         posts = {h["id"]: item_to_post(h, []) for h in heads}
-        return [
-            Job(posts[t["post_id"]], item_to_target(t)) for t in items if t["post_id"] in posts
-        ]
+        jobs = [(posts.get(t["post_id"]), item_to_target(t)) for t in items]
+        # Each job's post holds its one target: where the post stands on the others is not read.
+        return [Job(post.only(target), target) for post, target in jobs if post is not None]
 
     def claim_condition(self, job: Job, now: datetime) -> Condition:
         """Still in the state we saw, at the version whose post we read, still due, and not

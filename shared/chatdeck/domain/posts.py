@@ -276,7 +276,9 @@ def edit_post(
     rules: Sequence[LengthRule],
     needs_approval: bool,
 ) -> Post:
-    """The post with the form's text, time and targets; it waits for approval again if needed."""
+    """The post with the form's text, time and targets; it waits for approval again if needed.
+    A target that stays keeps its history (its attempts and first claim time): an edit never
+    grants it more tries, nor moves the time its reconciling looks back from."""
     draft, resolved = _parse(form, now, rules)
     edited = post.model_copy(
         update={
@@ -286,7 +288,7 @@ def edit_post(
             "zone": draft.zone,
             "utc_offset": resolved.utc_offset,
             "due_utc": resolved.utc,
-            "targets": _targets(targets),
+            "targets": _targets(targets, kept_from=post.targets),
             "visibility": draft.visibility,
         }
     )
@@ -307,13 +309,26 @@ def decline_post(post: Post, reason: str) -> Post:
     return post.with_targets(PostStatus.DECLINED, reason=reason, next_action_at=None)
 
 
-def _targets(chosen: Sequence[tuple[str, str]]) -> tuple[Target, ...]:
+def _targets(
+    chosen: Sequence[tuple[str, str]], kept_from: Sequence[Target] = ()
+) -> tuple[Target, ...]:
+    """Fresh targets for the chosen accounts; one already in `kept_from` keeps its attempts and
+    first claim time, and nothing else."""
     unique = list(dict.fromkeys(chosen))
     if not unique:
         raise FieldErrors({"targets": "Choose at least one account to post to."})
     if len(unique) > MAX_TARGETS:
         raise FieldErrors({"targets": f"Choose at most {MAX_TARGETS} accounts."})
-    return tuple(Target(network=network, account=account) for network, account in unique)
+    before = {t.key: t for t in kept_from}
+    fresh = [Target(network=network, account=account) for network, account in unique]
+    return tuple(
+        t
+        if (old := before.get(t.key)) is None
+        else t.model_copy(
+            update={"attempts": old.attempts, "first_claimed_at": old.first_claimed_at}
+        )
+        for t in fresh
+    )
 
 
 def _submitted(post: Post, needs_approval: bool) -> Post:
