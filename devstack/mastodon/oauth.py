@@ -236,7 +236,7 @@ class OAuthServer:
             self._tokens[token] = grant
         body = {
             "access_token": token,
-            "token_type": "Bearer",
+            "token_type": "Bearer",  # the OAuth token type, no secret  # nosec B105
             "scope": " ".join(grant.scopes),
             "created_at": int(grant.created_at.timestamp()),
         }

@@ -135,9 +135,9 @@ class MemberStore(Protocol):
         """Store a new member who joins now; False when the address is a member already."""
 
     def save_profile(self, email: str, name: str, zone: str, language: str | None = None) -> bool:
-        """Change a member's name, time zone and (when given) language, and nothing else: a role an admin changed
-        meanwhile stays changed. False when they are no longer a member (removed meanwhile),
-        who is not stored again."""
+        """Change a member's name, time zone and (when given) language, and nothing else: a role
+        an admin changed meanwhile stays changed. False when they are no longer a member
+        (removed meanwhile), who is not stored again."""
 
     def save_role(self, email: str, role: Role) -> bool:
         """Change a member's role, and nothing else: a name or zone they saved meanwhile stays

@@ -3,10 +3,11 @@
 - `OAUTH#<state>` / `PENDING`: a connect in progress (`email`, `account`, `code_verifier`,
   `redirect_uri`, `expires_at` epoch seconds, the table's TTL), used up by a conditional delete.
 - `ACCOUNT#<network>#<account>` / `TOKENS` (one store per network: `x`, `bluesky`,
-  `mastodon`): `username`, `user_id`, `server` (Bluesky's PDS, Mastodon's instance), `connected_by`, `connected_at`, `tokens`
-  (binary: `{"access_token", "refresh_token", "expires_at"[, "app_password"]}` sealed by
-  `AesGcmTokenCipher` with the account as associated data: `<account>` on X, where tokens were
-  sealed before other networks came, `<network>:<account>` elsewhere), `version`, and while a function renews the tokens,
+  `mastodon`): `username`, `user_id`, `server` (Bluesky's PDS, Mastodon's instance),
+  `connected_by`, `connected_at`, `tokens` (binary: `{"access_token", "refresh_token",
+  "expires_at"[, "app_password"]}` sealed by `AesGcmTokenCipher` with the account as associated
+  data: `<account>` on X, where tokens were sealed before other networks came,
+  `<network>:<account>` elsewhere), `version`, and while a function renews the tokens,
   `refreshing_until`.
   Disconnecting deletes `tokens` and keeps `disconnected_at` and `disconnect_reason`.
 

@@ -2,10 +2,11 @@
 
 The form offers one checkbox per account, valued `<network>:<account>`: `x:cohort`,
 `bluesky:cohort`, `mastodon:cohort` (the cohort's accounts: to admins, and to members while the
-cohort allows it, whose posts to them wait for approval where approval is on) and `x:mine`, `bluesky:mine`, `mastodon:mine`
-(the member's own, once connected). The cohort's X account posts with the app's own OAuth 1.0a
-credentials and is always offered; every other account is offered once it is connected. The
-length rule of each is the network's (Mastodon's from the account's instance).
+cohort allows it, whose posts to them wait for approval where approval is on) and `x:mine`,
+`bluesky:mine`, `mastodon:mine` (the member's own, once connected). The cohort's X account
+posts with the app's own OAuth 1.0a credentials and is always offered; every other account is
+offered once it is connected. The length rule of each is the network's (Mastodon's from the
+account's instance).
 """
 
 from collections.abc import Callable, Iterable, Mapping

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from chatdeck.domain.members import Member
 from chatdeck.domain.limits import X_RULE, LengthRule
+from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors, Post
 from chatdeck.domain.schedule import known_zones, to_iso_utc
 from chatdeck.services.posts import PostForm

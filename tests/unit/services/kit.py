@@ -20,7 +20,6 @@ from chatdeck.domain.posts import Post, Target
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.notices import Notices
 from chatdeck.services.accounts import Accounts
-from chatdeck.services.targets import TargetDirectory
 from chatdeck.services.chats import ChatCalendar
 from chatdeck.services.companion import Companion
 from chatdeck.services.digests import Digests
@@ -29,6 +28,7 @@ from chatdeck.services.polling import Poller
 from chatdeck.services.posts import Scheduling
 from chatdeck.services.publishing import Publisher, TickReport
 from chatdeck.services.reminders import Reminders
+from chatdeck.services.targets import TargetDirectory
 from tests.fakes import (
     FakeAccountStore,
     FakeArchiveStore,
