@@ -21,6 +21,7 @@ from chatdeck.domain.outcomes import (
     ReadFailed,
     Rejected,
 )
+from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import PostStatus
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.notices import Notices
@@ -47,6 +48,7 @@ FAKES: list[tuple[type, type]] = [
     (ports.Clock, fakes.FixedClock),
     (ports.Network, fakes.FakeNetwork),
     (ports.PostReader, fakes.FakeNetwork),
+    (ports.MastodonAppStore, fakes.FakeMastodonAppStore),
 ]
 
 
@@ -158,22 +160,30 @@ def test_the_publisher_runs_on_the_fakes() -> None:
 # ----- the network ------------------------------------------------------------------------------
 
 
+def outgoing(text: str, account: str = "cohort") -> Outgoing:
+    """The post on its way to `account` on X, as the publisher hands it to the network."""
+    return Outgoing(post_id="post-1", network="x", account=account, text=text, due_utc=NOW)
+
+
 def test_the_network_publishes_and_finds_its_own_posts() -> None:
     clock = fakes.FixedClock(NOW)
     network = fakes.FakeNetwork(clock, username="edcohort")
 
-    published = network.publish("cohort", "Tonight: #edtechchat &amp; friends")
+    sent = outgoing("Tonight: #edtechchat &amp; friends")
+    published = network.publish(sent)
 
     assert published.url == f"https://x.com/edcohort/status/{published.remote_id}"
     assert published.created_at == NOW
-    found = network.find_own_post("cohort", "Tonight:  #edtechchat & friends", NOW)
+    found = network.find_own_post(outgoing("Tonight:  #edtechchat & friends"), NOW)
     assert found is not None and found.remote_id == published.remote_id
-    assert network.find_own_post("cohort", "Tonight", NOW) is None
-    assert network.find_own_post("cohort", published.text, NOW + timedelta(seconds=1)) is None
-    assert network.find_own_post("member:a@school.example", published.text, NOW) is None
+    assert network.find_own_post(outgoing("Tonight"), NOW) is None
+    assert network.find_own_post(outgoing(published.text), NOW + timedelta(seconds=1)) is None
+    elsewhere = outgoing(published.text, account="member:a@school.example")
+    assert network.find_own_post(elsewhere, NOW) is None
     assert network.calls_to("publish") == [
         {"account": "cohort", "text": "Tonight: #edtechchat &amp; friends"}
     ]
+    assert network.outgoing == [sent]
 
 
 def test_the_network_answers_what_it_was_scripted_to_in_order() -> None:
@@ -181,11 +191,12 @@ def test_the_network_answers_what_it_was_scripted_to_in_order() -> None:
     given = Published("42", "https://x.com/c/status/42", "Hello", NOW)
     network.script(NotSent("down"), None, given)
 
+    hello = outgoing("Hello")
     with pytest.raises(NotSent):
-        network.publish("cohort", "Hello")
-    ordinary = network.publish("cohort", "Hello")
-    assert network.publish("cohort", "Hello") == given
-    assert network.publish("cohort", "Hello").remote_id not in ("42", ordinary.remote_id)
+        network.publish(hello)
+    ordinary = network.publish(hello)
+    assert network.publish(hello) == given
+    assert network.publish(hello).remote_id not in ("42", ordinary.remote_id)
     assert [p.remote_id for p in network.published("cohort")][1] == "42"
 
 
@@ -193,18 +204,18 @@ def test_a_lost_answer_leaves_a_post_to_reconcile() -> None:
     network = fakes.FakeNetwork(fakes.FixedClock(NOW))
     network.lose_answer()
     with pytest.raises(OutcomeUnknown):
-        network.publish("cohort", "Hello")
-    assert network.find_own_post("cohort", "Hello", NOW - timedelta(minutes=5)) is not None
+        network.publish(outgoing("Hello"))
+    assert network.find_own_post(outgoing("Hello"), NOW - timedelta(minutes=5)) is not None
 
     network.cannot_tell = CannotTell("X's list could not be read.")
     with pytest.raises(CannotTell):
-        network.find_own_post("cohort", "Hello", NOW)
+        network.find_own_post(outgoing("Hello"), NOW)
 
 
 def test_a_staged_own_post_is_found() -> None:
     network = fakes.FakeNetwork()
     staged = network.stage_own_post("cohort", "Earlier attempt", NOW)
-    assert network.find_own_post("cohort", "Earlier attempt", NOW) == staged
+    assert network.find_own_post(outgoing("Earlier attempt"), NOW) == staged
     assert network.calls_to("publish") == []
 
 

@@ -20,6 +20,7 @@ from chatdeck.ports import (
     ConnectionStore,
     DataKeyStore,
     Mailer,
+    MastodonAppStore,
     MemberStore,
     Network,
     NoticeLog,
@@ -37,6 +38,7 @@ from tests.fakes.chats import FakeChatStore, FakeSubscriptionStore
 from tests.fakes.clock_and_mail import FakeMailer, FakeNotice, FakeNoticeLog, FixedClock
 from tests.fakes.connections import FakeConnectionStore, FakePendingConnectionStore
 from tests.fakes.data_key import FakeDataKeyStore
+from tests.fakes.mastodon import FakeMastodonAppStore
 from tests.fakes.members import (
     FakeMemberStore,
     FakeSessionStore,
@@ -54,6 +56,7 @@ __all__ = [
     "FakeConnectionStore",
     "FakeDataKeyStore",
     "FakeMailer",
+    "FakeMastodonAppStore",
     "FakeMemberStore",
     "FakeNetwork",
     "FakeNotice",
@@ -85,6 +88,7 @@ def _fakes_are_ports() -> None:  # pragma: no cover - never called; read by the 
     _connections: ConnectionStore = FakeConnectionStore()
     _archive: ArchiveStore = FakeArchiveStore()
     _data_key: DataKeyStore = FakeDataKeyStore()
+    _mastodon_apps: MastodonAppStore = FakeMastodonAppStore()
     _mailer: Mailer = FakeMailer()
     _clock: Clock = FixedClock()
     _network: Network = FakeNetwork()
