@@ -6,7 +6,7 @@ imported inside the property that needs them: a function that never posts never 
 and one that never serves a calendar never loads icalendar.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -80,6 +80,26 @@ if TYPE_CHECKING:
     from chatdeck.services.publishing import Publisher
     from chatdeck.services.reminders import Reminders
     from chatdeck.services.targets import TargetDirectory
+
+
+class Lazily[T](Mapping[str, T]):
+    """A mapping whose values are made on first use, each once: the publisher and the companion
+    know every network, and load a network's client only when they first call it."""
+
+    def __init__(self, factories: "dict[str, Callable[[], T]]") -> None:
+        self._factories = factories
+        self._made: dict[str, T] = {}
+
+    def __getitem__(self, key: str) -> T:
+        if key not in self._made:
+            self._made[key] = self._factories[key]()
+        return self._made[key]
+
+    def __iter__(self) -> "Iterator[str]":
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
 
 
 class SystemClock:
@@ -253,14 +273,16 @@ class Services:
         return XPublishing(self._x_clients)
 
     @cached_property
-    def networks(self) -> "dict[str, Network]":
-        """Every network the publisher posts to, by name. Each is built here but its client
-        package (tweepy, atproto, Mastodon.py) loads only when a post goes to it."""
-        return {
-            "x": self.network,
-            "bluesky": self.bluesky_network,
-            "mastodon": self.mastodon_network,
-        }
+    def networks(self) -> "Mapping[str, Network]":
+        """Every network the publisher posts to, by name, each built (and its client package:
+        tweepy, atproto, Mastodon.py, loaded) only when a post first goes to it."""
+        return Lazily(
+            {
+                "x": lambda: self.network,
+                "bluesky": lambda: self.bluesky_network,
+                "mastodon": lambda: self.mastodon_network,
+            }
+        )
 
     @cached_property
     def target_directory(self) -> "TargetDirectory":
@@ -280,10 +302,16 @@ class Services:
         return XReading(self._x_clients)
 
     @cached_property
-    def readers(self) -> "dict[str, PostReader]":
-        """The reader of each network whose chats the companion follows; each adapter loads on
-        first use (a network without one is reported on its sessions, never polled)."""
-        return {"x": self.reader, "bluesky": self.bluesky_reader, "mastodon": self.mastodon_reader}
+    def readers(self) -> "Mapping[str, PostReader]":
+        """The reader of each network whose chats the companion follows, each built (and its
+        client package loaded) only when a session on that network is first polled."""
+        return Lazily(
+            {
+                "x": lambda: self.reader,
+                "bluesky": lambda: self.bluesky_reader,
+                "mastodon": lambda: self.mastodon_reader,
+            }
+        )
 
     def x_credentials(self, account: str) -> Mapping[str, str]:
         if account != "cohort":
@@ -565,8 +593,6 @@ class Services:
 
 
 if TYPE_CHECKING:  # the Mastodon wiring's types
-    from collections.abc import Callable
-
     from chatdeck.adapters.mastodon import MastodonClients
     from chatdeck.adapters.mastodon.apps import MastodonApps
     from chatdeck.adapters.mastodon.instance import InstanceRulesCache

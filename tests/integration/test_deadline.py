@@ -27,7 +27,7 @@ def test_a_post_is_not_sent_when_the_invocation_is_about_to_end(deployment: Depl
     assert report.outcomes["requeued"] == 1
     assert "POST /2/tweets" not in logged_endpoints(deployment)
     assert deployment.sandbox_posts() == []
-    stored = deployment.post(post.id)
+    stored = deployment.target(post.id)
     assert stored.status is PostStatus.QUEUED
     assert stored.next_action_at == due + RETRY_AFTER_NOT_SENT
 

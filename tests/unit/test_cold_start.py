@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 PROBE = """
@@ -33,6 +35,24 @@ def test_the_publisher_module_loads_tweepy_only_when_it_first_posts() -> None:
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert probe.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    ("function", "service"), [("publisher", "publisher"), ("companion", "companion")]
+)
+def test_a_function_that_knows_every_network_loads_none_of_their_clients_until_used(
+    function: str, service: str
+) -> None:
+    code = (
+        f"import sys, functions.{function}.app as f; f.services.{service}; "
+        "print(sorted(m for m in ('tweepy', 'atproto_client', 'mastodon', 'httpx') "
+        "if m in sys.modules))"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_the_web_functions_chat_pages_need_neither_tweepy_nor_icalendar_until_asked() -> None:

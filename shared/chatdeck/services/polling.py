@@ -95,7 +95,7 @@ class Poller:
     ) -> None:
         self.chats = chats
         self.archive = archive
-        self.readers = dict(readers)
+        self.readers = readers  # built lazily: a network's client loads when first polled
         self.budget_reads = budget_reads
         self.retention = retention
         self.account = account
