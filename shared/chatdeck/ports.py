@@ -35,7 +35,8 @@ from chatdeck.domain.email import Email, FailedNotice
 from chatdeck.domain.mastodon_app import MastodonApp
 from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
-from chatdeck.domain.posts import Page, Post, PostChange
+from chatdeck.domain.outgoing import Outgoing
+from chatdeck.domain.posts import Job, Page, Post, PostChange
 
 UnsubscribeFrom = Literal["reminders", "digests", "all"]
 
@@ -59,23 +60,24 @@ class PostStore(Protocol):
     def by_author(self, email: str) -> Iterator[Post]: ...
 
     def replace(self, post: Post, seen: Post) -> bool:
-        """Store a changed post (its version one past `seen`'s) if it is still as `seen` was;
-        False when it changed or moved on meanwhile."""
+        """Store a changed post and its targets (its version one past `seen`'s) if it is still
+        at `seen`'s version and none of its targets has started; False otherwise."""
 
-    def due(self, now: datetime) -> list[Post]:
-        """Posts whose next action is due: one Query on the work index."""
+    def due(self, now: datetime) -> list[Job]:
+        """Targets whose next action is due, each with its post: one Query on the work index."""
 
-    def claim(self, post: Post, claim_id: str, now: datetime, lease_until: datetime) -> Post | None:
-        """Take a due post for this publisher; None when someone else has it or it changed."""
+    def claim(self, job: Job, claim_id: str, now: datetime, lease_until: datetime) -> Job | None:
+        """Take a due target for this publisher; None when someone else has it, it changed, or
+        its post was edited since it was read."""
 
-    def record(self, post: Post, change: PostChange) -> bool:
-        """Write the outcome of `post`'s claim; False when the claim was lost."""
+    def record(self, job: Job, change: PostChange) -> bool:
+        """Write the outcome of the target's claim; False when the claim was lost."""
 
-    def defer(self, post: Post, until: datetime, reason: str) -> bool:
-        """Leave a queued post queued until later, with a visible reason."""
+    def defer(self, job: Job, until: datetime, reason: str) -> bool:
+        """Leave a queued target queued until later, with a visible reason."""
 
     def cancel(self, post_id: str) -> Post | None:
-        """Cancel a post that has not started publishing; None when it cannot be."""
+        """Cancel every target of the post that has not started; None when none could be."""
 
 
 class AccountStore(Protocol):
@@ -92,11 +94,14 @@ class AccountStore(Protocol):
 
 
 class Network(Protocol):
-    def publish(self, account: str, text: str) -> Published:
-        """Create a post; raises a PublishError subclass for every other outcome."""
+    """One network (X, Bluesky, Mastodon): creating a post as an account, and finding it."""
 
-    def find_own_post(self, account: str, text: str, since: datetime) -> Published | None:
-        """The account's own post with this text created since then; raises CannotTell."""
+    def publish(self, outgoing: Outgoing) -> Published:
+        """Create the post on its target once (with the network's own idempotency where it has
+        one); raises a PublishError subclass for every other outcome."""
+
+    def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
+        """The target's post if it exists (created since `since`); raises CannotTell."""
 
 
 # Email
@@ -179,17 +184,17 @@ class SettingsStore(Protocol):
 
     def set_require_approval(self, value: bool) -> None: ...
 
-
-# Chats and subscriptions
-
-
-class ChatStore(Protocol):
     def members_post_to_cohort(self) -> bool:
         """Whether members who are not admins may post to the cohort's accounts (their posts
         then wait for approval where approval is on); True until an admin says otherwise."""
 
     def set_members_post_to_cohort(self, value: bool) -> None: ...
 
+
+# Chats and subscriptions
+
+
+class ChatStore(Protocol):
     def all(self) -> list[Chat]:
         """Every chat, in order of id."""
 

@@ -53,7 +53,9 @@ class Table:
                 return None
             raise
 
-    def batch_get(self, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:
+    def batch_get(
+        self, keys: list[dict[str, Any]], consistent: bool = True
+    ) -> list[dict[str, Any]]:
         """The items with these keys that exist, in no particular order: 100 keys a request,
         and any unprocessed keys asked again."""
         items: list[dict[str, Any]] = []

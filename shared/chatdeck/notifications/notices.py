@@ -86,12 +86,12 @@ class Notices:
         email = render_email(
             "post_failed", [post.author_email], post=post, queue_url=self._queue_url
         )
-        return self.send_once(f"post-failed#{post.id}", email)
+        return self.send_once(f"post-failed#{_targets_of(post)}", email)
 
     def post_unconfirmed(self, post: Post) -> bool:
         to = [post.author_email, *[a for a in self._admins if a != post.author_email]]
         email = render_email("post_unconfirmed", to, post=post, queue_url=self._queue_url)
-        return self.send_once(f"post-unconfirmed#{post.id}", email)
+        return self.send_once(f"post-unconfirmed#{_targets_of(post)}", email)
 
     def post_declined(self, post: Post, admin: Member) -> bool:
         email = render_email("post_declined", [post.author_email], post=post, admin=admin)
@@ -106,8 +106,9 @@ class Notices:
             accounts_url=self._accounts_url,
             queue_url=self._queue_url,
         )
+        target = post.targets[0]
         return self.send_once(
-            f"account-disconnected#{post.network}#{post.account}#{connection}", email
+            f"account-disconnected#{target.network}#{target.account}#{connection}", email
         )
 
     def account_paused(self, state: AccountState) -> bool:
@@ -189,3 +190,8 @@ class Notices:
     def failed(self, limit: int) -> list[FailedNotice]:
         """The emails that could not be sent, newest first: for admins' eyes only."""
         return self._log.failed(limit)
+
+
+def _targets_of(post: Post) -> str:
+    """A notice about a post names the targets it concerns: one email per target's outcome."""
+    return "#".join([post.id, *(t.key for t in post.targets)])
