@@ -25,12 +25,16 @@ from devstack.sandbox import demo as x_demo
 
 LIVE_CHAT = x_demo.DEMO_HASHTAG
 LIVE_MODERATORS = list(x_demo.DEMO_MODERATORS)
-BLUESKY_URL = os.environ.get(
-    "DEVSTACK_BLUESKY_URL", f"http://127.0.0.1:{os.environ.get('DEVSTACK_BLUESKY_PORT', '8701')}"
-)
-MASTODON_URL = os.environ.get(
-    "DEVSTACK_MASTODON_URL", f"http://127.0.0.1:{os.environ.get('DEVSTACK_MASTODON_PORT', '8702')}"
-)
+DEFAULT_PORTS = {"bluesky": "8701", "mastodon": "8702"}
+
+
+def sandbox_url(network: str) -> str:
+    """Where the local stack's sandbox of a network answers (read when the chats are seeded)."""
+    name = network.upper()
+    port = os.environ.get(f"DEVSTACK_{name}_PORT", DEFAULT_PORTS[network])
+    return os.environ.get(f"DEVSTACK_{name}_URL", f"http://127.0.0.1:{port}")
+
+
 LIVE_IN = timedelta(minutes=6)
 LIVE_QUESTIONS = [
     "What does feedback that moves learning look like in your room?",
@@ -85,7 +89,7 @@ def demo_chats(start: datetime) -> list[tuple[Chat, Callable[[datetime], dict[st
 
 def seed_chats(
     state_table: str,
-    sandbox_url: str,
+    x_sandbox: str,
     admin: str,
     now: datetime,
     live_in: timedelta = LIVE_IN,
@@ -93,12 +97,13 @@ def seed_chats(
 ) -> Chat:
     """Store the chats (once; the demo chats again, for their new start), subscribe the admin to
     the demo chats, and have each sandbox stage its demo chat. `sandboxes` are the sandboxes'
-    addresses by network (X's is `sandbox_url`). The stores are the composition root's, on the
-    local stack's StateTable. Answers the X demo chat."""
+    addresses by network (X's is `x_sandbox`; the others' default to `sandbox_url(network)`).
+    The stores are the composition root's, on the local stack's StateTable. Answers the X demo
+    chat."""
     services = Services(Settings(state_table=state_table))
     store = services.chats
     start = (now + live_in).replace(second=0, microsecond=0)
-    urls = {"x": sandbox_url, "bluesky": BLUESKY_URL, "mastodon": MASTODON_URL, **(sandboxes or {})}
+    urls = {n: sandbox_url(n) for n in DEFAULT_PORTS} | {"x": x_sandbox, **(sandboxes or {})}
     demos = demo_chats(start)
     weekly_chats = [
         Chat(
