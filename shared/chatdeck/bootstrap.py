@@ -95,6 +95,11 @@ class Lazily[T](Mapping[str, T]):
             self._made[key] = self._factories[key]()
         return self._made[key]
 
+    def __setitem__(self, key: str, value: T) -> None:
+        """Stand one in (a test's own adapter, say)."""
+        self._factories[key] = lambda: value
+        self._made[key] = value
+
     def __iter__(self) -> "Iterator[str]":
         return iter(self._factories)
 

@@ -15,6 +15,7 @@ import requests
 from werkzeug.datastructures import MultiDict
 
 from chatdeck.adapters.x import XClients, XPublishing
+from chatdeck.domain.outgoing import Outgoing
 from devstack.provision import SANDBOX_CREDENTIALS
 from devstack.sandbox.description import Description, load_description
 from devstack.sandbox.extract_spec import DEFAULT_SOURCE, OPERATIONS, extract_subset
@@ -66,10 +67,15 @@ def test_the_adapters_requests_are_valid_x_api_v2_requests(
     network, captured = sent
     since = datetime.now(UTC) - timedelta(minutes=5)
 
-    published = network.publish("cohort", "Reading list for #edchat: https://example.org/list")
-    found = network.find_own_post(
-        "cohort", "Reading list for #edchat: https://example.org/list", since
+    outgoing = Outgoing(
+        post_id="contract-1",
+        network="x",
+        account="cohort",
+        text="Reading list for #edchat: https://example.org/list",
+        due_utc=since,
     )
+    published = network.publish(outgoing)
+    found = network.find_own_post(outgoing, since)
 
     assert found is not None and found.remote_id == published.remote_id
     description = official_description()
