@@ -35,9 +35,10 @@ from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
 from devstack.mastodon.entities import mastodon_time
-from devstack.mastodon.limits import FaultError, Faults, RateLimits
+from devstack.mastodon.limits import Faults, RateLimits
 from devstack.mastodon.oauth import OAuthServer
 from devstack.mastodon.store import Store
+from devstack.sandbox.faults import FaultError
 from devstack.sandbox.staging import StagingError
 from devstack.sandbox.store import SandboxClock, utc_now
 from devstack.sandbox.traffic import RequestLog

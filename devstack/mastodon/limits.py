@@ -10,8 +10,8 @@ at 13:51:02, 15:00:00 for a post at 13:53:56). Every answer carries `X-RateLimit
 `-Remaining` and `-Reset` (ISO 8601 UTC with microseconds) of its family; a refused call answers
 429 `{"error": "Too many requests"}`.
 
-Faults (`POST /sandbox/faults`), as the X sandbox's (devstack/sandbox/faults.py, whose `Fault` and
-`Plan` are reused) with Mastodon's own statuses: `{"endpoint": "POST /api/v1/statuses",
+Faults (`POST /sandbox/faults`), as the X sandbox's (devstack/sandbox/faults.py, whose `FaultBook`
+keeps them) with Mastodon's own statuses: `{"endpoint": "POST /api/v1/statuses",
 "latency_ms", "status": 401 | 403 | 404 | 422 | 429 | 5xx | "timeout", "count", "after_create",
 "reset": "<ISO instant of a 429's X-RateLimit-Reset>", "error": "<the 401/403/422 body's error>"}`;
 `{}` removes every fault.
@@ -20,13 +20,11 @@ Faults (`POST /sandbox/faults`), as the X sandbox's (devstack/sandbox/faults.py,
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from devstack.sandbox.faults import TIMEOUT, Fault, Plan
+from devstack.sandbox.faults import Fault, FaultBook, fault_schema
 
 GENERAL = ("api", 300, 5 * 60)
 STATUSES = ("statuses", 300, 3 * 60 * 60)
@@ -83,102 +81,35 @@ class RateLimits:
             self._used.clear()
 
 
-FAULT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["endpoint"],
-    "properties": {
-        "endpoint": {"type": "string"},
-        "latency_ms": {"type": "integer", "minimum": 0},
-        "status": {
-            "anyOf": [
-                {"type": "null"},
-                {"enum": [401, 403, 404, 422, 429, TIMEOUT]},
-                {"type": "integer", "minimum": 500, "maximum": 599},
-            ]
-        },
-        "count": {"type": "integer", "minimum": 0},
-        "after_create": {"type": "boolean"},
-        "reset": {"type": "string", "format": "date-time"},
-        "error": {"type": "string", "minLength": 1},
-    },
-    "if": {"properties": {"after_create": {"const": True}}, "required": ["after_create"]},
-    "then": {
-        "required": ["status"],
-        "properties": {
-            "status": {
-                "anyOf": [
-                    {"const": TIMEOUT},
-                    {"type": "integer", "minimum": 500, "maximum": 599},
-                ]
-            }
-        },
-    },
-}
-_VALIDATOR = Draft202012Validator(FAULT_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-class FaultError(ValueError):
-    """A fault specification the sandbox does not accept."""
+FAULT_SCHEMA = fault_schema(
+    (401, 403, 404, 422, 429),
+    reset={"type": "string", "format": "date-time"},
+    extra={"error": {"type": "string", "minLength": 1}},
+)
 
 
 @dataclass(frozen=True)
-class MastodonFault:
-    fault: Fault
+class MastodonFault(Fault):
     error: str | None = None  # the body's error of a 401, 403 or 422
-    reset: datetime | None = None  # a 429's X-RateLimit-Reset
+    reset_at: datetime | None = None  # a 429's X-RateLimit-Reset (X's `reset` stays None)
 
 
-class Faults:
+class Faults(FaultBook[MastodonFault]):
     def __init__(self, endpoints: frozenset[str]) -> None:
-        self._endpoints = endpoints
-        self._lock = threading.Lock()
-        self._faults: dict[str, MastodonFault] = {}
+        super().__init__(endpoints, FAULT_SCHEMA)
 
-    def configure(self, spec: Any) -> None:
-        if spec == {}:
-            self.clear()
-            return
-        errors = sorted(_VALIDATOR.iter_errors(spec), key=lambda e: list(map(str, e.path)))
-        if errors:
-            raise FaultError("; ".join(e.message for e in errors))
-        if spec["endpoint"] not in self._endpoints:
-            raise FaultError(f"endpoint must be one of {sorted(self._endpoints)}")
+    def build(self, spec: dict[str, Any]) -> MastodonFault:
         fields = {k: v for k, v in spec.items() if k not in ("reset", "error")}
-        fault = Fault(**fields)
-        if fault.status is not None and "count" not in spec:
-            fault = replace(fault, count=1)
         reset = datetime.fromisoformat(spec["reset"]).astimezone(UTC) if "reset" in spec else None
-        with self._lock:
-            self._faults[fault.endpoint] = MastodonFault(fault, spec.get("error"), reset)
+        return MastodonFault(**fields, error=spec.get("error"), reset_at=reset)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
+    def render(self, fault: MastodonFault) -> dict[str, Any]:
+        entry = {k: v for k, v in asdict(fault).items() if k not in _OWN_FIELDS}
+        if fault.error:
+            entry["error"] = fault.error
+        if fault.reset_at:
+            entry["reset"] = iso_reset(fault.reset_at)
+        return entry
 
-    def describe(self) -> list[dict[str, Any]]:
-        with self._lock:
-            described = []
-            for item in self._faults.values():
-                entry = {k: v for k, v in asdict(item.fault).items() if k != "reset"}
-                if item.error:
-                    entry["error"] = item.error
-                if item.reset:
-                    entry["reset"] = iso_reset(item.reset)
-                described.append(entry)
-            return described
 
-    def take(self, endpoint: str) -> tuple[Plan, MastodonFault | None]:
-        """The plan for one call to `endpoint`, using up one failure if one is due."""
-        with self._lock:
-            item = self._faults.get(endpoint)
-            if item is None:
-                return Plan(), None
-            fault = item.fault
-            latency = fault.latency_ms / 1000
-            if fault.status is None or fault.count == 0:
-                return Plan(latency), None
-            self._faults[endpoint] = replace(item, fault=replace(fault, count=fault.count - 1))
-            if fault.status == TIMEOUT:
-                latency = 0.0  # the hold is the latency
-            return Plan(latency, fault), item
+_OWN_FIELDS = ("reset", "error", "reset_at")

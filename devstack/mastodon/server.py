@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -36,8 +35,7 @@ from devstack.mastodon.entities import DATA, Account
 from devstack.mastodon.limits import GENERAL, STATUSES, Faults, MastodonFault, RateLimits
 from devstack.mastodon.oauth import Answer, App, Grant, OAuthServer
 from devstack.mastodon.store import Store
-from devstack.sandbox.faults import TIMEOUT
-from devstack.sandbox.server import DropConnection
+from devstack.sandbox.faults import DropConnection, faulted
 from devstack.sandbox.store import SandboxClock, utc_now
 from devstack.sandbox.traffic import RequestLog
 from devstack.sandbox.wire import json_response
@@ -178,7 +176,9 @@ class MastodonSandbox:
             except api.Refused as refusal:
                 return refusal.answer
 
-        answer = self._faulted(route.key, request, handle, headers)
+        answer = faulted(
+            self.faults, self.requests, route.key, request, handle, lambda f: self._fail(f, headers)
+        )
         response = json_response(answer.body, answer.status)
         response.headers.update({**headers, **answer.headers})
         response.headers.setdefault("Cache-Control", "private, no-store")
@@ -194,31 +194,11 @@ class MastodonSandbox:
         account = self.store.account(grant.account_id) if grant.account_id else None
         return grant, account, False
 
-    def _faulted(
-        self, endpoint: str, request: Request, handle: Callable[[], Answer], headers: dict[str, str]
-    ) -> Answer:
-        """Log the call, apply the endpoint's fault, and handle it unless the fault comes first."""
-        logged = self.requests.record(endpoint, request)
-        plan, item = self.faults.take(endpoint)
-        if plan.latency_seconds > 0:
-            time.sleep(plan.latency_seconds)
-        if item is not None and plan.fails_before:
-            answer = self._fail(item, headers)
-        else:
-            answer = handle()
-            if item is not None and plan.fails_after and answer.status < 300:
-                answer = self._fail(item, headers)
-        self.requests.answered(logged, answer.status)
-        return answer
-
-    def _fail(self, item: MastodonFault, headers: dict[str, str]) -> Answer:
-        fault = item.fault
-        if fault.status == TIMEOUT:
-            time.sleep(fault.hold_seconds)
-            raise DropConnection(f"timeout fault on {fault.endpoint}")
+    def _fail(self, fault: MastodonFault, headers: dict[str, str]) -> Answer:
+        """The answer of a call that takes a fault (a `"timeout"` is `faulted`'s)."""
         status = int(fault.status or 500)
         if status == 429:
-            reset = item.reset or self.rates.peek(GENERAL, "", self.clock()).reset
+            reset = fault.reset_at or self.rates.peek(GENERAL, "", self.clock()).reset
             limit = headers.get("X-RateLimit-Limit", "300")
             headers.update(
                 {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": "0"}
@@ -232,7 +212,7 @@ class MastodonSandbox:
             422: "Validation failed: Text can't be blank",
         }
         if status in words:
-            return Answer(status, {"error": item.error or words[status]})
+            return Answer(status, {"error": fault.error or words[status]})
         if status == 503:
             return Answer(503, {"error": UNAVAILABLE})
         return Answer(status, {"error": "We're sorry, but something went wrong on our end."})
@@ -286,7 +266,9 @@ class MastodonSandbox:
         self, endpoint: str, request: Request, handle: Callable[[], Answer]
     ) -> Response:
         headers: dict[str, str] = {}
-        answer = self._faulted(endpoint, request, handle, headers)
+        answer = faulted(
+            self.faults, self.requests, endpoint, request, handle, lambda f: self._fail(f, headers)
+        )
         response = json_response(answer.body, answer.status)
         response.headers.update({**headers, **answer.headers})
         return response

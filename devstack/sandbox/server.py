@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -36,7 +35,7 @@ from werkzeug.wrappers import Request, Response
 from devstack.sandbox import api, consent
 from devstack.sandbox.control import ControlRoutes
 from devstack.sandbox.description import Description, load_description
-from devstack.sandbox.faults import TIMEOUT, Fault, Faults
+from devstack.sandbox.faults import DropConnection, Fault, Faults, faulted
 from devstack.sandbox.models import Account
 from devstack.sandbox.oauth import OAuthServer
 from devstack.sandbox.problems import (
@@ -83,10 +82,6 @@ ROUTES = (
 
 TOKEN_ENDPOINT = "POST /2/oauth2/token"  # noqa: S105 - an endpoint, not a secret  # nosec B105
 REVOKE_ENDPOINT = "POST /2/oauth2/revoke"
-
-
-class DropConnection(ConnectionAbortedError):
-    """Raised by the app to close the connection without answering (a `"timeout"` fault)."""
 
 
 @dataclass(frozen=True)
@@ -179,33 +174,15 @@ class SandboxApp:
     def _x_call(self, request: Request, route: Route, arguments: dict[str, str]) -> Response:
         caller = self._authenticate(request)
         quota = self.rates.hit(caller.token if caller else "", route.key, route.rate_limit)
-        answer = self._faulted(
+        answer = faulted(
+            self.faults,
+            self.requests,
             route.key,
             request,
             lambda: self._answer(request, route, arguments, caller),
             lambda fault: self._fail(fault, route.rate_limit, caller),
         )
         return self._x_response(answer, {**quota.headers(), **answer.headers})
-
-    def _faulted(
-        self,
-        endpoint: str,
-        request: Request,
-        handle: Callable[[], api.Answer],
-        fail: Callable[[Fault], api.Answer],
-    ) -> api.Answer:
-        """Log the call, apply the endpoint's fault, and handle it unless the fault comes first."""
-        logged = self.requests.record(endpoint, request)
-        plan = self.faults.take(endpoint)
-        _pause(plan.latency_seconds)
-        if plan.failure is not None and plan.fails_before:
-            answer = fail(plan.failure)
-        else:
-            answer = handle()
-            if plan.failure is not None and plan.fails_after and answer.status < 300:
-                answer = fail(plan.failure)
-        self.requests.answered(logged, answer.status)
-        return answer
 
     def _authenticate(self, request: Request) -> Caller | None:
         caller = parse_authorization(request.headers.get("Authorization"))
@@ -251,10 +228,7 @@ class SandboxApp:
         return None
 
     def _fail(self, fault: Fault, rate_limit: int, caller: Caller | None) -> api.Answer:
-        """The answer of a call that takes a fault; a `"timeout"` never answers."""
-        if fault.status == TIMEOUT:
-            _pause(fault.hold_seconds)
-            raise DropConnection(f"timeout fault on {fault.endpoint}")
+        """The answer of a call that takes a fault (a `"timeout"` is `faulted`'s)."""
         status = int(fault.status or 500)
         if status == 429:
             reset = fault.reset or int(self.clock().timestamp()) + RATE_WINDOW_SECONDS
@@ -297,7 +271,9 @@ class SandboxApp:
         endpoint: str,
         handle: Callable[[Any, str | None], api.Answer],
     ) -> Response:
-        answer = self._faulted(
+        answer = faulted(
+            self.faults,
+            self.requests,
             endpoint,
             request,
             lambda: handle(request.form, request.headers.get("Authorization")),
@@ -306,11 +282,6 @@ class SandboxApp:
         response = json_response(answer.body, answer.status)
         response.headers.update(answer.headers)
         return response
-
-
-def _pause(seconds: float) -> None:
-    if seconds > 0:
-        time.sleep(seconds)
 
 
 class _RequestHandler(WSGIRequestHandler):
