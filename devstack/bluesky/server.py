@@ -17,25 +17,24 @@ devstack/bluesky/control.py's; link-card pages devstack/bluesky/pages.py's.
 from __future__ import annotations
 
 import json
-import socket
-import time
 import traceback
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from devstack.bluesky import xrpc
 from devstack.bluesky.accounts import Directory
 from devstack.bluesky.control import ControlRoutes
 from devstack.bluesky.errors import XrpcError, invalid, recorded, server_error
-from devstack.bluesky.faults import TIMEOUT, Fault, Faults
+from devstack.bluesky.faults import Fault, Faults
 from devstack.bluesky.lexicon import LexiconError, Lexicons, make_tid
 from devstack.bluesky.records import Repos
 from devstack.bluesky.sessions import Quota, Sessions, TokenRefused, Windows
+from devstack.sandbox.faults import faulted
+from devstack.sandbox.serving import run_until_interrupted, threaded_server
 from devstack.sandbox.staging import ChatStage
 from devstack.sandbox.store import Clock, SandboxClock, utc_now
 from devstack.sandbox.traffic import RequestLog
@@ -76,10 +75,6 @@ METHODS = (
 )
 
 
-class DropConnection(ConnectionAbortedError):
-    """Raised to close the connection without answering (a `"timeout"` fault)."""
-
-
 class BlueskyApp:
     """The WSGI application."""
 
@@ -113,33 +108,29 @@ class BlueskyApp:
 
     def _xrpc(self, request: Request, nsid: str) -> Response:
         method = self.methods.get(nsid)
-        endpoint = f"{request.method} /xrpc/{nsid}"
-        logged = self.requests.record(endpoint, request)
-        headers: dict[str, str] = {}
-        try:
+        headers: dict[str, str] = {}  # the handled call's, kept by a failure after it
+
+        def handle() -> dict[str, Any]:
             if method is None:
                 raise server_error(501)
             if method.http != request.method:
                 raise invalid(f"Incorrect HTTP method ({request.method}) expected {method.http}")
-            plan = self.faults.take(endpoint)
-            _pause(plan.latency_seconds)
-            if plan.failure is not None and plan.fails_before:
-                self._fail(plan.failure, method)
-            body, headers = self._handle(request, method)
-            if plan.failure is not None and plan.fails_after:
-                self._fail(plan.failure, method)
-            status = 200
-        except XrpcError as error:
-            body, status, headers = error.body(), error.status, {**headers, **error.headers}
-        except (DropConnection, KeyboardInterrupt):
-            raise
-        except Exception:  # a bug in the sandbox: answered as the reference server answers one
-            traceback.print_exc()
-            generic = server_error(500)
-            body, status = generic.body(), generic.status
-        self.requests.answered(logged, status)
-        response = Response(json.dumps(body, ensure_ascii=False), status, content_type=JSON)
-        response.headers.update(headers)
+            body, handled = self._handle(request, method)
+            headers.update(handled)
+            return body
+
+        answer = faulted(
+            self.faults,
+            self.requests,
+            f"{request.method} /xrpc/{nsid}",
+            request,
+            lambda: _answered(handle, headers),
+            lambda fault: _answered(lambda: self._fail(fault, method), headers),
+        )
+        response = Response(
+            json.dumps(answer.body, ensure_ascii=False), answer.status, content_type=JSON
+        )
+        response.headers.update(answer.headers)
         return response
 
     def _handle(self, request: Request, method: Method) -> tuple[dict[str, Any], dict[str, str]]:
@@ -204,11 +195,8 @@ class BlueskyApp:
             base_url=request.host_url.rstrip("/"),
         )
 
-    def _fail(self, fault: Fault, method: Method | None) -> None:
-        """Answer as the fault says; a `"timeout"` never answers."""
-        if fault.status == TIMEOUT:
-            _pause(fault.hold_seconds)
-            raise DropConnection(f"timeout fault on {fault.endpoint}")
+    def _fail(self, fault: Fault, method: Method | None) -> NoReturn:
+        """Answer as the fault says (a `"timeout"` is `faulted`'s)."""
         status = int(fault.status or 500)
         if status == 400:
             raise recorded("expired_token")
@@ -248,17 +236,23 @@ def _json_input(request: Request) -> Any:
         raise invalid("Request body is not valid JSON") from None
 
 
-def _pause(seconds: float) -> None:
-    if seconds > 0:
-        time.sleep(seconds)
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
 
 
-class _RequestHandler(WSGIRequestHandler):
-    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
-        if isinstance(error, DropConnection):
-            self.close_connection = True
-            with suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+def _answered(run: Callable[[], dict[str, Any]], headers: dict[str, str]) -> _Answer:
+    """`run`'s body (200), or the error it raises, with `headers` and the error's."""
+    try:
+        return _Answer(200, run(), dict(headers))
+    except XrpcError as error:
+        return _Answer(error.status, error.body(), {**headers, **error.headers})
+    except Exception:  # a bug in the sandbox: answered as the reference server answers one
+        traceback.print_exc()
+        generic = server_error(500)
+        return _Answer(generic.status, generic.body(), dict(headers))
 
 
 def make_app() -> BlueskyApp:
@@ -269,18 +263,9 @@ def make_bluesky_server(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: BlueskyApp | None = None
 ) -> BaseWSGIServer:
     """A threaded server for the Bluesky sandbox (port 0: any free port; see `server_port`)."""
-    return make_server(
-        host, port, app or make_app(), threaded=True, request_handler=_RequestHandler
-    )
+    return threaded_server(app or make_app(), host, port)
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Run the Bluesky sandbox until interrupted."""
-    server = make_bluesky_server(host, port)
-    print(f"Bluesky sandbox on http://{host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_until_interrupted(make_bluesky_server(host, port), "Bluesky sandbox", host)

@@ -1,16 +1,11 @@
 """`python -m devstack.mastodon [--host 127.0.0.1] [--port 8702]`: run the Mastodon sandbox."""
 
-import argparse
-
-from devstack.mastodon.server import DEFAULT_HOST, DEFAULT_PORT, serve
+from devstack.mastodon.server import DEFAULT_PORT, serve
+from devstack.sandbox.serving import command_line
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the local Mastodon instance sandbox.")
-    parser.add_argument("--host", default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    options = parser.parse_args()
-    serve(options.host, options.port)
+    command_line("Run the local Mastodon instance sandbox.", DEFAULT_PORT, serve)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Parts shared with the X sandbox are imported from it (never changed from here): 
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from devstack.mastodon import api, consent
@@ -35,7 +34,8 @@ from devstack.mastodon.entities import DATA, Account
 from devstack.mastodon.limits import GENERAL, STATUSES, Faults, MastodonFault, RateLimits
 from devstack.mastodon.oauth import Answer, App, Grant, OAuthServer
 from devstack.mastodon.store import Store
-from devstack.sandbox.faults import DropConnection, faulted
+from devstack.sandbox.faults import faulted
+from devstack.sandbox.serving import run_until_interrupted, threaded_server
 from devstack.sandbox.store import SandboxClock, utc_now
 from devstack.sandbox.traffic import RequestLog
 from devstack.sandbox.wire import json_response
@@ -289,14 +289,6 @@ def _app_body(app: App) -> dict[str, Any]:
     return body
 
 
-class _RequestHandler(WSGIRequestHandler):
-    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
-        if isinstance(error, DropConnection):
-            self.close_connection = True
-            with suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-
-
 def make_app() -> MastodonSandbox:
     return MastodonSandbox()
 
@@ -305,18 +297,9 @@ def make_mastodon_server(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: MastodonSandbox | None = None
 ) -> BaseWSGIServer:
     """A threaded server for the sandbox (port 0: any free port; see `server_port`)."""
-    return make_server(
-        host, port, app or make_app(), threaded=True, request_handler=_RequestHandler
-    )
+    return threaded_server(app or make_app(), host, port)
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Run the sandbox until interrupted."""
-    server = make_mastodon_server(host, port)
-    print(f"Mastodon sandbox on http://{host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_until_interrupted(make_mastodon_server(host, port), "Mastodon sandbox", host)

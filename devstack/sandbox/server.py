@@ -19,23 +19,21 @@ request log, OAuth clients, the clock, staged chats), are sandbox/control.py's.
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from devstack.sandbox import api, consent
 from devstack.sandbox.control import ControlRoutes
 from devstack.sandbox.description import Description, load_description
-from devstack.sandbox.faults import DropConnection, Fault, Faults, faulted
+from devstack.sandbox.faults import Fault, Faults, faulted
 from devstack.sandbox.models import Account
 from devstack.sandbox.oauth import OAuthServer
 from devstack.sandbox.problems import (
@@ -47,6 +45,7 @@ from devstack.sandbox.problems import (
     server_error,
     too_many_requests,
 )
+from devstack.sandbox.serving import run_until_interrupted, threaded_server
 from devstack.sandbox.store import Clock, SandboxClock, Store, stable_id, utc_now
 from devstack.sandbox.traffic import RATE_WINDOW_SECONDS, Quota, RateWindows, RequestLog
 from devstack.sandbox.wire import json_response, x_json_body
@@ -284,14 +283,6 @@ class SandboxApp:
         return response
 
 
-class _RequestHandler(WSGIRequestHandler):
-    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
-        if isinstance(error, DropConnection):
-            self.close_connection = True
-            with suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-
-
 def make_app() -> SandboxApp:
     return SandboxApp()
 
@@ -300,18 +291,9 @@ def make_sandbox_server(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: SandboxApp | None = None
 ) -> BaseWSGIServer:
     """A threaded server for the sandbox (port 0: any free port; see `server_port`)."""
-    return make_server(
-        host, port, app or make_app(), threaded=True, request_handler=_RequestHandler
-    )
+    return threaded_server(app or make_app(), host, port)
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Run the sandbox until interrupted."""
-    server = make_sandbox_server(host, port)
-    print(f"X API sandbox on http://{host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_until_interrupted(make_sandbox_server(host, port), "X API sandbox", host)
