@@ -1,8 +1,10 @@
 """Every email Chatdeck sends, each recorded before it is sent, so it goes out at most once.
 
 A notice's id names what it is about (a post, a pause episode, an occurrence and a member), so
-asking twice sends once. An email that could not be sent is marked FAILED in the notice log,
-where admins can see it, and is never retried blind. Logs name a notice's kind and a digest of
+asking twice sends once. A notice to several people (an unconfirmed post, a paused account) is
+one email per recipient, each with its own id: no recipient sees another's address. An email
+that could not be sent is marked FAILED in the notice log, where admins can see it, and is never
+retried blind. Logs name a notice's kind and a digest of
 its id, never an address.
 """
 
@@ -89,9 +91,16 @@ class Notices:
         return self.send_once(f"post-failed#{_targets_of(post)}", email)
 
     def post_unconfirmed(self, post: Post) -> bool:
+        """To the author and to every admin, one email each: no one sees another's address."""
         to = [post.author_email, *[a for a in self._admins if a != post.author_email]]
-        email = render_email("post_unconfirmed", to, post=post, queue_url=self._queue_url)
-        return self.send_once(f"post-unconfirmed#{_targets_of(post)}", email)
+        sent = [
+            self.send_once(
+                f"post-unconfirmed#{_targets_of(post)}#to#{address}",
+                render_email("post_unconfirmed", [address], post=post, queue_url=self._queue_url),
+            )
+            for address in to
+        ]
+        return any(sent)
 
     def post_declined(self, post: Post, admin: Member) -> bool:
         email = render_email("post_declined", [post.author_email], post=post, admin=admin)
@@ -115,9 +124,15 @@ class Notices:
         if not self._admins or state.paused_since is None:
             logger.warning("account paused with no admin to tell", extra={"network": state.network})
             return False
-        email = render_email("account_paused", self._admins, state=state, queue_url=self._queue_url)
         episode = f"{state.network}#{state.account}#{state.paused_since.isoformat()}"
-        return self.send_once(f"account-paused#{episode}", email)
+        sent = [  # one email per admin, each its own notice: no admin sees another's address
+            self.send_once(
+                f"account-paused#{episode}#to#{address}",
+                render_email("account_paused", [address], state=state, queue_url=self._queue_url),
+            )
+            for address in self._admins
+        ]
+        return any(sent)
 
     # Chats
 
