@@ -11,7 +11,8 @@ answers 400 with `{"error": "<what is wrong>"}`.
 - `GET /sandbox/requests`: every call to a Mastodon endpoint in arrival order, as
   `{"endpoint": "POST /api/v1/statuses", "path", "at", "status"}` (`status` null for a call whose
   connection a `"timeout"` fault dropped).
-- `GET` / `POST /sandbox/faults`: see limits.py.
+- `GET` / `POST /sandbox/faults`: see limits.py (these, the request log and the clock routes are
+  devstack/sandbox/control_surface.py's, as on every sandbox).
 - `GET` / `POST /sandbox/clock`: as the X sandbox's (`{"now", "running"}`, `{"offset_seconds"}`,
   `{}`); staged posts appear once it has passed them.
 - `POST /sandbox/chats`: stage a chat transcript (devstack/sandbox/staging.py, DESIGN.md); answers
@@ -26,9 +27,7 @@ answers 400 with `{"error": "<what is wrong>"}`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -38,11 +37,10 @@ from devstack.mastodon.entities import mastodon_time
 from devstack.mastodon.limits import Faults, RateLimits
 from devstack.mastodon.oauth import OAuthServer
 from devstack.mastodon.store import Store
-from devstack.sandbox.faults import FaultError
-from devstack.sandbox.staging import StagingError
-from devstack.sandbox.store import SandboxClock, utc_now
+from devstack.sandbox.control_surface import Routes, SharedControls, refused, stage_chat
+from devstack.sandbox.store import SandboxClock
 from devstack.sandbox.traffic import RequestLog
-from devstack.sandbox.wire import control_body, json_response, schema_problem
+from devstack.sandbox.wire import checked_body, json_response
 
 _ACCESS = {"enum": ["public", "authenticated", "disabled"]}
 _INSTANCE_VALIDATOR = Draft202012Validator(
@@ -59,19 +57,6 @@ _INSTANCE_VALIDATOR = Draft202012Validator(
             },
         },
     }
-)
-_CLOCK_VALIDATOR = Draft202012Validator(
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "now": {"type": ["string", "null"], "format": "date-time"},
-            "running": {"type": "boolean"},
-            "offset_seconds": {"type": "number"},
-        },
-        "not": {"required": ["now", "offset_seconds"]},
-    },
-    format_checker=Draft202012Validator.FORMAT_CHECKER,
 )
 _REVOKE_VALIDATOR = Draft202012Validator(
     {
@@ -92,16 +77,12 @@ class ControlRoutes:
     requests: RequestLog
     clock: SandboxClock
 
-    def routes(self) -> dict[tuple[str, str], Callable[[Request], Response]]:
+    def routes(self) -> Routes:
         return {
             ("GET", "/sandbox/posts"): self.list_posts,
             ("DELETE", "/sandbox/posts"): self.clear,
-            ("GET", "/sandbox/requests"): self.list_requests,
-            ("GET", "/sandbox/faults"): self.list_faults,
-            ("POST", "/sandbox/faults"): self.set_fault,
-            ("GET", "/sandbox/clock"): self.show_clock,
-            ("POST", "/sandbox/clock"): self.set_clock,
-            ("POST", "/sandbox/chats"): self.stage_chat,
+            **SharedControls(self.faults, self.requests, self.clock, mastodon_time).routes(),
+            ("POST", "/sandbox/chats"): lambda request: stage_chat(request, self.store.stage),
             ("GET", "/sandbox/instance"): self.show_instance,
             ("POST", "/sandbox/instance"): self.set_instance,
             ("POST", "/sandbox/oauth/revoke"): self.revoke_tokens,
@@ -133,65 +114,13 @@ class ControlRoutes:
         self.clock.reset()
         return Response(status=204)
 
-    def list_requests(self, request: Request) -> Response:
-        return json_response(self.requests.entries())
-
-    def list_faults(self, request: Request) -> Response:
-        return json_response(self.faults.describe())
-
-    def set_fault(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            try:
-                self.faults.configure(spec)
-            except FaultError as error:
-                problem = str(error)
-        if problem is not None:
-            return json_response({"error": problem}, 400)
-        return json_response(self.faults.describe())
-
-    def show_clock(self, request: Request) -> Response:
-        return json_response(self._clock_state())
-
-    def set_clock(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_CLOCK_VALIDATOR, spec)
-        if problem is not None:
-            return json_response({"error": problem}, 400)
-        if spec.get("now"):
-            instant = datetime.fromisoformat(spec["now"]).astimezone(UTC)
-            if spec.get("running"):
-                self.clock.shift(instant - utc_now())
-            else:
-                self.clock.freeze(instant)
-        else:
-            self.clock.shift(timedelta(seconds=spec.get("offset_seconds", 0)))
-        return json_response(self._clock_state())
-
-    def _clock_state(self) -> dict[str, Any]:
-        state = self.clock.describe()
-        return {**state, "now": mastodon_time(state["now"])}
-
-    def stage_chat(self, request: Request) -> Response:
-        body, problem = control_body(request)
-        if problem is not None:
-            return json_response({"error": problem}, 400)
-        try:
-            ids = self.store.stage.stage(body)
-        except StagingError as error:
-            return json_response({"error": str(error)}, 400)
-        return json_response({"ids": ids}, 201)
-
     def show_instance(self, request: Request) -> Response:
         return json_response(self._instance_state())
 
     def set_instance(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_INSTANCE_VALIDATOR, spec)
+        spec, problem = checked_body(request, _INSTANCE_VALIDATOR)
         if problem is not None:
-            return json_response({"error": problem}, 400)
+            return refused(problem)
         changes = {k: v for k, v in spec.items() if k != "hashtag_feeds"}
         for where, access in spec.get("hashtag_feeds", {}).items():
             changes[f"hashtag_feeds_{where}"] = access
@@ -210,11 +139,9 @@ class ControlRoutes:
         }
 
     def revoke_tokens(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_REVOKE_VALIDATOR, spec)
+        spec, problem = checked_body(request, _REVOKE_VALIDATOR)
         if problem is not None:
-            return json_response({"error": problem}, 400)
+            return refused(problem)
         account = self.store.seeded_named(spec["username"])
         revoked = self.oauth.revoke_all_of(account.id) if account else 0
         return json_response({"revoked": revoked})

@@ -12,7 +12,8 @@ answers 400 with `{"error": "<what is wrong>"}`.
   (see SEED_SCHEMA). A post's optional `growth` (`{"like_count": {"to": 30,
   "half_life_minutes": 20}, ...}`) adds to its `public_metrics` as it ages; `unwound_urls`
   (`{"https://bit.ly/x": "https://…"}`) gives shortened links in its text their `unwound_url`.
-- `GET` / `POST /sandbox/faults`: see sandbox/faults.py.
+- `GET` / `POST /sandbox/faults`: see sandbox/faults.py (these, the request log and the clock
+  routes are sandbox/control_surface.py's, the same on every sandbox).
 - `GET /sandbox/requests`: every call to an X endpoint (the token and revoke endpoints included),
   in arrival order, as `{"endpoint": "POST /2/tweets", "path", "at", "status"}` (`status` null
   while it is being handled, and for a call whose connection a `"timeout"` fault dropped).
@@ -41,21 +42,20 @@ answers 400 with `{"error": "<what is wrong>"}`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
-from devstack.sandbox.faults import FaultError, Faults
+from devstack.sandbox.control_surface import Routes, SharedControls, refused
+from devstack.sandbox.faults import Faults
 from devstack.sandbox.models import x_time
 from devstack.sandbox.oauth import CLIENT_SCHEMA, OAuthServer
 from devstack.sandbox.staging import ChatStage, StagingError
-from devstack.sandbox.store import SandboxClock, Store, utc_now
+from devstack.sandbox.store import SandboxClock, Store
 from devstack.sandbox.traffic import RateWindows, RequestLog
-from devstack.sandbox.wire import control_body, json_response, schema_problem
+from devstack.sandbox.wire import checked_body, control_body, json_response
 from devstack.sandbox.x_chats import check_x_authors, seed_items, x_post_id
 
 SEED_SCHEMA: dict[str, Any] = {
@@ -127,19 +127,6 @@ _EXPIRE_VALIDATOR = Draft202012Validator(
         "properties": {"username": {"type": "string", "minLength": 1}},
     }
 )
-_CLOCK_VALIDATOR = Draft202012Validator(
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "now": {"type": ["string", "null"], "format": "date-time"},
-            "running": {"type": "boolean"},
-            "offset_seconds": {"type": "number"},
-        },
-        "not": {"required": ["now", "offset_seconds"]},
-    },
-    format_checker=Draft202012Validator.FORMAT_CHECKER,
-)
 
 
 @dataclass
@@ -157,18 +144,14 @@ class ControlRoutes:
     def __post_init__(self) -> None:
         self.stage = ChatStage(self.clock, x_post_id)
 
-    def routes(self) -> dict[tuple[str, str], Callable[[Request], Response]]:
+    def routes(self) -> Routes:
         return {
             ("GET", "/sandbox/posts"): self.list_posts,
             ("DELETE", "/sandbox/posts"): self.clear,
             ("POST", "/sandbox/seed"): self.seed,
-            ("GET", "/sandbox/faults"): self.list_faults,
-            ("POST", "/sandbox/faults"): self.set_fault,
-            ("GET", "/sandbox/requests"): self.list_requests,
             ("POST", "/sandbox/oauth/clients"): self.register_client,
             ("POST", "/sandbox/oauth/expire"): self.expire_tokens,
-            ("GET", "/sandbox/clock"): self.show_clock,
-            ("POST", "/sandbox/clock"): self.set_clock,
+            **SharedControls(self.faults, self.requests, self.clock, x_time).routes(),
             ("POST", "/sandbox/chats"): self.stage_chat,
         }
 
@@ -197,29 +180,6 @@ class ControlRoutes:
         self.clock.reset()
         return Response(status=204)
 
-    def show_clock(self, request: Request) -> Response:
-        return json_response(self._clock_state())
-
-    def set_clock(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_CLOCK_VALIDATOR, spec)
-        if problem is not None:
-            return json_response({"error": problem}, 400)
-        if spec.get("now"):
-            instant = datetime.fromisoformat(spec["now"]).astimezone(UTC)
-            if spec.get("running"):
-                self.clock.shift(instant - utc_now())
-            else:
-                self.clock.freeze(instant)
-        else:
-            self.clock.shift(timedelta(seconds=spec.get("offset_seconds", 0)))
-        return json_response(self._clock_state())
-
-    def _clock_state(self) -> dict[str, Any]:
-        state = self.clock.describe()
-        return {**state, "now": x_time(state["now"])}
-
     def stage_chat(self, request: Request) -> Response:
         spec, problem = control_body(request)
         if problem is not None:
@@ -235,45 +195,22 @@ class ControlRoutes:
         return json_response({"ids": ids}, 201)
 
     def seed(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_SEED_VALIDATOR, spec)
+        spec, problem = checked_body(request, _SEED_VALIDATOR)
         if problem is not None:
-            return json_response({"error": problem}, 400)
+            return refused(problem)
         posts = self.store.seed(spec["posts"])
         return json_response({"ids": [post.id for post in posts]}, 201)
 
     def register_client(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_CLIENT_VALIDATOR, spec)
+        spec, problem = checked_body(request, _CLIENT_VALIDATOR)
         if problem is not None:
-            return json_response({"error": problem}, 400)
+            return refused(problem)
         client = self.oauth.register(spec)
         return json_response({"client_id": client.client_id}, 201)
 
     def expire_tokens(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            problem = schema_problem(_EXPIRE_VALIDATOR, spec)
+        spec, problem = checked_body(request, _EXPIRE_VALIDATOR)
         if problem is not None:
-            return json_response({"error": problem}, 400)
+            return refused(problem)
         users = [account.id for account in self.store.accounts_named(spec["username"])]
         return json_response({"expired": self.oauth.expire(users)})
-
-    def list_requests(self, request: Request) -> Response:
-        return json_response(self.requests.entries())
-
-    def list_faults(self, request: Request) -> Response:
-        return json_response(self.faults.describe())
-
-    def set_fault(self, request: Request) -> Response:
-        spec, problem = control_body(request)
-        if problem is None:
-            try:
-                self.faults.configure(spec)
-            except FaultError as error:
-                problem = str(error)
-        if problem is not None:
-            return json_response({"error": problem}, 400)
-        return json_response(self.faults.describe())

@@ -52,3 +52,11 @@ def schema_problem(validator: Draft202012Validator, spec: Any) -> str | None:
     """Every way `spec` breaks the validator's schema, in one line; None when it keeps it."""
     errors = list(validator.iter_errors(spec))
     return "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors) or None
+
+
+def checked_body(request: Request, validator: Draft202012Validator) -> tuple[Any, str | None]:
+    """A control route's JSON body and what is wrong with it: not JSON, or breaking the schema."""
+    spec, problem = control_body(request)
+    if problem is None:
+        problem = schema_problem(validator, spec)
+    return spec, problem
