@@ -79,6 +79,10 @@ class PostStore(Protocol):
     def cancel(self, post_id: str) -> Post | None:
         """Cancel every target of the post that has not started; None when none could be."""
 
+    def cancel_target(self, post_id: str, key: str, reason: str) -> bool:
+        """Cancel one target of the post (`x:member:…`) if it has not started, keeping why;
+        False when it has started or ended, or there is no such target."""
+
 
 class AccountStore(Protocol):
     """Whether a network account may post, or is paused (credentials refused, credits gone)."""
@@ -154,18 +158,36 @@ class MemberStore(Protocol):
 
 
 class SignInLinkStore(Protocol):
-    """Sign-in links, each known by the hash of its secret, never the secret."""
+    """Sign-in links, each known by the hash of its secret, never the secret. Only an address's
+    newest link works: adding one makes its earlier links useless."""
 
-    def add(self, token_hash: str, email: str, expires_at: int) -> None: ...
+    def add(self, token_hash: str, email: str, expires_at: int) -> None:
+        """Store a link as the address's newest."""
 
     def use(self, token_hash: str, now: int) -> str | None:
-        """Mark a link used, once, before it expires; the email it was for, or None."""
+        """Mark a link used, once, before it expires, while it is its address's newest; the
+        email it was for, or None."""
 
-    def allow_request(self, email: str, now: int, window: int, limit: int) -> bool:
-        """Count a request for a link; False past `limit` requests in any `window` seconds."""
+    def peek(self, token_hash: str, now: int) -> str | None:
+        """The email a link would sign in to now (as `use` would answer), leaving it unused."""
+
+    def allow_request(
+        self, email: str, now: int, window: int, limit: int, allowance: str = "anyone"
+    ) -> bool:
+        """Count a request for a link in one of the address's allowances ("anyone", or "known"
+        for a browser the member signed in with before), each counted apart;
+        False past `limit` requests in it in any `window` seconds."""
+
+    def allow_email(
+        self, email: str, day: str, allowance: str, limit: int, allowance_limit: int, ttl: int
+    ) -> bool:
+        """Count one sign-in email to the address on `day` in an allowance, atomically; False
+        (nothing counted) when the day has `limit` already, or the allowance `allowance_limit`.
+        The count may be deleted from `ttl` (epoch seconds) on."""
 
     def forget_requests(self, email: str) -> None:
-        """Delete the address's count of requests (a member removed): it names them."""
+        """Delete the address's counts and its newest link's mark (a member removed): they
+        name them."""
 
 
 class SessionStore(Protocol):

@@ -768,6 +768,47 @@ def test_a_post_none_of_whose_targets_can_be_cancelled_is_not(store: PostStore) 
     assert {post.id: post for post in store.page(None, 10).posts} == before
 
 
+# ----- cancelling one target, with a reason ----------------------------------------------------
+
+REMOVED = "The author was removed from the cohort, so this post to their own account was cancelled."
+
+
+@pytest.mark.parametrize("status", [PostStatus.QUEUED, PostStatus.PENDING_APPROVAL])
+def test_one_target_not_started_is_cancelled_with_its_reason_and_the_others_are_not(
+    store: PostStore, status: PostStatus
+) -> None:
+    store.add(a_post(status=status, targets=THREE))
+    before = stored(store, "post-1")
+
+    assert store.cancel_target("post-1", MASTODON, REMOVED)
+
+    after = stored(store, "post-1")
+    assert after.targets[:2] == before.targets[:2]
+    cancelled = after.targets[2]
+    assert cancelled.status is PostStatus.CANCELLED
+    assert cancelled.reason == REMOVED and cancelled.next_action_at is None
+    expected = [f"post-1#{BLUESKY}", f"post-1#{X}"] if status is PostStatus.QUEUED else []
+    assert sorted(due_keys(store, NOW + timedelta(days=1))) == expected
+
+
+def test_a_target_that_started_ended_or_is_not_there_is_not_cancelled(store: PostStore) -> None:
+    store.add(a_post(targets=THREE))
+    publishing = claimed(store, job_of(store, "post-1", X))
+    posted = claimed(store, job_of(store, "post-1", BLUESKY), "claim-2")
+    store.record(posted, PostChange(PostStatus.POSTED, remote_id="at://b", url="https://b"))
+    assert store.cancel_target("post-1", MASTODON, REMOVED)
+    before = stored(store, "post-1")
+
+    for key in (X, BLUESKY, MASTODON, "x:member:nobody@school.example"):
+        assert not store.cancel_target("post-1", key, "again")
+    assert not store.cancel_target("unknown", X, REMOVED)
+
+    assert stored(store, "post-1") == before
+    assert before.targets[0] == publishing.target
+    assert store.get("unknown") is None
+    assert due_keys(store, NOW + timedelta(days=1)) == [f"post-1#{X}"]
+
+
 # ----- replace ----------------------------------------------------------------------------------
 
 

@@ -234,6 +234,24 @@ class FakePostStore:
                     )
             return self._posts[post_id]
 
+    def cancel_target(self, post_id: str, key: str, reason: str) -> bool:
+        with self._lock:
+            post = self._posts.get(post_id)
+            target = None if post is None else post.target(key)
+            if target is None or target.status not in CANCELLABLE:
+                return False
+            self._put(
+                post_id,
+                target.model_copy(
+                    update={
+                        "status": PostStatus.CANCELLED,
+                        "next_action_at": None,
+                        "reason": reason,
+                    }
+                ),
+            )
+            return True
+
     def _target(self, job: Job) -> Target | None:
         post = self._posts.get(job.post.id)
         return None if post is None else post.target(job.target.key)

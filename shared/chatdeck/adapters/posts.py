@@ -307,6 +307,18 @@ class DynamoPostStore:
             )
         return self.get(post_id) if cancelled else None
 
+    def cancel_target(self, post_id: str, key: str, reason: str) -> bool:
+        """Cancel one target that has not started, keeping why; the condition also keeps a
+        target that is not there from being written."""
+        condition, names, values = _status_in(CANCELLABLE)
+        return self._update(
+            target_id(post_id, key),
+            "SET #s = :cancelled, reason = :reason REMOVE next_action_at, work_pk",
+            condition=condition,
+            names=names,
+            values={**values, ":cancelled": PostStatus.CANCELLED.value, ":reason": reason},
+        )
+
     def _with_targets(self, heads: list[dict[str, Any]]) -> list[Post]:
         keys = [{"id": target_id(h["id"], k)} for h in heads for k in h.get("targets", [])]
         targets = self.table.batch_get(keys) if keys else []
