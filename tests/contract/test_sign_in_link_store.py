@@ -1,4 +1,7 @@
-"""SignInLinkStore: links that work once, before they expire, and how often one is sent."""
+"""SignInLinkStore: links that work once, before they expire, only the newest of an address's;
+how often one is asked for, in each allowance, and how many are emailed a day."""
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -76,3 +79,87 @@ def test_forgotten_requests_count_no_more(links: SignInLinkStore) -> None:
 
     assert links.allow_request(TEACHER, NOW + 1, 600, 1)
     assert not links.allow_request("okafor@school.example", NOW + 1, 600, 1)
+
+
+# ----- only the newest link works ----------------------------------------------------------------
+
+
+def test_a_newer_link_makes_the_earlier_ones_useless(links: SignInLinkStore) -> None:
+    links.add("hash-1", TEACHER, NOW + 900)
+    links.add("hash-2", TEACHER, NOW + 900)
+    links.add("hash-other", "okafor@school.example", NOW + 900)  # another address's: no effect
+
+    assert links.peek("hash-1", NOW) is None
+    assert links.use("hash-1", NOW) is None
+    assert links.use("hash-2", NOW) == TEACHER
+    assert links.use("hash-other", NOW) == "okafor@school.example"
+
+
+def test_a_peek_names_the_address_and_leaves_the_link_usable(links: SignInLinkStore) -> None:
+    links.add("hash-1", TEACHER, NOW + 900)
+
+    assert links.peek("hash-1", NOW) == TEACHER
+    assert links.peek("hash-1", NOW) == TEACHER
+    assert links.use("hash-1", NOW) == TEACHER
+    assert links.peek("hash-1", NOW) is None  # used
+    assert links.peek("hash-unknown", NOW) is None
+    links.add("hash-2", TEACHER, NOW + 900)
+    assert links.peek("hash-2", NOW + 900) is None  # expired
+
+
+def test_a_forgotten_address_has_no_working_link(links: SignInLinkStore) -> None:
+    links.add("hash-1", TEACHER, NOW + 900)
+    links.forget_requests(TEACHER)
+    assert links.use("hash-1", NOW) is None
+
+
+# ----- allowances and the day's emails ----------------------------------------------------------
+
+
+def test_each_allowance_of_an_address_is_counted_apart(links: SignInLinkStore) -> None:
+    assert links.allow_request(TEACHER, NOW, 600, 1)
+    assert not links.allow_request(TEACHER, NOW + 1, 600, 1)
+    assert links.allow_request(TEACHER, NOW + 1, 600, 1, "known")
+    assert not links.allow_request(TEACHER, NOW + 2, 600, 1, "known")
+
+    links.forget_requests(TEACHER)
+    assert links.allow_request(TEACHER, NOW + 3, 600, 1, "known")
+
+
+DAY, NEXT_DAY, TTL = "2026-11-02", "2026-11-03", NOW + 2 * 86_400
+
+
+def test_emails_stop_at_the_days_limit_whoever_asks(links: SignInLinkStore) -> None:
+    assert [links.allow_email(TEACHER, DAY, "anyone", 4, 3, TTL) for _ in range(4)] == [
+        True,
+        True,
+        True,
+        False,  # the allowance's share is used up
+    ]
+    assert links.allow_email(TEACHER, DAY, "known", 4, 4, TTL)  # the rest of the day's
+    assert not links.allow_email(TEACHER, DAY, "known", 4, 4, TTL)  # the day's limit
+    assert links.allow_email("okafor@school.example", DAY, "anyone", 4, 3, TTL)  # per address
+
+
+def test_a_new_day_counts_from_nothing(links: SignInLinkStore) -> None:
+    for _ in range(2):
+        assert links.allow_email(TEACHER, DAY, "anyone", 2, 2, TTL)
+    assert not links.allow_email(TEACHER, DAY, "known", 2, 2, TTL)
+
+    assert links.allow_email(TEACHER, NEXT_DAY, "known", 2, 2, TTL)
+    assert links.allow_email(TEACHER, NEXT_DAY, "anyone", 2, 2, TTL)
+    assert not links.allow_email(TEACHER, NEXT_DAY, "anyone", 2, 2, TTL)
+
+
+def test_the_days_count_is_never_passed_by_concurrent_requests(links: SignInLinkStore) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(
+            pool.map(lambda _: links.allow_email(TEACHER, DAY, "anyone", 5, 5, TTL), range(16))
+        )
+    assert answers.count(True) == 5
+
+
+def test_a_forgotten_address_counts_its_day_from_nothing(links: SignInLinkStore) -> None:
+    assert links.allow_email(TEACHER, DAY, "anyone", 1, 1, TTL)
+    links.forget_requests(TEACHER)
+    assert links.allow_email(TEACHER, DAY, "anyone", 1, 1, TTL)

@@ -64,12 +64,15 @@ class _Link:
 class FakeSignInLinkStore:
     def __init__(self) -> None:
         self._links: dict[str, _Link] = {}
-        self._requests: dict[str, list[int]] = {}
+        self._newest: dict[str, str] = {}  # address -> its newest link's hash
+        self._requests: dict[tuple[str, str], list[int]] = {}
+        self._days: dict[str, tuple[str, dict[str, int]]] = {}  # address -> (day, counts)
         self._lock = threading.Lock()
 
     def add(self, token_hash: str, email: str, expires_at: int) -> None:
         with self._lock:
             self._links[token_hash] = _Link(email, expires_at)
+            self._newest[email] = token_hash
 
     def use(self, token_hash: str, now: int) -> str | None:
         with self._lock:
@@ -77,19 +80,45 @@ class FakeSignInLinkStore:
             if link is None or link.used_at is not None or not link.expires_at > now:
                 return None
             link.used_at = now
-            return link.email
+            return link.email if self._newest.get(link.email) == token_hash else None
 
-    def allow_request(self, email: str, now: int, window: int, limit: int) -> bool:
+    def peek(self, token_hash: str, now: int) -> str | None:
         with self._lock:
-            recent = [t for t in self._requests.get(email, []) if t > now - window]
+            link = self._links.get(token_hash)
+            if link is None or link.used_at is not None or not link.expires_at > now:
+                return None
+            return link.email if self._newest.get(link.email) == token_hash else None
+
+    def allow_request(
+        self, email: str, now: int, window: int, limit: int, allowance: str = "anyone"
+    ) -> bool:
+        with self._lock:
+            key = (email, allowance)
+            recent = [t for t in self._requests.get(key, []) if t > now - window]
             if len(recent) >= limit:
                 return False
-            self._requests[email] = [*recent, now]
+            self._requests[key] = [*recent, now]
+            return True
+
+    def allow_email(
+        self, email: str, day: str, allowance: str, limit: int, allowance_limit: int, ttl: int
+    ) -> bool:
+        with self._lock:
+            seen, counts = self._days.get(email, (day, {}))
+            if seen != day:
+                counts = {}
+            sent = sum(counts.values())
+            if sent >= limit or counts.get(allowance, 0) >= allowance_limit:
+                return False
+            self._days[email] = (day, {**counts, allowance: counts.get(allowance, 0) + 1})
             return True
 
     def forget_requests(self, email: str) -> None:
         with self._lock:
-            self._requests.pop(email, None)
+            for key in [k for k in self._requests if k[0] == email]:
+                del self._requests[key]
+            self._days.pop(email, None)
+            self._newest.pop(email, None)
 
 
 class FakeSessionStore:
