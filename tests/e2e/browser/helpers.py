@@ -301,12 +301,21 @@ class Draft:
         return self.when
 
 
+def _value_of(page: Page, label: str) -> str | None:
+    """The form value (`x:mine`) of the "Post to" checkbox labelled `label`."""
+    box = page.get_by_role("group", name="Post to").get_by_role("checkbox", name=label)
+    return box.get_attribute("value")
+
+
 def fill_form(page: Page, draft: Draft, account: str | None = None) -> str:
-    """Fill in the scheduling form (not keyboard-only), and "Post to" `account` if given;
-    returns the form's submission id."""
+    """Fill in the scheduling form (not keyboard-only), and "Post to" only `account` if given
+    (every other account unticked); returns the form's submission id."""
     page.get_by_label("Post", exact=True).fill(draft.text)
     if account is not None:
-        page.get_by_role("group", name="Post to").get_by_role("radio", name=account).check()
+        boxes = page.get_by_role("group", name="Post to").get_by_role("checkbox")
+        for index in range(boxes.count()):
+            box = boxes.nth(index)
+            box.set_checked(box.get_attribute("value") == _value_of(page, account))
     page.get_by_label("Date", exact=True).fill(f"{draft.local:%Y-%m-%d}")
     page.get_by_label("Time", exact=True).fill(f"{draft.local:%H:%M}")
     page.get_by_label("Time zone", exact=True).fill(draft.zone)

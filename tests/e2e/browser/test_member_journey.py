@@ -179,7 +179,10 @@ def test_a_teacher_schedules_a_post_that_waits_for_approval_and_edits_it(
     page.goto(f"{local_stack.web}/")
     expect(page.get_by_text(APPROVAL)).to_be_visible()  # the form says posts wait
     expect(page.get_by_label("Time zone", exact=True)).to_have_value(who.zone)
-    expect(page.get_by_role("group", name="Post to")).to_have_count(0)  # only the cohort's
+    post_to = page.get_by_role("group", name="Post to")  # the cohort's accounts, X ticked
+    expect(post_to.get_by_role("checkbox", name="The cohort's X account")).to_be_checked()
+    expect(post_to.get_by_role("checkbox", name=re.compile("The cohort's Bluesky"))).to_be_visible()
+    expect(post_to.get_by_role("checkbox", name=re.compile("My own"))).to_have_count(0)
     text = unique("Our unit on fractions starts Monday.")
     when = days_ahead(5, who.zone, hour=16, minute=0)
     schedule(page, local_stack, Draft(text, when, who.zone), waits=True)
@@ -320,9 +323,9 @@ def test_a_teacher_connects_their_own_x_account_and_posts_to_it(
 
     page.goto(f"{local_stack.web}/")
     post_to = page.get_by_role("group", name="Post to")
-    expect(post_to.get_by_role("radio", name="The cohort's X account")).to_be_checked()
+    expect(post_to.get_by_role("checkbox", name="The cohort's X account")).to_be_checked()
     mine = f"My own X account (@{username})"
-    expect(post_to.get_by_role("radio", name=mine)).to_be_visible()
+    expect(post_to.get_by_role("checkbox", name=mine)).not_to_be_checked()
     checked_page(page, "the form with a choice of accounts")
     due = minutes_ahead(3)
     text = unique(f"From my own account at {due:%H:%M} UTC.")
