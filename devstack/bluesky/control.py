@@ -25,26 +25,24 @@ JSON body, and one that is not JSON or breaks the route's schema answers 400 `{"
 
 from __future__ import annotations
 
-from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
 from devstack.bluesky import pages
 from devstack.bluesky.faults import Faults
 from devstack.bluesky.views import POST, iso_ms
 from devstack.bluesky.xrpc import State
-from devstack.sandbox.control_surface import Routes, SharedControls, refused, stage_chat
+from devstack.sandbox.control_surface import (
+    Routes,
+    SharedControls,
+    naming_validator,
+    refused,
+    stage_chat,
+)
 from devstack.sandbox.store import SandboxClock
 from devstack.sandbox.traffic import RequestLog
 from devstack.sandbox.wire import checked_body, json_response
 
-_EXPIRE = Draft202012Validator(
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["handle"],
-        "properties": {"handle": {"type": "string", "minLength": 1}},
-    }
-)
+_EXPIRE = naming_validator("handle")
 
 
 class ControlRoutes:

@@ -37,7 +37,13 @@ from devstack.mastodon.entities import mastodon_time
 from devstack.mastodon.limits import Faults, RateLimits
 from devstack.mastodon.oauth import OAuthServer
 from devstack.mastodon.store import Store
-from devstack.sandbox.control_surface import Routes, SharedControls, refused, stage_chat
+from devstack.sandbox.control_surface import (
+    Routes,
+    SharedControls,
+    naming_validator,
+    refused,
+    stage_chat,
+)
 from devstack.sandbox.store import SandboxClock
 from devstack.sandbox.traffic import RequestLog
 from devstack.sandbox.wire import checked_body, json_response
@@ -58,14 +64,7 @@ _INSTANCE_VALIDATOR = Draft202012Validator(
         },
     }
 )
-_REVOKE_VALIDATOR = Draft202012Validator(
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["username"],
-        "properties": {"username": {"type": "string", "minLength": 1}},
-    }
-)
+_REVOKE_VALIDATOR = naming_validator("username")
 
 
 @dataclass

@@ -48,7 +48,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Request, Response
 
-from devstack.sandbox.control_surface import Routes, SharedControls, refused
+from devstack.sandbox.control_surface import Routes, SharedControls, naming_validator, refused
 from devstack.sandbox.faults import Faults
 from devstack.sandbox.models import x_time
 from devstack.sandbox.oauth import CLIENT_SCHEMA, OAuthServer
@@ -119,14 +119,7 @@ _SEED_VALIDATOR = Draft202012Validator(
     SEED_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
 )
 _CLIENT_VALIDATOR = Draft202012Validator(CLIENT_SCHEMA)
-_EXPIRE_VALIDATOR = Draft202012Validator(
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["username"],
-        "properties": {"username": {"type": "string", "minLength": 1}},
-    }
-)
+_EXPIRE_VALIDATOR = naming_validator("username")
 
 
 @dataclass

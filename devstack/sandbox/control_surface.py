@@ -48,6 +48,18 @@ CLOCK_VALIDATOR = Draft202012Validator(
 )
 
 
+def naming_validator(field: str) -> Draft202012Validator:
+    """Checks a body that names one account and nothing else: `{field: "<name>"}`."""
+    return Draft202012Validator(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [field],
+            "properties": {field: {"type": "string", "minLength": 1}},
+        }
+    )
+
+
 def refused(problem: str) -> Response:
     """A control route's 400: what is wrong with the call."""
     return json_response({"error": problem}, 400)
