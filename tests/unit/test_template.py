@@ -247,7 +247,7 @@ def test_publisher_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
     granted = grants(functions(template)[PUBLISHER])
     # Posts: find due work on the sparse index, claim and record with conditional updates.
     assert granted[f"{POSTS}/index/work"] == {"dynamodb:Query"}
-    assert granted[POSTS] == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    assert granted[POSTS] == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"}
     # Account state, tokens and notices; a disconnect keeps a record, so nothing is deleted.
     assert granted[STATE] == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
     # Nothing on the archive: that is the companion's.
@@ -258,8 +258,15 @@ def test_publisher_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
 def test_web_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
     granted = grants(functions(template)[WEB])
     assert granted == {
-        # Schedule, edit, cancel, approve, decline: never delete.
-        POSTS: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        # Schedule, edit, cancel, approve, decline (a post and its targets, an edit in one
+        # transaction): never delete.
+        POSTS: {
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+        },
         # The queue page: every post for admins, one member's own otherwise.
         f"{POSTS}/index/by_created": {"dynamodb:Query"},
         f"{POSTS}/index/by_author": {"dynamodb:Query"},

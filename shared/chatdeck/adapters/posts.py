@@ -156,14 +156,20 @@ class DynamoPostStore:
         kept = {t.key for t in changed.targets}
         for old in seen.targets:
             if old.key not in kept:
+                # Nothing is deleted from PostsTable: a target edited away is cancelled, off
+                # the work index, and no longer named by its post.
                 actions.append(
                     (
-                        "Delete",
+                        "Update",
                         {
                             "Key": {"id": target_id(seen.id, old.key)},
+                            "UpdateExpression": "SET #s = :gone REMOVE work_pk, next_action_at",
                             "ConditionExpression": not_started,
                             "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": values,
+                            "ExpressionAttributeValues": {
+                                **values,
+                                ":gone": PostStatus.CANCELLED.value,
+                            },
                         },
                     )
                 )
@@ -171,8 +177,10 @@ class DynamoPostStore:
         for target in changed.targets:
             put: dict[str, Any] = {"Item": target_to_item(changed, target)}
             read = before.get(target.key)
-            if read is None:
-                put["ConditionExpression"] = "attribute_not_exists(id)"
+            if read is None:  # new, or added back after an edit took it away
+                put["ConditionExpression"] = "attribute_not_exists(id) OR #s = :gone"
+                put["ExpressionAttributeNames"] = {"#s": "status"}
+                put["ExpressionAttributeValues"] = {":gone": PostStatus.CANCELLED.value}
             else:
                 # Not claimed and re-queued since it was read: the edit carries its attempts.
                 same_attempts = "#a = :attempts"
