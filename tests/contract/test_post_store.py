@@ -859,6 +859,22 @@ def test_an_edit_rewrites_the_targets_removed_gone_added_queued(store: PostStore
     assert post.target(BLUESKY) is None and keys(stored(store, "post-1")) == [MASTODON, X]
 
 
+def test_a_target_edited_away_and_added_back_is_queued_again_once(store: PostStore) -> None:
+    store.add(a_post(targets=(X, BLUESKY)))
+    first = stored(store, "post-1")
+    assert store.replace(first.model_copy(update={"targets": (a_target(X),)}), first)
+    second = stored(store, "post-1")
+
+    assert store.replace(
+        second.model_copy(update={"targets": (a_target(X), a_target(BLUESKY))}), second
+    )
+
+    post = stored(store, "post-1")
+    assert keys(post) == [X, BLUESKY]
+    assert [t.status for t in post.targets] == [PostStatus.QUEUED, PostStatus.QUEUED]
+    assert due_keys(store, NOW) == sorted([f"post-1#{X}", f"post-1#{BLUESKY}"])
+
+
 @pytest.mark.parametrize("started", [PostStatus.PUBLISHING, PostStatus.POSTED])
 def test_an_edit_of_a_post_with_a_started_target_is_refused_and_changes_nothing(
     store: PostStore, started: PostStatus
