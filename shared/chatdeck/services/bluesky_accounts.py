@@ -15,7 +15,14 @@
 from collections.abc import Callable
 from typing import Protocol
 
-from chatdeck.domain.accounts import Connection, StoredConnection, Tokens, XUser, kind_of
+from chatdeck.domain.accounts import (
+    Connection,
+    StoredConnection,
+    Tokens,
+    TokensUnreadable,
+    XUser,
+    kind_of,
+)
 from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.members import Member
 from chatdeck.observability import logger
@@ -91,7 +98,7 @@ class BlueskyAccounts:
     def disconnect(self, account: str) -> bool:
         """End the session at Bluesky and forget it with the app password."""
         for _ in range(3):
-            stored = self.store.get(account)
+            stored = self._stored(account)
             if stored is None or not stored.connected:
                 return False
             if stored.tokens is not None and stored.tokens.refresh_token and stored.user.server:
@@ -106,6 +113,14 @@ class BlueskyAccounts:
                 )
                 return True
         return False
+
+    def _stored(self, account: str) -> StoredConnection | None:
+        """The connection with its session; without it when it cannot be opened (the data key
+        was deleted), which leaves nothing to end at Bluesky, only the connection to forget."""
+        try:
+            return self.store.get(account)
+        except TokensUnreadable:
+            return self.store.get(account, decrypt=False)
 
 
 def clean_handle(handle: str) -> str:
