@@ -1,0 +1,104 @@
+"""The publishing state machine (publishing_machine.py) searched by hypothesis, and shown to catch
+a double post when the claim's condition is removed.
+
+Two hypothesis profiles, picked by CHATDECK_PROPERTY_PROFILE:
+- `repeatable` (the default, what `make test` runs): 1,000 runs, derandomized and with no example
+  database, so a clean clone runs the same sequences every time;
+- `search` (`make property`): random seeds, 10,000 runs by default (CHATDECK_PROPERTY_EXAMPLES),
+  failures kept in hypothesis' example database to replay first next time.
+"""
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from chatdeck.domain.posts import Job, PostStatus
+from chatdeck.observability import logger
+from tests.fakes import FakePostStore
+from tests.fakes.shaping import second
+from tests.property.publishing_machine import Broken, Publishing
+
+STEPS = 30
+settings.register_profile(
+    "repeatable",
+    max_examples=1000,
+    stateful_step_count=STEPS,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "search",
+    max_examples=int(os.environ.get("CHATDECK_PROPERTY_EXAMPLES", "10000")),
+    stateful_step_count=STEPS * 2,
+    derandomize=False,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+PROFILE = os.environ.get("CHATDECK_PROPERTY_PROFILE", "repeatable")
+
+
+@pytest.fixture(autouse=True)
+def quiet_publisher() -> Iterator[None]:
+    """The publisher logs each minute; thousands of runs need only its warnings."""
+    level = logger.log_level
+    logger.setLevel("WARNING")
+    yield
+    logger.setLevel(level)
+
+
+def test_nothing_is_lost_doubled_or_stuck() -> None:
+    chosen = settings.get_profile(PROFILE)
+    Publishing.runs = 0
+
+    run_state_machine_as_test(Publishing, settings=chosen)
+
+    assert Publishing.runs >= chosen.max_examples  # every run went to its end
+
+
+@pytest.fixture
+def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake's claim, its condition gone: it takes the target whatever happened since it was
+    read (the update is the same as the real one's)."""
+
+    def claim_anyway(
+        self: FakePostStore, job: Job, claim_id: str, now: datetime, lease_until: datetime
+    ) -> Job | None:
+        with self._lock:
+            current = self._target(job)
+            assert current is not None
+            claimed = current.model_copy(
+                update={
+                    "status": PostStatus.PUBLISHING,
+                    "claim_id": claim_id,
+                    "next_action_at": second(lease_until),
+                    "attempts": current.attempts + 1,
+                    "first_claimed_at": current.first_claimed_at or second(now),
+                }
+            )
+            self._put(job.post.id, claimed)
+            return Job(job.post, claimed)
+
+    monkeypatch.setattr(FakePostStore, "claim", claim_anyway)
+
+
+@pytest.mark.usefixtures("claim_condition_removed")
+def test_the_search_finds_a_double_post_when_the_claim_takes_any_target() -> None:
+    hunt = settings(
+        max_examples=300,
+        stateful_step_count=STEPS,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        report_multiple_bugs=False,
+        phases=(Phase.explicit, Phase.generate),  # found is enough: no shrinking
+        suppress_health_check=list(HealthCheck),
+    )
+
+    with pytest.raises(Broken, match="posted twice on"):
+        run_state_machine_as_test(Publishing, settings=hunt)
