@@ -8,7 +8,7 @@ AUDIT := .venv-audit
 REGION ?= us-east-1
 PIP_INSTALL = bin/pip install -q --disable-pip-version-check
 
-.PHONY: dev signin-link test unit integration lint audit validate build bench deploy clean
+.PHONY: dev signin-link test unit integration property lint audit validate build bench deploy clean
 
 # Each environment is made the first time a target needs it, and again when its requirements
 # change (the .installed stamp is older than them), so a fresh clone installs everything itself.
@@ -52,6 +52,14 @@ unit: $(VENV)/.installed
 
 integration: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/contract tests/integration tests/e2e
+
+# The property suite (tests/property) searching longer than in `make test`: random seeds, 10,000
+# runs of 60 steps (PROPERTY_EXAMPLES=n for more or fewer). A failure is kept in .hypothesis/ and
+# tried first next time; docs/reliability.md says what the suite checks.
+PROPERTY_EXAMPLES ?= 10000
+property: $(VENV)/.installed
+	CHATDECK_PROPERTY_PROFILE=search CHATDECK_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) \
+		$(VENV)/bin/python -m pytest tests/property -q
 
 # Python: style, types (strict on shared/, and on tests/fakes/, whose `_fakes_are_ports` checks
 # each fake against its port), security. template.yaml: cfn-lint with AWS's serverless rules,
