@@ -32,6 +32,19 @@ class Conflict(Refused):
     status = 409
 
 
+class SignedInAsOther(Conflict):
+    """A sign-in link for one member opened in a browser signed in as another: nothing changes
+    (signing in would swap accounts under the person's feet); they sign out first."""
+
+    def __init__(self, signed_in: str, link_for: str) -> None:
+        super().__init__(
+            f"You are signed in as {signed_in}; this link signs in {link_for}. "
+            "Sign out first, then use the link again."
+        )
+        self.signed_in = signed_in
+        self.link_for = link_for
+
+
 class InvalidCursor(Refused):
     def __init__(self, cursor: str) -> None:
         super().__init__("That page link is not valid; start again from the first page.")
