@@ -15,7 +15,7 @@ import json, sys
 from tests.conftest import load_event
 import functions.web.app as web
 from devstack.runtime import LambdaContext
-answer = web.handler(load_event("web_signin_confirm_page"), LambdaContext("web", "probe"))
+answer = web.handler(load_event("web_signin_page"), LambdaContext("web", "probe"))
 print(json.dumps({"status": answer["statusCode"], "mastodon": "mastodon" in sys.modules}))
 """
 
