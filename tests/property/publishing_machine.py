@@ -13,7 +13,9 @@ created or not, refusals, duplicate refusals, refused credentials, used-up credi
 unreadable); accounts paused (credits used up); the mailer down.
 
 Checked after every step: no post reaches any network twice (every text is unique to its post,
-and an edit's new text is mapped to the same post); no failure email twice for one target; and,
+and an edit's new text is mapped to the same post); no target sent more than three times (not
+counting sends that were certainly not created: rate limited, not started, account refused); no
+failure email twice for one target; no create asked of a paused account; and,
 right after a whole publisher minute at T, nothing is PUBLISHING with its lease over at T and
 nothing due by T is QUEUED without a reason. At the end (`teardown`), admins decide every
 waiting post and time runs past every lease and retry: then every target is POSTED, FAILED,
@@ -28,6 +30,7 @@ The invariants raise `Broken` (an AssertionError), so a test can tell them from 
 import contextlib
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
@@ -43,13 +46,16 @@ from chatdeck.domain.outcomes import (
     NotSent,
     NotStarted,
     OutcomeUnknown,
+    Published,
     PublishError,
     RateLimited,
     Rejected,
 )
+from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import Job, Post, PostStatus, Target
-from chatdeck.services.publishing import Publisher
-from tests.unit.services.kit import ADMIN, TEACHER, Kit, build_kit
+from chatdeck.services.publishing import MAX_ATTEMPTS, Publisher
+from tests.fakes import FakeNetwork
+from tests.unit.services.kit import ADMIN, LEASE, TEACHER, Kit, build_kit
 
 NETWORKS = ("x", "bluesky", "mastodon")
 NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
@@ -72,6 +78,7 @@ FAULTS = (
     "credentials_refused",
     "credits_used_up",
 )
+GIVEN_BACK = (RateLimited, NotStarted, AccountUnavailable)  # certainly unsent: no attempt used
 LONG_PAUSE = timedelta(days=3)  # outlasts the run: its targets must end waiting, with a reason
 HORIZON = timedelta(hours=6)  # past every lease, retry, rate limit and automatic pause
 FAILURE_EMAIL = re.compile(r"could not be published on (X|Bluesky|Mastodon) \(")
@@ -106,6 +113,11 @@ class Publishing(RuleBasedStateMachine):
         self.post_ids: list[str] = []
         self.serial = 0
         self.broken = False
+        self.stalled: list[Stalled] = []
+        # Creates that count as an attempt (not given back), by network and post.
+        self.sends: Counter[tuple[str, str]] = Counter()
+        for network, fake in self.kit.networks.items():
+            setattr(fake, "publish", self.counting(network, fake.publish))  # noqa: B010
 
     # ----- helpers ------------------------------------------------------------------------------
 
@@ -152,6 +164,22 @@ class Publishing(RuleBasedStateMachine):
     def publisher(self) -> Publisher:
         """A fresh invocation: its own per-minute view of accounts and rate limits."""
         return self.kit.another_publisher()
+
+    def counting(
+        self, network: str, publish: Callable[[Outgoing], Published]
+    ) -> Callable[[Outgoing], Published]:
+        def counted(outgoing: Outgoing) -> Published:
+            given_back = False
+            try:
+                return publish(outgoing)
+            except GIVEN_BACK:
+                given_back = True
+                raise
+            finally:
+                if not given_back:
+                    self.sends[(network, self.post_of_text[outgoing.text])] += 1
+
+        return counted
 
     # ----- teachers and admins --------------------------------------------------------------------
 
@@ -221,10 +249,17 @@ class Publishing(RuleBasedStateMachine):
     @rule(minutes=st.integers(0, 30), twice=st.booleans())
     def tick(self, minutes: int, twice: bool) -> None:
         at = self.now + timedelta(minutes=minutes)
+        paused = [
+            n for n in NETWORKS if self.kit.account_states.state(n, "cohort").paused_until(at)
+        ]
+        creates = {n: len(self.kit.networks[n].calls_to("publish")) for n in paused}
         self.kit.tick(at, self.publisher())
         if twice:  # the same schedule event delivered again
             self.kit.tick(at, self.publisher())
         self.check_after_a_whole_minute(at)
+        for network, before in creates.items():
+            after = len(self.kit.networks[network].calls_to("publish"))
+            self.check(after == before, f"{network} was asked to post while paused")
 
     @rule(minutes=st.integers(1, 30))
     def wait(self, minutes: int) -> None:
@@ -265,6 +300,39 @@ class Publishing(RuleBasedStateMachine):
             return  # a publisher would have deferred it, not sent it
         with contextlib.suppress(PublishError):
             self.kit.networks[job.target.network].publish(claimed.outgoing)
+
+    @rule(data=st.data())
+    def stall(self, data: st.DataObject) -> None:
+        """A publisher claims a due target and makes the network call, then stalls before
+        recording the answer (until `stall_ends`), its lease running out meanwhile."""
+        jobs = [j for j in self.kit.posts.due(self.now) if j.target.status is PostStatus.QUEUED]
+        jobs = [j for j in jobs if not self.paused_until(j.target.network)]
+        if not jobs:
+            return
+        job = self.pick(data, jobs)
+        claimed = self.publisher().claim(job, self.now)
+        if claimed is None:
+            return
+        network = self.kit.networks[job.target.network]
+        answer: Published | PublishError
+        try:
+            answer = network.publish(claimed.outgoing)
+        except PublishError as error:
+            answer = error
+        self.stalled.append(Stalled(claimed, self.now, answer, network))
+
+    @precondition(lambda self: self.stalled)
+    @rule(data=st.data())
+    def stall_ends(self, data: st.DataObject) -> None:
+        self.resume_stalled(self.stalled.pop(data.draw(st.integers(0, len(self.stalled) - 1))))
+
+    def resume_stalled(self, stalled: "Stalled") -> None:
+        """The stalled publisher goes on from the network's answer, as of the minute it began."""
+        network = stalled.claimed.target.network
+        publisher = Publisher(
+            self.kit.posts, {network: stalled}, self.kit.account_states, self.kit.notices, LEASE, 1
+        )
+        publisher.send(stalled.claimed, stalled.at)
 
     # ----- networks, accounts and mail ------------------------------------------------------------
 
@@ -319,6 +387,11 @@ class Publishing(RuleBasedStateMachine):
             self.check(not twice, f"posted twice on {network}: {twice}")
 
     @invariant()
+    def no_target_is_sent_more_than_three_times(self) -> None:
+        tried = [key for key, n in self.sends.items() if n > MAX_ATTEMPTS]
+        self.check(not tried, f"sent more than {MAX_ATTEMPTS} times: {tried}")
+
+    @invariant()
     def no_failure_email_twice_for_one_target(self) -> None:
         told = Counter[tuple[str, str, str]]()
         for email in self.kit.mailer.sent:
@@ -344,10 +417,13 @@ class Publishing(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.broken:
             return
+        while self.stalled:
+            self.resume_stalled(self.stalled.pop(0))
         self.settle()
         for post in self.stored():
             for target in post.targets:
                 self.check_ended(post, target)
+        self.check_notices_name_what_happened()
         Publishing.runs += 1
 
     def settle(self) -> None:
@@ -400,6 +476,15 @@ class Publishing(RuleBasedStateMachine):
             if status is ended:
                 self.check_told(f"{kind}#{post.id}#{target.key}", where)
 
+    def check_notices_name_what_happened(self) -> None:
+        """A failure or unconfirmed notice only for a target that ended so."""
+        kinds = {"post-failed": PostStatus.FAILED, "post-unconfirmed": PostStatus.UNCONFIRMED}
+        for notice_id in self.kit.notice_log.notices:
+            kind, *about = notice_id.split("#")
+            if kind in kinds:
+                status = self.kit.target(about[0], about[1]).status
+                self.check(status is kinds[kind], f"{notice_id} sent, but the target is {status}")
+
     def check_told(self, notice_id: str, where: str) -> None:
         """Each recipient's notice (`<id>#to#<address>`, or one `<id>`) was sent, or admins see
         that it was not."""
@@ -410,6 +495,24 @@ class Publishing(RuleBasedStateMachine):
         for one in ids:
             told = notices[one].status == "SENT" or one in listed
             self.check(told, f"{where}: {one} was not sent, and admins cannot see it")
+
+
+class Stalled:
+    """A stalled publisher's claim and the answer its network call got; as the network its send
+    goes on with, it hands back that answer (reconciling reads the real network)."""
+
+    def __init__(
+        self, claimed: Job, at: datetime, answer: Published | PublishError, network: FakeNetwork
+    ) -> None:
+        self.claimed, self.at, self.answer, self.network = claimed, at, answer, network
+
+    def publish(self, outgoing: Outgoing) -> Published:
+        if isinstance(self.answer, PublishError):
+            raise self.answer
+        return self.answer
+
+    def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
+        return self.network.find_own_post(outgoing, since)
 
 
 def finish(publisher: Publisher, seen: Job, claimed: Job, now: datetime) -> None:
