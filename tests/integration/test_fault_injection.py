@@ -267,3 +267,24 @@ def test_a_publisher_that_stalls_past_its_lease_loses_its_claim_and_nothing_doub
     assert net.texts() == [post.text]  # the network's own idempotency (or X's duplicate check)
     assert stack.deployment.target(post.id).status is PostStatus.POSTED
     check_invariants(stack, [post], end)
+
+
+def test_a_post_never_sent_after_its_tries_fails_once_without_promising_another(
+    stack: Stack,
+) -> None:
+    # Bluesky refuses even the renewed session, every time: each try certainly made nothing.
+    net, due = stack.nets["bluesky"], stack.deployment.minute
+    post = stack.deployment.schedule("Refused session, every try.", due, targets=(net.target,))
+    net.fault(status=400, count=50)
+
+    end = ticks(stack, due, range(0, 6))
+
+    failed = stack.deployment.target(post.id)
+    assert failed.status is PostStatus.FAILED
+    assert failed.reason == (
+        "It was not sent after 3 attempts and will not be tried again:"
+        " Bluesky refused the account's session."
+    )
+    assert net.texts() == []
+    assert len(stack.deployment.emails_to(AUTHOR)) == 1
+    check_invariants(stack, [post], end)

@@ -161,7 +161,7 @@ class Publisher:
                     certainly_unsent=not_started,
                 )
                 return self._record(job, retry)
-            return self._fail(job, not_sent.reason)
+            return self._fail(job, _given_up(not_sent.reason, target.attempts))
         except OutcomeUnknown as unknown:
             return self.reconcile(job, now, unknown.reason)
         return self._posted(job, published)
@@ -265,6 +265,13 @@ _OUTCOME_OF: dict[PostStatus, Outcome] = {
 def _told(job: Job, reason: str) -> "Post":
     """The post as its author is told about one target: that target, with its reason."""
     return job.post.only(job.target.model_copy(update={"reason": reason}))
+
+
+def _given_up(reason: str, attempts: int) -> str:
+    """The reason of a target that failed after its last try: a NotSent's own reason promises
+    another try ("...; it will be tried again"), which a FAILED target must not."""
+    cause = reason.split(";", 1)[0].strip().rstrip(".")
+    return f"It was not sent after {attempts} attempts and will not be tried again: {cause}."
 
 
 def _paused_reason(state: AccountState) -> str:

@@ -385,7 +385,11 @@ def test_no_connection_is_retried_a_minute_later_and_fails_after_three_attempts(
 
     assert kit.publish_calls() == 3
     failed = kit.target(post.id)
-    assert (failed.status, failed.reason) == (PostStatus.FAILED, "Chatdeck could not connect to X.")
+    assert (failed.status, failed.reason) == (
+        PostStatus.FAILED,
+        "It was not sent after 3 attempts and will not be tried again:"
+        " Chatdeck could not connect to X.",
+    )
     assert [email.to for email in kit.mailer.sent] == [[TEACHER]]
 
 
