@@ -507,7 +507,14 @@ class Services:
             admins=self.settings.admins,
             chats=self.chats,
             subscriptions=self.subscriptions,
-            accounts=self.accounts,
+            accounts=Lazily(  # a removed member's own accounts, on every network
+                {
+                    "x": lambda: self.accounts,
+                    "bluesky": lambda: self.bluesky_accounts,
+                    "mastodon": lambda: self.mastodon_accounts,
+                }
+            ),
+            signing_key=self.signing_key,
         )
 
     @cached_property

@@ -122,24 +122,43 @@ class FakeSignInLinkStore:
 
 
 class FakeSessionStore:
+    """As DynamoSessionStore: `touches` counts the writes of last use (kept low: once an hour)."""
+
     def __init__(self) -> None:
-        self._sessions: dict[str, tuple[str, int, int]] = {}
+        self._sessions: dict[str, tuple[str, int, int, int]] = {}  # email, began, used, expires
+        self._ended_before: dict[str, tuple[int, int]] = {}  # email: (instant, kept until)
+        self.touches = 0
         self._lock = threading.Lock()
 
     def add(self, token_hash: str, email: str, now: int, expires_at: int) -> None:
         with self._lock:
-            self._sessions[token_hash] = (email, now, expires_at)
+            self._sessions[token_hash] = (email, now, now, expires_at)
 
-    def get(self, token_hash: str, now: int) -> tuple[str, int] | None:
+    def get(self, token_hash: str, now: int) -> tuple[str, int, int] | None:
         with self._lock:
             session = self._sessions.get(token_hash)
-        if session is None or session[2] <= now:
+            if session is None or session[3] <= now:
+                return None
+            email, began, used, _ = session
+            ended = self._ended_before.get(email)
+        if ended is not None and ended[1] > now and began <= ended[0]:
             return None
-        return session[0], session[1]
+        return email, began, used
+
+    def touch(self, token_hash: str, now: int) -> None:
+        with self._lock:
+            session = self._sessions.get(token_hash)
+            if session is not None:
+                self.touches += 1
+                self._sessions[token_hash] = (session[0], session[1], now, session[3])
 
     def end(self, token_hash: str) -> None:
         with self._lock:
             self._sessions.pop(token_hash, None)
+
+    def end_all(self, email: str, now: int, keep_until: int) -> None:
+        with self._lock:
+            self._ended_before[email] = (now, keep_until)
 
 
 class FakeSettingsStore:

@@ -114,11 +114,21 @@ def test_sign_out_and_removal_end_sessions_at_once(
     assert membership.member_for_session(second, NOW) is None
 
 
-def test_a_session_lasts_30_days(membership: Membership, deployment: Deployment) -> None:
+def test_a_session_in_use_lasts_30_days(membership: Membership, deployment: Deployment) -> None:
     membership.request_link(TEACHER, BASE, NOW)
     session = membership.sign_in(link_in(deployment, TEACHER), NOW).session_token
+    for day in (10, 20):  # used now and then (one unused for 14 days is over)
+        assert membership.member_for_session(session, NOW + timedelta(days=day)) is not None
     assert membership.member_for_session(session, NOW + timedelta(days=29, hours=23)) is not None
     assert membership.member_for_session(session, NOW + timedelta(days=30, seconds=1)) is None
+
+
+def test_a_session_unused_for_14_days_is_over(
+    membership: Membership, deployment: Deployment
+) -> None:
+    membership.request_link(TEACHER, BASE, NOW)
+    session = membership.sign_in(link_in(deployment, TEACHER), NOW).session_token
+    assert membership.member_for_session(session, NOW + timedelta(days=14)) is None
 
 
 def test_admins_invite_promote_and_remove_members(

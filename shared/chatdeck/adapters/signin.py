@@ -137,6 +137,11 @@ class DynamoSignInLinkStore:
 
 
 class DynamoSessionStore:
+    """`SESSION#<hash>` / `SESSION`: the member, `created_at`, `last_used_at` (written at most
+    as often as Membership touches it) and `expires_at` (the TTL). `SESSIONS#<email>` /
+    `ENDED`: `ended_at`, the instant at or before which the member's sessions are over (signed
+    out everywhere), and `expires_at` (the TTL, once those sessions have expired anyway)."""
+
     def __init__(self, table: Table) -> None:
         self.table = table
 
@@ -147,17 +152,38 @@ class DynamoSessionStore:
                 "sk": "SESSION",
                 "email": email,
                 "created_at": now,
+                "last_used_at": now,
                 "expires_at": expires_at,
             }
         )
 
-    def get(self, token_hash: str, now: int) -> tuple[str, int] | None:
-        """The session's email and when it began, while it lasts."""
+    def get(self, token_hash: str, now: int) -> tuple[str, int, int] | None:
+        """The session's email, when it began and was last used, while it lasts."""
         key = {"pk": f"SESSION#{token_hash}", "sk": "SESSION"}
         item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
         if not item or int(item["expires_at"]) <= now:  # TTL deletes late; expiry is checked here
             return None
-        return str(item["email"]), int(item["created_at"])
+        email, began = str(item["email"]), int(item["created_at"])
+        ended = self.table.get_item(Key=_ended_key(email), ConsistentRead=True).get("Item")
+        if ended and int(ended["expires_at"]) > now and began <= int(ended["ended_at"]):
+            return None
+        return email, began, int(item.get("last_used_at", began))
+
+    def touch(self, token_hash: str, now: int) -> None:
+        self.table.write_if(
+            "update_item",
+            Key={"pk": f"SESSION#{token_hash}", "sk": "SESSION"},
+            UpdateExpression="SET last_used_at = :now",
+            ConditionExpression="attribute_exists(pk)",  # an ended session is not made again
+            ExpressionAttributeValues={":now": now},
+        )
 
     def end(self, token_hash: str) -> None:
         self.table.delete_item(Key={"pk": f"SESSION#{token_hash}", "sk": "SESSION"})
+
+    def end_all(self, email: str, now: int, keep_until: int) -> None:
+        self.table.put_item(Item={**_ended_key(email), "ended_at": now, "expires_at": keep_until})
+
+
+def _ended_key(email: str) -> dict[str, str]:
+    return {"pk": f"SESSIONS#{email}", "sk": "ENDED"}

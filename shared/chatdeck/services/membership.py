@@ -1,22 +1,30 @@
 """Who is in the cohort, and signing in with a link sent by email.
 
-A link's token has 256 random bits, is stored only as a hash, works once and for 15 minutes.
-Opening the link shows a page whose button signs in: mail scanners open links, people press
-buttons. A session is a random token kept as a hash too, so ending one (sign-out, removal) is
-immediate; every request also checks the member still belongs to the cohort.
+A link's token has 256 random bits, is stored only as a hash, works once and for 15 minutes, and
+only while it is its address's newest. Opening the link shows a page, naming the account, whose
+button signs in: mail scanners open links, people press buttons. It refuses while another member
+is signed in in that browser (a member who sends someone their own link cannot swap them into
+their account). A browser that signed in carries a signed "known browser" token naming the member
+by a keyed hash: its requests for links have an allowance of their own, which nobody else's
+requests use up; and an address gets at most 10 sign-in emails a day whoever asks, of which
+others than the member's known browsers may cause 6. A session is a random token kept as a hash
+too, so ending one (sign-out, removal) is immediate; every request also checks the member still
+belongs to the cohort.
 """
 
 import hashlib
+import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from chatdeck.domain import action_tokens
 from chatdeck.domain.email import FailedNotice
-from chatdeck.domain.errors import InvalidLink, NotAllowed
+from chatdeck.domain.errors import InvalidLink, NotAllowed, SignedInAsOther
 from chatdeck.domain.members import Member, Role, member_from_form, must_be_admin, normal_email
-from chatdeck.domain.posts import CANCELLABLE, EMAIL, FieldErrors
+from chatdeck.domain.posts import EMAIL, FieldErrors
 from chatdeck.notifications.notices import Notices
 from chatdeck.observability import logger
 from chatdeck.ports import (
@@ -27,12 +35,18 @@ from chatdeck.ports import (
     SignInLinkStore,
     SubscriptionStore,
 )
-from chatdeck.services.accounts import Accounts
+from chatdeck.services.removal import ConnectedAccounts, Removal
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(days=30)
+SESSION_IDLE = timedelta(days=14)  # a session unused this long is over
+SESSION_TOUCH = timedelta(hours=1)  # its last use is written at most this often
 LINK_REQUESTS_ALLOWED = 5
 LINK_REQUEST_WINDOW = timedelta(minutes=10)
+EMAILS_PER_DAY = 10  # sign-in emails to one address in a (UTC) day, whoever asks
+EMAILS_PER_DAY_FROM_ANYONE = 6  # of which requests not from the member's known browsers may use
+KNOWN_BROWSER_LIFETIME = timedelta(days=400)
+KNOWN_BROWSER = "known-browser"  # the signed token's purpose
 MAX_EMAIL_LENGTH = 254
 FAILED_EMAILS_SHOWN = 20
 
@@ -45,6 +59,7 @@ def _hash(secret: str) -> str:
 class SignedIn:
     session_token: str
     member: Member
+    known_browser: str  # a signed token for the browser to keep (see `request_link`)
 
 
 @dataclass(frozen=True)
@@ -67,8 +82,10 @@ class Membership:
         admins: list[str],
         chats: ChatStore,
         subscriptions: SubscriptionStore,
-        accounts: Accounts,
+        accounts: Mapping[str, ConnectedAccounts],
+        signing_key: Callable[[], bytes],
     ) -> None:
+        self.signing_key = signing_key  # fetched only when a known-browser token is made or read
         self.members = members
         self.links = links
         self.sessions = sessions
@@ -77,7 +94,8 @@ class Membership:
         self.admins = [normal_email(a) for a in admins]
         self.chats = chats
         self.subscriptions = subscriptions
-        self.accounts = accounts
+        self.accounts = accounts  # each network's: a removed member's own are disconnected
+        self.removal = Removal(posts, links, chats, subscriptions, accounts)
 
     def member(self, email: str) -> Member | None:
         """A stored member, or an admin named at deploy time who has not saved a profile yet."""
@@ -125,22 +143,51 @@ class Membership:
             for notice in self.notices.failed(limit)
         ]
 
-    def request_link(self, email: str, base_url: str, now: datetime) -> None:
-        """Send a sign-in link if the address is a member's. Says nothing either way."""
+    def request_link(
+        self, email: str, base_url: str, now: datetime, known_browser: str = ""
+    ) -> None:
+        """Send a sign-in link if the address is a member's. Says nothing either way, nor when
+        a limit holds it back. `known_browser` is the token the asking browser kept from signing
+        in before: when it names this member, the request is counted in the member's own
+        allowance, which requests from elsewhere cannot use up."""
         email = normal_email(email)
         if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
             raise FieldErrors({"email": "Enter an email address such as name@school.org."})
         epoch = int(now.timestamp())
         window = int(LINK_REQUEST_WINDOW.total_seconds())
-        if not self.links.allow_request(email, epoch, window, LINK_REQUESTS_ALLOWED):
-            logger.info("sign-in link refused: too many requests for one address")
+        known = self._is_known_browser(known_browser, email, now)
+        allowance, share = (
+            ("known", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE)
+        )
+        if not self.links.allow_request(email, epoch, window, LINK_REQUESTS_ALLOWED, allowance):
+            logger.info("sign-in link refused: too many requests", extra={"allowance": allowance})
             return
         member = self.member(email)
         if member is None:
             return
+        day = now.astimezone(UTC)
+        ttl = int(datetime.combine(day.date(), time(), UTC).timestamp()) + 2 * 86_400
+        if not self.links.allow_email(
+            email, day.date().isoformat(), allowance, EMAILS_PER_DAY, share, ttl
+        ):
+            logger.info("sign-in link refused: the day's emails", extra={"allowance": allowance})
+            return
         link, token_hash = self._new_link(member, base_url, now)
         minutes = int(LINK_LIFETIME.total_seconds() // 60)
         self.notices.signin_link(member, link, token_hash, minutes)
+
+    def _member_key(self, email: str) -> str:
+        """Names a member in a browser's token without their address: a keyed hash."""
+        return hmac.new(self.signing_key(), f"member:{email}".encode(), "sha256").hexdigest()[:32]
+
+    def _is_known_browser(self, token: str, email: str, now: datetime) -> bool:
+        if not token or len(token) > 1024:
+            return False
+        try:
+            subject = action_tokens.verify(self.signing_key(), token, KNOWN_BROWSER, now)
+        except action_tokens.InvalidToken:
+            return False
+        return hmac.compare_digest(str(subject.get("m", "")), self._member_key(email))
 
     def signin_link(self, email: str, base_url: str, now: datetime) -> str | None:
         """The link `request_link` would email, returned instead, for someone who can deploy
@@ -166,7 +213,18 @@ class Membership:
         self.links.add(token_hash, member.email, expires)
         return f"{base_url.rstrip('/')}/signin/confirm?token={token}", token_hash
 
-    def sign_in(self, token: str, now: datetime) -> SignedIn:
+    def link_account(self, token: str, now: datetime) -> str | None:
+        """The address a sign-in link would sign in to now, leaving it usable; None when it
+        would not work (unknown, used, expired, or no longer its address's newest)."""
+        return self.links.peek(_hash(token), int(now.timestamp())) if token else None
+
+    def sign_in(self, token: str, now: datetime, signed_in_as: Member | None = None) -> SignedIn:
+        """Use a link and begin a session. Refused, leaving the link usable, while the browser
+        is signed in as another member (`signed_in_as`): they sign out first."""
+        if signed_in_as is not None and token:
+            account = self.link_account(token, now)
+            if account is not None and account != signed_in_as.email:
+                raise SignedInAsOther(signed_in_as.email, account)
         email = self.links.use(_hash(token), int(now.timestamp())) if token else None
         member = self.member(email) if email else None
         if member is None:
@@ -175,21 +233,41 @@ class Membership:
         epoch = int(now.timestamp())
         expires = epoch + int(SESSION_LIFETIME.total_seconds())
         self.sessions.add(_hash(session), member.email, epoch, expires)
-        return SignedIn(session, member)
+        known = action_tokens.sign(
+            self.signing_key(),
+            KNOWN_BROWSER,
+            {"m": self._member_key(member.email)},
+            now + KNOWN_BROWSER_LIFETIME,
+        )
+        return SignedIn(session, member, known)
 
     def member_for_session(self, session_token: str, now: datetime) -> Member | None:
-        found = self.sessions.get(_hash(session_token), int(now.timestamp()))
+        """The session's member, while it lasts: 30 days at most, and over once unused for 14
+        (its last use is written at most once an hour, to keep writes low)."""
+        token_hash, epoch = _hash(session_token), int(now.timestamp())
+        found = self.sessions.get(token_hash, epoch)
         if found is None:
             return None
-        email, began = found
+        email, began, used = found
+        if epoch - used >= SESSION_IDLE.total_seconds():
+            self.sessions.end(token_hash)
+            return None
         member = self.member(email)
         # Sessions keep whole seconds: one begun in the second of joining is still good.
         if member is None or (member.joined_at and began < int(member.joined_at.timestamp())):
             return None  # removed, or removed and invited again since this session began
+        if epoch - used >= SESSION_TOUCH.total_seconds():
+            self.sessions.touch(token_hash, epoch)
         return member
 
     def sign_out(self, session_token: str) -> None:
         self.sessions.end(_hash(session_token))
+
+    def sign_out_everywhere(self, member: Member, now: datetime) -> None:
+        """End every session of the member, this one too, on every device: sessions begun
+        until now are refused from now on (none is looked for)."""
+        epoch = int(now.timestamp())
+        self.sessions.end_all(member.email, epoch, epoch + int(SESSION_LIFETIME.total_seconds()))
 
     def invite(
         self, admin: Member, form: Mapping[str, str], base_url: str, now: datetime
@@ -210,31 +288,21 @@ class Membership:
             raise NotAllowed("That person is not a member.")
         if email in self.admins:
             raise NotAllowed("Admins named when Chatdeck was deployed are removed by redeploying.")
-        if self.members.get(email) is None:
+        member = self.members.get(email)
+        if member is None:
             raise NotAllowed("That person is not a member.")
         # Their data goes first: if that fails, they are still a member and removing them again
-        # finishes the job (the other way round, a retry would find "not a member").
-        self._forget(email)
+        # finishes the job (the other way round, a retry would find "not a member"). Their own
+        # accounts are disconnected on every network and their posts to them cancelled, whatever
+        # `cancel_queued` says (services/removal.py). Their sessions and sign-in links, kept
+        # under a token's hash, stop working at once (every request checks membership) and
+        # expire (the TTL) within 30 days; the notices to them within `NOTICE_TTL`.
+        cancelled = self.removal.forget(member)
         if not self.members.remove(email):
             raise NotAllowed("That person is not a member.")
-        if not cancel_queued:
-            return 0
-        return sum(
-            1
-            for post in self.posts.by_author(email)
-            if post.status in CANCELLABLE and self.posts.cancel(post.id) is not None
-        )
-
-    def _forget(self, email: str) -> None:
-        """Delete what a removed member leaves that is found by key, without a Scan: their own
-        X account's tokens (revoked at X, then deleted) and their subscriptions (one per chat).
-        And their count of sign-in link requests. Their sessions and sign-in links, kept under a
-        token's hash, stop working at once (every request checks membership) and expire (the TTL)
-        within 30 days; the notices to them within `NOTICE_TTL`; their posts stay the cohort's."""
-        self.accounts.disconnect(f"member:{email}")
-        self.links.forget_requests(email)
-        for chat in self.chats.all():
-            self.subscriptions.unsubscribe(chat.id, email, "all")
+        if cancel_queued:
+            cancelled |= self.removal.cancel_queued(email)
+        return len(cancelled)
 
     def set_role(self, admin: Member, email: str, role: Role) -> Member:
         """Change only the member's role: a profile they save meanwhile is kept."""

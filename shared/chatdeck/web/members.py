@@ -9,7 +9,17 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from chatdeck.domain.members import LANGUAGES, Role
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
-from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
+from chatdeck.web.pages import (
+    SESSION_COOKIE,
+    WebServices,
+    admin,
+    base_url,
+    cookie,
+    form,
+    redirect,
+    render,
+    signed_in,
+)
 
 
 def register(
@@ -64,6 +74,13 @@ def register(
         return render(
             app, "profile.html", values=values, zones=sorted(known_zones()), languages=LANGUAGES
         )
+
+    @app.post("/me/signout-everywhere")
+    def sign_out_everywhere() -> Response[str]:
+        membership.sign_out_everywhere(signed_in(app), now())
+        response = redirect("/signin")
+        response.cookies.append(cookie(SESSION_COOKIE, "", 0))
+        return response
 
     @app.post("/me")
     def save_profile() -> Response[str]:

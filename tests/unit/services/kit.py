@@ -20,9 +20,11 @@ from chatdeck.domain.posts import Post, Target
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.notices import Notices
 from chatdeck.services.accounts import Accounts
+from chatdeck.services.bluesky_accounts import BlueskyAccounts
 from chatdeck.services.chats import ChatCalendar
 from chatdeck.services.companion import Companion
 from chatdeck.services.digests import Digests
+from chatdeck.services.mastodon_accounts import MastodonAccounts
 from chatdeck.services.membership import Membership
 from chatdeck.services.polling import Poller
 from chatdeck.services.posts import Scheduling
@@ -47,6 +49,7 @@ from tests.fakes import (
     FakeSubscriptionStore,
     FixedClock,
 )
+from tests.fakes.network_accounts import FakeBlueskySessions, FakeMastodonOAuth
 from tests.posts import form_post
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # a Monday, after the US and EU clocks fell back
@@ -92,11 +95,17 @@ class Kit:
     bluesky: FakeNetwork
     mastodon: FakeNetwork
     oauth: FakeOAuthClient
+    bluesky_connections: FakeConnectionStore
+    mastodon_connections: FakeConnectionStore
+    bluesky_sessions: FakeBlueskySessions  # createSession and deleteSession
+    mastodon_oauth: FakeMastodonOAuth  # the instance's OAuth, revoking included
     # The services, as bootstrap.Services builds them.
     email_actions: EmailActions
     notices: Notices
     membership: Membership
     accounts: Accounts
+    bluesky_accounts: BlueskyAccounts
+    mastodon_accounts: MastodonAccounts
     scheduling: Scheduling
     publisher: Publisher
     reminders: Reminders
@@ -184,6 +193,19 @@ class Kit:
         callback = f"{CALLBACK}?{urlencode({'state': state, 'code': 'granted-code'})}"
         return self.accounts.complete_connect(state, "granted-code", None, callback, member.email)
 
+    def connect_own_bluesky(self, member: Member) -> Connection:
+        """A member connects their own Bluesky account with an app password (the fake's
+        createSession accepts it)."""
+        handle = member.email.split("@")[0] + ".bsky.social"
+        return self.bluesky_accounts.connect_for(member, "mine", handle, "abcd-efgh-ijkl-mnop")
+
+    def connect_own_mastodon(self, member: Member) -> Connection:
+        """A member connects their own Mastodon account: the button, the instance's consent
+        page (the fake grants it), and the callback."""
+        authorize = self.mastodon_accounts.connect_url(member, "mine", "mastodon.example", CALLBACK)
+        state = parse_qs(urlsplit(authorize).query)["state"][0]
+        return self.mastodon_accounts.complete_connect(state, "granted-code", None, member.email)
+
     # Chats
 
     def follow(self, chat: Chat | None = None) -> Chat:
@@ -226,6 +248,13 @@ def build_kit(
     email_actions = EmailActions(lambda: SIGNING_KEY, lambda: PUBLIC_URL)
     notices = Notices(notice_log, mailer, list(admins), PUBLIC_URL, email_actions, clock)
     accounts = Accounts(connections, pending_connections, oauth, clock)
+    bluesky_sessions, mastodon_oauth = FakeBlueskySessions(clock), FakeMastodonOAuth(clock)
+    bluesky_accounts = BlueskyAccounts(
+        other_connections["bluesky"], lambda: bluesky_sessions, clock, "https://bsky.social"
+    )
+    mastodon_accounts = MastodonAccounts(
+        other_connections["mastodon"], pending_connections, mastodon_oauth, clock
+    )
     membership = Membership(
         members=members,
         links=signin_links,
@@ -235,7 +264,8 @@ def build_kit(
         admins=list(admins),
         chats=chats,
         subscriptions=subscriptions,
-        accounts=accounts,
+        accounts={"x": accounts, "bluesky": bluesky_accounts, "mastodon": mastodon_accounts},
+        signing_key=lambda: SIGNING_KEY,
     )
     targets = TargetDirectory({"x": connections, **other_connections}, cohort_settings)
     scheduling = Scheduling(posts, membership, targets, cohort_settings, notices)
@@ -283,10 +313,16 @@ def build_kit(
         bluesky=bluesky,
         mastodon=mastodon,
         oauth=oauth,
+        bluesky_connections=other_connections["bluesky"],
+        mastodon_connections=other_connections["mastodon"],
+        bluesky_sessions=bluesky_sessions,
+        mastodon_oauth=mastodon_oauth,
         email_actions=email_actions,
         notices=notices,
         membership=membership,
         accounts=accounts,
+        bluesky_accounts=bluesky_accounts,
+        mastodon_accounts=mastodon_accounts,
         scheduling=scheduling,
         publisher=publisher,
         reminders=reminders,
