@@ -32,6 +32,7 @@ from chatdeck.domain.archive import (
 )
 from chatdeck.domain.chats import Chat, Subscription
 from chatdeck.domain.email import Email, FailedNotice
+from chatdeck.domain.feed_addresses import FeedSeed
 from chatdeck.domain.mastodon_app import MastodonApp
 from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
@@ -191,14 +192,25 @@ class SignInLinkStore(Protocol):
 
 
 class SessionStore(Protocol):
-    """Signed-in sessions, each known by the hash of its secret."""
+    """Signed-in sessions, each known by the hash of its secret, and per member the instant
+    before which their sessions are over (signed out everywhere). Times are epoch seconds."""
 
-    def add(self, token_hash: str, email: str, now: int, expires_at: int) -> None: ...
+    def add(self, token_hash: str, email: str, now: int, expires_at: int) -> None:
+        """A session that began, and was last used, `now`."""
 
-    def get(self, token_hash: str, now: int) -> tuple[str, int] | None:
-        """The session's email and when it began (epoch seconds), while it lasts."""
+    def get(self, token_hash: str, now: int) -> tuple[str, int, int] | None:
+        """The session's email, when it began and when it was last used (as `touch` kept it),
+        while it lasts: None once it expired, ended, or its member signed out everywhere at or
+        after it began."""
+
+    def touch(self, token_hash: str, now: int) -> None:
+        """Keep `now` as when the session was last used; an ended session stays ended."""
 
     def end(self, token_hash: str) -> None: ...
+
+    def end_all(self, email: str, now: int, keep_until: int) -> None:
+        """End every session of the member begun at or before `now`, without finding them: the
+        instant is kept (until `keep_until`, when those sessions have expired anyway)."""
 
 
 class SettingsStore(Protocol):
@@ -246,8 +258,19 @@ class ChatStore(Protocol):
     def record_participants(self, chat_id: str, occurrence_id: str, author_ids: set[str]) -> None:
         """Remember each author's first session; an author seen before keeps their first."""
 
-    def feed_token(self) -> str:
-        """The secret in the calendar feeds' URLs, made the first time it is asked for."""
+    def feed_seed(self, email: str) -> FeedSeed | None:
+        """What is kept of the member's calendar feed address; None while they have none."""
+
+    def set_feed_seed(self, seed: FeedSeed, replacing: FeedSeed | None) -> bool:
+        """Make `seed` the member's address if theirs is still `replacing` (None: they have
+        none); the replaced address stops working at once. False when another request changed
+        it first."""
+
+    def feed_owner(self, token_hash: str) -> str | None:
+        """The email of the member whose current feed address has this token hash."""
+
+    def revoke_feed(self, email: str) -> bool:
+        """End the member's feed address at once; False when they had none."""
 
 
 class SubscriptionStore(Protocol):

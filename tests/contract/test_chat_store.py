@@ -1,11 +1,13 @@
-"""ChatStore: chats, their skipped dates and planned questions, first-time participants, and the
-calendar feeds' secret. (These cases were tests/integration/test_chat_store.py.)"""
+"""ChatStore: chats, their skipped dates and planned questions, and first-time participants.
+(These cases were tests/integration/test_chat_store.py; members' feed addresses are in
+test_feed_addresses.py.)"""
 
 from datetime import date
 
 import pytest
 
 from chatdeck.domain.chats import UnknownChat
+from chatdeck.domain.feed_addresses import new_seed
 from chatdeck.ports import ChatStore
 from tests.contract.backends import Backend
 from tests.contract.builders import a_chat, a_subscription
@@ -54,7 +56,7 @@ def test_all_chats_are_read_across_pages_and_nothing_else(backend: Backend) -> N
         store.save(chat)
     backend.subscriptions().subscribe(a_subscription(chat_id="chat-1"))
     store.record_participants("chat-1", "chat-1#2026-11-03T01:00:00Z", {"42"})
-    store.feed_token()
+    store.set_feed_seed(new_seed(b"contract-signing-key", "rivera@school.example"), None)
 
     assert store.all() == chats
 
@@ -206,20 +208,3 @@ def test_participants_are_read_across_pages(backend: Backend) -> None:
     store.record_participants("edtechchat", FIRST, {str(n) for n in range(5)})
     backend.subscriptions().subscribe(a_subscription())
     assert store.participants_before("edtechchat", SECOND) == {str(n) for n in range(5)}
-
-
-# ----- the feed secret --------------------------------------------------------------------------
-
-
-def test_the_feed_token_is_made_once_and_kept(store: ChatStore) -> None:
-    token = store.feed_token()
-    assert len(token) == 32  # 24 random bytes, URL-safe base64
-    assert store.feed_token() == token
-
-
-def test_a_request_that_loses_the_race_to_make_the_token_uses_the_winners(
-    backend: Backend,
-) -> None:
-    winner = backend.chats().feed_token()
-    racing = backend.chats(stale_first_read=True)
-    assert racing.feed_token() == winner

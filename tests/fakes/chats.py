@@ -1,12 +1,12 @@
 """Chats and subscriptions."""
 
-import secrets
 import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from chatdeck.domain.chats import Chat, Subscription, UnknownChat, clean_questions
+from chatdeck.domain.feed_addresses import FeedSeed
 
 # ----- chats and subscriptions ------------------------------------------------------------------
 
@@ -15,7 +15,8 @@ class FakeChatStore:
     def __init__(self) -> None:
         self._chats: dict[str, Chat] = {}
         self._first_seen: dict[str, dict[str, str]] = {}
-        self._feed_token: str | None = None
+        self._feed_seeds: dict[str, FeedSeed] = {}  # by email
+        self._feed_owners: dict[str, str] = {}  # token hash -> email
         self._lock = threading.Lock()
 
     def all(self) -> list[Chat]:
@@ -73,11 +74,35 @@ class FakeChatStore:
             for author_id in author_ids:
                 seen.setdefault(author_id, occurrence_id)
 
-    def feed_token(self) -> str:
+    def feed_seed(self, email: str) -> FeedSeed | None:
         with self._lock:
-            if self._feed_token is None:
-                self._feed_token = secrets.token_urlsafe(24)
-            return self._feed_token
+            return self._feed_seeds.get(email)
+
+    def set_feed_seed(self, seed: FeedSeed, replacing: FeedSeed | None) -> bool:
+        with self._lock:
+            current = self._feed_seeds.get(seed.email)
+            if replacing is None:
+                still = current is None
+            else:
+                still = current is not None and current.token_hash == replacing.token_hash
+            if not still:
+                return False
+            if current is not None:
+                self._feed_owners.pop(current.token_hash, None)
+            self._feed_seeds[seed.email] = seed
+            self._feed_owners[seed.token_hash] = seed.email
+            return True
+
+    def feed_owner(self, token_hash: str) -> str | None:
+        with self._lock:
+            return self._feed_owners.get(token_hash)
+
+    def revoke_feed(self, email: str) -> bool:
+        with self._lock:
+            seed = self._feed_seeds.pop(email, None)
+            if seed is not None:
+                self._feed_owners.pop(seed.token_hash, None)
+            return seed is not None
 
     def _change(self, chat_id: str, change: Callable[[Chat], dict[str, Any]]) -> Chat:
         with self._lock:

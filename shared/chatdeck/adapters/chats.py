@@ -1,18 +1,23 @@
-"""Chats, members' subscriptions and the calendar feeds' secret, in the StateTable (pk / sk).
+"""Chats, subscriptions and members' calendar feed addresses, in the StateTable (pk / sk).
 
 `CHATS` / `<chat id>`: a chat, its `networks` as a list (a chat stored with one `network` reads
 as a chat on that network, and loses the old attribute when next edited), its recurrence as a
 map, `skipped` as a string set of ISO dates,
 `questions` as a map of ISO date to list. `CHAT#<chat id>` / `SUB#<email>`: a subscription.
-`FEED` / `TOKEN`: the secret in the feeds' URLs, made once.
+Members' calendar feed addresses (domain/feed_addresses.py), each found by key, never a Scan:
+`FEEDOF#<email>` / `SEED` holds the member's nonce and token hash, and is the one truth (renewing
+replaces it, removal deletes it); `FEED#<token hash>` / `OWNER` names the member, to find them
+from a URL. An owner item whose hash is no longer its member's seed's finds nobody, so a crash
+between writes leaves no working address behind. The cohort-wide `FEED` / `TOKEN` of old is
+read by nothing: its URLs answer 404.
 """
 
-import secrets
 from datetime import date
 from typing import Any
 
 from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.chats import Chat, Subscription, UnknownChat, clean_questions
+from chatdeck.domain.feed_addresses import FeedSeed
 
 CHATS = "CHATS"
 # What a chat's form sets; its skipped dates and planned questions are changed on their own.
@@ -28,7 +33,6 @@ FORM_FIELDS = (
     "link",
 )
 SUBSCRIPTION = "SUB#"
-FEED_TOKEN_KEY = {"pk": "FEED", "sk": "TOKEN"}
 
 
 class DynamoChatStore:
@@ -109,21 +113,43 @@ class DynamoChatStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
 
-    def feed_token(self) -> str:
-        """The secret in the calendar feeds' URLs, made the first time it is asked for."""
-        item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True).get("Item")
-        if item:
-            return str(item["token"])
-        token = secrets.token_urlsafe(24)
-        made = self.table.write_if(
-            "put_item",
-            Item={**FEED_TOKEN_KEY, "token": token},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        if made is None:  # another request made it first: that one is the token
-            item = self.table.get_item(Key=FEED_TOKEN_KEY, ConsistentRead=True)["Item"]
-            return str(item["token"])
-        return token
+    def feed_seed(self, email: str) -> FeedSeed | None:
+        item = self.table.get_item(Key=_seed_key(email), ConsistentRead=True).get("Item")
+        return FeedSeed(email, str(item["nonce"]), str(item["token_hash"])) if item else None
+
+    def set_feed_seed(self, seed: FeedSeed, replacing: FeedSeed | None) -> bool:
+        """The owner item first: until the seed names its hash it finds nobody. Then the seed,
+        conditional on the one it replaces; then the replaced owner item goes (it already
+        finds nobody)."""
+        self.table.put_item(Item={**_owner_key(seed.token_hash), "email": seed.email})
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if replacing is not None:
+            condition = {
+                "ConditionExpression": "token_hash = :replacing",
+                "ExpressionAttributeValues": {":replacing": replacing.token_hash},
+            }
+        item = {**_seed_key(seed.email), "nonce": seed.nonce, "token_hash": seed.token_hash}
+        if self.table.write_if("put_item", Item=item, **condition) is None:
+            self.table.delete_item(Key=_owner_key(seed.token_hash))
+            return False
+        if replacing is not None:
+            self.table.delete_item(Key=_owner_key(replacing.token_hash))
+        return True
+
+    def feed_owner(self, token_hash: str) -> str | None:
+        item = self.table.get_item(Key=_owner_key(token_hash), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        seed = self.feed_seed(str(item["email"]))
+        return seed.email if seed is not None and seed.token_hash == token_hash else None
+
+    def revoke_feed(self, email: str) -> bool:
+        """The seed goes first: from then on its owner item finds nobody."""
+        answer = self.table.delete_item(Key=_seed_key(email), ReturnValues="ALL_OLD")
+        old = answer.get("Attributes")
+        if old:
+            self.table.delete_item(Key=_owner_key(str(old["token_hash"])))
+        return bool(old)
 
     def _update_chat(
         self, chat_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
@@ -195,6 +221,14 @@ class DynamoSubscriptionStore:
 
 def _chat_key(chat_id: str) -> dict[str, str]:
     return {"pk": CHATS, "sk": chat_id}
+
+
+def _seed_key(email: str) -> dict[str, str]:
+    return {"pk": f"FEEDOF#{email}", "sk": "SEED"}
+
+
+def _owner_key(token_hash: str) -> dict[str, str]:
+    return {"pk": f"FEED#{token_hash}", "sk": "OWNER"}
 
 
 def _subscription_key(chat_id: str, email: str) -> dict[str, str]:

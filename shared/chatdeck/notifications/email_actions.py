@@ -1,10 +1,11 @@
-"""Links in emails that act without signing in: signed with the stack's key from SSM."""
+"""Links in emails that act without signing in: signed with the stack's key from SSM. The same
+key makes members' calendar feed addresses (domain/feed_addresses.py)."""
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from chatdeck.domain import action_tokens
+from chatdeck.domain import action_tokens, feed_addresses
 
 UNSUBSCRIBE_LIFETIME = timedelta(days=90)
 
@@ -24,3 +25,11 @@ class EmailActions:
         subject = {"email": email, "chat": chat_id, "what": what}
         token = self.sign("unsubscribe", subject, now + UNSUBSCRIBE_LIFETIME)
         return f"{self._public_url().rstrip('/')}/unsubscribe/{token}"
+
+    def new_feed_seed(self, email: str) -> feed_addresses.FeedSeed:
+        """A new calendar feed address for the member (what the StateTable keeps of it)."""
+        return feed_addresses.new_seed(self._key(), email)
+
+    def feed_token(self, seed: feed_addresses.FeedSeed) -> str:
+        """The token in the member's feed URLs, made again from their seed."""
+        return feed_addresses.token_for(self._key(), seed.email, seed.nonce)

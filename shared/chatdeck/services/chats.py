@@ -3,11 +3,12 @@
 Admins add, change and remove chats, skip sessions and plan questions; every member sees the
 calendar in their own zone and chooses reminders and digests per chat. A chat's id comes from
 its hashtag, and adding one is a single conditional write, so two admins adding the same
-hashtag at once make one chat. Calendar feeds are public at a secret URL; unsubscribe links
-carry a signed token and work without signing in.
+hashtag at once make one chat. Calendar feeds are public at a secret URL, each member's own
+(domain/feed_addresses.py): a member can renew theirs, removal ends it, and an unknown, renewed
+or ended address answers 404 like any unknown page. Unsubscribe links carry a signed token and
+work without signing in.
 """
 
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,6 +30,7 @@ from chatdeck.domain.chats import (
     session_path,
 )
 from chatdeck.domain.errors import NotFound, Refused
+from chatdeck.domain.feed_addresses import MAX_TOKEN_LENGTH, FeedSeed, token_hash
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.posts import FieldErrors, readable_error
 from chatdeck.notifications.email_actions import EmailActions
@@ -264,13 +266,34 @@ class ChatCalendar:
 
     # Calendar feeds
 
-    def feed_path(self, file: str = ALL_CHATS_FEED) -> str:
-        """The secret path of the cohort's feed, or of one chat's (`<chat id>.ics`)."""
-        return f"/calendar/{self.chats.feed_token()}/{file}"
+    def feed_path(self, member: Member, file: str = ALL_CHATS_FEED) -> str:
+        """The member's secret path of the cohort's feed, or of one chat's (`<chat id>.ics`);
+        their address is made the first time it is asked for."""
+        seed = self.chats.feed_seed(member.email)
+        if seed is None:
+            made = self.email_actions.new_feed_seed(member.email)
+            stored = self.chats.set_feed_seed(made, None)
+            # Two first page loads at once: the one that lost shows the one that was stored.
+            seed = made if stored else self.chats.feed_seed(member.email)
+        if seed is None:  # stored, and ended at once: the member is being removed
+            raise NotFound("No such calendar.")
+        return self._path(seed, file)
+
+    def renew_feed(self, member: Member) -> str:
+        """A new address for the member's feeds; the old one stops working at once. The path
+        of their feed of every chat."""
+        current = self.chats.feed_seed(member.email)
+        made = self.email_actions.new_feed_seed(member.email)
+        if not self.chats.set_feed_seed(made, current):  # renewed just now by another request
+            return self.feed_path(member)
+        return self._path(made)
+
+    def _path(self, seed: FeedSeed, file: str = ALL_CHATS_FEED) -> str:
+        return f"/calendar/{self.email_actions.feed_token(seed)}/{file}"
 
     def feed(self, token: str, file: str) -> Feed:
-        """A calendar feed, if the token in its URL is the cohort's."""
-        if not secrets.compare_digest(token.encode(), self.chats.feed_token().encode()):
+        """A calendar feed, if the token in its URL is a member's current one."""
+        if len(token) > MAX_TOKEN_LENGTH or self.chats.feed_owner(token_hash(token)) is None:
             raise NotFound("No such calendar.")
         chats = self.chats.all()
         name = "Chatdeck: the cohort's chats"

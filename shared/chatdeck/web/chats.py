@@ -7,6 +7,7 @@ from datetime import datetime
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from chatdeck.domain.chats import Chat
+from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
 from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
@@ -31,13 +32,17 @@ def register(
             zones=sorted(known_zones()),
         )
 
-    def feed_url(file: str) -> str:
-        return base_url(app) + calendar.feed_path(file)
+    def feed_url(member: Member, file: str) -> str:
+        return base_url(app) + calendar.feed_path(member, file)
 
     @app.get("/chats")
     def chats() -> Response[str]:
-        rows = calendar.calendar(signed_in(app), now())
-        return render(app, "chats.html", rows=rows, feed_url=feed_url("all.ics"))
+        member = signed_in(app)
+        rows = calendar.calendar(member, now())
+        renewed = app.current_event.get_query_string_value("renewed") == "1"
+        return render(
+            app, "chats.html", rows=rows, feed_url=feed_url(member, "all.ics"), renewed=renewed
+        )
 
     @app.get("/chats/new")
     def new_chat() -> Response[str]:
@@ -75,7 +80,8 @@ def register(
 
     @app.get("/chats/<chat_id>")
     def chat_page(chat_id: str) -> Response[str]:
-        page = calendar.chat_page(signed_in(app), chat_id, now())
+        member = signed_in(app)
+        page = calendar.chat_page(member, chat_id, now())
         return render(
             app,
             "chat.html",
@@ -84,7 +90,7 @@ def register(
             past=page.past,
             subscription=page.subscription,
             notes=page.notes,
-            feed_url=feed_url(f"{page.chat.id}.ics"),
+            feed_url=feed_url(member, f"{page.chat.id}.ics"),
         )
 
     @app.post("/chats/<chat_id>/skip")
@@ -104,6 +110,11 @@ def register(
     def subscribe(chat_id: str) -> Response[str]:
         calendar.subscribe(signed_in(app), chat_id, form(app))
         return redirect(f"/chats/{chat_id}")
+
+    @app.post("/calendar/renew")
+    def renew_feed() -> Response[str]:
+        calendar.renew_feed(signed_in(app))
+        return redirect("/chats?renewed=1#calendar")
 
     @app.get("/calendar/<token>/<file>")
     def feed(token: str, file: str) -> Response[str]:
