@@ -109,3 +109,27 @@ def test_a_member_whose_tokens_cannot_be_opened_is_still_removed(kit: Kit) -> No
     assert kit.membership.member(TEACHER) is None
     assert kit.bluesky_accounts.connection(member.own_account) is None
     assert kit.mastodon_accounts.connection(member.own_account) is None
+
+
+def test_a_post_waiting_for_approval_keeps_its_cohort_part_approvable(kit: Kit) -> None:
+    kit.cohort_settings.set_require_approval(True)
+    member = kit.add_member(TEACHER)
+    kit.connect_own_account(member)
+    form = {
+        "submission_id": "form-5e2d3c4b",
+        "text": "Mine and the cohort's, waiting.",
+        "local_date": DUE.date().isoformat(),
+        "local_time": "20:00",
+        "zone": "UTC",
+        "targets": "x:mine,x:cohort",
+    }
+    waiting = kit.scheduling.schedule(member, form, NOW)
+    assert waiting.status is PostStatus.PENDING_APPROVAL
+
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+    seen = kit.post(waiting.id)
+    approved = kit.scheduling.approve(kit.admin(), waiting.id, str(seen.version), {}, NOW)
+
+    assert [(t.key, t.status) for t in approved.targets] == [("x:cohort", PostStatus.QUEUED)]
+    kit.tick(DUE)
+    assert kit.published_texts() == [waiting.text]
