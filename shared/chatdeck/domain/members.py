@@ -11,6 +11,9 @@ from chatdeck.domain.errors import NotAllowed
 from chatdeck.domain.posts import EMAIL, FieldErrors, readable_error
 from chatdeck.domain.schedule import IanaZone
 
+# Line breaks, controls, and the bidirectional overrides and isolates that make a name read
+# as another ("Admin \u202enimda").
+NOT_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
 LANGUAGES = (
     ("en", "English"),
@@ -73,15 +76,22 @@ class Member(BaseModel):
 
 
 def member_from_form(form: Mapping[str, str], **fixed: str) -> Member:
-    """A member from a form (invite or profile); FieldErrors names every wrong field."""
+    """A member from a form (invite or profile); FieldErrors names every wrong field. A name
+    is one line with no bidirectional overrides (checked here, where names come in, not when a
+    stored member is read)."""
+    errors: dict[str, str] = {}
+    if NOT_IN_NAME.search(str(form.get("name", ""))):
+        errors["name"] = "Write the name on one line, as plain text."
     try:
-        return Member.model_validate({**form, **fixed})
+        member = Member.model_validate({**form, **fixed})
     except ValidationError as invalid:
-        errors: dict[str, str] = {}
         for problem in invalid.errors():
             field = str(problem["loc"][0]) if problem["loc"] else "email"
             errors.setdefault(field, readable_error(problem))
         raise FieldErrors(errors) from None
+    if errors:
+        raise FieldErrors(errors)
+    return member
 
 
 def normal_email(value: str) -> str:

@@ -23,7 +23,10 @@ from chatdeck.domain.text import is_blank
 
 PAST_GRACE = timedelta(minutes=1)
 MAX_AHEAD = timedelta(days=366)
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]{2,}$")
+# Not in an address: controls, and the invisible characters that make one address look like
+# another (zero-width joiners and spaces, bidirectional overrides and isolates, BOM).
+_NOT_IN_EMAIL = '@\\s<>"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff'
+EMAIL = re.compile(f"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\\.[^{_NOT_IN_EMAIL}.]{{2,}}$")
 
 
 class PostStatus(StrEnum):

@@ -20,7 +20,7 @@ from chatdeck.domain.accounts import (
     is_personal,
     kind_of,
 )
-from chatdeck.domain.errors import ConnectError, NotAllowed
+from chatdeck.domain.errors import ConnectError, NotAllowed, Refused
 from chatdeck.domain.members import Member
 from chatdeck.domain.outcomes import AccountDisconnected, GrantRefused, NotSent, OAuthFailed
 from chatdeck.domain.schedule import to_iso_utc
@@ -152,7 +152,10 @@ class Accounts:
 
 
 def account_for(member: Member, which: str) -> str:
-    """`cohort` (only admins connect or disconnect it), or the member's own account."""
+    """`cohort` (only admins connect or disconnect it), or the member's own (`mine`); any
+    other choice is refused, never read as `mine`."""
+    if which not in ("mine", "cohort"):
+        raise Refused("Choose your own account or the cohort's.")
     if which == "cohort":
         if not member.is_admin:
             raise NotAllowed("Only an admin can connect or disconnect the cohort's account.")

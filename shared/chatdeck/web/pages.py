@@ -3,6 +3,7 @@
 import base64
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from chatdeck.services.posts import Scheduling
 from chatdeck.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024
+# C0 and C1 control characters but tab, line feed and carriage return (a textarea's newlines).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SESSION_COOKIE = "__Host-chatdeck-session"
 CSRF_COOKIE = "__Host-chatdeck-csrf"
 SESSION_MAX_AGE = 30 * 24 * 3600
@@ -154,8 +157,14 @@ def form(app: APIGatewayHttpResolver) -> dict[str, str]:
             raise BadRequest("That request is too large.", 413)
         if data and "application/x-www-form-urlencoded" not in header(app, "content-type"):
             raise BadRequest("Send the form as application/x-www-form-urlencoded.", 415)
+        try:  # bytes or %-escapes that are not UTF-8 are refused, never read as U+FFFD
+            pairs = parse_qsl(data.decode(), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise BadRequest("The form was not sent as UTF-8 text.") from None
         fields: dict[str, str] = {}
-        for name, value in parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True):
+        for name, value in pairs:
+            if CONTROL_CHARACTERS.search(value):  # no form a browser sends has these
+                raise BadRequest("The form has characters that are not text in it.")
             # A field sent more than once (checkboxes) reads as its values joined by commas.
             fields[name] = f"{fields[name]},{value}" if name in fields else value
         request.form = fields
@@ -262,7 +271,10 @@ def guard(
     method = app.current_event.http_method.upper()
     public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
     token_post = method == "POST" and path.startswith(TOKEN_AUTHENTICATED_POSTS)
-    if method not in ("GET", "HEAD") and not token_post and not _csrf_ok(app, csrf, new_csrf):
+    unreadable = _unreadable_form(app) if method not in ("GET", "HEAD") else None
+    if unreadable is not None:  # too large, of another type, not text: said as such
+        response = json_or_page(app, unreadable.status, "Not done", str(unreadable))
+    elif method not in ("GET", "HEAD") and not token_post and not _csrf_ok(app, csrf, new_csrf):
         response = json_or_page(
             app,
             403,
@@ -286,6 +298,16 @@ def guard(
     if new_csrf and not path.startswith("/static/"):  # a cacheable file never sets a cookie
         response.cookies.append(cookie(CSRF_COOKIE, csrf, SESSION_MAX_AGE))
     return response
+
+
+def _unreadable_form(app: APIGatewayHttpResolver) -> BadRequest | None:
+    """Why the request's form cannot be read, if it cannot: answered before the CSRF check,
+    whose token is in that form, so the answer says what is wrong (413, 415, 400)."""
+    try:
+        form(app)
+    except BadRequest as unreadable:
+        return unreadable
+    return None
 
 
 def _csrf_ok(app: APIGatewayHttpResolver, csrf: str, new_csrf: bool) -> bool:
