@@ -58,7 +58,8 @@ class DynamoNoticeLog:
                 "expires_at": _expiry(at),
             }
         )
-        self._mark(notice_id, "FAILED", error)
+        # A notice whose record itself failed is created here: it expires like any other.
+        self._mark(notice_id, "FAILED", error, expires_at=_expiry(at))
 
     def failed(self, limit: int) -> list[FailedNotice]:
         if limit < 1:
@@ -71,12 +72,19 @@ class DynamoNoticeLog:
         )
         return [_failed(item) for item in answer["Items"]]
 
-    def _mark(self, notice_id: str, status: str, detail: str) -> None:
+    def _mark(
+        self, notice_id: str, status: str, detail: str, expires_at: int | None = None
+    ) -> None:
+        expression = "SET #s = :status, detail = :detail"
+        values: dict[str, Any] = {":status": status, ":detail": detail or ""}
+        if expires_at is not None:
+            expression += ", expires_at = if_not_exists(expires_at, :expires)"
+            values[":expires"] = expires_at
         self.table.update_item(
             Key={"pk": f"NOTICE#{notice_id}", "sk": "NOTICE"},
-            UpdateExpression="SET #s = :status, detail = :detail",
+            UpdateExpression=expression,
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":status": status, ":detail": detail or ""},
+            ExpressionAttributeValues=values,
         )
 
 

@@ -181,26 +181,40 @@ class Notices:
         return self.send_once(notice_id, email)
 
     def send_once(self, notice_id: str, email: Email) -> bool:
-        if not self._log.record(notice_id, email, self._clock.now()):
+        try:
+            recorded = self._log.record(notice_id, email, self._clock.now())
+        except Exception as error:  # the log itself failed (throttled past retries): not sent
+            self._could_not_send(notice_id, email, error)
+            return False
+        if not recorded:
             return False
         try:
             message_id = self._mailer.send(email)
         except Exception as error:  # any mail failure stays visible to admins, never retried blind
-            # The id names the recipient, and so may SES's message ("...failed the check:
-            # <address>"): log only the notice's kind, a digest of its id and the error's class.
-            # Admins see the rest on the members page.
-            kind = notice_id.split("#", 1)[0]
-            digest = hashlib.sha256(notice_id.encode()).hexdigest()[:12]
-            reason = type(error).__name__
-            logger.error(
-                "notice could not be sent",
-                extra={"kind": kind, "notice": digest, "error": reason},
-            )
-            self._log.mark_failed(notice_id, email, reason, self._clock.now())
-            count("emails_failed")  # an alarm tells the admins (docs/operations.md)
+            self._could_not_send(notice_id, email, error)
             return False
         self._log.mark_sent(notice_id, message_id)
         return True
+
+    def _could_not_send(self, notice_id: str, email: Email, error: Exception) -> None:
+        """List the notice as failed for admins (which also keeps it from being sent later).
+        The id names the recipient, and so may SES's message ("...failed the check:
+        <address>"): log only the notice's kind, a digest of its id and the error's class.
+        Admins see the rest on the members page."""
+        kind = notice_id.split("#", 1)[0]
+        digest = hashlib.sha256(notice_id.encode()).hexdigest()[:12]
+        reason = type(error).__name__
+        logger.error(
+            "notice could not be sent", extra={"kind": kind, "notice": digest, "error": reason}
+        )
+        count("emails_failed")  # an alarm tells the admins (docs/operations.md)
+        try:
+            self._log.mark_failed(notice_id, email, reason, self._clock.now())
+        except Exception as listing:  # the log is down too: the log line and alarm remain
+            logger.error(
+                "failed notice could not be listed",
+                extra={"kind": kind, "notice": digest, "error": type(listing).__name__},
+            )
 
     def failed(self, limit: int) -> list[FailedNotice]:
         """The emails that could not be sent, newest first: for admins' eyes only."""
