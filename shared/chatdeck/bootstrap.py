@@ -540,6 +540,7 @@ class Services:
             self.subscriptions,
             self.digests,
             self.email_actions,
+            self.membership,
             connections={
                 "bluesky": self.bluesky_connections,
                 "mastodon": self.mastodon_connections,

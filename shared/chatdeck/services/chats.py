@@ -12,6 +12,7 @@ work without signing in.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -47,6 +48,12 @@ UNSUBSCRIBE_FROM: dict[str, UnsubscribeFrom] = {
     "digests": "digests",
     "all": "all",
 }
+
+
+class Members(Protocol):
+    """Who is in the cohort (services.membership.Membership)."""
+
+    def member(self, email: str) -> Member | None: ...
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ class ChatCalendar:
         subscriptions: SubscriptionStore,
         digests: Digests,
         email_actions: EmailActions,
+        members: Members,
         connections: Mapping[str, ConnectionStore] | None = None,
         hashtag_feeds_open: Callable[[str], bool] | None = None,
     ) -> None:
@@ -107,6 +115,7 @@ class ChatCalendar:
         self.subscriptions = subscriptions
         self.digests = digests
         self.email_actions = email_actions
+        self.members = members  # a feed's owner must still be a member
         # The cohort's Bluesky and Mastodon connections, which read their chats, and whether a
         # Mastodon instance keeps its hashtag feeds open: what the chat page tells admins.
         self.connections = dict(connections or {})
@@ -292,8 +301,11 @@ class ChatCalendar:
         return f"/calendar/{self.email_actions.feed_token(seed)}/{file}"
 
     def feed(self, token: str, file: str) -> Feed:
-        """A calendar feed, if the token in its URL is a member's current one."""
-        if len(token) > MAX_TOKEN_LENGTH or self.chats.feed_owner(token_hash(token)) is None:
+        """A calendar feed, if the token in its URL is a current member's current one (removal
+        revokes the address; the membership check also covers an address made by a request
+        that raced the removal)."""
+        owner = self.chats.feed_owner(token_hash(token)) if len(token) <= MAX_TOKEN_LENGTH else None
+        if owner is None or self.members.member(owner) is None:
             raise NotFound("No such calendar.")
         chats = self.chats.all()
         name = "Chatdeck: the cohort's chats"

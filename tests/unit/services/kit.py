@@ -292,7 +292,7 @@ def build_kit(
         membership=membership,
         notices=notices,
     )
-    calendar = ChatCalendar(chats, subscriptions, digests, email_actions)
+    calendar = ChatCalendar(chats, subscriptions, digests, email_actions, membership)
     companion = Companion(reminders, poller, digests)
     return Kit(
         clock=clock,

@@ -232,7 +232,7 @@ def test_admins_are_told_when_a_network_of_the_chat_cannot_be_followed(kit: Kit)
         "admin", NOW,
     )  # fmt: skip
     calendar = ChatCalendar(
-        kit.chats, kit.subscriptions, kit.digests, kit.email_actions,
+        kit.chats, kit.subscriptions, kit.digests, kit.email_actions, kit.membership,
         connections={"bluesky": bluesky, "mastodon": mastodon},
         hashtag_feeds_open=lambda server: server != instance,
     )  # fmt: skip

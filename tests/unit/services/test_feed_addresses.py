@@ -153,3 +153,16 @@ def test_two_renewals_at_once_leave_one_working_address_that_both_show(
     assert kit.calendar.feed_path(teacher) == renewed
     assert not works(kit.calendar, first)
     assert kit.chats.feed_owner(late.token_hash) is None
+
+
+def test_an_address_made_by_a_page_load_that_raced_the_removal_does_not_work(
+    kit: Kit, teacher: Member
+) -> None:
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=False)
+    # A page load that passed the membership check just before the removal ended, and stored
+    # a first address just after the removal revoked theirs.
+    raced = kit.email_actions.new_feed_seed(TEACHER)
+    assert kit.chats.set_feed_seed(raced, None)
+
+    with pytest.raises(NotFound):
+        kit.calendar.feed(kit.email_actions.feed_token(raced), "all.ics")
