@@ -90,7 +90,7 @@ def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("claim_condition_removed")
 def test_the_search_finds_a_double_post_when_the_claim_takes_any_target() -> None:
     hunt = settings(
-        max_examples=300,
+        max_examples=1000,
         stateful_step_count=STEPS,
         derandomize=True,
         database=None,
