@@ -166,3 +166,25 @@ def test_an_address_made_by_a_page_load_that_raced_the_removal_does_not_work(
 
     with pytest.raises(NotFound):
         kit.calendar.feed(kit.email_actions.feed_token(raced), "all.ics")
+
+
+def test_a_renewal_that_loses_to_another_shows_the_winners_address(
+    kit: Kit, teacher: Member
+) -> None:
+    first = kit.calendar.feed_path(teacher)
+    stale = kit.chats.feed_seed(TEACHER)
+    real_seed = kit.chats.feed_seed
+    winner = kit.email_actions.new_feed_seed(TEACHER)
+
+    def read_before_the_other_renewal(email: str) -> FeedSeed | None:
+        # This renewal read the address; then another request (a second tab) renewed it.
+        kit.chats.feed_seed = real_seed  # type: ignore[method-assign]
+        assert kit.chats.set_feed_seed(winner, stale)
+        return stale
+
+    kit.chats.feed_seed = read_before_the_other_renewal  # type: ignore[method-assign]
+    shown = kit.calendar.renew_feed(teacher)
+
+    assert token_of(shown) == kit.email_actions.feed_token(winner)
+    assert works(kit.calendar, shown)
+    assert not works(kit.calendar, first)
