@@ -694,6 +694,20 @@ def _chats() -> list[Case]:
     c = "POST /chats"
     return [
         case(
+            "chat name with a bidi override",
+            c,
+            R422,
+            who="admin",
+            fields={**CHAT, "name": RLO + "tahC"},
+        ),
+        case(
+            "chat name on two lines",
+            c,
+            R422,
+            who="admin",
+            fields={**CHAT, "name": "Chat\r\nBcc: x"},
+        ),
+        case(
             "calendar with a renewed-away address",
             "GET /calendar/{token}/{file}",
             R404,

@@ -263,3 +263,19 @@ def test_a_forged_host_never_reaches_the_link_in_the_email(
     text = describe_email("mail", message_from_string(mail))["text"]
     assert f"{PUBLIC_URL}/signin/confirm?token=" in text
     assert "evil.example" not in text
+
+
+def test_script_in_free_text_is_kept_as_text_and_shown_escaped(
+    web: ModuleType, deployment: Deployment
+) -> None:
+    """Markup in a post's text is not bad input (a teacher may write about <script> tags): it is
+    stored as typed and every page shows it as text, never as markup."""
+    world = make_world(deployment)
+    script = '<script>alert("x")</script>'
+    fields = {**POST, "submission_id": "catalogue-script-0001", "text": f"Tonight: {script}"}
+    case = Case("script in a post", "POST /posts", "/posts", frozenset({201}), fields=fields)
+    assert invoke(web, event_for(case, world))["statusCode"] == 201
+    assert deployment.post("catalogue-script-0001").text == f"Tonight: {script}"
+    queue = Case("the queue", "GET /posts", "/posts", frozenset({200}))
+    page = invoke(web, event_for(queue, world))["body"]
+    assert "&lt;script&gt;alert(" in page and script not in page

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chatdeck.domain.chats import Chat
+from chatdeck.domain.members import NOT_IN_NAME
 from chatdeck.domain.posts import FieldErrors, readable_error
 
 MAX_ID_LENGTH = 64
@@ -70,10 +71,16 @@ def chat_from_form(form: Mapping[str, str], chat_id: str) -> Chat:
         "link": given("link"),
     }
     fields = {k: v for k, v in fields.items() if v is not None}
+    # A name is one line, with no bidirectional overrides (as a member's name).
+    errors = {"name": "Write the name on one line, as plain text."}
+    errors = errors if NOT_IN_NAME.search(form.get("name", "")) else {}
     try:
-        return Chat.model_validate(fields)
+        chat = Chat.model_validate(fields)
     except ValidationError as invalid:
-        raise FieldErrors(_form_errors(invalid)) from None
+        raise FieldErrors({**_form_errors(invalid), **errors}) from None
+    if errors:
+        raise FieldErrors(errors)
+    return chat
 
 
 def _form_errors(invalid: ValidationError) -> dict[str, str]:
