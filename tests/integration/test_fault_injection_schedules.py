@@ -1,9 +1,11 @@
-"""Fault injection on the scheduled emails (reminders before a chat, digests after it), against
-moto server: each schedule event delivered twice, two invocations at once, a crash after an email
-went out but before it was marked sent or the session moved on, DynamoDB throttling, and SES
-refusing or throttling one email (botocore hooks on the Services' own clients, botocore_faults.py).
-Invariant: no member gets a reminder or a digest twice for one session; one that could not be sent
-is listed for admins and never retried blind; the others still go."""
+"""Fault injection on the scheduled functions besides the publisher (test_fault_injection.py):
+reminders before a chat, polling during it, digests after it, against moto server and the X
+sandbox: each schedule event delivered twice, two invocations at once, a crash after an email
+went out but before it was marked sent or the session moved on, DynamoDB throttling, X's search
+failing, and SES refusing one email (botocore hooks on the Services' own clients,
+botocore_faults.py; the sandbox's POST /sandbox/faults). Invariants: no member gets a reminder or
+a digest twice for one session; one that could not be sent is listed for admins and never
+retried blind, and the others still go; the archive keeps each post of a session once."""
 
 import contextlib
 import json
@@ -13,11 +15,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from chatdeck.domain.chats import Subscription
 from chatdeck.domain.members import Member
 from chatdeck.services.digests import Digests
+from chatdeck.services.polling import Poller
 from chatdeck.services.reminders import Reminders
 from tests.contract.builders import SESSION_START, a_chat, a_session, an_archived_post
 from tests.integration import botocore_faults as faults
@@ -215,3 +219,105 @@ def test_a_digest_run_that_dies_before_the_session_moves_on_sends_no_second_dige
 
 def json_text(body: faults.Body) -> str:
     return json.dumps(body)
+
+
+# Polling during the chat
+
+
+TRANSCRIPT = [
+    ("tomwhitby", "Q1 What feedback works? #edtechchat", 0),
+    ("ben_teaches", "A1 Timely feedback #edtechchat", 3),
+    ("sue_teaches", "A1 Feedback they act on #edtechchat", 4),
+]
+SEARCH = "GET /2/tweets/search/recent"
+
+
+@pytest.fixture
+def live(deployment: Deployment) -> list[str]:
+    """The chat on the calendar and its first minutes on X; the ids X gave them."""
+    deployment.services.chats.save(a_chat())
+    posts = [
+        {
+            "author": author,
+            "text": text,
+            "created_at": (SESSION_START + timedelta(minutes=m)).isoformat(),
+        }
+        for author, text, m in TRANSCRIPT
+    ]
+    body: dict[str, Any] = {
+        "hashtag": "edtechchat",
+        "start": SESSION_START.isoformat(),
+        "posts": posts,
+    }
+    answer = requests.post(f"{deployment.sandbox_url}/sandbox/chats", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    ids: list[str] = answer.json()["ids"]
+    return ids
+
+
+def at(deployment: Deployment, minutes: int) -> Any:
+    """X's clock and ours, `minutes` into the chat."""
+    moment = SESSION_START + timedelta(minutes=minutes)
+    answer = requests.post(
+        f"{deployment.sandbox_url}/sandbox/clock", json={"now": moment.isoformat()}, timeout=5
+    )
+    answer.raise_for_status()
+    deployment.clock.instant = moment
+    return moment
+
+
+def archived(deployment: Deployment) -> list[str]:
+    found = deployment.services.poller.session(OCCURRENCE)
+    assert found is not None
+    return [post.id for post in found.posts]
+
+
+def second_poller(deployment: Deployment) -> Poller:
+    first = deployment.services.poller
+    return Poller(first.chats, first.archive, first.readers, first.budget_reads, first.retention)
+
+
+def test_a_poll_event_twice_and_two_pollers_at_once_archive_each_post_once(
+    deployment: Deployment, live: list[str]
+) -> None:
+    poller, other = deployment.services.poller, second_poller(deployment)
+    now = at(deployment, 10)
+
+    at_once(lambda: poller.poll(now).added, lambda: other.poll(now).added)
+    poller.poll(now)
+
+    assert sorted(archived(deployment)) == sorted(live)
+
+
+def test_a_failed_search_is_shown_on_the_session_and_caught_up_the_next_minute(
+    deployment: Deployment, live: list[str]
+) -> None:
+    deployment.fault(endpoint=SEARCH, status=503, count=1)
+    poller = deployment.services.poller
+
+    failed = poller.poll(at(deployment, 10))
+    poller.poll(at(deployment, 11))
+
+    assert failed.errors and failed.added == 0
+    assert sorted(archived(deployment)) == sorted(live)
+
+
+def test_a_poll_that_dies_while_archiving_is_caught_up_without_doubles(
+    deployment: Deployment, live: list[str]
+) -> None:
+    poller = deployment.services.poller
+    archive_table = deployment.services.settings.archive_table
+
+    def stores_a_post(body: faults.Body) -> bool:
+        sort_key = str(body.get("Item", {}).get("sk", {}).get("S", ""))
+        return body.get("TableName") == archive_table and sort_key != "META"
+
+    throttled = faults.fail(
+        dynamodb(deployment), "PutItem", "ThrottlingException", when=stores_a_post
+    )
+    with throttled, contextlib.suppress(ClientError):
+        poller.poll(at(deployment, 10))
+    poller.poll(at(deployment, 11))
+
+    assert throttled.failed == 1
+    assert sorted(archived(deployment)) == sorted(live)
