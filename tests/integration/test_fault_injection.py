@@ -291,3 +291,23 @@ def test_a_post_never_sent_after_its_tries_fails_once_without_promising_another(
     assert net.texts() == []
     assert len(stack.deployment.emails_to(AUTHOR)) == 1
     check_invariants(stack, [post], end)
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_an_invocation_that_read_a_post_before_a_429_moved_it_does_not_claim_it(
+    stack: Stack, network: str
+) -> None:
+    net, due = stack.nets[network], stack.deployment.minute
+    reset = due + timedelta(minutes=15)
+    post = stack.deployment.schedule(f"Moved by a 429 on {network}.", due, targets=(net.target,))
+    net.fault(status=429, count=1, reset=net.reset_value(reset))
+    reader, other = stack.services.publisher, stack.second_publisher()
+
+    [seen] = reader.posts.due(due)  # one invocation reads the post as due ...
+    other.publish_due_posts(due)  # ... another sends it first: 429, queued until the reset
+
+    assert reader.claim(seen, due) is None
+    assert net.creates() == 1 and net.texts() == []
+    stack.deployment.tick(reset)
+    assert net.texts() == [post.text]
+    check_invariants(stack, [post], reset)
