@@ -117,9 +117,16 @@ def test_refused_credentials_or_used_up_credits_wait_with_a_reason(
         for n in range(2)
     ]
     net.fault(status=status, count=50)
+    stack.deployment.tick(due)
+    asked = net.creates()
+    later = stack.deployment.schedule(
+        f"Due while {network} is paused.", due + timedelta(minutes=2), targets=(net.target,)
+    )
+    posts.append(later)
 
-    end = ticks(stack, due, range(0, 5))
+    end = ticks(stack, due, range(1, 5))
 
+    assert net.creates() == asked  # a post due during the pause waits without asking
     assert net.texts() == []
     for post in posts:  # the cohort's account is paused: its posts wait, none fails
         stored = stack.deployment.target(post.id)
