@@ -1,11 +1,13 @@
-"""The publishing state machine (publishing_machine.py) searched by hypothesis, and shown to catch
-a double post when the claim's condition is removed.
+"""The publishing state machine (publishing_machine.py) and the companion's (companion_machine.py)
+searched by hypothesis, and each shown to catch what it is for: a double post when the claim's
+condition is removed, a reminder twice when the notice log keeps nothing.
 
 Two hypothesis profiles, picked by CHATDECK_PROPERTY_PROFILE:
-- `repeatable` (the default, what `make test` runs): 1,000 runs, derandomized and with no example
-  database, so a clean clone runs the same sequences every time;
-- `search` (`make property`): random seeds, 10,000 runs by default (CHATDECK_PROPERTY_EXAMPLES),
-  failures kept in hypothesis' example database to replay first next time.
+- `repeatable` (the default, what `make test` runs): 1,000 runs of the publishing machine and 500
+  of the companion's, derandomized and with no example database, so a clean clone runs the same
+  sequences every time;
+- `search` (`make property`): random seeds, 10,000 and 5,000 runs by default
+  (CHATDECK_PROPERTY_EXAMPLES), failures kept in hypothesis' example database to replay first.
 """
 
 import os
@@ -18,8 +20,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from chatdeck.domain.posts import Job, PostStatus
 from chatdeck.observability import logger
-from tests.fakes import FakePostStore
+from tests.fakes import FakeNoticeLog, FakePostStore
 from tests.fakes.shaping import second
+from tests.property.companion_machine import Companion
 from tests.property.publishing_machine import Broken, Publishing
 
 STEPS = 30
@@ -102,3 +105,31 @@ def test_the_search_finds_a_double_post_when_the_claim_takes_any_target() -> Non
 
     with pytest.raises(Broken, match="posted twice on"):
         run_state_machine_as_test(Publishing, settings=hunt)
+
+
+def test_no_reminder_or_digest_goes_twice_to_one_member() -> None:
+    chosen = settings.get_profile(PROFILE)
+    half = settings(chosen, max_examples=chosen.max_examples // 2)  # its runs are slower
+
+    run_state_machine_as_test(Companion, settings=half)
+
+
+def test_the_search_finds_a_reminder_sent_twice_when_notices_are_not_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The notice log is what keeps a notice to one: a log that records nothing lets the same
+    minute's reminder (run twice, or by two invocations) go out again, and the search sees it."""
+    monkeypatch.setattr(FakeNoticeLog, "record", lambda self, *args: True)
+    hunt = settings(
+        max_examples=1000,
+        stateful_step_count=STEPS,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        report_multiple_bugs=False,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+    )
+
+    with pytest.raises(Broken, match="sent twice"):
+        run_state_machine_as_test(Companion, settings=hunt)
