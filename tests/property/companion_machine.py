@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from chatdeck.domain.outcomes import ReadFailed
-from tests.property.publishing_machine import Broken
+from tests.property.publishing_parts import Broken
 from tests.unit.services.kit import (
     OTHER_TEACHER,
     START,

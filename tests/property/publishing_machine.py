@@ -28,7 +28,6 @@ The invariants raise `Broken` (an AssertionError), so a test can tell them from 
 """
 
 import contextlib
-import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -36,69 +35,31 @@ from datetime import datetime, timedelta
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from chatdeck.domain.accounts import Tokens, XUser
 from chatdeck.domain.errors import Conflict
 from chatdeck.domain.members import Member
-from chatdeck.domain.outcomes import (
-    AccountUnavailable,
-    CannotTell,
-    DuplicateContent,
-    NotSent,
-    NotStarted,
-    OutcomeUnknown,
-    Published,
-    PublishError,
-    RateLimited,
-    Rejected,
-)
+from chatdeck.domain.outcomes import CannotTell, Published, PublishError
 from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import Job, Post, PostStatus, Target
 from chatdeck.services.publishing import Publisher
-from tests.fakes import FakeNetwork
-from tests.unit.services.kit import ADMIN, LEASE, TEACHER, Kit, build_kit
-
-NETWORKS = ("x", "bluesky", "mastodon")
-NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
-ENDED = {
-    PostStatus.POSTED,
-    PostStatus.FAILED,
-    PostStatus.UNCONFIRMED,
-    PostStatus.CANCELLED,
-    PostStatus.DECLINED,
-}
-NOT_ON_THE_NETWORK = {PostStatus.FAILED, PostStatus.CANCELLED, PostStatus.DECLINED}
-FAULTS = (
-    "rate_limited",
-    "not_sent",
-    "not_started",
-    "answer_lost_not_created",
-    "answer_lost_created",
-    "rejected",
-    "duplicate",
-    "credentials_refused",
-    "credits_used_up",
+from tests.property.publishing_parts import (
+    ENDED,
+    FAILURE_EMAIL,
+    FAULTS,
+    GIVEN_BACK,
+    HORIZON,
+    LONG_PAUSE,
+    MAX_ATTEMPTS,
+    NAMES,
+    NETWORKS,
+    NOT_ON_THE_NETWORK,
+    YOUR_POST,
+    Broken,
+    Stalled,
+    connect_cohort_accounts,
+    finish,
+    scripted_error,
 )
-MAX_ATTEMPTS = 3  # the promise (docs/architecture.md), not the publisher's constant
-GIVEN_BACK = (RateLimited, NotStarted, AccountUnavailable)  # certainly unsent: no attempt used
-LONG_PAUSE = timedelta(days=3)  # outlasts the run: its targets must end waiting, with a reason
-HORIZON = timedelta(hours=6)  # past every lease, retry, rate limit and automatic pause
-FAILURE_EMAIL = re.compile(r"could not be published on (X|Bluesky|Mastodon) \(")
-YOUR_POST = re.compile(r"Your post:\n(.+?)\n")
-
-
-def connect_cohort_accounts(kit: Kit, networks: tuple[str, ...]) -> None:
-    """The cohort's accounts on these networks, connected by an admin (X's needs no connection)."""
-    for network in networks:
-        store = kit.scheduling.targets.connections[network]
-        user = XUser(
-            f"{network}-cohort", f"edcohort.{network}.example", f"https://{network}.example"
-        )
-        tokens = Tokens("access", "refresh", kit.clock.now() + timedelta(days=365))
-        store.connect("cohort", user, tokens, "admin@cohort.example", kit.clock.now())
-
-
-class Broken(AssertionError):
-    """An invariant does not hold."""
+from tests.unit.services.kit import ADMIN, LEASE, TEACHER, Kit, build_kit
 
 
 class Publishing(RuleBasedStateMachine):
@@ -335,7 +296,7 @@ class Publishing(RuleBasedStateMachine):
     def stall_ends(self, data: st.DataObject) -> None:
         self.resume_stalled(self.stalled.pop(data.draw(st.integers(0, len(self.stalled) - 1))))
 
-    def resume_stalled(self, stalled: "Stalled") -> None:
+    def resume_stalled(self, stalled: Stalled) -> None:
         """The stalled publisher goes on from the network's answer, as of the minute it began."""
         network = stalled.claimed.target.network
         publisher = Publisher(
@@ -358,22 +319,11 @@ class Publishing(RuleBasedStateMachine):
 
     def script(self, network: str, fault: str, minutes: int) -> None:
         fake = self.kit.networks[network]
-        name = NAMES[network]
         if fault == "answer_lost_created":
+            name = NAMES[network]
             fake.lose_answer(f"The connection to {name} dropped after the post was created.")
-            return
-        retry_at = self.now + timedelta(minutes=minutes)
-        errors: dict[str, PublishError] = {
-            "rate_limited": RateLimited(f"{name} asked us to slow down.", retry_at),
-            "not_sent": NotSent(f"Could not connect to {name}."),
-            "not_started": NotStarted("Too little time was left to send it."),
-            "answer_lost_not_created": OutcomeUnknown(f"{name} did not answer in time."),
-            "rejected": Rejected(f"{name} refused the text."),
-            "duplicate": DuplicateContent(f"{name} says this is a duplicate."),
-            "credentials_refused": AccountUnavailable(f"{name} refused the credentials."),
-            "credits_used_up": AccountUnavailable(f"The {name} API credits are used up."),
-        }
-        fake.script(errors[fault])
+        else:
+            fake.script(scripted_error(network, fault, self.now + timedelta(minutes=minutes)))
 
     @rule(network=st.sampled_from(NETWORKS), unreadable=st.booleans())
     def own_posts_readable(self, network: str, unreadable: bool) -> None:
@@ -514,29 +464,3 @@ class Publishing(RuleBasedStateMachine):
         for one in ids:
             told = notices[one].status == "SENT" or one in listed
             self.check(told, f"{where}: {one} was not sent, and admins cannot see it")
-
-
-class Stalled:
-    """A stalled publisher's claim and the answer its network call got; as the network its send
-    goes on with, it hands back that answer (reconciling reads the real network)."""
-
-    def __init__(
-        self, claimed: Job, at: datetime, answer: Published | PublishError, network: FakeNetwork
-    ) -> None:
-        self.claimed, self.at, self.answer, self.network = claimed, at, answer, network
-
-    def publish(self, outgoing: Outgoing) -> Published:
-        if isinstance(self.answer, PublishError):
-            raise self.answer
-        return self.answer
-
-    def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
-        return self.network.find_own_post(outgoing, since)
-
-
-def finish(publisher: Publisher, seen: Job, claimed: Job, now: datetime) -> None:
-    """What `Publisher.publish` does once it holds the claim."""
-    if seen.target.status is PostStatus.PUBLISHING:  # a lease ran out: reconcile, never resend
-        publisher.reconcile(claimed, now, "An earlier attempt stopped before it finished.")
-    else:
-        publisher.send(claimed, now)

@@ -23,7 +23,8 @@ from chatdeck.observability import logger
 from tests.fakes import FakeNoticeLog, FakePostStore
 from tests.fakes.shaping import second
 from tests.property.companion_machine import Companion
-from tests.property.publishing_machine import Broken, Publishing
+from tests.property.publishing_machine import Publishing
+from tests.property.publishing_parts import Broken
 
 STEPS = 30
 settings.register_profile(
