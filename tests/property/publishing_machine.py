@@ -14,7 +14,8 @@ unreadable); accounts paused (credits used up); the mailer down.
 
 Checked after every step: no post reaches any network twice (every text is unique to its post,
 and an edit's new text is mapped to the same post); no target sent more than three times (not
-counting sends that were certainly not created: rate limited, not started, account refused); no
+counting sends that were certainly not created: rate limited, not started, account refused); none
+sent again before the reset time of the 429 it got; no
 failure email twice for one target; no create asked of a paused account; and,
 right after a whole publisher minute at T, nothing is PUBLISHING with its lease over at T and
 nothing due by T is QUEUED without a reason. At the end (`teardown`), admins decide every
@@ -37,7 +38,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from chatdeck.domain.errors import Conflict
 from chatdeck.domain.members import Member
-from chatdeck.domain.outcomes import CannotTell, Published, PublishError
+from chatdeck.domain.outcomes import CannotTell, Published, PublishError, RateLimited
 from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import Job, Post, PostStatus, Target
 from chatdeck.services.publishing import Publisher
@@ -78,6 +79,7 @@ class Publishing(RuleBasedStateMachine):
         self.stalled: list[Stalled] = []
         # Creates that count as an attempt (not given back), by network and post.
         self.sends: Counter[tuple[str, str]] = Counter()
+        self.not_before: dict[tuple[str, str], datetime] = {}  # a 429's reset, by network and post
         for network, fake in self.kit.networks.items():
             setattr(fake, "publish", self.counting(network, fake.publish))  # noqa: B010
 
@@ -136,15 +138,23 @@ class Publishing(RuleBasedStateMachine):
         self, network: str, publish: Callable[[Outgoing], Published]
     ) -> Callable[[Outgoing], Published]:
         def counted(outgoing: Outgoing) -> Published:
-            given_back = False
+            key, given_back = (network, self.post_of_text[outgoing.text]), False
+            reset = self.not_before.get(key)
+            self.check(
+                reset is None or self.now >= reset, f"{key} sent again before its 429's reset"
+            )
             try:
                 return publish(outgoing)
+            except RateLimited as limited:
+                self.not_before[key] = limited.retry_at
+                given_back = True
+                raise
             except GIVEN_BACK:
                 given_back = True
                 raise
             finally:
                 if not given_back:
-                    self.sends[(network, self.post_of_text[outgoing.text])] += 1
+                    self.sends[key] += 1
 
         return counted
 
@@ -185,6 +195,8 @@ class Publishing(RuleBasedStateMachine):
         # Refused when it started (or changed) meanwhile: nothing is saved.
         with contextlib.suppress(Conflict):
             self.kit.scheduling.edit(self.manager(post_id, as_admin), post_id, values, self.now)
+            for network in NETWORKS:  # an edit sets its own time again
+                self.not_before.pop((network, post_id), None)
 
     @precondition(lambda self: self.post_ids)
     @rule(data=st.data(), as_admin=st.booleans())
