@@ -5,9 +5,9 @@
   their queued posts. A member invited again connects again; nothing comes back.
 - Their queued posts to those accounts are cancelled, each target saying why: Chatdeck no
   longer acts as a removed member (one waiting for approval that also goes to the cohort's
-  accounts loses its personal targets, so the rest can still be approved). This goes first, so the publisher never finds such a post
-  with its account gone and emails its author a failure. Posts to the cohort's accounts follow
-  the admin's choice (`cancel_queued`).
+  accounts loses its personal targets, so the rest can still be approved). This goes first, so
+  the publisher never finds such a post with its account gone and emails its author a failure.
+  Posts to the cohort's accounts follow the admin's choice (`cancel_queued`).
 - Their subscriptions (one per chat) and their counts of sign-in link requests.
 - Their calendar feed address, last (nearest the membership's end): its URLs answer 404 at once.
 Everything is found by key or by the author index, never a Scan. Each step can be done again, so
