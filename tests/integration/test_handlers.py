@@ -15,7 +15,7 @@ from chatdeck.domain.posts import PostStatus
 from chatdeck.web.pages import SESSION_COOKIE
 from devstack.runtime import describe_email
 from tests.conftest import load_event
-from tests.integration.deployment import ADMIN, Deployment
+from tests.integration.deployment import ADMIN, PUBLIC_URL, Deployment
 from tests.integration.web_kit import (
     SAMPLE_NOW,
     call,
@@ -69,6 +69,10 @@ def test_a_session_for_someone_removed_no_longer_works(
         {"origin": "https://evil.example"},
         {"origin": None, "referer": "https://evil.example/page"},
         {"origin": None, "referer": None},
+        # Origins that merely start with ours are other sites (a prefix check would pass them).
+        {"origin": f"{PUBLIC_URL}.evil.example"},
+        {"origin": f"{PUBLIC_URL}:8443"},
+        {"origin": None, "referer": f"{PUBLIC_URL}.evil.example/page"},
     ],
 )
 def test_a_cross_site_post_gets_403_and_changes_nothing(
