@@ -15,7 +15,7 @@ unreadable); accounts paused (credits used up); the mailer down.
 Checked after every step: no post reaches any network twice (every text is unique to its post,
 and an edit's new text is mapped to the same post); no target sent more than three times (not
 counting sends that were certainly not created: rate limited, not started, account refused); none
-sent again before the reset time of the 429 it got; no
+sent again before the reset time of a 429 recorded for it; no
 failure email twice for one target; no create asked of a paused account; and,
 right after a whole publisher minute at T, nothing is PUBLISHING with its lease over at T and
 nothing due by T is QUEUED without a reason. At the end (`teardown`), admins decide every
@@ -282,6 +282,7 @@ class Publishing(RuleBasedStateMachine):
             return  # a publisher would have deferred it, not sent it
         with contextlib.suppress(PublishError):
             self.kit.networks[job.target.network].publish(claimed.outgoing)
+        self.forget_reset(job)  # a 429's reset dies with the publisher: the lease decides
 
     @rule(data=st.data())
     def stall(self, data: st.DataObject) -> None:
@@ -301,6 +302,7 @@ class Publishing(RuleBasedStateMachine):
             answer = network.publish(claimed.outgoing)
         except PublishError as error:
             answer = error
+        self.forget_reset(job)  # known again only if the stalled publisher still records it
         self.stalled.append(Stalled(claimed, self.now, answer, network))
 
     @precondition(lambda self: self.stalled)
@@ -308,13 +310,19 @@ class Publishing(RuleBasedStateMachine):
     def stall_ends(self, data: st.DataObject) -> None:
         self.resume_stalled(self.stalled.pop(data.draw(st.integers(0, len(self.stalled) - 1))))
 
+    def forget_reset(self, job: Job) -> None:
+        self.not_before.pop((job.target.network, job.post.id), None)
+
     def resume_stalled(self, stalled: Stalled) -> None:
         """The stalled publisher goes on from the network's answer, as of the minute it began."""
         network = stalled.claimed.target.network
         publisher = Publisher(
             self.kit.posts, {network: stalled}, self.kit.account_states, self.kit.notices, LEASE, 1
         )
-        publisher.send(stalled.claimed, stalled.at)
+        outcome = publisher.send(stalled.claimed, stalled.at)
+        if outcome != "lost" and isinstance(stalled.answer, RateLimited):
+            key = (network, stalled.claimed.post.id)
+            self.not_before[key] = stalled.answer.retry_at
 
     # ----- networks, accounts and mail ------------------------------------------------------------
 
