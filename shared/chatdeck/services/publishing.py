@@ -174,7 +174,7 @@ class Publisher:
         except CannotTell as cannot:
             return self._unconfirmed(job, f"{why} {cannot.reason}")
         if found is not None:
-            return self._posted(job, found)
+            return self._posted(job, found, fresh=False)
         if job.target.attempts < MAX_ATTEMPTS:
             reason = f"{why} It is not on the account, so it will be tried again."
             change = PostChange(
@@ -184,12 +184,14 @@ class Publisher:
         attempts = job.target.attempts
         return self._unconfirmed(job, f"{why} After {attempts} attempts it is still unclear.")
 
-    def _posted(self, job: Job, published: Published) -> Outcome:
+    def _posted(self, job: Job, published: Published, fresh: bool = True) -> Outcome:
+        """Record the target POSTED. Only a post just created (`fresh`) shows its account works
+        again and resumes it: one found by reconciling may predate the pause."""
         outcome = self._record(
             job, PostChange(PostStatus.POSTED, remote_id=published.remote_id, url=published.url)
         )
         account = self._account_state(job)
-        if account.paused_since is not None:
+        if fresh and account.paused_since is not None:
             self.accounts.resume(job.target.network, job.target.account)
             self._remember(AccountState(job.target.network, job.target.account))
         return outcome

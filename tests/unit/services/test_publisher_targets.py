@@ -19,7 +19,7 @@ from chatdeck.domain.outcomes import (
 )
 from chatdeck.domain.posts import Post, PostStatus
 from tests.fakes import FakeNetwork
-from tests.unit.services.kit import ADMIN, NOW, TEACHER, Kit
+from tests.unit.services.kit import ADMIN, LEASE, NOW, TEACHER, Kit
 
 DUE = NOW
 THREE = (("x", "cohort"), ("bluesky", "cohort"), ("mastodon", "cohort"))
@@ -212,3 +212,26 @@ def test_a_retry_on_one_network_never_resends_the_targets_already_posted(kit: Ki
         assert_posted_once(kit, post, key)
     assert sends(kit) == {"x:cohort": 1, "bluesky:cohort": 1, "mastodon:cohort": 2}
     assert kit.post(post.id).status is PostStatus.POSTED
+
+
+# ----- found by make property -------------------------------------------------------------------
+
+
+def test_finding_an_earlier_post_does_not_resume_an_account_paused_since(kit: Kit) -> None:
+    """Reconciling a send made before a pause proves nothing about the account now: it stays
+    paused, and the posts waiting on it are not sent into a refusal (and a second pause)."""
+    earlier = kit.schedule("Sent just before the credits ran out.", DUE)
+    claimed = kit.publisher.claim(kit.posts.due(DUE)[0], DUE)
+    assert claimed is not None
+    kit.network.publish(claimed.outgoing)  # ... and the function dies here
+    retry_at = DUE + timedelta(hours=1)
+    kit.account_states.pause("x", "cohort", "The API credits are used up.", DUE, retry_at)
+    after_lease = DUE + LEASE + timedelta(minutes=1)
+    waiting = kit.schedule("Due while the account is paused.", after_lease)
+
+    kit.tick(after_lease)
+
+    assert kit.target(earlier.id).status is PostStatus.POSTED
+    assert kit.account_states.state("x", "cohort").paused_until(after_lease) == retry_at
+    assert kit.target(waiting.id).status is PostStatus.QUEUED
+    assert kit.publish_calls() == 1
