@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from chatdeck.adapters.dynamodb import Table, decode_cursor, encode_cursor
+from chatdeck.domain.outgoing import target_key
 from chatdeck.domain.posts import CANCELLABLE, Job, Page, Post, PostChange, PostStatus, Target
 from chatdeck.domain.schedule import to_iso_utc
 
@@ -33,6 +34,38 @@ Condition = tuple[str, dict[str, str], dict[str, Any]]
 _TIMES = ("due_utc", "created_at")
 _TARGET_TIMES = ("next_action_at", "first_claimed_at")
 _NUMBERS = ("attempts", "version")
+
+
+# What a post stored before targets existed keeps on the post, and on its one target.
+_LEGACY_POST = frozenset(
+    {
+        "id",
+        "text",
+        "author_name",
+        "author_email",
+        "local_date",
+        "local_time",
+        "zone",
+        "utc_offset",
+        "due_utc",
+        "created_at",
+        "version",
+    }
+)
+_LEGACY_TARGET = frozenset(
+    {
+        "status",
+        "reason",
+        "remote_id",
+        "url",
+        "claim_id",
+        "claimed_at",
+        "first_claimed_at",
+        "attempts",
+        "next_action_at",
+        "work_pk",
+    }
+)
 
 
 def target_id(post_id: str, key: str) -> str:
@@ -103,6 +136,42 @@ class DynamoPostStore:
         if item is None or "post_id" in item:
             return None
         return self._with_targets([item])[0]
+
+    def _upgraded(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The post as it is stored now, once a post stored before targets existed (one item:
+        the post and its one X target) is rewritten as a post and its target: in one
+        transaction, only while it is still in the old shape (another function may be doing the
+        same). Queued posts are kept across an update, and claims and attempts with them."""
+        if "targets" in item or "post_id" in item:
+            return item
+        network, account = str(item.get("network", "x")), str(item.get("account", "cohort"))
+        key = target_key(network, account)
+        version = int(item.get("version", 0))
+        head = {k: v for k, v in item.items() if k in _LEGACY_POST or k == "list_pk"}
+        head.update(targets=[key], version=version, list_pk=LIST_PK)
+        target = {k: v for k, v in item.items() if k in _LEGACY_TARGET}
+        target.update(
+            id=target_id(item["id"], key),
+            post_id=item["id"],
+            network=network,
+            account=account,
+            version=version,
+        )
+        self.table.transact_if(
+            [
+                (
+                    "Put",
+                    {
+                        "Item": head,
+                        "ConditionExpression": "attribute_exists(id) AND attribute_not_exists(#t)",
+                        "ExpressionAttributeNames": {"#t": "targets"},
+                    },
+                ),
+                ("Put", {"Item": target}),
+            ]
+        )
+        again = self.table.get_item(Key={"id": item["id"]}, ConsistentRead=True).get("Item")
+        return again or head
 
     def page(self, cursor: str | None, limit: int, author: str | None = None) -> Page:
         """Newest first: everyone's (`by_created`), or one author's (`by_author`)."""
@@ -198,6 +267,10 @@ class DynamoPostStore:
             KeyConditionExpression="work_pk = :work AND next_action_at <= :now",
             ExpressionAttributeValues={":work": WORK_PK, ":now": to_iso_utc(now)},
         )
+        if any("post_id" not in t for t in items):  # posts stored before targets existed
+            for old in (t for t in items if "post_id" not in t):
+                self._upgraded(old)
+            return self.due(now)
         if not items:
             return []
         heads = self.table.batch_get([{"id": i} for i in {t["post_id"] for t in items}])
@@ -328,6 +401,7 @@ class DynamoPostStore:
         )
 
     def _with_targets(self, heads: list[dict[str, Any]]) -> list[Post]:
+        heads = [self._upgraded(h) for h in heads]
         keys = [{"id": target_id(h["id"], k)} for h in heads for k in h.get("targets", [])]
         targets = self.table.batch_get(keys) if keys else []
         by_post: dict[str, list[dict[str, Any]]] = {}

@@ -94,5 +94,6 @@ class Removal:
         return {
             post.id
             for post in self.posts.by_author(email)
-            if post.status in CANCELLABLE and self.posts.cancel(post.id) is not None
+            # Every target not started, even of a post another target of which is publishing.
+            if self.posts.cancel(post.id) is not None
         }

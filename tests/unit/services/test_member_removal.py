@@ -133,3 +133,17 @@ def test_a_post_waiting_for_approval_keeps_its_cohort_part_approvable(kit: Kit) 
     assert [(t.key, t.status) for t in approved.targets] == [("x:cohort", PostStatus.QUEUED)]
     kit.tick(DUE)
     assert kit.published_texts() == [waiting.text]
+
+
+def test_cancelling_a_removed_members_queued_posts_reaches_a_target_beside_one_publishing(
+    kit: Kit,
+) -> None:
+    kit.add_member(TEACHER)
+    post = kit.schedule("Half out already.", DUE, targets=(("x", "cohort"), ("bluesky", "cohort")))
+    [x_job] = [j for j in kit.posts.due(DUE) if j.target.network == "x"]
+    assert kit.publisher.claim(x_job, DUE) is not None  # X is being sent right now
+
+    kit.membership.remove(kit.admin(), TEACHER, cancel_queued=True)
+
+    assert kit.target(post.id, "x:cohort").status is PostStatus.PUBLISHING
+    assert kit.target(post.id, "bluesky:cohort").status is PostStatus.CANCELLED
