@@ -262,6 +262,28 @@ class FakePostStore:
         self._posts[post_id] = post.model_copy(update={"targets": targets})
 
 
+def claim_ignoring_its_condition(
+    self: FakePostStore, job: Job, claim_id: str, now: datetime, lease_until: datetime
+) -> Job | None:
+    """FakePostStore.claim with its condition removed, for tests that show what the condition
+    prevents (monkeypatched in): it takes the target whatever happened since it was read, with
+    the same update as the real claim."""
+    with self._lock:
+        current = self._target(job)
+        assert current is not None
+        claimed = current.model_copy(
+            update={
+                "status": PostStatus.PUBLISHING,
+                "claim_id": claim_id,
+                "next_action_at": second(lease_until),
+                "attempts": current.attempts + 1,
+                "first_claimed_at": current.first_claimed_at or second(now),
+            }
+        )
+        self._put(job.post.id, claimed)
+        return Job(job.post, claimed)
+
+
 class FakeAccountStore:
     def __init__(self) -> None:
         self._states: dict[tuple[str, str], AccountState] = {}

@@ -12,16 +12,14 @@ Two hypothesis profiles, picked by CHATDECK_PROPERTY_PROFILE:
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from chatdeck.domain.posts import Job, PostStatus
 from chatdeck.observability import logger
 from tests.fakes import FakeNoticeLog, FakePostStore
-from tests.fakes.shaping import second
+from tests.fakes.posts import claim_ignoring_its_condition
 from tests.property.companion_machine import Companion
 from tests.property.publishing_machine import Publishing
 from tests.property.publishing_parts import Broken
@@ -69,26 +67,7 @@ def test_nothing_is_lost_doubled_or_stuck() -> None:
 def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake's claim, its condition gone: it takes the target whatever happened since it was
     read (the update is the same as the real one's)."""
-
-    def claim_anyway(
-        self: FakePostStore, job: Job, claim_id: str, now: datetime, lease_until: datetime
-    ) -> Job | None:
-        with self._lock:
-            current = self._target(job)
-            assert current is not None
-            claimed = current.model_copy(
-                update={
-                    "status": PostStatus.PUBLISHING,
-                    "claim_id": claim_id,
-                    "next_action_at": second(lease_until),
-                    "attempts": current.attempts + 1,
-                    "first_claimed_at": current.first_claimed_at or second(now),
-                }
-            )
-            self._put(job.post.id, claimed)
-            return Job(job.post, claimed)
-
-    monkeypatch.setattr(FakePostStore, "claim", claim_anyway)
+    monkeypatch.setattr(FakePostStore, "claim", claim_ignoring_its_condition)
 
 
 @pytest.mark.usefixtures("claim_condition_removed")

@@ -7,7 +7,7 @@ sandbox; here the interleavings are scripted step by step and nothing needs a se
 """
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -22,9 +22,9 @@ from chatdeck.domain.outcomes import (
     RateLimited,
     Rejected,
 )
-from chatdeck.domain.posts import Job, Post, PostStatus
+from chatdeck.domain.posts import Post, PostStatus
 from tests.fakes import FakePostStore
-from tests.fakes.shaping import second
+from tests.fakes.posts import claim_ignoring_its_condition
 from tests.unit.services.kit import ADMIN, LEASE, NOW, OTHER_TEACHER, TEACHER, Kit
 
 DUE = NOW
@@ -96,26 +96,7 @@ def test_two_interleaved_publishers_publish_a_post_once(kit: Kit) -> None:
 def claim_condition_removed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The fake's claim, its condition gone: it takes the target whatever happened since it was
     read (the update is the same as the real one's)."""
-
-    def claim_anyway(
-        self: FakePostStore, job: Job, claim_id: str, now: datetime, lease_until: datetime
-    ) -> Job | None:
-        with self._lock:
-            current = self._target(job)
-            assert current is not None
-            claimed = current.model_copy(
-                update={
-                    "status": PostStatus.PUBLISHING,
-                    "claim_id": claim_id,
-                    "next_action_at": second(lease_until),
-                    "attempts": current.attempts + 1,
-                    "first_claimed_at": current.first_claimed_at or second(now),
-                }
-            )
-            self._put(job.post.id, claimed)
-            return Job(job.post, claimed)
-
-    monkeypatch.setattr(FakePostStore, "claim", claim_anyway)
+    monkeypatch.setattr(FakePostStore, "claim", claim_ignoring_its_condition)
     yield
 
 
