@@ -2,16 +2,27 @@
 
 Every conditional write goes through `Table.write_if`, which answers None when the condition did
 not hold, so no store repeats the try/except around ConditionalCheckFailedException.
+`Table.batch_get` asks unprocessed keys again after an exponential, jittered pause (as AWS asks:
+unprocessed keys mean the table is throttled), at most `BATCH_GET_ROUNDS` times, then raises.
 """
 
 import base64
 import json
+import random
+import time
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chatdeck.domain.errors import InvalidCursor
+
+BATCH_GET_ROUNDS = 8
+BATCH_GET_FIRST_PAUSE = 0.05  # seconds; doubled each round, with full jitter
+
+
+class UnprocessedKeys(RuntimeError):
+    """DynamoDB kept answering some keys of a batch read unprocessed (throttled)."""
 
 
 class Table:
@@ -57,16 +68,24 @@ class Table:
         self, keys: list[dict[str, Any]], consistent: bool = True
     ) -> list[dict[str, Any]]:
         """The items with these keys that exist, in no particular order: 100 keys a request,
-        and any unprocessed keys asked again."""
+        and any unprocessed keys asked again after a growing pause."""
         items: list[dict[str, Any]] = []
         pending = [self._dump(key) for key in keys]
         while pending:
             batch, pending = pending[:100], pending[100:]
             request = {self.name: {"Keys": batch, "ConsistentRead": consistent}}
-            while request:
+            for round_ in range(BATCH_GET_ROUNDS):
+                if round_:
+                    time.sleep(random.uniform(0, BATCH_GET_FIRST_PAUSE * 2 ** (round_ - 1)))  # noqa: S311 (jitter)
                 answer = self.client.batch_get_item(RequestItems=request)
                 items.extend(self._load(item) for item in answer["Responses"].get(self.name, []))
                 request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise UnprocessedKeys(
+                    f"{self.name}: keys still unprocessed after {BATCH_GET_ROUNDS} rounds"
+                )
         return items
 
     def transact_if(self, actions: list[tuple[str, dict[str, Any]]]) -> bool:
