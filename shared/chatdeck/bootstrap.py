@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from chatdeck.services.publishing import Publisher
     from chatdeck.services.reminders import Reminders
     from chatdeck.services.targets import TargetDirectory
+    from chatdeck.services.x_spending import XSpendingGuard
 
 
 class Lazily[T](Mapping[str, T]):
@@ -561,7 +562,15 @@ class Services:
             notices=self.notices,
             lease=timedelta(seconds=self.settings.lease_seconds),
             concurrency=self.settings.publish_concurrency,
+            spending=self.x_spending,
         )
+
+    @cached_property
+    def x_spending(self) -> "XSpendingGuard":
+        from chatdeck.adapters.spending import DynamoSpendingStore
+        from chatdeck.services.x_spending import XSpendingGuard
+
+        return XSpendingGuard(DynamoSpendingStore(self._state_table), self.notices)
 
     @cached_property
     def reminders(self) -> "Reminders":
@@ -579,6 +588,7 @@ class Services:
             readers=self.readers,
             budget_reads=self.settings.chat_read_budget,
             retention=timedelta(days=self.settings.archive_retention_days),
+            spending=self.x_spending,
         )
 
     @cached_property

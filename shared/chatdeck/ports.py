@@ -38,6 +38,7 @@ from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
 from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import Job, Page, Post, PostChange
+from chatdeck.domain.spending import PostKind, XSpending
 
 UnsubscribeFrom = Literal["reminders", "digests", "all"]
 
@@ -223,6 +224,31 @@ class SettingsStore(Protocol):
         then wait for approval where approval is on); True until an admin says otherwise."""
 
     def set_members_post_to_cohort(self, value: bool) -> None: ...
+
+
+class SpendingStore(Protocol):
+    """X's spending counted per UTC month (domain/spending.py), and the admins' monthly cap."""
+
+    def month(self, month: str) -> XSpending: ...
+
+    def cap(self) -> Decimal | None: ...
+
+    def set_cap(self, cap: Decimal | None) -> None: ...
+
+    def charge_post(
+        self, month: str, charge_id: str, kind: PostKind, limit_mills: int | None
+    ) -> Literal["charged", "already", "over"]:
+        """Count one post to X in `month`, once per `charge_id` (a post's target) and atomically
+        with the month's counter: "already" when that charge was counted before (nothing
+        added), "over" when the month's spending with it would pass `limit_mills` (nothing
+        added). Raises when the store cannot be written: the post must not go out uncounted."""
+
+    def refund_post(self, charge_id: str) -> bool:
+        """Take back a charge whose post certainly never went out; False when none was kept."""
+
+    def count_reads(self, day: date, ids: Sequence[str]) -> int:
+        """Count the posts with these ids read on X on `day` (UTC), each once that day, in that
+        day's month; how many were new that day. Concurrent calls never lose or double a count."""
 
 
 # Chats and subscriptions

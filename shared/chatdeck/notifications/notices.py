@@ -10,6 +10,7 @@ its id, never an address.
 
 import hashlib
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from chatdeck.domain.digest import Digest
 from chatdeck.domain.email import Email, FailedNotice
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import Post
+from chatdeck.domain.spending import XSpending
 from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.render import render_email
 from chatdeck.observability import count, logger
@@ -129,6 +131,26 @@ class Notices:
             self.send_once(
                 f"account-paused#{episode}#to#{address}",
                 render_email("account_paused", [address], state=state, queue_url=self._queue_url),
+            )
+            for address in self._admins
+        ]
+        return any(sent)
+
+    def x_cap_reached(self, spending: XSpending, cap: Decimal, stopped: str) -> bool:
+        """The X spending cap stopped a call (`stopped`: "posting" or "polling"): each admin
+        hears once per month and cap, whichever stopped first."""
+        settings_url = self._public_url + "/settings" if self._public_url else ""
+        sent = [
+            self.send_once(
+                f"x-cap#{spending.month}#{cap}#to#{address}",
+                render_email(
+                    "x_cap_reached",
+                    [address],
+                    spending=spending,
+                    cap=cap,
+                    stopped=stopped,
+                    settings_url=settings_url,
+                ),
             )
             for address in self._admins
         ]

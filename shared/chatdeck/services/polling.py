@@ -15,8 +15,10 @@ A session's life, one status at a time on its META (docs/architecture.md, issue 
   Only X bills reads: every post an X read returns is billed ($0.005, once per post and UTC day),
   so X's reads and their cost are added up on the session, and polling X stops for good when the
   session's read budget is used up (`stop_reason` says so); Bluesky and Mastodon are read
-  freely. A network without a reader is recorded as an error on that network. Outside every
-  window nothing calls any network.
+  freely. The cohort's monthly X spending cap (`spending`, services/x_spending.py) bounds each
+  search by the reads left under it, counts what each page returned, and stops polling X for the
+  session, with the cap as its `stop_reason`, once no read fits. A network without a reader is
+  recorded as an error on that network. Outside every window nothing calls any network.
 - **ended**: once the window is over, a last search per network bounded by its end (X accepts an
   `end_time` only 10 seconds after it), then the session ends (after LAST_POLL_PATIENCE even if a
   network kept failing, with a note).
@@ -53,6 +55,7 @@ from chatdeck.services.counts import (
     no_reader,
     on_network,
 )
+from chatdeck.services.x_spending import XSpendingGuard
 
 DEFAULT_BUDGET_READS = 2000
 DEFAULT_RETENTION = timedelta(days=180)
@@ -92,7 +95,9 @@ class Poller:
         budget_reads: int = DEFAULT_BUDGET_READS,
         retention: timedelta = DEFAULT_RETENTION,
         account: str = READING_ACCOUNT,
+        spending: XSpendingGuard | None = None,
     ) -> None:
+        self.spending = spending  # X's monthly cap; None: X's reads are not counted
         self.chats = chats
         self.archive = archive
         self.readers = readers  # built lazily: a network's client loads when first polled
@@ -201,6 +206,11 @@ class Poller:
             result = PollResult(0, 0, None, now, stop_reason=used_up, network=network)
             self.archive.record_poll(session, result, PRICE_PER_READ)
             return result
+        under_cap = self._reads_under_cap(session, network, now) if billed else None
+        if isinstance(under_cap, PollResult):
+            return under_cap
+        if remaining is not None and under_cap is not None:
+            remaining = min(remaining, under_cap)
         since_id = session.since(network)
         reads = added = pages = 0
         newest: str | None = None
@@ -222,6 +232,8 @@ class Poller:
                 )
                 reads += page.reads
                 pages += 1
+                if billed and self.spending is not None:
+                    self.spending.count_reads([post.id for post in page.posts], now)
                 newest = newest or page.newest_id  # the first page holds the newest post
                 kept = [on_network(network, post) for post in page.posts if not post.is_repost]
                 added += self.archive.add_posts(session, kept, now.astimezone(UTC).date())
@@ -249,6 +261,8 @@ class Poller:
         stop: str | None = None
         if billed and session.reads + reads >= session.budget_reads:
             stop = self._budget_reason(session, now, reads)
+        elif billed and under_cap is not None and reads >= under_cap and self.spending:
+            stop = self.spending.polling_stopped(now)
         result = PollResult(
             reads=reads,
             added=added,
@@ -262,6 +276,28 @@ class Poller:
             network=network,
             account_wide=account_wide,
         )
+        self.archive.record_poll(session, result, PRICE_PER_READ)
+        return result
+
+    def _reads_under_cap(
+        self, session: ArchiveSession, network: str, now: datetime
+    ) -> int | PollResult | None:
+        """The reads left under the X spending cap (None: no cap), or, when none is left or
+        the cap cannot be read (fail-safe: no uncounted read), the poll's recorded result."""
+        if self.spending is None:
+            return None
+        try:
+            left = self.spending.reads_left(now)
+            if left is None or left > 0:
+                return left
+            result = PollResult(
+                0, 0, None, now, stop_reason=self.spending.polling_stopped(now), network=network
+            )
+        except Exception as failure:
+            logger.exception("The X spending cap could not be read", extra={"network": network})
+            self._broken.append(failure)
+            error = "X was not read: Chatdeck could not check the cohort's X spending cap."
+            result = PollResult(0, 0, None, now, error=error, network=network)
         self.archive.record_poll(session, result, PRICE_PER_READ)
         return result
 

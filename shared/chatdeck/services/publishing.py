@@ -8,6 +8,9 @@ another. A post reaches each target at most once because
   Idempotency-Key, both derived from the post's id and the target);
 - every answer that leaves the outcome unknown is reconciled against the account's own posts
   before anything is sent again, and a target that cannot be reconciled becomes UNCONFIRMED.
+A post to X is first counted against the cohort's monthly X spending cap (`spending`,
+services/x_spending.py): one the cap would pass waits QUEUED with the cap as its reason, and one
+that cannot be counted is not sent that minute.
 """
 
 import threading
@@ -37,6 +40,7 @@ from chatdeck.domain.schedule import to_iso_utc
 from chatdeck.notifications.notices import Notices
 from chatdeck.observability import count, logger
 from chatdeck.ports import AccountStore, Network, PostStore
+from chatdeck.services.x_spending import COUNT_FAILED, XSpendingGuard
 
 Outcome = Literal["posted", "requeued", "failed", "unconfirmed", "paused", "skipped", "lost"]
 
@@ -67,8 +71,10 @@ class Publisher:
         notices: Notices,
         lease: timedelta,
         concurrency: int,
+        spending: XSpendingGuard | None = None,
     ) -> None:
         self.posts = posts
+        self.spending = spending  # X's monthly cap; None: X is not counted
         self.networks = networks
         self.accounts = accounts
         self.notices = notices
@@ -123,6 +129,9 @@ class Publisher:
 
     def send(self, job: Job, now: datetime) -> Outcome:
         target = job.target
+        held = self._held_by_spending(job, now)
+        if held is not None:
+            return held
         try:
             published = self._network(job).publish(job.outgoing)
         except RateLimited as limited:
@@ -196,7 +205,34 @@ class Publisher:
             self._remember(AccountState(job.target.network, job.target.account))
         return outcome
 
+    def _held_by_spending(self, job: Job, now: datetime) -> Outcome | None:
+        """Count a post to X before sending it; the outcome when it must not be sent now."""
+        if self.spending is None or job.target.network != "x":
+            return None
+        try:
+            charge = self.spending.charge_post(_charge_id(job), job.outgoing.text, now)
+        except Exception:  # fail-safe: a post X would bill never goes out uncounted
+            logger.exception("An X post could not be counted", extra={"post_id": job.post.id})
+            retry = now + RETRY_AFTER_NOT_SENT
+            return self._record(
+                job, PostChange(PostStatus.QUEUED, COUNT_FAILED, next_action_at=retry,
+                                certainly_unsent=True),
+            )  # fmt: skip
+        if charge.allowed:
+            return None
+        change = PostChange(
+            PostStatus.QUEUED, charge.reason, next_action_at=charge.retry_at, certainly_unsent=True
+        )
+        outcome = self._record(job, change)
+        return "paused" if outcome != "lost" else outcome
+
+    def _refund(self, job: Job) -> None:
+        """A post to X that certainly never went out is not counted."""
+        if self.spending is not None and job.target.network == "x":
+            self.spending.refund_post(_charge_id(job))
+
     def _fail(self, job: Job, reason: str) -> Outcome:
+        self._refund(job)  # only sends fail: a reconciled post ends UNCONFIRMED instead
         outcome = self._record(job, PostChange(PostStatus.FAILED, reason))
         if outcome != "lost":
             self.notices.post_failed(_told(job, reason))
@@ -204,6 +240,7 @@ class Publisher:
 
     def _disconnected(self, job: Job, gone: AccountDisconnected) -> Outcome:
         """Fail the post; its author hears once per lost connection, not once per post."""
+        self._refund(job)
         outcome = self._record(job, PostChange(PostStatus.FAILED, gone.reason))
         if outcome != "lost":
             self.notices.account_disconnected(_told(job, gone.reason), gone.connection)
@@ -267,6 +304,11 @@ _OUTCOME_OF: dict[PostStatus, Outcome] = {
 def _told(job: Job, reason: str) -> "Post":
     """The post as its author is told about one target: that target, with its reason."""
     return job.post.only(job.target.model_copy(update={"reason": reason}))
+
+
+def _charge_id(job: Job) -> str:
+    """The same for every try of one target, so it is counted once."""
+    return f"{job.post.id}#{job.target.network}:{job.target.account}"
 
 
 def _given_up(reason: str, attempts: int) -> str:

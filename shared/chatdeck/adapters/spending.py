@@ -1,0 +1,145 @@
+"""X's spending per UTC month, and the cap, in the StateTable.
+
+Items:
+- `XSPEND` / `MONTH#<yyyy-mm>`: the month's counter: `posts`, `link_posts`, `reads` and `mills`
+  (their price in tenths of a cent), only ever changed by ADD, so concurrent functions never lose
+  a count.
+- `XSPEND` / `CAP`: the admins' monthly cap in dollars (`cap`); no item or no attribute: no cap.
+- `XCHARGE#<post id>#<target>` / `CHARGE`: a post counted, with its month and kind; written in
+  the same transaction as the counter's ADD, on condition it does not exist yet, so a post is
+  counted once however often it is tried or reconciled. The counter's ADD has a condition too:
+  the month's `mills` must leave room for the price under the cap, so two publishers at once
+  cannot both pass it.
+- `XSPEND` / `READS#<yyyy-mm-dd>`: the ids of the posts X returned that UTC day (a string set,
+  grown by ADD, returning the old set): a post read twice in a day is counted once, as X bills.
+  The counter is added to first and corrected after, so a failure between the two over-counts
+  (stops early), never under-counts. The day's set is kept for READ_DAYS_KEPT days.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from chatdeck.adapters.dynamodb import Table
+from chatdeck.domain.spending import PRICE_MILLS, PostKind, XSpending
+
+PARTITION = "XSPEND"
+CHARGE_DAYS_KEPT = 120
+READ_DAYS_KEPT = 3
+_CAP = {"pk": PARTITION, "sk": "CAP"}
+
+
+class DynamoSpendingStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def month(self, month: str) -> XSpending:
+        item = self.table.get_item(Key=_month_key(month), ConsistentRead=True).get("Item") or {}
+        return XSpending(
+            month=month,
+            posts=int(item.get("posts", 0)),
+            link_posts=int(item.get("link_posts", 0)),
+            reads=int(item.get("reads", 0)),
+        )
+
+    def cap(self) -> Decimal | None:
+        item = self.table.get_item(Key=_CAP, ConsistentRead=True).get("Item") or {}
+        cap = item.get("cap")
+        return Decimal(cap) if cap is not None else None
+
+    def set_cap(self, cap: Decimal | None) -> None:
+        if cap is None:
+            self.table.update_item(Key=_CAP, UpdateExpression="REMOVE cap")
+        else:
+            self.table.update_item(
+                Key=_CAP, UpdateExpression="SET cap = :cap", ExpressionAttributeValues={":cap": cap}
+            )
+
+    def charge_post(
+        self, month: str, charge_id: str, kind: PostKind, limit_mills: int | None
+    ) -> Literal["charged", "already", "over"]:
+        price = PRICE_MILLS[kind]
+        expires = datetime.now(UTC) + timedelta(days=CHARGE_DAYS_KEPT)
+        update: dict[str, Any] = {
+            "Key": _month_key(month),
+            "UpdateExpression": "ADD #kind :one, mills :price",
+            "ExpressionAttributeNames": {"#kind": f"{kind}s"},
+            "ExpressionAttributeValues": {":one": 1, ":price": price},
+        }
+        if limit_mills is not None:
+            update["ConditionExpression"] = "attribute_not_exists(mills) OR mills <= :room"
+            update["ExpressionAttributeValues"][":room"] = limit_mills - price
+            if limit_mills - price < 0:
+                return "already" if self._charge(charge_id) else "over"
+        marker = {
+            "Item": {
+                **_charge_key(charge_id),
+                "month": month,
+                "kind": kind,
+                "expires_at": int(expires.timestamp()),
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if self.table.transact_if([("Put", marker), ("Update", update)]):
+            return "charged"
+        # One of the two conditions failed: the marker's (counted before) or the cap's.
+        return "already" if self._charge(charge_id) else "over"
+
+    def refund_post(self, charge_id: str) -> bool:
+        charge = self._charge(charge_id)
+        if charge is None:
+            return False
+        kind, price = str(charge["kind"]), PRICE_MILLS[str(charge["kind"])]
+        return self.table.transact_if(
+            [
+                ("Delete", {"Key": _charge_key(charge_id),
+                            "ConditionExpression": "attribute_exists(pk)"}),
+                ("Update", {
+                    "Key": _month_key(str(charge["month"])),
+                    "UpdateExpression": "ADD #kind :minus, mills :refund",
+                    "ExpressionAttributeNames": {"#kind": f"{kind}s"},
+                    "ExpressionAttributeValues": {":minus": -1, ":refund": -price},
+                }),
+            ]
+        )  # fmt: skip
+
+    def count_reads(self, day: date, ids: Sequence[str]) -> int:
+        unique = set(ids)
+        if not unique:
+            return 0
+        month = day.strftime("%Y-%m")
+        self._add_reads(month, len(unique))
+        expires = datetime.combine(day, time(), UTC) + timedelta(days=READ_DAYS_KEPT)
+        answer = self.table.update_item(
+            Key={"pk": PARTITION, "sk": f"READS#{day.isoformat()}"},
+            UpdateExpression="ADD ids :ids SET expires_at = :expires",
+            ExpressionAttributeValues={":ids": unique, ":expires": int(expires.timestamp())},
+            ReturnValues="UPDATED_OLD",
+        )
+        seen = set(answer.get("Attributes", {}).get("ids", set()))
+        already = len(unique & seen)
+        if already:
+            self._add_reads(month, -already)
+        return len(unique) - already
+
+    def _add_reads(self, month: str, reads: int) -> None:
+        self.table.update_item(
+            Key=_month_key(month),
+            UpdateExpression="ADD reads :reads, mills :mills",
+            ExpressionAttributeValues={":reads": reads, ":mills": reads * PRICE_MILLS["read"]},
+        )
+
+    def _charge(self, charge_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.table.get_item(
+            Key=_charge_key(charge_id), ConsistentRead=True
+        ).get("Item")
+        return item
+
+
+def _month_key(month: str) -> dict[str, str]:
+    return {"pk": PARTITION, "sk": f"MONTH#{month}"}
+
+
+def _charge_key(charge_id: str) -> dict[str, str]:
+    return {"pk": f"XCHARGE#{charge_id}", "sk": "CHARGE"}

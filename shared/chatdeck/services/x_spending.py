@@ -1,0 +1,162 @@
+"""The X spending cap: what this month's X calls cost so far, and no call that would pass the cap.
+
+See domain/spending.py for the prices and the cap's rules, docs/operations.md ("X spending
+cap") for what admins see. Key decisions:
+- A post to X is counted when it is claimed for sending, before the call, in one atomic write
+  that also checks the cap (`SpendingStore.charge_post`): two publishers at once cannot both
+  pass it, and a post whose count cannot be written (a throttled table) is not sent this minute
+  (fail-safe: never an uncounted post). A retried or reconciled post is counted once; one that
+  certainly never went out (refused, given up) is taken back.
+- Reads are counted after each search page (the page's price is known only then), each post once
+  per UTC day; before a search, the reads left under the cap bound its size, so a month passes
+  its cap by less than one search call's price at most.
+- When the cap stops a call, the admins are emailed once per month and cap (the notice log's
+  conditional write, not a check-then-send); raising the cap and passing it again tells them
+  again.
+- A post held by the cap is re-checked every RECHECK, and at the next month's start at the
+  latest: it goes out within RECHECK of an admin raising the cap.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from chatdeck.domain.members import Member, must_be_admin
+from chatdeck.domain.spending import (
+    PRICE_MILLS,
+    XSpending,
+    cap_mills,
+    day_of,
+    dollars,
+    month_of,
+    next_month_start,
+    parse_cap,
+    polling_stopped_reason,
+    post_kind,
+    post_paused_reason,
+    reads_within_cap,
+)
+from chatdeck.observability import logger
+from chatdeck.ports import SpendingStore
+
+RECHECK = timedelta(minutes=10)
+COUNT_FAILED = (
+    "Not sent yet: Chatdeck could not count it against the cohort's X spending this minute, and "
+    "never posts to X uncounted; it will be tried again."
+)
+
+
+class CapAlerts(Protocol):
+    """Who hears that the cap stopped a call (notifications.notices.Notices)."""
+
+    def x_cap_reached(self, spending: XSpending, cap: Decimal, stopped: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PostCharge:
+    """Whether a post may go to X now; when not, why and when to look again."""
+
+    allowed: bool
+    reason: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SpendingSummary:
+    """What the settings page and the post form show."""
+
+    spending: XSpending
+    cap: Decimal | None
+
+    @property
+    def left(self) -> Decimal | None:
+        if self.cap is None:
+            return None
+        return max(Decimal(0), self.cap - self.spending.usd)
+
+    @property
+    def post_price(self) -> Decimal:
+        return dollars(PRICE_MILLS["post"])
+
+    @property
+    def link_post_price(self) -> Decimal:
+        return dollars(PRICE_MILLS["link_post"])
+
+    @property
+    def read_price(self) -> Decimal:
+        return dollars(PRICE_MILLS["read"])
+
+
+class XSpendingGuard:
+    def __init__(self, store: SpendingStore, alerts: CapAlerts | None = None) -> None:
+        self.store = store
+        self.alerts = alerts
+
+    # What admins and authors see
+
+    def summary(self, now: datetime) -> SpendingSummary:
+        return SpendingSummary(self.store.month(month_of(now)), self.store.cap())
+
+    def set_cap(self, admin: Member, typed: str) -> Decimal | None:
+        """Save the cap an admin typed (blank: no cap); FieldErrors, and nothing saved, when it
+        is not a cap."""
+        must_be_admin(admin)
+        cap = parse_cap(typed)
+        self.store.set_cap(cap)
+        logger.info("X spending cap set", extra={"cap": str(cap) if cap is not None else None})
+        return cap
+
+    # Posting
+
+    def charge_post(self, charge_id: str, text: str, now: datetime) -> PostCharge:
+        """Count a post about to go to X, or refuse it for the cap. Raises when the count cannot
+        be written: the caller must not send."""
+        cap = self.store.cap()
+        month = month_of(now)
+        kind = post_kind(text)
+        answer = self.store.charge_post(month, charge_id, kind, cap_mills(cap))
+        if answer != "over" or cap is None:
+            return PostCharge(True)
+        spending = self.store.month(month)
+        retry_at = min(now + RECHECK, next_month_start(now))
+        self._alert(spending, cap, "posting")
+        logger.info("An X post waits for the spending cap", extra={"month": month})
+        return PostCharge(
+            False, post_paused_reason(cap, spending, PRICE_MILLS[kind], retry_at), retry_at
+        )
+
+    def refund_post(self, charge_id: str) -> None:
+        """Take back the count of a post that certainly never went out; best effort (failing
+        to, the month is over-counted: the cap stops early, never late)."""
+        try:
+            self.store.refund_post(charge_id)
+        except Exception:
+            logger.exception("An X post's count could not be taken back")
+
+    # Reading
+
+    def reads_left(self, now: datetime) -> int | None:
+        """Post reads that still fit under the cap this month; None when there is no cap."""
+        cap = self.store.cap()
+        if cap is None:
+            return None
+        return reads_within_cap(self.store.month(month_of(now)).mills, cap_mills(cap))
+
+    def count_reads(self, ids: list[str], now: datetime) -> int:
+        return self.store.count_reads(day_of(now), ids)
+
+    def polling_stopped(self, now: datetime) -> str:
+        """Why polling X stops for the cap (the session's stop_reason); tells the admins once."""
+        cap = self.store.cap() or Decimal(0)
+        spending = self.store.month(month_of(now))
+        self._alert(spending, cap, "polling")
+        return polling_stopped_reason(cap, spending, now)
+
+    def _alert(self, spending: XSpending, cap: Decimal, stopped: str) -> None:
+        if self.alerts is None:
+            return
+        try:
+            self.alerts.x_cap_reached(spending, cap, stopped)
+        except Exception:  # the email is the notice log's to retry or list; the hold stands
+            logger.exception("The X spending cap alert could not be sent")
