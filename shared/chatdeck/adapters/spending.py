@@ -126,7 +126,8 @@ class DynamoSpendingStore:
     def _add_reads(self, month: str, reads: int) -> None:
         self.table.update_item(
             Key=_month_key(month),
-            UpdateExpression="ADD reads :reads, mills :mills",
+            UpdateExpression="ADD #reads :reads, mills :mills",  # READS is a reserved word
+            ExpressionAttributeNames={"#reads": "reads"},
             ExpressionAttributeValues={":reads": reads, ":mills": reads * PRICE_MILLS["read"]},
         )
 

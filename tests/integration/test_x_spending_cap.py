@@ -1,0 +1,111 @@
+"""The X spending cap in the local stack: moto server's DynamoDB and SES, the X sandbox over HTTP
+through the real tweepy client (issue 12: "with a cap of $0.50, the post that would pass it
+waits with a reason and the admins get one email")."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chatdeck.adapters.spending import DynamoSpendingStore
+from chatdeck.domain.posts import PostStatus
+from chatdeck.domain.spending import XSpending, month_of
+from chatdeck.services.x_spending import COUNT_FAILED
+from tests.integration.deployment import ADMIN, Deployment
+
+pytestmark = pytest.mark.integration
+
+LINK = "Slides for tonight: https://example.org/slides/{n} #edtechchat"
+
+
+def cap_subjects(deployment: Deployment) -> list[str]:
+    return [raw for raw in deployment.emails_to(ADMIN) if "X spending cap" in raw]
+
+
+def test_with_a_cap_of_50_cents_the_post_that_would_pass_it_waits_and_admins_get_one_email(
+    deployment: Deployment,
+) -> None:
+    spending = deployment.services.x_spending
+    spending.store.set_cap(Decimal("0.50"))
+    due = deployment.minute
+    posts = [deployment.schedule(LINK.format(n=n), due) for n in range(3)]
+
+    deployment.tick(due)
+    deployment.tick(due + timedelta(minutes=1))  # the waiting post is not due again yet
+
+    statuses = [deployment.target(p.id).status for p in posts]
+    assert statuses.count(PostStatus.POSTED) == 2
+    [held] = [p for p in posts if deployment.target(p.id).status is PostStatus.QUEUED]
+    waiting = deployment.target(held.id)
+    assert waiting.reason is not None
+    assert "monthly X spending cap of $0.50" in waiting.reason
+    assert len(deployment.sandbox_posts()) == 2
+    assert spending.summary(due).spending == XSpending(month_of(due), link_posts=2)
+    assert len(cap_subjects(deployment)) == 1
+
+    deployment.tick(waiting.next_action_at or due)  # checked again: still over, no new email
+
+    assert deployment.target(held.id).status is PostStatus.QUEUED
+    assert len(cap_subjects(deployment)) == 1
+
+
+def test_two_publishers_at_once_cannot_both_pass_the_cap(deployment: Deployment) -> None:
+    store = DynamoSpendingStore(deployment.services._state_table)
+    month = month_of(deployment.minute)
+    answers: list[str] = []
+
+    def charge(n: int) -> None:
+        answers.append(store.charge_post(month, f"post-{n}#x:cohort", "link_post", 500))
+
+    threads = [threading.Thread(target=charge, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == ["charged", "charged", "over", "over", "over", "over"]
+    assert store.month(month) == XSpending(month, link_posts=2)
+    assert store.charge_post(month, "post-0#x:cohort", "link_post", 500) in ("already", "over")
+
+
+def test_reads_are_counted_once_per_post_per_utc_day(deployment: Deployment) -> None:
+    store = deployment.services.x_spending.store
+    day = deployment.minute.date()
+
+    assert store.count_reads(day, ["1", "2", "3"]) == 3
+    assert store.count_reads(day, ["3", "4"]) == 1
+    assert store.count_reads(day + timedelta(days=1), ["1"]) == 1
+
+    months = {day.strftime("%Y-%m"), (day + timedelta(days=1)).strftime("%Y-%m")}
+    assert sum(store.month(month).reads for month in months) == 5
+
+
+def test_a_refused_counter_write_keeps_the_post_off_x(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = deployment.services._state_table
+    real = table.client.transact_write_items
+
+    def throttled(**params: object) -> object:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "TransactWriteItems",
+        )
+
+    due = deployment.minute
+    post = deployment.schedule("Counted or not sent. #edtechchat", due)
+    monkeypatch.setattr(table.client, "transact_write_items", throttled)
+    deployment.tick(due)
+
+    target = deployment.target(post.id)
+    assert target.status is PostStatus.QUEUED
+    assert target.reason == COUNT_FAILED
+    assert deployment.sandbox_posts() == []
+
+    monkeypatch.setattr(table.client, "transact_write_items", real)
+    deployment.tick(due + timedelta(minutes=1))
+
+    assert deployment.target(post.id).status is PostStatus.POSTED
+    assert deployment.services.x_spending.summary(due).spending.posts == 1
