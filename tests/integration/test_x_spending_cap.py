@@ -12,7 +12,9 @@ from botocore.exceptions import ClientError
 from chatdeck.adapters.spending import DynamoSpendingStore
 from chatdeck.domain.posts import PostStatus
 from chatdeck.domain.spending import XSpending, month_of
+from chatdeck.ports import SpendingStore
 from chatdeck.services.x_spending import COUNT_FAILED
+from tests.fakes.spending import FakeSpendingStore
 from tests.integration.deployment import ADMIN, Deployment
 
 pytestmark = pytest.mark.integration
@@ -109,3 +111,36 @@ def test_a_refused_counter_write_keeps_the_post_off_x(
 
     assert deployment.target(post.id).status is PostStatus.POSTED
     assert deployment.services.x_spending.summary(due).spending.posts == 1
+
+
+@pytest.mark.parametrize("backend", ["dynamodb", "fake"])
+def test_the_store_and_its_fake_agree_on_charges_refunds_and_the_cap(
+    deployment: Deployment, backend: str
+) -> None:
+    store: SpendingStore = (
+        DynamoSpendingStore(deployment.services._state_table)
+        if backend == "dynamodb"
+        else FakeSpendingStore()
+    )
+    month = "2026-11"
+    assert store.cap() is None
+    store.set_cap(Decimal("0.25"))
+    assert store.cap() == Decimal("0.25")
+
+    assert store.charge_post(month, "a#x:cohort", "link_post", 250) == "charged"
+    assert store.charge_post(month, "a#x:cohort", "link_post", 250) == "already"
+    assert store.charge_post(month, "b#x:cohort", "link_post", 250) == "over"
+    assert store.charge_post(month, "b#x:cohort", "post", 250) == "charged"  # $0.215
+    assert store.month(month) == XSpending(month, posts=1, link_posts=1)
+
+    assert store.refund_post("a#x:cohort") is True
+    assert store.refund_post("a#x:cohort") is False
+    assert store.refund_post("never#x:cohort") is False
+    assert store.month(month) == XSpending(month, posts=1)
+    assert store.charge_post(month, "a#x:cohort", "link_post", 250) == "charged"  # counted anew
+    assert store.month(month).usd == Decimal("0.215")
+
+    store.set_cap(None)
+    assert store.cap() is None
+    assert store.charge_post(month, "c#x:cohort", "link_post", None) == "charged"
+    assert store.charge_post(month, "d#x:cohort", "post", 0) == "over"

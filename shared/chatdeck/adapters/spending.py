@@ -9,7 +9,8 @@ Items:
   the same transaction as the counter's ADD, on condition it does not exist yet, so a post is
   counted once however often it is tried or reconciled. The counter's ADD has a condition too:
   the month's `mills` must leave room for the price under the cap, so two publishers at once
-  cannot both pass it.
+  cannot both pass it. A post that never went out is taken back by marking its charge
+  `refunded` (the publisher deletes nothing), and may then be counted again.
 - `XSPEND` / `READS#<yyyy-mm-dd>`: the ids of the posts X returned that UTC day (a string set,
   grown by ADD, returning the old set): a post read twice in a day is counted once, as X bills.
   The counter is added to first and corrected after, so a failure between the two over-counts
@@ -71,7 +72,7 @@ class DynamoSpendingStore:
             update["ConditionExpression"] = "attribute_not_exists(mills) OR mills <= :room"
             update["ExpressionAttributeValues"][":room"] = limit_mills - price
             if limit_mills - price < 0:
-                return "already" if self._charge(charge_id) else "over"
+                return "already" if self._counted(charge_id) else "over"
         marker = {
             "Item": {
                 **_charge_key(charge_id),
@@ -79,30 +80,32 @@ class DynamoSpendingStore:
                 "kind": kind,
                 "expires_at": int(expires.timestamp()),
             },
-            "ConditionExpression": "attribute_not_exists(pk)",
+            "ConditionExpression": "attribute_not_exists(pk) OR refunded = :yes",
+            "ExpressionAttributeValues": {":yes": True},
         }
         if self.table.transact_if([("Put", marker), ("Update", update)]):
             return "charged"
         # One of the two conditions failed: the marker's (counted before) or the cap's.
-        return "already" if self._charge(charge_id) else "over"
+        return "already" if self._counted(charge_id) else "over"
 
     def refund_post(self, charge_id: str) -> bool:
         charge = self._charge(charge_id)
-        if charge is None:
+        if charge is None or charge.get("refunded"):
             return False
-        kind, price = str(charge["kind"]), PRICE_MILLS[str(charge["kind"])]
-        return self.table.transact_if(
-            [
-                ("Delete", {"Key": _charge_key(charge_id),
-                            "ConditionExpression": "attribute_exists(pk)"}),
-                ("Update", {
-                    "Key": _month_key(str(charge["month"])),
-                    "UpdateExpression": "ADD #kind :minus, mills :refund",
-                    "ExpressionAttributeNames": {"#kind": f"{kind}s"},
-                    "ExpressionAttributeValues": {":minus": -1, ":refund": -price},
-                }),
-            ]
-        )  # fmt: skip
+        kind = str(charge["kind"])
+        mark = {
+            "Key": _charge_key(charge_id),
+            "UpdateExpression": "SET refunded = :yes",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(refunded)",
+            "ExpressionAttributeValues": {":yes": True},
+        }
+        take_back = {
+            "Key": _month_key(str(charge["month"])),
+            "UpdateExpression": "ADD #kind :minus, mills :refund",
+            "ExpressionAttributeNames": {"#kind": f"{kind}s"},
+            "ExpressionAttributeValues": {":minus": -1, ":refund": -PRICE_MILLS[kind]},
+        }
+        return self.table.transact_if([("Update", mark), ("Update", take_back)])
 
     def count_reads(self, day: date, ids: Sequence[str]) -> int:
         unique = set(ids)
@@ -130,6 +133,10 @@ class DynamoSpendingStore:
             ExpressionAttributeNames={"#reads": "reads"},
             ExpressionAttributeValues={":reads": reads, ":mills": reads * PRICE_MILLS["read"]},
         )
+
+    def _counted(self, charge_id: str) -> bool:
+        charge = self._charge(charge_id)
+        return charge is not None and not charge.get("refunded")
 
     def _charge(self, charge_id: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self.table.get_item(
