@@ -447,6 +447,18 @@ class ArchiveStore(Protocol):
     def session(self, occurrence_id: str) -> SessionArchive | None:
         """The session and its posts, oldest first."""
 
+    def set_moderators(self, occurrence_id: str, handles: Sequence[str] | None) -> bool:
+        """Keep the moderators an admin set for the session (None: infer them again); False
+        for a session never archived."""
+
+
+class LinkExpander(Protocol):
+    """Where shortened links lead (the adapter asks each shortener, bounded and cached)."""
+
+    def expand(self, urls: Sequence[str]) -> dict[str, str]:
+        """The address each link leads to, for those it could tell within its bounds, tried in
+        the order given; a link missing from the answer stays as it was posted."""
+
 
 # Mastodon: any instance, with Chatdeck's app registered once on each
 

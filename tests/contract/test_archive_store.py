@@ -388,3 +388,29 @@ def test_a_session_and_posts_archived_before_networks_read_as_x(backend: Backend
     assert archive is not None and [(p.network, p.id) for p in archive.posts] == [("x", post.id)]
     store.update_counts(OCCURRENCE, [post.model_copy(update={"likes": 4})], DAY)
     assert [s.post.likes for s in store.stored_posts(OCCURRENCE)] == [4]
+
+
+# ----- moderators set by an admin ---------------------------------------------------------------
+
+
+def test_moderators_set_by_an_admin_are_kept_with_the_session_until_cleared(
+    store: ArchiveStore,
+) -> None:
+    store.start(a_session())
+    assert read(store).moderator_override is None
+    assert store.set_moderators(OCCURRENCE, ["guest_one", "guest.bsky.social"])
+    assert read(store).moderator_override == ("guest_one", "guest.bsky.social")
+    found = store.session(OCCURRENCE)
+    assert found is not None and found.session.moderator_override == (
+        "guest_one",
+        "guest.bsky.social",
+    )
+    assert store.set_moderators(OCCURRENCE, [])  # nobody moderated: kept as said
+    assert read(store).moderator_override == ()
+    assert store.set_moderators(OCCURRENCE, None)
+    assert read(store).moderator_override is None
+
+
+def test_moderators_of_a_session_never_archived_are_not_kept(store: ArchiveStore) -> None:
+    assert not store.set_moderators("nothing#2026-11-03T01:00:00Z", ["guest_one"])
+    assert store.get("nothing#2026-11-03T01:00:00Z") is None

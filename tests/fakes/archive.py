@@ -193,6 +193,15 @@ class FakeArchiveStore:
                 counts = {n: getattr(post, n) for n in ("likes", "reposts", "replies", "quotes")}
                 stored[post.key] = StoredPost(before.post.model_copy(update=counts), read_on)
 
+    def set_moderators(self, occurrence_id: str, handles: Sequence[str] | None) -> bool:
+        with self._lock:
+            stored = self._sessions.get(occurrence_id)
+            if stored is None:
+                return False
+            override = None if handles is None else tuple(handles)
+            self._sessions[occurrence_id] = replace(stored, moderator_override=override)
+            return True
+
     def session(self, occurrence_id: str) -> SessionArchive | None:
         with self._lock:
             meta = self._sessions.get(occurrence_id)

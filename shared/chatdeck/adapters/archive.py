@@ -19,6 +19,9 @@ only): only a META that is not digested yet has `open_pk`, so the Query reads th
 between their window's end and their digest, never the archive. Because only `status` is
 projected, the META's per-minute updates while polling (reads, cost, since_id) write nothing to
 the index; only its four status changes do. Nothing here Scans.
+
+The moderators an admin set for a session are the META's `moderator_override` (a list of
+handles, possibly empty); without the attribute the digest infers them.
 """
 
 from collections.abc import Sequence
@@ -183,6 +186,26 @@ class DynamoArchiveStore:
         )
         return moved is not None
 
+    def set_moderators(self, occurrence_id: str, handles: Sequence[str] | None) -> bool:
+        """Keep the moderators an admin set for the session (None: back to inferring them);
+        False for a session never archived."""
+        key, names = session_key(occurrence_id), {"#moderators": "moderator_override"}
+        if handles is None:
+            params: dict[str, Any] = {"UpdateExpression": "REMOVE #moderators"}
+        else:
+            params = {
+                "UpdateExpression": "SET #moderators = :moderators",
+                "ExpressionAttributeValues": {":moderators": list(handles)},
+            }
+        done = self.table.write_if(
+            "update_item",
+            Key=key,
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            **params,
+        )
+        return done is not None
+
     def needing_work(self, now: datetime, status: SessionStatus) -> list[ArchiveSession]:
         query: dict[str, Any] = {
             "IndexName": OPEN_INDEX,
@@ -287,6 +310,8 @@ def _session_item(session: ArchiveSession) -> dict[str, Any]:
             item[_on("reads", network)] = session.network_reads[network]
         if network in session.retries:
             item[_on("retry_at", network)] = to_iso_utc(session.retries[network])
+    if session.moderator_override is not None:
+        item["moderator_override"] = list(session.moderator_override)
     if session.status != "digested":
         item |= {"open_pk": OPEN_PK, "session_end": to_iso_utc(session.window_end)}
     return item
@@ -318,6 +343,9 @@ def _session(item: dict[str, Any]) -> ArchiveSession:
         window_end=from_iso_utc(item["window_end"]),
         last_polled_at=_instant(item, "last_polled_at"),
         retry_at=_instant(item, "retry_at"),
+        moderator_override=(
+            tuple(item["moderator_override"]) if "moderator_override" in item else None
+        ),
         **{name: item.get(name) for name in _OPTIONAL},
     )
 

@@ -9,7 +9,8 @@ says, per network, how far polling got (`since(network)`), how many posts it rea
 `reads`, `retry_at` and `last_error`, as before Bluesky and Mastodon, the other networks' are in
 the maps beside them. Only X bills reads: `reads` and `cost_usd` are what X billed (at most), the
 read budget is X's, and `stop_reason` says why polling X stopped early. `note` says why a step was
-skipped.
+skipped. `moderator_override` holds the moderators an admin set for the session on its page
+(handles), which the digest takes instead of inferring them; None while nobody has.
 """
 
 import re
@@ -132,6 +133,7 @@ class ArchiveSession:
     network_reads: Mapping[str, int] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
     retries: Mapping[str, datetime] = field(default_factory=dict)
+    moderator_override: tuple[str, ...] | None = None  # set by an admin on the session's page
 
     def since(self, network: str) -> str | None:
         """Where the network's next search starts: after its newest post read."""
