@@ -1,10 +1,12 @@
 """X's spending per UTC month, and the cap, in the StateTable.
 
-Items:
-- `XSPEND` / `MONTH#<yyyy-mm>`: the month's counter: `posts`, `link_posts`, `reads` and `mills`
+Items (the two the settings page reads are in the `SETTINGS` partition, the only one of these the
+web function's role may reach; the rest are the publisher's and the companion's own):
+- `SETTINGS` / `XSPEND#<yyyy-mm>`: the month's counter: `posts`, `link_posts`, `reads` and `mills`
   (their price in tenths of a cent), only ever changed by ADD, so concurrent functions never lose
   a count.
-- `XSPEND` / `CAP`: the admins' monthly cap in dollars (`cap`); no item or no attribute: no cap.
+- `SETTINGS` / `XCAP`: the admins' monthly cap in dollars (`cap`); no item or no attribute: no
+  cap.
 - `XCHARGE#<post id>#<target>` / `CHARGE`: a post counted, with its month and kind; written in
   the same transaction as the counter's ADD, on condition it does not exist yet, so a post is
   counted once however often it is tried or reconciled. The counter's ADD has a condition too:
@@ -26,9 +28,10 @@ from chatdeck.adapters.dynamodb import Table
 from chatdeck.domain.spending import PRICE_MILLS, PostKind, XSpending
 
 PARTITION = "XSPEND"
+SETTINGS = "SETTINGS"
 CHARGE_DAYS_KEPT = 120
 READ_DAYS_KEPT = 3
-_CAP = {"pk": PARTITION, "sk": "CAP"}
+_CAP = {"pk": SETTINGS, "sk": "XCAP"}
 
 
 class DynamoSpendingStore:
@@ -146,7 +149,7 @@ class DynamoSpendingStore:
 
 
 def _month_key(month: str) -> dict[str, str]:
-    return {"pk": PARTITION, "sk": f"MONTH#{month}"}
+    return {"pk": SETTINGS, "sk": f"XSPEND#{month}"}
 
 
 def _charge_key(charge_id: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from chatdeck.services.accounts import Accounts
 from chatdeck.services.chats import ChatCalendar
 from chatdeck.services.membership import Membership
 from chatdeck.services.posts import Scheduling
+from chatdeck.services.x_spending import XSpendingGuard
 from chatdeck.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024
@@ -70,6 +71,8 @@ class WebServices(Protocol):
     def accounts(self) -> Accounts: ...
     @property
     def calendar(self) -> ChatCalendar: ...
+    @property
+    def x_spending(self) -> XSpendingGuard: ...
 
 
 class BadRequest(Exception):

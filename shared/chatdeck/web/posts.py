@@ -1,4 +1,8 @@
-"""Scheduling, the queue, editing, cancelling, and approval: parse, call the service, render."""
+"""Scheduling, the queue, editing, cancelling, and approval: parse, call the service, render.
+
+The form says what a post costs the cohort on X (a link $0.20) and what is left of the month's X
+spending cap; the settings page shows the month's X spending and sets the cap
+(services/x_spending.py)."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -10,6 +14,7 @@ from chatdeck.domain.limits import X_RULE, LengthRule
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors, Post
 from chatdeck.domain.schedule import known_zones, to_iso_utc
+from chatdeck.domain.spending import CAP_FIELD, post_kind
 from chatdeck.services.posts import PostForm
 from chatdeck.web.pages import (
     WebServices,
@@ -63,6 +68,8 @@ def register(
     scheduling = services.scheduling
 
     def show_form(shown: PostForm, status: int = 200) -> Response[str]:
+        rules = _rules(shown)
+        on_x = "x" in rules
         return render(
             app,
             "form.html",
@@ -71,7 +78,9 @@ def register(
             zones=sorted(known_zones()),
             targets=shown.targets,
             chosen=shown.chosen,
-            rules=_rules(shown),
+            rules=rules,
+            x_spending=services.x_spending.summary(now()) if on_x else None,
+            has_link=on_x and post_kind(shown.values.get("text") or "") == "link_post",
             editing=shown.editing,
             approval=shown.approval,
             errors=shown.errors or None,
@@ -137,19 +146,38 @@ def register(
         scheduling.decline(admin(app), post_id, values.get("version"), values.get("reason", ""))
         return redirect("/posts")
 
-    @app.get("/settings")
-    def settings_page() -> Response[str]:
-        admin(app)
+    def show_settings(
+        typed_cap: str | None = None, invalid: FieldErrors | None = None
+    ) -> Response[str]:
+        summary = services.x_spending.summary(now())
         return render(
             app,
             "settings.html",
+            status=422 if invalid else 200,
             require_approval=scheduling.approval_required(),
             members_post_to_cohort=scheduling.members_post_to_cohort(),
+            x=summary,
+            x_cap=typed_cap
+            if typed_cap is not None
+            else ""
+            if summary.cap is None
+            else summary.cap,
+            errors=invalid.errors if invalid else None,
         )
+
+    @app.get("/settings")
+    def settings_page() -> Response[str]:
+        admin(app)
+        return show_settings()
 
     @app.post("/settings")
     def save_settings() -> Response[str]:
         chosen, member = form(app), admin(app)
+        if CAP_FIELD in chosen:  # first: a cap that is not one saves nothing at all
+            try:
+                services.x_spending.set_cap(member, chosen[CAP_FIELD])
+            except FieldErrors as invalid:
+                return show_settings(chosen[CAP_FIELD], invalid)
         scheduling.set_approval_required(member, chosen.get("require_approval") == "on")
         allowed = chosen.get("members_post_to_cohort") == "on"
         scheduling.set_members_post_to_cohort(member, allowed)

@@ -1,7 +1,8 @@
 // Progressive help for the scheduling form: a live count per network, as each counts text (X
 // weighs it, Bluesky counts graphemes, Mastodon characters with links at a fixed length), for
-// the networks ticked; and the browser's time zone as the default. The server checks everything
-// again; this only helps.
+// the networks ticked; that a post with a link costs the cohort more on X (#x-cost-link, shown
+// when X is ticked and the text has a link); and the browser's time zone as the default. The
+// server checks everything again; this only helps.
 (function () {
   "use strict";
   var URL_WEIGHT = 23;
@@ -61,6 +62,7 @@
     var items = Array.from(counts.querySelectorAll("li[data-network]"));
     var boxes = Array.from(document.querySelectorAll("input[name=targets]"));
     var pause = null;
+    var linkCost = document.getElementById("x-cost-link");
     var update = function () {
       var ticked = {};
       boxes.forEach(function (box) { if (box.checked) ticked[box.getAttribute("data-network")] = true; });
@@ -80,6 +82,12 @@
         item.classList.toggle("over", left < 0);
         said.push(line);
       });
+      if (linkCost) {
+        var onX = boxes.length === 0 || ticked.x;
+        var hasLink = (text.value.normalize("NFC").match(URL_RE) || []).length > 0;
+        linkCost.hidden = !(onX && hasLink);
+        if (!linkCost.hidden) said.push(linkCost.textContent);
+      }
       // Screen readers hear the counts once typing pauses, not at every keystroke.
       if (live) {
         clearTimeout(pause);
