@@ -275,6 +275,28 @@ def _posts() -> list[Case]:
         ),
         case("settings as a member", "POST /settings", R403, fields={"require_approval": "on"}),
         case("settings page as a member", "GET /settings", R403),
+        case("X cap as a member", "POST /settings", R403, fields={"x_cap": "5"}),
+        *(
+            case(f"X cap {what}", "POST /settings", R422, who="admin", fields={"x_cap": typed})
+            for what, typed in (
+                ("negative", "-5"),
+                ("non-numeric", "five dollars"),
+                ("NaN", "NaN"),
+                ("infinite", "Infinity"),
+                ("in exponent notation", "1e3"),
+                ("with a fraction of a cent", "0.001"),
+                ("absurd", HUGE),
+                ("over the largest cap", "10000.01"),
+                ("with a right-to-left override", RLO + "5"),
+            )
+        ),
+        case(
+            "X cap bad beside a good checkbox",
+            "POST /settings",
+            R422,
+            who="admin",
+            fields={"x_cap": "-1", "require_approval": "on", "members_post_to_cohort": "on"},
+        ),
     ]
 
 
