@@ -150,7 +150,7 @@ class Digest(BaseModel):
     local_date: date
     starts_at: datetime
     ends_at: datetime
-    moderators: tuple[str, ...]
+    moderators: tuple[str, ...]  # the handles taken as the session's moderators
     chat_account: str | None
     questions: tuple[QuestionHighlights, ...]
     links: tuple[SharedLink, ...]
@@ -162,6 +162,7 @@ class Digest(BaseModel):
     )
     transcript: Transcript
     networks: tuple[str, ...] = ("x",)
+    moderators_inferred: bool = False  # inferred from the posts, not configured or set
 
     @property
     def network_names(self) -> str:
@@ -212,13 +213,18 @@ def build_digest(
     best_answers_per_question: int = BEST_ANSWERS_PER_QUESTION,
     most_active_voices: int = MOST_ACTIVE_VOICES,
     networks: Sequence[str] = (),
+    moderator_override: Collection[str] | None = None,
 ) -> Digest:
     """The session's highlights (see the module's docstring for every rule), and its transcript.
+
+    ``moderator_override``: the moderators an admin set for the session, taken as they are.
 
     ``earlier_participants`` holds the author ids of the chat's earlier sessions.
     ``starts_at`` and ``ends_at`` are aware; the digest keeps them in ``zone``, the chat's.
     """
     chat_zone = _zone(zone)
+    if moderator_override is not None:
+        moderators = moderator_override
     session = _read_session(posts, moderators, chat_account, planned_questions)
     highlights = tuple(
         QuestionHighlights(
@@ -273,6 +279,7 @@ def digest_for_occurrence(
     occurrence: Occurrence,
     posts: Iterable[ArchivedPost],
     earlier_participants: Collection[str],
+    moderator_override: Collection[str] | None = None,
 ) -> Digest:
     """``build_digest`` for one occurrence of a chat, with the questions planned for its date."""
     return build_digest(
@@ -289,6 +296,7 @@ def digest_for_occurrence(
         earlier_participants=earlier_participants,
         planned_questions=chat.questions.get(occurrence.local_date, []),
         networks=chat.networks,
+        moderator_override=moderator_override,
     )
 
 
