@@ -13,11 +13,15 @@ from chatdeck.adapters.spending import DynamoSpendingStore
 from chatdeck.domain.posts import PostStatus
 from chatdeck.domain.spending import XSpending, month_of
 from chatdeck.ports import SpendingStore
+from chatdeck.services.polling import Poller
 from chatdeck.services.x_spending import COUNT_FAILED
 from tests.fakes.spending import FakeSpendingStore
+from tests.integration import test_polling
 from tests.integration.deployment import ADMIN, Deployment
+from tests.integration.test_polling import SEARCH, START, Archive, Chats, a_chat, query_of
 
 pytestmark = pytest.mark.integration
+archive = test_polling.archive  # the fixture: a live chat's archive on X, with its sandbox clock
 
 LINK = "Slides for tonight: https://example.org/slides/{n} #edtechchat"
 
@@ -144,3 +148,31 @@ def test_the_store_and_its_fake_agree_on_charges_refunds_and_the_cap(
     assert store.cap() is None
     assert store.charge_post(month, "c#x:cohort", "link_post", None) == "charged"
     assert store.charge_post(month, "d#x:cohort", "post", 0) == "over"
+
+
+def test_polling_x_stops_at_the_cap_with_the_reason_on_the_session(archive: Archive) -> None:
+    deployment = archive.deployment
+    spending = deployment.services.x_spending
+    spending.store.set_cap(Decimal("0.60"))
+    month = START.strftime("%Y-%m")
+    spending.store.charge_post(month, "earlier#x:cohort", "post", None)  # 117 reads left
+    archive.seed_chat()
+    poller = Poller(
+        Chats(a_chat()),  # type: ignore[arg-type]  # the Poller only lists chats
+        archive.store,
+        {"x": deployment.services.reader},
+        budget_reads=2000,
+        retention=timedelta(days=180),
+        spending=spending,
+    )
+
+    first = poller.poll(archive.clock(START + timedelta(minutes=30)))
+    second = poller.poll(archive.clock(START + timedelta(minutes=31)))
+
+    assert first.reads == 117
+    assert [query_of(e)["max_results"] for e in archive.requests(SEARCH)] == ["100", "17"]
+    assert second.polled == 0
+    meta = archive.meta()
+    assert "monthly X spending cap of $0.60 is reached" in meta["stop_reason"]
+    assert spending.store.month(month) == XSpending(month, posts=1, reads=117)
+    assert len(cap_subjects(deployment)) == 1
