@@ -19,6 +19,8 @@ from chatdeck.settings import Settings, get_settings
 AWS_CONNECT_TIMEOUT = 2.0
 AWS_READ_TIMEOUT = 5.0
 AWS_MAX_ATTEMPTS = 3
+LINK_TIMEOUT = 3.0  # seconds to ask one shortened link, every redirect included
+LINK_REDIRECTS = 5  # shorteners chain (t.co → bit.ly → the site)
 
 
 def aws_client(service: str) -> object:
@@ -539,7 +541,7 @@ class Services:
         return ChatCalendar(
             self.chats,
             self.subscriptions,
-            self.digests,
+            self._page_digests,
             self.email_actions,
             self.membership,
             connections={
@@ -593,14 +595,35 @@ class Services:
 
     @cached_property
     def digests(self) -> "Digests":
+        """The digests the companion emails: their shortened links asked of the shorteners."""
+        return self._digests(resolve_links=True)
+
+    @cached_property
+    def _page_digests(self) -> "Digests":
+        """The session pages' digests: shortened links expanded only as far as cached, so a page
+        view never waits on a shortener."""
+        return self._digests(resolve_links=False)
+
+    def _digests(self, resolve_links: bool) -> "Digests":
+        from chatdeck.adapters.link_expansion import CachedLinks, ShortLinkExpander
+        from chatdeck.adapters.outbound import Outbound
         from chatdeck.services.digests import Digests
 
+        outbound = Outbound(
+            allow_loopback_http=self.settings.outbound_allow_loopback_http,
+            timeout=LINK_TIMEOUT,
+            max_redirects=LINK_REDIRECTS,
+        )
+        links = ShortLinkExpander(
+            outbound, CachedLinks(self._state_table), self.clock.now, resolve=resolve_links
+        )
         return Digests(
             archive=self.archive,
             chats=self.chats,
             subscriptions=self.subscriptions,
             membership=self.membership,
             notices=self.notices,
+            links=links,
         )
 
     @cached_property

@@ -19,6 +19,10 @@ instance metadata service, a private host), so every fetch:
   timeout); each request's timeouts also end before the invocation does (chatdeck.deadline);
 - sends no credentials: no cookies, no proxy or netrc from the environment.
 
+`locate` asks where an address leads (a shortened link) without reading any body: HEAD, or a GET
+closed after its headers where HEAD is refused, each redirect checked as above, following them
+while the caller says to (a shortener's redirect to the site it points at need not be fetched).
+
 Every refusal or failure is `OutboundError` with a sentence saying why.
 """
 
@@ -39,6 +43,7 @@ MAX_BYTES = 1_000_000
 TIMEOUT = 4.0
 MAX_REDIRECTS = 3
 REDIRECTS = (301, 302, 303, 307, 308)
+HEAD_REFUSED = (400, 403, 404, 405, 501)  # answers to HEAD that a GET may not give
 USER_AGENT = "Chatdeck link preview (+https://github.com/chatdeck)"
 
 Resolver = Callable[[str, int], list[str]]
@@ -132,6 +137,37 @@ class Outbound:
                 session.close()
         raise OutboundError(f"The address redirected more than {self.max_redirects} times.")
 
+    def locate(self, url: str, follow: Callable[[str], bool] = lambda _: True) -> str:
+        """The address `url` leads to: its redirects followed, at most `max_redirects`, while
+        `follow(next address)` is true, and no body read. The address itself when it does not
+        redirect; raises OutboundError (refused, failed, too slow, too many redirects)."""
+        ends_at = time.monotonic() + self.timeout
+        for _ in range(self.max_redirects + 1):
+            location = self._location(url, ends_at)
+            if location is None:
+                return url
+            url = urljoin(url, location)
+            if not follow(url):
+                return url
+        raise OutboundError(f"The address redirected more than {self.max_redirects} times.")
+
+    def _location(self, url: str, ends_at: float) -> str | None:
+        """Where the address redirects to, or None when it answers without redirecting."""
+        status, location = self._headers(url, ends_at, "HEAD")
+        if status in HEAD_REFUSED:  # some servers refuse HEAD: ask with a GET, left unread
+            status, location = self._headers(url, ends_at, "GET")
+        return location if status in REDIRECTS and location else None
+
+    def _headers(self, url: str, ends_at: float, method: str) -> tuple[int, str]:
+        session = requests.Session()
+        session.trust_env = False
+        try:
+            response = self._request(session, url, "*/*", ends_at, method)
+            response.close()  # the body is never read
+            return response.status_code, response.headers.get("location", "")
+        finally:
+            session.close()
+
     def check(self, url: str) -> tuple[str, str]:
         """The address to connect to for `url` and the host to name, once the URL and every
         address of its host are allowed; raises OutboundError."""
@@ -156,7 +192,12 @@ class Outbound:
         return addresses[0], host
 
     def _request(
-        self, session: requests.Session, url: str, accept: str, ends_at: float
+        self,
+        session: requests.Session,
+        url: str,
+        accept: str,
+        ends_at: float,
+        method: str = "GET",
     ) -> requests.Response:
         address, host = self.check(url)
         parts = urlsplit(url)
@@ -170,7 +211,8 @@ class Outbound:
             raise OutboundError("The address took too long to answer.")
         try:
             connect, read = deadline.timeouts(min(2.0, left), left)
-            return session.get(
+            return session.request(
+                method,
                 pinned,
                 headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
                 allow_redirects=False,

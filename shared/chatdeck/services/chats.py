@@ -185,6 +185,19 @@ class ChatCalendar:
 
     def session(self, chat_id: str, start: str) -> tuple[Chat, SessionPage | None]:
         """A past session's chat, and its digest and archive (None while it has no archive)."""
+        chat, occurrence = self._session_occurrence(chat_id, start)
+        return chat, self.digests.for_page(chat, occurrence)
+
+    def correct_moderators(
+        self, admin: Member, chat_id: str, start: str, values: Mapping[str, str]
+    ) -> None:
+        """Keep who moderated a past session as an admin ticked them among its authors (or
+        infer them again); raises ModeratorChoiceRefused naming what is wrong, keeping nothing."""
+        must_be_admin(admin)
+        _, occurrence = self._session_occurrence(chat_id, start)
+        self.digests.correct_moderators(occurrence, values)
+
+    def _session_occurrence(self, chat_id: str, start: str) -> tuple[Chat, Occurrence]:
         chat = self.chat(chat_id)
         try:
             when = datetime.strptime(start, SESSION_START).replace(tzinfo=ZoneInfo("UTC"))
@@ -194,7 +207,7 @@ class ChatCalendar:
         matching = [o for o in found if o.start_utc == when]
         if not matching:
             raise NotFound("No such session.")
-        return chat, self.digests.for_page(chat, matching[0])
+        return chat, matching[0]
 
     # Admins' changes
 

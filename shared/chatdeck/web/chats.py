@@ -10,6 +10,7 @@ from chatdeck.domain.chats import Chat
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
+from chatdeck.services.session_moderators import ModeratorChoiceRefused
 from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
 
 
@@ -126,15 +127,38 @@ def register(
             headers={"Cache-Control": "private, max-age=900"},
         )
 
-    @app.get("/sessions/<chat_id>/<start>")
-    def session_page(chat_id: str, start: str) -> Response[str]:
-        signed_in(app)
+    def session(chat_id: str, start: str, status: int = 200, **extra: object) -> Response[str]:
         chat, page = calendar.session(chat_id, start)
         if page is None:
             return render(
                 app, "message.html", title=chat.name, message="This session has no archive yet."
             )
-        return render(app, "session.html", digest=page.digest, archive=page.archive)
+        return render(
+            app,
+            "session.html",
+            status=status,
+            digest=page.digest,
+            archive=page.archive,
+            authors=page.authors,
+            session_path=f"/sessions/{chat.id}/{start}",
+            **extra,
+        )
+
+    @app.get("/sessions/<chat_id>/<start>")
+    def session_page(chat_id: str, start: str) -> Response[str]:
+        signed_in(app)
+        saved = app.current_event.get_query_string_value("moderators") == "saved"
+        return session(chat_id, start, moderators_saved=saved)
+
+    @app.post("/sessions/<chat_id>/<start>/moderators")
+    def session_moderators(chat_id: str, start: str) -> Response[str]:
+        values = form(app)
+        try:
+            calendar.correct_moderators(admin(app), chat_id, start, values)
+        except ModeratorChoiceRefused as refused:
+            ticked = set(values.get("moderators", "").split(","))
+            return session(chat_id, start, 422, moderator_error=refused.message, ticked=ticked)
+        return redirect(f"/sessions/{chat_id}/{start}?moderators=saved#moderators")
 
     @app.get("/unsubscribe/<token>")
     def unsubscribe_page(token: str) -> Response[str]:
