@@ -49,6 +49,7 @@ FAKES: list[tuple[type, type]] = [
     (ports.Network, fakes.FakeNetwork),
     (ports.PostReader, fakes.FakeNetwork),
     (ports.MastodonAppStore, fakes.FakeMastodonAppStore),
+    (ports.SpendingStore, fakes.FakeSpendingStore),
 ]
 
 

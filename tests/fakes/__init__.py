@@ -31,6 +31,7 @@ from chatdeck.ports import (
     SessionStore,
     SettingsStore,
     SignInLinkStore,
+    SpendingStore,
     SubscriptionStore,
 )
 from tests.fakes.archive import FakeArchiveStore
@@ -48,6 +49,7 @@ from tests.fakes.members import (
 from tests.fakes.network import FakeNetwork, OwnPost
 from tests.fakes.oauth import FakeOAuthClient
 from tests.fakes.posts import FakeAccountStore, FakePostStore
+from tests.fakes.spending import FakeSpendingStore
 
 __all__ = [
     "FakeAccountStore",
@@ -67,6 +69,7 @@ __all__ = [
     "FakeSessionStore",
     "FakeSettingsStore",
     "FakeSignInLinkStore",
+    "FakeSpendingStore",
     "FakeSubscriptionStore",
     "FixedClock",
     "OwnPost",
@@ -89,6 +92,7 @@ def _fakes_are_ports() -> None:  # pragma: no cover - never called; read by the 
     _archive: ArchiveStore = FakeArchiveStore()
     _data_key: DataKeyStore = FakeDataKeyStore()
     _mastodon_apps: MastodonAppStore = FakeMastodonAppStore()
+    _spending: SpendingStore = FakeSpendingStore()
     _mailer: Mailer = FakeMailer()
     _clock: Clock = FixedClock()
     _network: Network = FakeNetwork()
