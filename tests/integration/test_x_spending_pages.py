@@ -8,7 +8,7 @@ import pytest
 
 from chatdeck.domain.spending import XSpending
 from tests.integration.deployment import Deployment
-from tests.integration.web_kit import SAMPLE_NOW, call, post_form
+from tests.integration.web_kit import SAMPLE_NOW, call, get_json, post_form
 
 pytestmark = pytest.mark.integration
 
@@ -113,3 +113,21 @@ def test_without_javascript_a_refused_post_with_a_link_shows_its_x_price(
         in (refused["body"])
     )
     assert deployment.services.x_spending.summary(SAMPLE_NOW).spending == XSpending(MONTH)
+
+
+def test_a_post_held_by_the_cap_shows_why_on_the_queue(
+    web: ModuleType, deployment: Deployment, admin_session: str
+) -> None:
+    deployment.services.x_spending.store.set_cap(Decimal(0))
+    due = deployment.minute
+    post = deployment.schedule("Tonight at 8 ET. #edtechchat", due)
+    deployment.tick(due)
+
+    listed = {p["id"]: p for p in get_json(web, admin_session)}
+
+    assert listed[post.id]["status"] == "QUEUED"
+    [target] = listed[post.id]["targets"]
+    assert target["reason"].startswith(
+        "Waiting: posting to X is paused by the cohort's monthly X spending cap of $0.00"
+    )
+    assert deployment.sandbox_posts() == []
