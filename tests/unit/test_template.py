@@ -281,17 +281,19 @@ def test_web_grants_are_exactly_the_contract(template: dict[str, Any]) -> None:
         # The queue page: every post for admins, one member's own otherwise.
         f"{POSTS}/index/by_created": {"dynamodb:Query"},
         f"{POSTS}/index/by_author": {"dynamodb:Query"},
-        # Members, sign-in links, sessions (deleted at sign-out), OAuth connects, settings.
+        # Members, sign-in links, sessions (deleted at sign-out), OAuth connects, settings;
+        # the session page's expanded links, read in one batch.
         STATE: {
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:Query",
         },
         # The session page: a session's META and its posts, in one Query; never the
-        # open-sessions index.
-        ARCHIVE: {"dynamodb:Query"},
+        # open-sessions index. An admin's correction of its moderators updates its META.
+        ARCHIVE: {"dynamodb:Query", "dynamodb:UpdateItem"},
         X_OAUTH2_CLIENT: {"ssm:GetParameter"},
         # Verifying unsubscribe links.
         SIGNING_KEY: {"ssm:GetParameter"},
@@ -305,8 +307,15 @@ def test_companion_grants_are_exactly_the_contract(template: dict[str, Any]) -> 
     granted = grants(functions(template)[COMPANION])
     assert granted == {
         # Chats, subscriptions, members, notices, participants, the reading account's state
-        # and tokens. No DeleteItem: unsubscribing is the web's.
-        STATE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+        # and tokens; shortened links' expansions, read in one batch. No DeleteItem:
+        # unsubscribing is the web's.
+        STATE: {
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:Query",
+        },
         # Sessions and their posts: started, stored once, updated; old ones go by TTL.
         ARCHIVE: {
             "dynamodb:GetItem",
@@ -871,6 +880,7 @@ CHAT_ROUTES = {
     "GET /calendar/{token}/{file}",
     "POST /calendar/renew",
     "GET /sessions/{chat}/{start}",
+    "POST /sessions/{chat}/{start}/moderators",
     "GET /unsubscribe/{token}",
     "POST /unsubscribe/{token}",
 }
