@@ -147,9 +147,14 @@ class XSpendingGuard:
         return self.store.count_reads(day_of(now), ids)
 
     def polling_stopped(self, now: datetime) -> str:
-        """Why polling X stops for the cap (the session's stop_reason); tells the admins once."""
-        cap = self.store.cap() or Decimal(0)
-        spending = self.store.month(month_of(now))
+        """Why polling X stops for the cap (the session's stop_reason); tells the admins once.
+        The stop stands even when the figures cannot be read again for the reason."""
+        try:
+            cap = self.store.cap() or Decimal(0)
+            spending = self.store.month(month_of(now))
+        except Exception:
+            logger.exception("The X spending could not be read for the stop's reason")
+            return f"Polling X stopped at {now:%H:%M} UTC: the cohort's monthly X spending cap."
         self._alert(spending, cap, "polling")
         return polling_stopped_reason(cap, spending, now)
 

@@ -300,3 +300,25 @@ def test_a_cap_that_cannot_be_read_stops_that_poll_of_x_and_fails_the_step() -> 
     with pytest.raises(RuntimeError):
         c.poller.poll(START + timedelta(minutes=5))
     assert c.kit.network.calls_to("search_recent") == []
+
+
+def test_a_counter_that_fails_after_the_reads_still_stops_polling_x_at_the_cap() -> None:
+    c = capped("0.05")  # 10 reads
+    chat_hour(c, 30)
+    real_month = c.store.month
+    calls = 0
+
+    def month_then_throttled(month: str) -> XSpending:
+        nonlocal calls
+        calls += 1
+        if calls > 1:  # the read before the search works; the one for the reason does not
+            raise RuntimeError("throttled")
+        return real_month(month)
+
+    c.store.month = month_then_throttled  # type: ignore[method-assign]
+    c.poller.poll(START + timedelta(minutes=55))
+
+    session = c.kit.archive.get(OCCURRENCE)
+    assert session is not None and session.stop_reason is not None
+    assert "spending cap" in session.stop_reason
+    assert len(c.kit.network.calls_to("search_recent")) == 1
