@@ -92,6 +92,7 @@ class ShortLinkExpander:
         max_links: int = MAX_LINKS,
         total_seconds: float = TOTAL_SECONDS,
         workers: int = WORKERS,
+        follow: Callable[[str], bool] = is_short_link,
     ) -> None:
         self.outbound = outbound
         self.cache = cache
@@ -100,6 +101,7 @@ class ShortLinkExpander:
         self.max_links = max_links
         self.total_seconds = total_seconds
         self.workers = workers
+        self.follow = follow  # whether to follow a redirect to this address too
 
     def expand(self, urls: Sequence[str]) -> dict[str, str]:
         now = self.now()
@@ -145,7 +147,7 @@ class ShortLinkExpander:
 
     def _locate(self, url: str) -> tuple[str | None, timedelta]:
         try:
-            leads_to = self.outbound.locate(url, follow=is_short_link)
+            leads_to = self.outbound.locate(url, follow=self.follow)
         except OutboundError as error:
             log.info("a short link was not expanded", extra={"reason": error.reason})
             return None, FAILED_TTL
