@@ -4,6 +4,9 @@ Every conditional write goes through `Table.write_if`, which answers None when t
 not hold, so no store repeats the try/except around ConditionalCheckFailedException.
 `Table.batch_get` asks unprocessed keys again after an exponential, jittered pause (as AWS asks:
 unprocessed keys mean the table is throttled), at most `BATCH_GET_ROUNDS` times, then raises.
+A throttle or a DynamoDB failure that outlasts botocore's retries is raised as
+`TableUnavailable`: still a ClientError (the scheduled functions' handling is unchanged) and
+also the domain's `Unavailable`, which the web answers with a 503 page.
 """
 
 import base64
@@ -15,14 +18,59 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chatdeck.domain.errors import InvalidCursor
+from chatdeck.domain.errors import InvalidCursor, Unavailable
 
 BATCH_GET_ROUNDS = 8
 BATCH_GET_FIRST_PAUSE = 0.05  # seconds; doubled each round, with full jitter
 
 
-class UnprocessedKeys(RuntimeError):
+# DynamoDB's answers that mean "not now" rather than "not so": throttling, and its own failures.
+UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+# A transaction cancelled for these reasons only was refused for the same: not now.
+_UNAVAILABLE_REASONS = frozenset(
+    {"None", "ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+)
+
+
+class UnprocessedKeys(RuntimeError, Unavailable):
     """DynamoDB kept answering some keys of a batch read unprocessed (throttled)."""
+
+
+class TableUnavailable(ClientError, Unavailable):  # type: ignore[misc]  # botocore is untyped
+    """DynamoDB throttled or failed a call past botocore's retries: still the ClientError it
+    was (the same class, code and response: see `_reraised`), and also the domain's
+    Unavailable, so the web can answer 503 without knowing botocore."""
+
+
+_UNAVAILABLE_CLASSES: dict[type[ClientError], type[TableUnavailable]] = {}
+
+
+def _unavailable(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "TransactionCanceledException":
+        reasons = {str(r.get("Code")) for r in error.response.get("CancellationReasons") or []}
+        return bool(reasons) and reasons <= _UNAVAILABLE_REASONS and reasons != {"None"}
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return code in UNAVAILABLE_CODES or int(status) >= 500
+
+
+def _reraised(error: ClientError) -> ClientError:
+    """The error as it is, or as a TableUnavailable when it means "not now"."""
+    if isinstance(error, TableUnavailable) or not _unavailable(error):
+        return error
+    kind = type(error)
+    if kind not in _UNAVAILABLE_CLASSES:  # botocore's own class kept: its name is the code
+        _UNAVAILABLE_CLASSES[kind] = type(kind.__name__, (TableUnavailable, kind), {})
+    return _UNAVAILABLE_CLASSES[kind](error.response, error.operation_name)
 
 
 class Table:
@@ -77,7 +125,10 @@ class Table:
             for round_ in range(BATCH_GET_ROUNDS):
                 if round_:
                     time.sleep(random.uniform(0, BATCH_GET_FIRST_PAUSE * 2 ** (round_ - 1)))  # noqa: S311 (jitter)
-                answer = self.client.batch_get_item(RequestItems=request)
+                try:
+                    answer = self.client.batch_get_item(RequestItems=request)
+                except ClientError as error:
+                    raise _reraised(error) from error
                 items.extend(self._load(item) for item in answer["Responses"].get(self.name, []))
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
@@ -107,7 +158,7 @@ class Table:
                 r.get("Code") == "ConditionalCheckFailed" for r in reasons
             ):
                 return False
-            raise
+            raise _reraised(error) from error
         return True
 
     def query_all(self, **params: Any) -> list[dict[str, Any]]:
@@ -124,7 +175,10 @@ class Table:
         for name in self._ITEM_PARAMS:
             if name in params:
                 params[name] = self._dump(params[name])
-        answer: dict[str, Any] = getattr(self.client, operation)(TableName=self.name, **params)
+        try:
+            answer: dict[str, Any] = getattr(self.client, operation)(TableName=self.name, **params)
+        except ClientError as error:
+            raise _reraised(error) from error
         for name in ("Item", "Attributes", "LastEvaluatedKey"):
             if name in answer:
                 answer[name] = self._load(answer[name])

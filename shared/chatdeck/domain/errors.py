@@ -61,3 +61,9 @@ class ConnectError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Unavailable(Exception):
+    """A store Chatdeck depends on kept refusing (throttled, or failing on its side) past the
+    bounded retries: the request did nothing and may simply be sent again. The web answers 503
+    with a sentence saying so (web/app.py); the scheduled functions fail the tick as before."""

@@ -225,14 +225,20 @@ class Membership:
             account = self.link_account(token, now)
             if account is not None and account != signed_in_as.email:
                 raise SignedInAsOther(signed_in_as.email, account)
-        email = self.links.use(_hash(token), int(now.timestamp())) if token else None
+        # The session is written before the link is used up, so a write that fails (a
+        # throttled table) leaves the link usable: the member just tries again. A session whose
+        # link then cannot be used is ended; its token never left the server anyway.
+        epoch = int(now.timestamp())
+        email = self.links.peek(_hash(token), epoch) if token else None
         member = self.member(email) if email else None
         if member is None:
             raise InvalidLink
         session = secrets.token_urlsafe(32)
-        epoch = int(now.timestamp())
         expires = epoch + int(SESSION_LIFETIME.total_seconds())
         self.sessions.add(_hash(session), member.email, epoch, expires)
+        if self.links.use(_hash(token), epoch) != member.email:
+            self.sessions.end(_hash(session))
+            raise InvalidLink
         known = action_tokens.sign(
             self.signing_key(),
             KNOWN_BROWSER,
