@@ -425,9 +425,11 @@ class ArchiveStore(Protocol):
         price: Decimal,
         error: str | None = None,
         network: str = "x",
+        retry_at: datetime | None = None,
     ) -> None:
         """Add reads made outside a poll (count refreshes) on a network, and their cost (X's
-        only); keep the network's last error."""
+        only); keep the network's last error, and when it may be asked again (`retry_at`: a
+        429's reset; None clears it)."""
 
     def advance(
         self, session: ArchiveSession, to: SessionStatus, now: datetime, note: str | None = None

@@ -128,6 +128,7 @@ class FakeArchiveStore:
         price: Decimal,
         error: str | None = None,
         network: str = "x",
+        retry_at: datetime | None = None,
     ) -> None:
         with self._lock:
             stored = self._sessions.get(session.occurrence_id)
@@ -142,6 +143,7 @@ class FakeArchiveStore:
                     reads=stored.reads + reads,
                     cost_usd=stored.cost_usd + price * reads,
                     last_error=error,
+                    retry_at=maybe_second(retry_at),
                 )
                 return
             self._sessions[session.occurrence_id] = replace(
@@ -150,6 +152,7 @@ class FakeArchiveStore:
                     stored.network_reads, network, stored.reads_on(network) + reads
                 ),
                 errors=_with(stored.errors, network, error),
+                retries=_with(stored.retries, network, maybe_second(retry_at)),
             )
 
     def advance(

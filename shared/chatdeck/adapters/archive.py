@@ -143,17 +143,25 @@ class DynamoArchiveStore:
         price: Decimal,
         error: str | None = None,
         network: str = "x",
+        retry_at: datetime | None = None,
     ) -> None:
         billed = price * reads if network == "x" else Decimal(0)
-        expression = "ADD #reads :reads, #cost_usd :cost"
         values: dict[str, Any] = {":reads": reads, ":cost": billed}
-        if error is None:
-            expression += " REMOVE #last_error"
-        else:
-            expression = "SET #last_error = :error " + expression
-            values[":error"] = error
+        sets, removes = [], []
+        for name, value in (("last_error", error), ("retry_at", retry_at)):
+            if value is None:
+                removes.append(f"#{name}")
+            else:
+                sets.append(f"#{name} = :{name}")
+                values[f":{name}"] = value if isinstance(value, str) else to_iso_utc(value)
+        expression = "ADD #reads :reads, #cost_usd :cost"
+        if sets:
+            expression = f"SET {', '.join(sets)} {expression}"
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
         names = {"#reads": _on("reads", network), "#cost_usd": "cost_usd"}
         names["#last_error"] = _on("last_error", network)
+        names["#retry_at"] = _on("retry_at", network)
         self.table.write_if(  # None for a session never started: nothing to add to
             "update_item",
             Key=session_key(session.occurrence_id),

@@ -8,13 +8,14 @@
   keep the counts of the chat's last reads, and the session's note says so. Bluesky and Mastodon
   bill nothing and are looked up whenever.
 - A network without a reader keeps its counts as read during the chat (noted). A failed lookup
-  is tried again the next minute, for up to LAST_POLL_PATIENCE after the window, then the session
-  is counted with a note: one network never holds a digest for good.
+  is tried again the next minute, or once its 429's reset has passed (the session's `retry_at`
+  for that network, as polling keeps it), for up to LAST_POLL_PATIENCE after the window, then
+  the session is counted with a note: one network never holds a digest for good.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -134,6 +135,9 @@ class CountRefresher:
                 posts = free
             if not posts:
                 continue
+            wait = session.retry_on(network)
+            if wait is not None and now < wait and not gave_up:
+                return  # the network said when to ask again (a 429's reset): not before
             reader = self.readers.get(network)
             if reader is None:
                 notes.append(
@@ -141,7 +145,7 @@ class CountRefresher:
                     f"the chat: {no_reader(network)}"
                 )
                 continue
-            if not self._lookup(report, session, network, reader, posts, today):
+            if not self._lookup(report, session, network, reader, posts, now):
                 if not gave_up:
                     return  # tried again next minute
                 notes.append(
@@ -159,9 +163,11 @@ class CountRefresher:
         network: str,
         reader: PostReader,
         posts: list[StoredPost],
-        today: date,
+        now: datetime,
     ) -> bool:
-        """The network's stored posts looked up again; False when a lookup failed."""
+        """The network's stored posts looked up again; False when a lookup failed (with when
+        the network may be asked again, if it said)."""
+        today = now.astimezone(UTC).date()
         known = {s.post.id: s for s in posts}
         for batch in _batches([s.post.id for s in posts], LOOKUP_BATCH):
             try:
@@ -169,7 +175,8 @@ class CountRefresher:
                     on_network(network, post) for post in reader.lookup_posts(self.account, batch)
                 ]
             except ReadFailed as failure:
-                self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason, network)
+                wait = failure.retry_at or (now + ACCOUNT_PAUSE if failure.account_wide else None)
+                self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason, network, wait)
                 name = network_name(network)
                 report.errors.append(f"{session.occurrence_id} ({name}): {failure.reason}")
                 return False
