@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     )
     from chatdeck.services.accounts import Accounts
     from chatdeck.services.bluesky_accounts import BlueskyAccounts
+    from chatdeck.services.chat_import import ChatImports
     from chatdeck.services.chats import ChatCalendar
     from chatdeck.services.companion import Companion
     from chatdeck.services.digests import Digests
@@ -552,6 +553,15 @@ class Services:
                 self.mastodon_instance_rules.rules(instance).hashtag_feeds_open
             ),
         )
+
+    @cached_property
+    def chat_imports(self) -> "ChatImports":
+        from chatdeck.adapters.calendar_fetch import calendar_fetcher
+        from chatdeck.adapters.outbound import Outbound
+        from chatdeck.services.chat_import import ChatImports
+
+        outbound = Outbound(allow_loopback_http=self.settings.outbound_allow_loopback_http)
+        return ChatImports(self.chats, calendar_fetcher(outbound))
 
     @cached_property
     def publisher(self) -> "Publisher":

@@ -6,11 +6,13 @@ from datetime import datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from chatdeck.domain.calendar_links import google_event_link, subscribe_links
 from chatdeck.domain.chats import Chat
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
 from chatdeck.services.session_moderators import ModeratorChoiceRefused
+from chatdeck.web import chat_import
 from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
 
 
@@ -18,6 +20,7 @@ def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
     calendar = services.calendar
+    chat_import.register(app, services, now)  # importing many chats: its own module
 
     def chat_form(
         values: dict[str, str], errors: dict[str, str] | None = None, editing: Chat | None = None
@@ -41,9 +44,9 @@ def register(
         member = signed_in(app)
         rows = calendar.calendar(member, now())
         renewed = app.current_event.get_query_string_value("renewed") == "1"
-        return render(
-            app, "chats.html", rows=rows, feed_url=feed_url(member, "all.ics"), renewed=renewed
-        )
+        address = feed_url(member, "all.ics")
+        links = subscribe_links(address)
+        return render(app, "chats.html", rows=rows, feed_url=address, links=links, renewed=renewed)
 
     @app.get("/chats/new")
     def new_chat() -> Response[str]:
@@ -83,6 +86,7 @@ def register(
     def chat_page(chat_id: str) -> Response[str]:
         member = signed_in(app)
         page = calendar.chat_page(member, chat_id, now())
+        address = feed_url(member, f"{page.chat.id}.ics")
         return render(
             app,
             "chat.html",
@@ -91,7 +95,11 @@ def register(
             past=page.past,
             subscription=page.subscription,
             notes=page.notes,
-            feed_url=feed_url(member, f"{page.chat.id}.ics"),
+            feed_url=address,
+            links=subscribe_links(address),
+            event_link=google_event_link(page.chat, page.upcoming[0].start)
+            if page.upcoming
+            else None,
         )
 
     @app.post("/chats/<chat_id>/skip")

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.text import MAX_WEIGHTED_LENGTH
 from chatdeck.services.accounts import Accounts
+from chatdeck.services.chat_import import ChatImports
 from chatdeck.services.chats import ChatCalendar
 from chatdeck.services.membership import Membership
 from chatdeck.services.posts import Scheduling
@@ -28,6 +29,8 @@ from chatdeck.services.x_spending import XSpendingGuard
 from chatdeck.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024
+# Forms that carry more: a pasted CSV of up to 100 chats (web/chat_import.py), and its preview.
+LARGER_FORMS = {"/import/chats": 128 * 1024, "/import/chats/confirm": 128 * 1024}
 # C0 and C1 control characters but tab, line feed and carriage return (a textarea's newlines).
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SESSION_COOKIE = "__Host-chatdeck-session"
@@ -71,6 +74,8 @@ class WebServices(Protocol):
     def accounts(self) -> Accounts: ...
     @property
     def calendar(self) -> ChatCalendar: ...
+    @property
+    def chat_imports(self) -> ChatImports: ...
     @property
     def x_spending(self) -> XSpendingGuard: ...
 
@@ -156,7 +161,7 @@ def form(app: APIGatewayHttpResolver) -> dict[str, str]:
         event = app.current_event
         raw = event.body or ""
         data = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
-        if len(data) > MAX_BODY_BYTES:
+        if len(data) > LARGER_FORMS.get(event.path, MAX_BODY_BYTES):
             raise BadRequest("That request is too large.", 413)
         if data and "application/x-www-form-urlencoded" not in header(app, "content-type"):
             raise BadRequest("Send the form as application/x-www-form-urlencoded.", 415)
