@@ -999,6 +999,7 @@ def _chats() -> list[Case]:
             R404,
             path="/sessions/{chat}/" + HUGE,
         ),
+        *_session_moderators(),
         case(
             "unsubscribe page with a sign-in token",
             "GET /unsubscribe/{token}",
@@ -1067,6 +1068,106 @@ def _chats() -> list[Case]:
             who="nobody",
             path="/unsubscribe/" + "A" * 5000 + ".B",
             fields={},
+        ),
+    ]
+
+
+def _session_moderators() -> list[Case]:
+    m = "POST /sessions/{chat}/{start}/moderators"
+    path = "/sessions/{chat}/{archived_session}/moderators"
+    good = {"moderators": "edtechmod", "action": "save"}
+    return [
+        case("moderators as a member", m, R403, path=path, fields=good),
+        case("moderators signed out", m, R401, who="nobody", path=path, fields=good),
+        case(
+            "moderators from another site",
+            m,
+            R403,
+            who="admin",
+            path=path,
+            fields=good,
+            headers={"origin": OTHERS_SITE},
+        ),
+        case(
+            "moderator who did not post",
+            m,
+            R422,
+            who="admin",
+            path=path,
+            fields={**good, "moderators": "edtechmod,somebody_else"},
+        ),
+        case("no moderator ticked", m, R422, who="admin", path=path, fields={"action": "save"}),
+        case(
+            "moderator of script",
+            m,
+            R422,
+            who="admin",
+            path=path,
+            fields={**good, "moderators": SCRIPT},
+        ),
+        case(
+            "moderator with a bidi override",
+            m,
+            R422,
+            who="admin",
+            path=path,
+            fields={**good, "moderators": RLO + "domhcetde"},
+        ),
+        case(
+            "moderators, a huge list",
+            m,
+            R422,
+            who="admin",
+            path=path,
+            fields={**good, "moderators": ",".join(f"guest{n}" for n in range(1000))},
+        ),
+        case(
+            "moderators, a made-up action",
+            m,
+            R422,
+            who="admin",
+            path=path,
+            fields={**good, "action": "drop"},
+        ),
+        case(
+            "moderators sent twice as actions",
+            m,
+            R422,
+            who="admin",
+            path=path,
+            raw_body=raw(good, b"&action=infer"),
+        ),
+        case(
+            "moderators of a session not archived",
+            m,
+            R404,
+            who="admin",
+            path="/sessions/{chat}/20260915T0000Z/moderators",
+            fields=good,
+        ),
+        case(
+            "moderators of no such chat",
+            m,
+            R404,
+            who="admin",
+            path="/sessions/no-such-chat/{archived_session}/moderators",
+            fields=good,
+        ),
+        case(
+            "moderators at a huge time",
+            m,
+            R404,
+            who="admin",
+            path="/sessions/{chat}/" + HUGE + "/moderators",
+            fields=good,
+        ),
+        case(
+            "moderators, oversized",
+            m,
+            R413,
+            who="admin",
+            path=path,
+            fields={**good, "moderators": OVERSIZED},
         ),
     ]
 

@@ -5,8 +5,9 @@ the same afterwards (bar the bookkeeping the catalogue lists), and no email went
 
 The world each group runs in: the deploy-time admin, two members (Ms. Rivera, who sends most
 cases, and Mr. Okafor, whose post she must not reach), a queued, a cancelled and a waiting post,
-a chat, and tokens of every kind: sign-in links fresh, used and expired; unsubscribe links
-genuine, expired, altered, for another purpose and for something unknown; the calendar's secret.
+a chat with one session archived, and tokens of every kind: sign-in links fresh, used and
+expired; unsubscribe links genuine, expired, altered, for another purpose and for something
+unknown; the calendar's secret.
 """
 
 import base64
@@ -14,7 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_string
 from types import ModuleType
 from typing import Any
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 import boto3
 import pytest
 
+from chatdeck.domain.archive import ArchivedPost, ArchiveSession
 from chatdeck.domain.chats import Chat, Recurrence
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import PostStatus
@@ -47,6 +49,8 @@ CSRF = "sample-csrf-token-kept-in-the-cookie-0001"  # the sample events' cookie
 TEACHER = "rivera@school.example"
 OTHER = "okafor@school.example"
 FUTURE = SAMPLE_NOW + timedelta(days=90)
+ARCHIVED_START = datetime(2026, 9, 8, 0, 0, tzinfo=UTC)  # the chat's first session
+ARCHIVED_SESSION = "20260908T0000Z"
 
 
 @dataclass
@@ -89,6 +93,7 @@ def make_world(deployment: Deployment) -> World:
             moderators=["edtechmod"],
         )
     )
+    archive_a_session(services)
     epoch = int(SAMPLE_NOW.timestamp())
     links = membership.links
     links.add(link_hash("catalogue-used-link"), TEACHER, epoch + 900)
@@ -105,6 +110,7 @@ def make_world(deployment: Deployment) -> World:
         "cancelled_post": cancelled.id,
         "waiting_post": waiting.id,
         "chat": "edtechchat",
+        "archived_session": ARCHIVED_SESSION,
         "teacher_email": TEACHER,
         "okafor_email": OTHER,
         "public_url": PUBLIC_URL,
@@ -130,6 +136,43 @@ def make_world(deployment: Deployment) -> World:
         "forged": "forged-session-token-" + "0" * 32,
     }
     return World(sessions, values)
+
+
+def archive_a_session(services: Any) -> None:
+    """The chat's first session, archived with a question, an answer and a shortened link, so a
+    correction of its moderators reaches its checks (and the page reads the link cache)."""
+    start, end = ARCHIVED_START, ARCHIVED_START + timedelta(hours=1)
+    session = services.archive.start(
+        ArchiveSession(
+            occurrence_id="edtechchat#2026-09-08T00:00:00Z",
+            chat_id="edtechchat",
+            networks=("x",),
+            hashtags=("#EdTechChat",),
+            start_utc=start,
+            end_utc=end,
+            window_start=start - timedelta(minutes=15),
+            window_end=end + timedelta(minutes=30),
+            status="digested",
+            budget_reads=2000,
+            expires_at=SAMPLE_NOW + timedelta(days=180),
+        )
+    )
+    posts = [
+        ArchivedPost(
+            id=f"185100000000000000{n}",
+            author_id=f"400{n}",
+            author_handle=handle,
+            author_name=handle.title(),
+            text=text,
+            created_at=start + timedelta(minutes=2 * n),
+            links=links,
+        )
+        for n, handle, text, links in (
+            (1, "edtechmod", "Q1 What makes feedback land? #edtechchat", ()),
+            (2, "ana", "A1 This https://bit.ly/3xYz12", ("https://bit.ly/3xYz12",)),
+        )
+    ]
+    services.archive.add_posts(session, posts, start.date())
 
 
 def fill(text: str, world: World) -> str:

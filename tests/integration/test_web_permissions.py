@@ -147,6 +147,19 @@ def walk(deployment: Deployment, world: World) -> list[Case]:
         good("chat edit page", "GET /chats/{id}/edit", "/chats/edtechchat/edit"),
         # Monday 7 December 2026, 20:00 in New York
         good("a session", "GET /sessions/{chat}/{start}", "/sessions/edtechchat/20261208T0100Z"),
+        # The archived one (make_world): its page reads the link cache; an admin corrects its
+        # moderators, kept in its META.
+        good(
+            "an archived session",
+            "GET /sessions/{chat}/{start}",
+            f"/sessions/edtechchat/{world.values['archived_session']}",
+        ),
+        good(
+            "correct its moderators",
+            "POST /sessions/{chat}/{start}/moderators",
+            f"/sessions/edtechchat/{world.values['archived_session']}/moderators",
+            fields={"moderators": "edtechmod"},
+        ),
         good(
             "the calendar",
             "GET /calendar/{token}/{file}",
