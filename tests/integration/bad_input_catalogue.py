@@ -1286,6 +1286,9 @@ CATALOGUE: dict[str, list[Case]] = {
     "chats": _chats(),
     "pages": _pages(),
 }
+from tests.integration.bad_input_chat_import import chat_import_cases  # noqa: E402 - uses the above
+
+CATALOGUE["chat_import"] = chat_import_cases()
 # Routes with no catalogue case, and why: they read nothing a request can make bad.
 NOTHING_TO_REFUSE = {
     "GET /signin": "the sign-in page reads no input (a signed-in member is sent on to /)",

@@ -35,7 +35,9 @@ def register(
             preview = services.chat_imports.preview(member, values, now())
         except ImportRefused as refused:
             return page(refused.status, values=values, error=refused.message)
-        return page(values=values, preview=preview)
+        # Nothing importable and nothing already followed: every row is named, and it is a 422.
+        useful = preview.importable or any(r.duplicate for r in preview.rows)
+        return page(200 if useful else 422, values=values, preview=preview)
 
     @app.post(IMPORT_PATH + "/confirm")
     def import_confirm() -> Response[str]:
@@ -45,4 +47,4 @@ def register(
             result = services.chat_imports.confirm(member, values, now())
         except ImportRefused as refused:
             return page(refused.status, error=refused.message)
-        return page(result=result)
+        return page(422 if result.problems and not result.added else 200, result=result)
