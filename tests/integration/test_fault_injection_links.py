@@ -1,8 +1,9 @@
 """Fault injection on expanding a digest's shortened links, against moto server and a local
-shortener (loopback http, bit.ly resolved to it): the link cache unreadable (BatchGetItem throttled) or unwritable
-(PutItem failing), and the shortener hanging or gone. Invariants: the digest still goes out,
-once to each subscriber, within the expansion's time bound; a link is expanded when the
-shortener answered, and kept as posted otherwise; the session moves on to digested."""
+shortener (loopback http, bit.ly resolved to it): the link cache unreadable (BatchGetItem
+throttled) or unwritable (PutItem failing), and the shortener hanging or gone. Invariants: the
+digest still goes out, once to each subscriber, within the expansion's time bound; a link is
+expanded when the shortener answered, and kept as posted otherwise; the session moves on to
+digested."""
 
 import threading
 import time
