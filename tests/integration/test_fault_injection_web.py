@@ -193,3 +193,28 @@ def test_a_throttled_confirm_answers_503_and_the_link_still_signs_in(
     assert session_cookie(again) is not None
     # and used once: a third try is refused
     assert send(web, world, confirm(LINK))["statusCode"] != 303
+
+
+@pytest.mark.parametrize("timeout", ["read", "connect"])
+def test_dynamodb_timing_out_answers_503_not_500(
+    web: ModuleType, world: World, timeout: str
+) -> None:
+    """Every attempt times out (botocore retries read and connect timeouts, then raises)."""
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
+    def hook(request: Any, **_: Any) -> None:
+        url = str(request.url)
+        if timeout == "read":
+            raise ReadTimeoutError(endpoint_url=url)
+        raise ConnectTimeoutError(endpoint_url=url)
+
+    client = dynamodb(web)
+    client.meta.events.register("before-send.dynamodb.GetItem", hook)
+    try:
+        assert_busy(send(web, world, Case("queue", "GET /posts", "/posts", frozenset({200}))))
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.GetItem", hook)
+    assert (
+        send(web, world, Case("queue", "GET /posts", "/posts", frozenset({200})))["statusCode"]
+        == 200
+    )

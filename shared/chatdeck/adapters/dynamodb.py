@@ -5,8 +5,9 @@ not hold, so no store repeats the try/except around ConditionalCheckFailedExcept
 `Table.batch_get` asks unprocessed keys again after an exponential, jittered pause (as AWS asks:
 unprocessed keys mean the table is throttled), at most `BATCH_GET_ROUNDS` times, then raises.
 A throttle or a DynamoDB failure that outlasts botocore's retries is raised as
-`TableUnavailable`: still a ClientError (the scheduled functions' handling is unchanged) and
-also the domain's `Unavailable`, which the web answers with a 503 page.
+`TableUnavailable`: still the ClientError it was (the scheduled functions' handling is
+unchanged) and also the domain's `Unavailable`, which the web answers with a 503 page; a connect
+or read timeout is raised as the same botocore error, also `Unavailable`.
 """
 
 import base64
@@ -16,7 +17,8 @@ import time
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from chatdeck.domain.errors import InvalidCursor, Unavailable
 
@@ -63,14 +65,28 @@ def _unavailable(error: ClientError) -> bool:
     return code in UNAVAILABLE_CODES or int(status) >= 500
 
 
-def _reraised(error: ClientError) -> ClientError:
-    """The error as it is, or as a TableUnavailable when it means "not now"."""
-    if isinstance(error, TableUnavailable) or not _unavailable(error):
+_UNREACHABLE_CLASSES: dict[type[BotoCoreError], type[BotoCoreError]] = {}
+
+
+def _reraised(error: Exception) -> Exception:
+    """The error as it is, or, when it means "not now", the same error that is also the
+    domain's Unavailable: a throttle or DynamoDB's own failure (TableUnavailable), or DynamoDB
+    not reached in time (a connect or read timeout, a dropped connection)."""
+    if isinstance(error, Unavailable):
         return error
-    kind = type(error)
-    if kind not in _UNAVAILABLE_CLASSES:  # botocore's own class kept: its name is the code
-        _UNAVAILABLE_CLASSES[kind] = type(kind.__name__, (TableUnavailable, kind), {})
-    return _UNAVAILABLE_CLASSES[kind](error.response, error.operation_name)
+    if isinstance(error, ClientError) and _unavailable(error):
+        kind = type(error)
+        if kind not in _UNAVAILABLE_CLASSES:  # botocore's own class kept: its name is the code
+            _UNAVAILABLE_CLASSES[kind] = type(kind.__name__, (TableUnavailable, kind), {})
+        unavailable: Exception = _UNAVAILABLE_CLASSES[kind](error.response, error.operation_name)
+        return unavailable
+    if isinstance(error, BotoConnectionError | HTTPClientError):
+        timed_out = type(error)
+        if timed_out not in _UNREACHABLE_CLASSES:
+            _UNREACHABLE_CLASSES[timed_out] = type(timed_out.__name__, (timed_out, Unavailable), {})
+        unreachable: Exception = _UNREACHABLE_CLASSES[timed_out](**error.kwargs)
+        return unreachable
+    return error
 
 
 class Table:
@@ -127,7 +143,7 @@ class Table:
                     time.sleep(random.uniform(0, BATCH_GET_FIRST_PAUSE * 2 ** (round_ - 1)))  # noqa: S311 (jitter)
                 try:
                     answer = self.client.batch_get_item(RequestItems=request)
-                except ClientError as error:
+                except (ClientError, BotoCoreError) as error:
                     raise _reraised(error) from error
                 items.extend(self._load(item) for item in answer["Responses"].get(self.name, []))
                 request = answer.get("UnprocessedKeys") or {}
@@ -159,6 +175,8 @@ class Table:
             ):
                 return False
             raise _reraised(error) from error
+        except BotoCoreError as error:
+            raise _reraised(error) from error
         return True
 
     def query_all(self, **params: Any) -> list[dict[str, Any]]:
@@ -177,7 +195,7 @@ class Table:
                 params[name] = self._dump(params[name])
         try:
             answer: dict[str, Any] = getattr(self.client, operation)(TableName=self.name, **params)
-        except ClientError as error:
+        except (ClientError, BotoCoreError) as error:
             raise _reraised(error) from error
         for name in ("Item", "Attributes", "LastEvaluatedKey"):
             if name in answer:
