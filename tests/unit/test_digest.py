@@ -148,19 +148,25 @@ def test_how_many_best_answers_is_a_choice() -> None:
     assert best(digest(posts, best_answers_per_question=1), 1) == ["A1: a"]
 
 
-def test_a_moderators_post_is_never_an_answer() -> None:
-    # Given a moderator's popular "A1" and a participant's modest answer
+def test_a_configured_moderator_who_does_not_moderate_this_week_answers_as_a_participant() -> None:
+    # Given coach_dan_edu (configured) only answers tonight, and the moderator answers too
     posts = [
         question(1, 0),
         post("coach_dan_edu", "A1: I always start with a brain dump!", 2, likes=90),
         post("kpatel_math", "A1: Exit tickets.", 3, likes=1),
+        post("MsRiveraTeaches", "A1: Mine is a sticky note wall", 4),
     ]
     result = digest(posts)
-    # Then only the participant's answer counts, and the moderator's post is conversation
-    assert best(result, 1) == ["A1: Exit tickets."]
-    assert result.numbers.answers == 1
-    assert [p.author_handle for p in result.transcript.conversation] == ["coach_dan_edu"]
-    assert all(voice.handle not in ("coach_dan_edu", "MsRiveraTeaches") for voice in result.voices)
+    # Then all three answer (issue 11 changed "moderators never answer"), and coach_dan_edu is a
+    # voice: configured moderators are hints, the session's moderators are who asked
+    assert best(result, 1) == [
+        "A1: I always start with a brain dump!",
+        "A1: Exit tickets.",
+        "A1: Mine is a sticky note wall",
+    ]
+    assert result.moderators == ("msriverateaches",)
+    assert result.moderators_inferred
+    assert [voice.handle for voice in result.voices] == ["coach_dan_edu", "kpatel_math"]
 
 
 def test_a_post_answering_two_questions_counts_under_both_and_once_in_the_numbers() -> None:
@@ -201,15 +207,17 @@ def test_a_reply_to_an_answer_is_conversation() -> None:
     assert result.transcript.conversation == (reply,)
 
 
-def test_answers_to_a_question_the_session_did_not_ask_are_conversation() -> None:
+def test_an_answer_past_the_last_question_goes_to_the_question_open_then() -> None:
+    # Given one question, an "A10" (issue 11: it went to the conversation before) and "A1/A10"
     posts = [
         question(1, 0),
         post("kpatel_math", "A10 Make it visible on the wall", 2),
         post("coach_tran", "A1/A10 Both!", 3),
     ]
     result = digest(posts)
-    assert best(result, 1) == ["A1/A10 Both!"]
-    assert [p.text for p in result.transcript.conversation] == ["A10 Make it visible on the wall"]
+    # Then A10 answers Q1, the question open when it was posted; A1/A10 answers Q1 once
+    assert best(result, 1) == ["A10 Make it visible on the wall", "A1/A10 Both!"]
+    assert result.transcript.conversation == ()
     assert result.numbers.questions == 1
 
 

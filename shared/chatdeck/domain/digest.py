@@ -1,19 +1,33 @@
 """A chat session's digest and transcript, built from its archived posts.
 
-Which post is what comes from ``chatdeck.domain.qa.classify``; here is how a session adds up:
+Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds up:
 
-* **Reposts are left out** everywhere: a post with ``repost_of`` set, or whose text starts with
-  ``RT @`` (the old retweet form). Quotes are posts of their own and stay.
-* **Questions** are numbered 1…n, n being the highest number a moderator asked or the number of
-  questions planned in advance, whichever is larger; a gap (a question the archive missed) is
-  kept, without text. A question's text is the moderator's post; without one, the planned text.
-  When a moderator posted the same number twice, the post with a "?" wins, then the earliest;
-  the other goes to the conversation.
-* **Answers** to a number the session has no question for are dropped from that post (``A1/A10``
-  without a Q10 answers Q1 only); a post left with no question is conversation, unless it
-  replies to a question post. A reply to a question post, or a quote of one, with no A-number
-  answers that question. A post answering
-  several questions (``A1/A2``) counts under each of them, and once in the numbers.
+* **Reposts are left out** everywhere: a post with ``repost_of`` set, whose text starts with
+  ``RT @`` (the old retweet form), or a copy: the same text (30 characters or more, spaces and
+  case aside) as an earlier post on its network, a repost whose ``RT @`` an export dropped or a
+  question posted again. Quotes are posts of their own and stay.
+* **Moderators** are inferred from the session's posts (``chatdeck.domain.moderators``: who asked
+  its numbered questions, who was announced); the chat's configured moderators and account are
+  hints. ``moderator_override`` (an admin's correction) is taken instead, as it is.
+  ``Digest.moderators`` says who was taken, ``Digest.moderators_inferred`` whether inferred.
+  The chat's account, moderator or not, may ask and is left out of the voices.
+* **Questions** (the forms are ``chatdeck.domain.qa``'s) are a moderator's (or the chat
+  account's) numbered posts, numbered 1…n, n being the highest number asked or the number of
+  questions planned in advance, whichever is larger; ``Final Q:`` is the number after the
+  highest asked so far. A gap (a question the archive missed) is kept, without text. A
+  question's text is the moderator's post; without one, the planned text. When a number was
+  posted more than once, a post that is not a teaser wins, then one with a "?", then the
+  earliest (so a question without "?" is kept when nothing better exists); the others go to the
+  conversation. A number is asked when its first post was made.
+* **Answers**: a post's A-numbers (``A2``, ``A2.1``, ``A1 & 2``…) name the questions it answers,
+  moderators' posts too. A number the session has not asked yet at that moment, or has no
+  question for (``A7`` in a six-question session), is dropped from the post when another number
+  is good (``A1/A10`` answers Q1); a post left with none answers the question open at that
+  moment (the one asked last), or, before any, keeps its numbers that the session has. A
+  participant's ``Q1: …`` answers Q1 once Q1 was asked (conversation before). A reply to a
+  question post, or a quote of one, with no number answers that question (not a moderator's).
+  A post answering several questions (``A1/A2``) counts under each of them, and once in the
+  numbers.
 * **Best answers** are ranked by ``ArchivedPost.engagement`` = likes + 2 * (reposts + quotes)
   + replies (spreading an answer is worth more than liking it), the earliest first on a tie.
 * **Links** are the posts' expanded URLs, http and https only, deduplicated after
@@ -51,7 +65,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chatdeck.domain.archive import NETWORK_NAMES, ArchivedPost
 from chatdeck.domain.links import is_shareable, normalise_url
-from chatdeck.domain.qa import MAX_NUMBER, classify, is_host, normalise_handle
+from chatdeck.domain.moderators import infer_moderators
+from chatdeck.domain.qa import is_host, normalise_handle, read_timeline
 from chatdeck.domain.schedule import UnknownZone
 
 if TYPE_CHECKING:
@@ -60,6 +75,7 @@ if TYPE_CHECKING:
 BEST_ANSWERS_PER_QUESTION = 3
 MOST_ACTIVE_VOICES = 5
 FIRST_TIMER_MIN_POSTS = 2
+COPY_MIN_LENGTH = 30
 
 
 class Question(BaseModel):
@@ -191,9 +207,12 @@ def transcript(
     moderators: Collection[str],
     chat_account: str | None,
     planned_questions: Sequence[str] = (),
+    moderator_override: Collection[str] | None = None,
 ) -> Transcript:
-    """The whole session grouped by question, each group in time order, then the conversation."""
-    return _read_session(posts, moderators, chat_account, planned_questions).transcript()
+    """The whole session grouped by question, each group in time order, then the conversation;
+    its moderators inferred as the digest's are (``moderators`` are hints), or the override."""
+    session = _read_session(posts, moderators, chat_account, planned_questions, moderator_override)
+    return session.transcript()
 
 
 def build_digest(
@@ -223,9 +242,7 @@ def build_digest(
     ``starts_at`` and ``ends_at`` are aware; the digest keeps them in ``zone``, the chat's.
     """
     chat_zone = _zone(zone)
-    if moderator_override is not None:
-        moderators = moderator_override
-    session = _read_session(posts, moderators, chat_account, planned_questions)
+    session = _read_session(posts, moderators, chat_account, planned_questions, moderator_override)
     highlights = tuple(
         QuestionHighlights(
             question=thread.question,
@@ -253,7 +270,8 @@ def build_digest(
         local_date=local_date,
         starts_at=starts_at.astimezone(chat_zone),
         ends_at=ends_at.astimezone(chat_zone),
-        moderators=tuple(normalise_handle(moderator) for moderator in moderators),
+        moderators=session.moderators,
+        moderators_inferred=moderator_override is None,
         chat_account=normalise_handle(chat_account) if chat_account else None,
         questions=highlights,
         links=links,
@@ -311,6 +329,7 @@ class _Session:
     answer_ids: set[tuple[str, str]]  # posts by key: (network, id)
     conversation: list[ArchivedPost]
     host_post_ids: set[tuple[str, str]]
+    moderators: tuple[str, ...] = ()
 
     @property
     def question_count(self) -> int:
@@ -335,74 +354,63 @@ def _read_session(
     moderators: Collection[str],
     chat_account: str | None,
     planned_questions: Sequence[str],
+    moderator_override: Collection[str] | None = None,
 ) -> _Session:
     by_key: dict[tuple[str, str], ArchivedPost] = {}  # ids of two networks may be equal
-    reposts = 0
     for post in posts:
-        if post.is_repost:
-            reposts += 1
-        else:
-            by_key[post.key] = post  # archived twice: the later copy has the fresher counts
-    in_order = sorted(by_key.values(), key=_time_order)
-    hosts = frozenset(normalise_handle(moderator) for moderator in moderators)
-    host_posts = [post for post in in_order if is_host(post.author_handle, hosts, chat_account)]
-    host_post_ids = {post.key for post in host_posts}
-
-    asked: dict[int, list[ArchivedPost]] = {}
-    question_of_post: dict[tuple[str, str], int] = {}
-    for post in host_posts:
-        classified = classify(post.text, post.author_handle, hosts, chat_account)
-        if classified.kind == "question":
-            question_of_post[post.key] = classified.numbers[0]
-            for number in classified.numbers:
-                asked.setdefault(number, []).append(post)
-
-    question_count = min(MAX_NUMBER, max([len(planned_questions), *asked]))
-    chosen: dict[int, ArchivedPost] = {
-        number: min(candidates, key=lambda post: ("?" not in post.text, _time_order(post)))
-        for number, candidates in asked.items()
-    }
-    chosen_ids = {post.key for post in chosen.values()}
+        by_key[post.key] = post  # archived twice: the later copy has the fresher counts
+    in_order, reposts = _without_reposts(sorted(by_key.values(), key=_time_order))
+    if moderator_override is not None:
+        taken = tuple(dict.fromkeys(normalise_handle(handle) for handle in moderator_override))
+    else:
+        taken = infer_moderators(in_order, moderators, chat_account)
+    reading = read_timeline(in_order, taken, chat_account, len(planned_questions))
+    host_post_ids = {p.key for p in in_order if is_host(p.author_handle, taken, chat_account)}
+    chosen = reading.chosen
     questions = [
         Question(
             number=number,
             text=chosen[number].text if number in chosen else _planned(planned_questions, number),
             post=chosen.get(number),
         )
-        for number in range(1, question_count + 1)
+        for number in range(1, reading.question_count + 1)
     ]
-
-    answers: dict[int, list[ArchivedPost]] = {number: [] for number in range(1, question_count + 1)}
-    answer_ids: set[tuple[str, str]] = set()
+    chosen_ids = {post.key for post in chosen.values()}
+    answers: dict[int, list[ArchivedPost]] = {n: [] for n in range(1, reading.question_count + 1)}
     conversation: list[ArchivedPost] = []
     for post in in_order:
-        if post.key in host_post_ids:
-            if post.key not in chosen_ids:
-                conversation.append(post)
+        if post.key in chosen_ids:
             continue
-        # a reply or quote names a post of its own network
-        replied_to = question_of_post.get((post.network, post.reply_to or "")) or (
-            question_of_post.get((post.network, post.quote_of or ""))
-        )
-        classified = classify(post.text, post.author_handle, hosts, chat_account, replied_to)
-        numbers = [number for number in classified.numbers if number <= question_count]
-        if classified.kind == "answer" and not numbers and replied_to is not None:
-            numbers = [replied_to]
-        if classified.kind != "answer" or not numbers:
-            conversation.append(post)
-            continue
-        answer_ids.add(post.key)
-        for number in numbers:
+        for number in reading.answers.get(post.key, ()):
             answers[number].append(post)
+        if post.key not in reading.answers:
+            conversation.append(post)
     return _Session(
         posts=in_order,
         reposts_left_out=reposts,
         questions=questions,
         answers=answers,
-        answer_ids=answer_ids,
+        answer_ids=set(reading.answers),
         conversation=conversation,
         host_post_ids=host_post_ids,
+        moderators=taken,
     )
+
+
+def _without_reposts(in_order: list[ArchivedPost]) -> tuple[list[ArchivedPost], int]:
+    """The posts but reposts, and how many reposts: a post marked as one, an old "RT @…", and a
+    copy (the same text, of 30 characters or more, as an earlier post on its network: a repost
+    whose "RT @" an export dropped, or a question posted again)."""
+    kept: list[ArchivedPost] = []
+    seen: set[tuple[str, str]] = set()  # per network: a chat may cross-post its questions
+    for post in in_order:
+        text = (post.network, " ".join(post.text.split()).casefold())
+        if post.is_repost or text in seen:
+            continue
+        if len(text[1]) >= COPY_MIN_LENGTH:
+            seen.add(text)
+        kept.append(post)
+    return kept, len(in_order) - len(kept)
 
 
 def author_key(post: ArchivedPost) -> str:

@@ -1,34 +1,49 @@
 """Which posts of a chat session are questions, which are answers, and to which question numbers.
 
 Ed chats share one convention: the moderator posts ``Q1``…``Qn`` and participants answer with
-``A1``…``An``. People type it in many ways; these are recognised (case-insensitive, numbers 1-20):
+``A1``…``An``. People type it in many ways; these are recognised (case-insensitive, numbers 1-20).
+Who the moderators are is ``chatdeck.domain.moderators``' business; when a post was made, and so
+which question was open, is the digest's (``chatdeck.domain.digest``). Here is the text:
 
-* **Questions**, only from a moderator or the chat's own account (handles compared
-  case-insensitively, a leading ``@`` ignored): ``Q1``, ``Q1:``, ``Q1.``, ``Q1 -``, ``Q1)``,
-  ``Q1/``, ``q1``, ``#Q1`` at the start of the post.
-* **Answers**, from anyone else: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``,
-  ``#A1``, and several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``, ``A1+A2``.
-  A participant's leading ``Q2`` is skipped, so ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2.
+* **Questions**, only from a moderator (or the chat's own account): ``Q1``, ``Q1:``, ``Q1.``,
+  ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a follow-up, counted
+  as Q2), after a lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``, ``Back to Q3``,
+  ``Time for Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus Q:`` (followed
+  by a mark) are the next number (``question_mark`` says ``final``; the digest numbers it).
+* **Teasers** are not questions: ``Q3 on the way``, ``Q5 comin' right up``, ``Q1 coming up in 2
+  minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``. A teaser that
+  still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over one
+  that is not a teaser. A ``:`` or other mark right after the number makes it a question again
+  (``Q2: coming up with ideas is hard…``).
+* **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``; parts of an
+  answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d`` before a mark,
+  ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``, ``A1+A2``, and
+  the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``. A leading ``Q2`` is skipped, so
+  ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2. A moderator's ``A2: …`` answers too (co-moderators
+  answer each other's questions, and moderators show the way).
+* **A participant's** ``Q1: …`` (``participant_question_numbers``) answers Q1 once Q1 was asked:
+  many people answer with the question's number; before it was asked, it is conversation.
 * "At the start" means after anything that is not a word: whitespace, mentions (replies begin
   ``@mod A1: …``; Bluesky's ``@name.bsky.social`` and Mastodon's ``@name@server`` too),
   hashtags (``#edchat A1 …``), emoji (``🗣️Q1``), ``.@``, ``**`` and the like.
-* A post with no A-number that replies to (or quotes) a question post answers that question:
+* A post with no number that replies to (or quotes) a question post answers that question:
   the caller says which through ``reply_to_question``. An explicit A-number wins over it.
-* Moderators and the chat's account never answer: their posts are questions or conversation.
-* Everything else is conversation, including a ``Q2`` typed by a participant.
+  A moderator's reply to a question is conversation.
+* Everything else is conversation.
 
 Not markers, by decision:
 
-* a marker glued to more word characters: ``A1C levels``, ``a1b2``, ``AAA1``, ``A10`` for A1
+* a marker glued to more word characters: ``A1C levels``, ``A1c levels`` (a lowercase part
+  letter must be ``a``/``b`` or stand before a mark), ``a1b2``, ``AAA1``, ``A10`` for A1
   (``A10`` is answer 10; whether the session has a Q10 is the digest's business);
-* ranges and decimals: ``Q1-2 planning``, ``A1-A2 learners`` (CEFR levels), ``A1.5``;
+* ranges: ``Q1-2 planning``, ``A1-A2 learners`` (CEFR levels);
 * a quarter: ``Q1 2025 results``, ``Q1 '25``, ``Q1 FY26``;
-* a moderator's announcement: ``Q1 coming up``, ``Q1 is coming up``, ``Q1 in 2 minutes``,
-  ``Q1 up next``, ``Q1 next`` (a ``:`` or other mark after the number makes it a question again);
 * the steak sauce: ``A1 sauce…``, ``A1 steak sauce…`` (``A1: steak sauce`` is an answer, and so is
   any text that replies to Q1);
-* a marker anywhere but the start (``Great chat! A1 was hard``, URLs such as ``…/a1/…``), or at
-  the end of a post (``… #edchat A1``), which is too often a CEFR level to be trusted.
+* a marker anywhere but the start (``Great chat! A1 was hard``, ``We'll use a Q1/A1 format``,
+  URLs such as ``…/a1/…``), or at the end of a post (``… #edchat A1``), which is too often a
+  CEFR level to be trusted; a lead-in is only one of the words above, so ``Great answers to Q1
+  so far!`` is conversation.
 
 X sends ``&``, ``<`` and ``>`` as HTML entities; they are read as the characters.
 """
@@ -36,42 +51,90 @@ X sends ``&``, ``<`` and ``>`` as HTML entities; they are read as the characters
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
+
+from chatdeck.domain.archive import ArchivedPost
 
 Kind = Literal["question", "answer", "conversation"]
 MAX_NUMBER = 20
 
+# A number's parts: ".1" (A2.1, A1.5), and a lowercase letter (A2a; c or d only before a mark,
+# as "A1c levels" is a blood test).
+_PART = r"(?:\.\d{1,2}(?![\d.]\d)|(?-i:[ab])|(?-i:[a-d])(?=[:.)\]\-–—/,]))?"
 # After the number: no more word characters, no range ("Q1-2", "A1-A3", with a hyphen or an
-# en dash) and no decimal ("A1.5").
-_END = r"(?!\w|[-–][aq]?\d|\.\d)"
+# en dash).
+_END = r"(?!\w|[-–][aq]?\d)"
 # Before the marker: whitespace, mentions (``@name.bsky.social`` and ``@name@server`` too),
 # hashtags that are not markers themselves, and anything that is neither a word character nor
 # "/" (emoji, ".@", "**", "➡️", "-").
 _PREAMBLE = rf"(?:\s|@[\w.-]++|#(?!(?:[aq]\d{{1,2}}){_END})\w++|[^\w\s@#/])*+"
+_APOSTROPHE = r"['’]"
+_LEAD_WORDS = (
+    rf"here{_APOSTROPHE}?s|here\s+is|here\s+comes|here\s+we\s+go|ok(?:ay)?|alright|all\s+right|"
+    rf"now|next(?:\s+up)?|up\s+next|and|so|then|finally|(?:it{_APOSTROPHE}?s\s+)?time\s+for|"
+    rf"on\s+to|onto|moving\s+on(?:\s+to)?|back\s+to|first\s+up|"
+    rf"let{_APOSTROPHE}?s\s+(?:move\s+on\s+to|move\s+to|go\s+to|turn\s+to|start\s+with|go)"
+)
+_TEASER_LEAD = r"(?:get\s+)?ready\s+for|stand\s+by\s+for|look\s+out\s+for|watch\s+for|coming\s+up"
+_LEAD_IN = rf"(?:(?:{_LEAD_WORDS}|(?P<teaser_lead>{_TEASER_LEAD}))\b[\s,.:;!…–—-]*+{_PREAMBLE})*+"
 _JOINER = r"\s*+(?:/|&|\+|,|and\b)\s*+"
-_QUESTION_LIST = rf"#?q\d{{1,2}}{_END}(?:{_JOINER}#?q\d{{1,2}}{_END})*+"
-_ANSWER_LIST = rf"#?a\d{{1,2}}{_END}(?:{_JOINER}#?a\d{{1,2}}{_END})*+"
+_BARE_JOINER = r"\s*+(?:/|&|\+|and\b)\s*+"
+_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
+_A = rf"#?a\d{{1,2}}{_PART}{_END}"
+_QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
+_ANSWER_LIST = rf"{_A}(?:{_JOINER}{_A}|{_BARE_JOINER}\d{{1,2}}{_END})*+"
 _QUARTER = r"\s+(?:(?:19|20)\d\d|'\d\d|fy\d{0,4})\b"
-_ANNOUNCEMENT = r"\s+(?:is\s+|will\s+be\s+)?(?:coming|up\s+next|next|in\s+\d|starts|drops)\b"
+_TEASER = (
+    r"\s+(?:is\s+|will\s+be\s+)?(?:coming|comin\b|on\s+(?:the|its|it['’]s)\s+way|up\s+next|"
+    r"next|in\s+(?:\d|a\s+(?:sec|min|moment|few|bit)|just|one|two|five|a\b)|soon|shortly|"
+    r"momentarily|starts|drops|dropping|right\s+up|headed|heading|will\b|is\s+up\b)"
+)
 _STEAK_SAUCE = r"\s+(?:steak\s+)?sauce\b"
+_FINAL = (
+    r"(?:(?:the|our|a)\s+)?(?:final|last|bonus)\s+(?:q|question)"
+    r"(?:\s+(?:of|for)\s+(?:the\s+|this\s+|our\s+)?(?:night|evening|day|chat|session|today|"
+    r"tonight|week|hour))?\s*+[:.)\-–—]"
+)
 
 _QUESTION = re.compile(
-    rf"{_PREAMBLE}(?P<markers>{_QUESTION_LIST})(?!{_QUARTER}|{_ANNOUNCEMENT})", re.IGNORECASE
+    rf"{_PREAMBLE}{_LEAD_IN}(?:(?P<markers>{_QUESTION_LIST})(?P<teaser>{_TEASER})?"
+    rf"|(?P<final>{_FINAL}))(?!{_QUARTER})",
+    re.IGNORECASE,
+)
+_PARTICIPANT_QUESTION = re.compile(
+    rf"{_PREAMBLE}(?P<markers>{_QUESTION_LIST})(?!{_QUARTER}|{_TEASER})", re.IGNORECASE
 )
 _ANSWER = re.compile(
     rf"{_PREAMBLE}(?:#?q\d{{1,2}}{_END}[^\w@#]*+{_PREAMBLE})?"
     rf"(?P<markers>{_ANSWER_LIST})(?!{_STEAK_SAUCE})",
     re.IGNORECASE,
 )
-_DIGITS = re.compile(r"\d+")
+_NUMBER = re.compile(r"(?<![.\d])\d{1,2}")
 
 
 @dataclass(frozen=True, slots=True)
 class Classified:
     kind: Kind
     numbers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionMark:
+    """A moderator's numbered post as typed: its numbers (none for ``Final Q:``), whether it is
+    the last or a bonus question without a number, and whether it is a teaser."""
+
+    numbers: tuple[int, ...]
+    final: bool = False
+    teaser: bool = False
+    asks: bool = False  # has a "?": it asks something
+
+    @property
+    def is_question(self) -> bool:
+        """A teaser is a question only if it still asks something."""
+        return bool(self.numbers or self.final) and (self.asks or not self.teaser)
 
 
 CONVERSATION = Classified("conversation")
@@ -91,10 +154,41 @@ def same_account(author_handle: str, handle: str) -> bool:
 
 
 def is_host(author_handle: str, moderators: Collection[str], chat_account: str | None) -> bool:
-    """A moderator or the chat's own account: the ones who ask, never answer."""
+    """A moderator or the chat's own account: the ones who ask."""
     if chat_account and same_account(author_handle, chat_account):
         return True
     return any(same_account(author_handle, moderator) for moderator in moderators)
+
+
+def unescape(text: str) -> str:
+    if "&" in text:
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text
+
+
+def question_mark(text: str) -> QuestionMark | None:
+    """The numbered question (or teaser, or ``Final Q:``) a post opens with, if any."""
+    text = unescape(text)
+    found = _QUESTION.match(text)
+    if found is None:
+        return None
+    numbers = _numbers(found["markers"]) if found["markers"] else ()
+    if not numbers and not found["final"]:
+        return None
+    teaser = bool(found["teaser"] or found["teaser_lead"])
+    return QuestionMark(numbers, final=bool(found["final"]), teaser=teaser, asks="?" in text)
+
+
+def answer_numbers(text: str) -> tuple[int, ...]:
+    """The answer numbers a post opens with (``A1``, ``A2.1``, ``A1 & 2``…), sorted."""
+    found = _ANSWER.match(unescape(text))
+    return _numbers(found["markers"]) if found else ()
+
+
+def participant_question_numbers(text: str) -> tuple[int, ...]:
+    """The Q-numbers a participant's post opens with (``Q1: my answer``), no lead-in taken."""
+    found = _PARTICIPANT_QUESTION.match(unescape(text))
+    return _numbers(found["markers"]) if found else ()
 
 
 def classify(
@@ -104,13 +198,15 @@ def classify(
     chat_account: str | None,
     reply_to_question: int | None = None,
 ) -> Classified:
-    """What a post is in its chat session, and which question numbers it asks or answers."""
-    if "&" in text:
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """What a post is, by its text and author alone: a participant's ``Q1: …`` and a
+    ``Final Q:`` need the session's timeline, which the digest reads."""
     if is_host(author_handle, moderators, chat_account):
-        numbers = _numbers(_QUESTION.match(text))
-        return Classified("question", numbers) if numbers else CONVERSATION
-    numbers = _numbers(_ANSWER.match(text))
+        mark = question_mark(text)
+        if mark is not None and mark.is_question and mark.numbers:
+            return Classified("question", mark.numbers)
+        numbers = answer_numbers(text)
+        return Classified("answer", numbers) if numbers else CONVERSATION
+    numbers = answer_numbers(text)
     if numbers:
         return Classified("answer", numbers)
     if reply_to_question is not None and 1 <= reply_to_question <= MAX_NUMBER:
@@ -118,8 +214,90 @@ def classify(
     return CONVERSATION
 
 
-def _numbers(found: re.Match[str] | None) -> tuple[int, ...]:
-    if found is None:
-        return ()
-    numbers = {int(digits) for digits in _DIGITS.findall(found["markers"])}
+def _numbers(markers: str) -> tuple[int, ...]:
+    numbers = {int(digits) for digits in _NUMBER.findall(markers)}
     return tuple(sorted(n for n in numbers if 1 <= n <= MAX_NUMBER))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A session read over time: how many questions, the post chosen for each number, and the
+    numbers each answering post answers (by post key)."""
+
+    question_count: int
+    chosen: dict[int, ArchivedPost]
+    answers: dict[tuple[str, str], tuple[int, ...]]
+
+
+def read_timeline(
+    posts: Sequence[ArchivedPost],
+    moderators: Collection[str],
+    chat_account: str | None,
+    planned: int = 0,
+) -> Reading:
+    """Questions and answers of a session's posts in time order, reposts left out (the rules
+    are ``chatdeck.domain.digest``'s docstring)."""
+    hosts = {post.key for post in posts if is_host(post.author_handle, moderators, chat_account)}
+    candidates: dict[int, list[tuple[QuestionMark, ArchivedPost]]] = {}
+    question_of_post: dict[tuple[str, str], int] = {}
+    opened_by: dict[tuple[str, str], int] = {}  # the post that first asked a number
+    last_final: int | None = None
+    for post in posts:
+        mark = question_mark(post.text) if post.key in hosts else None
+        if mark is None or not mark.is_question:
+            continue
+        asks = mark.numbers
+        if not asks:  # "Final Q:" is the next number; a second one is the same
+            following = max(candidates, default=0) + 1
+            asks = (last_final or following,) if following <= MAX_NUMBER else ()
+            last_final = asks[0] if asks else None
+        for number in asks:
+            if number not in candidates:
+                opened_by.setdefault(post.key, number)
+            candidates.setdefault(number, []).append((mark, post))
+        if asks:
+            question_of_post[post.key] = asks[0]
+    question_count = min(MAX_NUMBER, max([planned, *candidates]))
+    chosen = {
+        number: min(found, key=lambda c: (c[0].teaser, not c[0].asks, _order(c[1])))[1]
+        for number, found in candidates.items()
+    }
+    asked_at = {number: _order(found[0][1]) for number, found in candidates.items()}
+    chosen_keys = {post.key for post in chosen.values()}
+
+    answers: dict[tuple[str, str], tuple[int, ...]] = {}
+    open_number: int | None = None
+    for post in posts:
+        open_number = opened_by.get(post.key, open_number)
+        if post.key in chosen_keys or post.key in question_of_post:
+            continue
+        when = _order(post)
+
+        def asked(number: int, when: tuple[Any, ...] = when) -> bool:
+            return 1 <= number <= question_count and (
+                number not in asked_at or asked_at[number] <= when
+            )
+
+        numbers: tuple[int, ...] = ()
+        explicit = answer_numbers(post.text)
+        if explicit:
+            numbers = tuple(n for n in explicit if asked(n))
+            if not numbers and open_number is not None:
+                numbers = (open_number,)  # numbered before its question, or past the last one
+            elif not numbers:
+                numbers = tuple(n for n in explicit if n <= question_count)
+        elif post.key not in hosts:
+            numbers = tuple(n for n in participant_question_numbers(post.text) if asked(n))
+            replied = question_of_post.get((post.network, post.reply_to or "")) or (
+                question_of_post.get((post.network, post.quote_of or ""))
+            )
+            if not numbers and replied is not None and replied <= question_count:
+                numbers = (replied,)
+        if numbers:
+            answers[post.key] = numbers
+    return Reading(question_count=question_count, chosen=chosen, answers=answers)
+
+
+def _order(post: ArchivedPost) -> tuple[datetime, int, str]:
+    # X's ids are numbers of growing length: order them as numbers when the times are equal.
+    return post.created_at, len(post.id), post.id

@@ -1,0 +1,143 @@
+"""Who moderated a chat session, inferred from its posts.
+
+A chat's configured moderators and its own account are hints, not a list to trust: guests
+moderate some weeks, founders take a week off, and a chat's account may never ask anything. A
+session's moderators are:
+
+* **The askers**: for each question number, the first post that opens with it
+  (``chatdeck.domain.qa.question_mark``: ``Q1``, ``Here's Q3:``, ``Final Q:`` as the next
+  number, not a teaser) names its author as that number's asker, if it comes in order (no higher
+  number was asked before it). An author who asked is a moderator when also one of: a hint
+  (configured moderator or the chat's account); runs the session's flow (a welcome, the Q1/A1
+  format, "introduce yourselves", a teaser such as "Q2 coming up", "next question", "thanks for
+  joining", "join us next week"); asked two numbers, one of them with a "?"; or asked the most
+  numbers of anyone (the earliest first on a tie). So a participant who types "Q1: my answer"
+  after the moderator's Q1 asks nothing, and one who answers "Q7: …" in a six-question session
+  is not made a moderator by it. A hint who runs the flow is a moderator without asking (the
+  founder who welcomes everyone and hands over to a guest).
+* **The announced**: the accounts an in-chat announcement names: a sentence with a moderating
+  word (moderator, moderating, co-moderator, host, hosting, co-host) names every @mention in it
+  ("Our moderators tonight are @a @b", "Thanks @a and @b for hosting", "Welcome our guest
+  moderator @c"), unless it speaks of another week ("last week", "next week"); and the author of
+  "I'm your host tonight", "I'll be moderating", "guest moderating".
+
+Reposts are the caller's to leave out (a "RT @mod: Q1 …" asks nothing). A guest who moderated
+another week is a participant this week unless this week's posts say otherwise. With no hints at
+all, the askers and the announced are still found. With no question asked and nobody announced,
+the hints who posted are taken, so their posts stay out of the voices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from chatdeck.domain.archive import ArchivedPost
+from chatdeck.domain.qa import normalise_handle, question_mark, same_account, unescape
+
+# a mention, but not the quoted author of "RT @name:" or "via @name"
+_MENTION = re.compile(r"(?<![\w@])(?<!RT\s)(?<!via\s)@([\w.-]+(?:@[\w.-]+\.\w+)?)")
+_ROLE = re.compile(r"\b(?:co-?)?(?:moderat\w*|host(?:s|ed|ing)?\b)", re.IGNORECASE)
+_OTHER_WEEK = re.compile(
+    r"\b(?:last|next|previous|past|another|other)\s+(?:week|time|session|month|chat)|"
+    r"\bwho\s+(?:wants|will|would)\b|\bnot\s+(?:host|moderat)",
+    re.IGNORECASE,
+)
+_SELF = re.compile(
+    r"\b(?:i['’]?m|i\s+am|i['’]?ll\s+be|i\s+will\s+be|me\s+as)\s+(?:your\s+|the\s+|a\s+|today['’]?s\s+"
+    r"|tonight['’]?s\s+)?(?:guest\s+)?(?:co-?)?(?:host|moderat)\w*|\bguest[\s-]+(?:moderat|host)\w*",
+    re.IGNORECASE,
+)
+_FLOW = re.compile(
+    r"\bwelcome\s+(?:to|back|everyone|all|every1|y['’]?all|friends|educators|teachers)\b|"
+    r"\bq1\s*/\s*a1\b|\bintroduce\s+(?:yourself|yourselves)\b|\bnext\s+question\b|"
+    r"\bthanks?\s+(?:you\s+)?(?:all\s+|everyone\s+|so\s+much\s+)?for\s+(?:joining|coming|chatting|"
+    r"participating)\b|\bjoin\s+us\s+(?:again\s+)?next\b|"
+    r"\bthat['’]?s\s+a\s+wrap\b|\blet['’]?s\s+get\s+started\b|\bsee\s+you\s+(?:all\s+)?next\b|"
+    r"\bwill\s+be\s+archived\b",
+    re.IGNORECASE,
+)
+_ADDRESSED = re.compile(r"(?:[.\s]*@[\w.@-]+)+")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+@dataclass
+class _Author:
+    asked: list[ArchivedPost] = field(default_factory=list)
+    flow: int = 0
+    first_at: int = 0  # place of their first asking post
+
+
+def infer_moderators(
+    posts: Sequence[ArchivedPost], hints: Collection[str], chat_account: str | None
+) -> tuple[str, ...]:
+    """The session's moderators (normalised handles, in the order they first asked or were
+    named), from its posts in time order, reposts left out."""
+    hinted = [normalise_handle(h) for h in [*hints, *([chat_account] if chat_account else [])]]
+    authors: dict[str, _Author] = {}
+    announced: list[str] = []
+    asked_numbers: set[int] = set()
+    for place, post in enumerate(posts):
+        handle = normalise_handle(post.author_handle)
+        author = authors.setdefault(handle, _Author())
+        text = unescape(post.text)
+        mark = question_mark(text)
+        if mark is not None and not mark.is_question:
+            author.flow += 1  # a teaser: someone running the session
+        elif mark is not None:
+            numbers = mark.numbers or ((max(asked_numbers, default=0) + 1,) if mark.final else ())
+            new = [n for n in numbers if n not in asked_numbers]
+            in_order = all(n > max(asked_numbers, default=0) for n in new) or mark.final
+            asked_numbers.update(numbers)
+            if new and (in_order or author.asked):
+                if not author.asked:
+                    author.first_at = place
+                author.asked.append(post)
+        if _FLOW.search(text):
+            author.flow += 1
+        announced.extend(h for h in _announced(text, handle) if h not in announced)
+
+    def is_hint(handle: str) -> bool:
+        return any(same_account(handle, hint) for hint in hinted)
+
+    askers = [handle for handle, author in authors.items() if author.asked]
+    top = min(
+        askers,
+        key=lambda handle: (-len(authors[handle].asked), authors[handle].first_at),
+        default=None,
+    )
+    moderators = [
+        handle
+        for handle in sorted(askers, key=lambda handle: authors[handle].first_at)
+        if handle == top
+        or is_hint(handle)
+        or authors[handle].flow > 0
+        or (
+            len(authors[handle].asked) >= 2
+            and any("?" in post.text for post in authors[handle].asked)
+        )
+    ]
+    posted = set(authors)
+    # a hint who runs the flow without asking: the founder who welcomes and hands over to a guest
+    moderators += [h for h, a in authors.items() if h not in moderators and a.flow and is_hint(h)]
+    moderators += [h for h in announced if h not in moderators and _posted(h, posted)]
+    if not moderators:
+        moderators = [h for h in dict.fromkeys(hinted) if _posted(h, posted)]
+    return tuple(moderators)
+
+
+def _announced(text: str, author: str) -> list[str]:
+    named: list[str] = []
+    addressed = _ADDRESSED.match(text)  # a reply's leading mentions address, they do not name
+    for sentence in _SENTENCE.split(text[addressed.end() :] if addressed else text):
+        if not _ROLE.search(sentence) or _OTHER_WEEK.search(sentence):
+            continue
+        if _SELF.search(sentence):
+            named.append(author)
+        named.extend(normalise_handle(mention) for mention in _MENTION.findall(sentence))
+    return named
+
+
+def _posted(handle: str, authors: set[str]) -> bool:
+    return any(same_account(author, handle) for author in authors)
