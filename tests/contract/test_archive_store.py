@@ -137,6 +137,25 @@ def test_reads_outside_a_poll_add_their_cost_and_keep_the_last_error(store: Arch
     assert (read(store).reads, read(store).last_error) == (5, None)
 
 
+@pytest.mark.parametrize("network", ["x", "bluesky"])
+def test_a_failed_lookup_keeps_when_the_network_may_be_asked_again(
+    store: ArchiveStore, network: str
+) -> None:
+    """A 429's reset during a count refresh (services/counts.py waits for it), per network;
+    the next lookup, failed without one or answered, clears it."""
+    session = store.start(a_session(status="ended", networks=("x", "bluesky")))
+    reset = WINDOW_END + timedelta(minutes=15)
+    store.add_reads(session, 0, PRICE, "Rate limited.", network, reset)
+    assert (read(store).retry_on(network), read(store).error_on(network)) == (
+        reset,
+        "Rate limited.",
+    )
+    other = "bluesky" if network == "x" else "x"
+    assert read(store).retry_on(other) is None
+    store.add_reads(session, 2, PRICE, None, network)
+    assert (read(store).retry_on(network), read(store).error_on(network)) == (None, None)
+
+
 # ----- steps ------------------------------------------------------------------------------------
 
 
