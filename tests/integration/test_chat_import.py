@@ -52,8 +52,8 @@ def test_a_pasted_csv_is_previewed_with_bad_rows_named_then_confirmed(
     assert preview["statusCode"] == 200
     assert "row 4: unknown time zone &#39;EST5&#39;" in page
     assert "row 5: hashtag missing" in page
-    assert "Mondays 20:00" in page and "America/New_York" in page
-    assert "Thursdays 20:30" in page and "Bluesky and Mastodon" in page
+    assert "Mondays at 20:00, America/New_York" in page
+    assert "Thursdays at 20:30, Europe/London" in page and "Bluesky and Mastodon" in page
     assert "Import 2 chats" in page
     assert chats(deployment) == {}  # nothing is saved before confirm
 
