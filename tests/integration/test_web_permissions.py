@@ -1,25 +1,29 @@
 """The web function's IAM policy, held to what its routes really do: moto enforces no IAM, so every
 DynamoDB call the web function's own client makes is recorded (tests/iam_policy.py, a botocore
-`before-call` hook) while a broad walk of its routes runs through the real handler: signing in,
-members, posts scheduled, edited, approved, declined and cancelled, chats and their pages, the
-calendar, settings, the accounts' connect pages, sign-out; then every case of the bad-input
-catalogue. Each recorded (action, table, partition key) must be allowed by WebFunction's
-statements as template.yaml writes them, conditions included.
+`before-call` hook) while every case of the bad-input catalogue and then a walk of its routes run
+through the real handler: signing in, posts scheduled, edited, approved and cancelled, members
+invited, promoted and removed, the profile, settings, chats, a session's page, the calendar,
+unsubscribing, connecting X, signing out everywhere and out; and, in a second test, a Mastodon
+account connected and disconnected against the Mastodon sandbox. Each recorded (action, table,
+partition key) must be allowed by WebFunction's statements as template.yaml writes them,
+conditions included.
 
 The walk also shows the policy is no wider than the routes: every DynamoDB action the policy
 grants is used on its resource, and every partition-key prefix its `dynamodb:LeadingKeys`
-condition allows is used, save the ones listed in NOT_WALKED with the route that uses them.
-That the check can fail (a key outside the partitions is refused) is shown in
-tests/unit/test_iam_policy.py.
+condition allows is used (the ones in NOT_WALKED by the second test). That the check can fail
+(a key outside the partitions is refused) is shown in tests/unit/test_iam_policy.py.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
+from chatdeck.adapters.mastodon.oauth import sandbox_approver
 from chatdeck.domain.posts import PostStatus
 from devstack.provision import TEMPLATE
 from devstack.template import load_template
@@ -33,6 +37,7 @@ from tests.iam_policy import (
 )
 from tests.integration.bad_input_catalogue import CATALOGUE, CHAT, INVITE, POST, PROFILE, Case
 from tests.integration.deployment import Deployment
+from tests.integration.mastodon_kit import TIMEOUT, mastodon_url
 from tests.integration.test_bad_input_catalogue import (
     OTHER,
     TEACHER,
@@ -43,12 +48,13 @@ from tests.integration.test_bad_input_catalogue import (
 from tests.integration.web_kit import invoke
 
 pytestmark = pytest.mark.integration
+__all__ = ["mastodon_url"]  # the fixture
 
 # Partition-key prefixes the policy allows that the walk below does not reach, and the route
 # that uses each (each has its own test elsewhere).
 NOT_WALKED = {
     "MASTODON_APP#*": "POST /accounts/mastodon/connect registers Chatdeck's app on an instance "
-    "(tests/integration/test_mastodon_accounts_page.py)",
+    "(the second test below walks it, against the Mastodon sandbox)",
 }
 
 
@@ -58,8 +64,20 @@ def template() -> dict[str, Any]:
 
 
 @pytest.fixture
+def local_web(
+    function: Callable[[str], ModuleType],
+    monkeypatch: pytest.MonkeyPatch,
+    mastodon_url: str,
+) -> ModuleType:
+    """The web function as the local stack runs it: plain http to the loopback sandboxes."""
+    requests.delete(f"{mastodon_url}/sandbox/posts", timeout=5).raise_for_status()
+    monkeypatch.setenv("OUTBOUND_ALLOW_LOOPBACK_HTTP", "true")
+    return function("web")
+
+
+@pytest.fixture
 def recorded(
-    web: ModuleType, deployment: Deployment, template: dict[str, Any]
+    local_web: ModuleType, deployment: Deployment, template: dict[str, Any]
 ) -> Iterator[DynamoCalls]:
     settings = deployment.services.settings
     tables = {
@@ -68,7 +86,7 @@ def recorded(
         str(settings.archive_table): "ArchiveTable",
     }
     calls = DynamoCalls(tables, partition_keys(template))
-    client = web.services._dynamodb
+    client = local_web.services._dynamodb
     calls.attach(client)
     yield calls
     calls.detach(client)
@@ -218,11 +236,12 @@ def drive(web: ModuleType, world: World, cases: list[Case]) -> list[str]:
 
 
 def test_every_dynamodb_call_of_the_web_routes_is_allowed_by_its_policy(
-    web: ModuleType,
+    local_web: ModuleType,
     deployment: Deployment,
     recorded: DynamoCalls,
     template: dict[str, Any],
 ) -> None:
+    web = local_web
     world = make_world(deployment)
     assert world.values["waiting_post"]
     for group in sorted(CATALOGUE):  # refused, they change nothing (its own test says so)
@@ -253,3 +272,48 @@ def test_every_dynamodb_call_of_the_web_routes_is_allowed_by_its_policy(
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_connecting_and_disconnecting_a_mastodon_account_stays_within_the_policy(
+    local_web: ModuleType,
+    deployment: Deployment,
+    recorded: DynamoCalls,
+    template: dict[str, Any],
+    mastodon_url: str,
+) -> None:
+    """The routes the walk above cannot take without a Mastodon instance: registering the app
+    on it (MASTODON_APP#), storing the account's sealed token (ACCOUNT#), disconnecting."""
+    world = make_world(deployment)
+    connect = Case(
+        "connect",
+        "POST /accounts/mastodon/connect",
+        "/accounts/mastodon/connect",
+        frozenset({303}),
+        fields={"instance": mastodon_url},
+    )
+    sent = invoke(local_web, event_for(connect, world))
+    assert sent["statusCode"] == 303, sent.get("body", "")[-500:]
+    callback = urlsplit(sandbox_approver(TIMEOUT)(sent["headers"]["Location"], "ann"))
+    back = Case(
+        "callback",
+        "GET /accounts/mastodon/callback",
+        callback.path,
+        frozenset({303}),
+        query=callback.query,
+    )
+    disconnect = Case(
+        "disconnect",
+        "POST /accounts/mastodon/disconnect",
+        "/accounts/mastodon/disconnect",
+        frozenset({303}),
+        fields={"account": "mine"},
+    )
+    refused = drive(local_web, world, [back, disconnect])
+    assert refused == [], refused
+
+    statements = function_statements(template, "WebFunction")
+    denied = sorted({str(r) for r in recorded.requests if decide(statements, r) != "Allow"})
+    assert denied == [], "the web function's policy refuses:\n" + "\n".join(denied)
+    keys = [value for r in recorded.requests for value in r.values(LEADING_KEYS) or ()]
+    for pattern in [*NOT_WALKED, "ACCOUNT#*", "OAUTH#*"]:
+        assert any(glob(pattern, key) for key in keys), pattern
