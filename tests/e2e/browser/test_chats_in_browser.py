@@ -522,6 +522,56 @@ def test_a_sessions_page_shows_numbers_best_answers_and_transcript(
     expect(page).to_have_url(re.compile(r"#transcript$"))
 
 
+def test_an_admin_corrects_who_moderated_a_session_and_the_digest_follows(
+    page: Page, local_stack: LocalStack, staged: StagedChat
+) -> None:
+    """The session page names who was taken as moderator; the admin ticks someone else, sees
+    the digest rebuilt without questions, is told when nobody is ticked, and infers them again."""
+    sign_in(page, local_stack, ADMIN)
+    tick_through(local_stack, staged)
+    address = f"{local_stack.web}/sessions/{staged.id}/{staged.start:{SESSION_START}}"
+    page.goto(address)
+    moderators = page.get_by_role("region", name="Moderators")
+    expect(moderators).to_contain_text(f"Taken as moderators: @{MODERATOR}")
+    correct = moderators.get_by_text("Correct who moderated")
+    form = moderators.get_by_role("group", name=re.compile("Who moderated this session"))
+    expect(form).to_be_hidden()  # folded away: the digest comes first
+    correct.click()
+    own = form.get_by_role("checkbox", name=re.compile(f"^@{MODERATOR} "))
+    expect(own).to_be_checked()
+    boxes = form.get_by_role("checkbox")
+    assert boxes.count() >= 10, boxes.count()  # one per author of the session
+    checked_page(page, "a session's page with its moderators' form")
+
+    own.uncheck()  # nobody ticked: refused, saying so, nothing kept
+    moderators.get_by_role("button", name="Save moderators").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Tick at least one moderator")
+    expect(own).to_be_visible()  # the form stays open beside its error
+    expect(own).not_to_be_checked()
+    checked_page(page, "a session's page refusing a correction")
+
+    values = boxes.evaluate_all("boxes => boxes.map(box => box.value)")
+    chosen = next(value for value in values if value != MODERATOR)  # the busiest participant
+    form.locator(f'input[value="{chosen}"]').check()
+    moderators.get_by_role("button", name="Save moderators").click()
+    expect(page).to_have_url(re.compile(r"moderators=saved#moderators$"))
+    expect(page.get_by_role("status").filter(has_text="Moderators saved")).to_be_visible()
+    expect(moderators).to_contain_text(f"Taken as moderators: @{chosen}")
+    expect(moderators).to_contain_text("set by an admin")
+    expect(moderators).to_contain_text("already emailed and is not sent again")
+    questions = page.locator("dl.numbers dt:text-is('Questions') + dd")
+    expect(questions).not_to_have_text("6")  # the chat's own moderator asked them
+
+    correct.click()
+    moderators.get_by_role("button", name="Infer them again").click()
+    page.wait_for_load_state()
+    expect(moderators).to_contain_text(f"Taken as moderators: @{MODERATOR}")
+    expect(questions).to_have_text("6")
+    expect(moderators.get_by_role("button", name="Infer them again")).to_have_count(0)
+
+
 def test_the_unsubscribe_link_in_a_digest_shows_a_button_that_unsubscribes(
     new_page: NewPage, local_stack: LocalStack, staged: StagedChat
 ) -> None:
