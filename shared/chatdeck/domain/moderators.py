@@ -9,12 +9,13 @@ session's moderators are:
   number, not a teaser) names its author as that number's asker, if it comes in order (no higher
   number was asked before it). An author who asked is a moderator when also one of: a hint
   (configured moderator or the chat's account); runs the session's flow (a welcome, the Q1/A1
-  format, "introduce yourselves", a teaser such as "Q2 coming up", "next question", "thanks for
-  joining", "join us next week"); asked two numbers, one of them with a "?"; or asked the most
-  numbers of anyone (the earliest first on a tie). So a participant who types "Q1: my answer"
-  after the moderator's Q1 asks nothing, and one who answers "Q7: …" in a six-question session
-  is not made a moderator by it. A hint who runs the flow is a moderator without asking (the
-  founder who welcomes everyone and hands over to a guest).
+  format, "introduce yourselves", a teaser such as "Q2 coming up" or "Last question. . .",
+  "next question", "thanks for joining", "join us next week"); asked two numbers, one of them
+  with a "?"; or asked the most numbers of anyone (the earliest first on a tie). So a
+  participant who types "Q1: my answer" after the moderator's Q1 asks nothing, and one who
+  answers "Q7: …" in a six-question session is not made a moderator by it. A hint who runs the
+  flow is a moderator without asking (the founder who welcomes everyone and hands over to a
+  guest).
 * **The announced**: the accounts an in-chat announcement names: a sentence with a moderating
   word (moderator, moderating, co-moderator, host, hosting, co-host) names every @mention in it
   ("Our moderators tonight are @a @b", "Thanks @a and @b for hosting", "Welcome our guest
@@ -34,7 +35,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from chatdeck.domain.archive import ArchivedPost
-from chatdeck.domain.qa import normalise_handle, question_mark, same_account, unescape
+from chatdeck.domain.qa import (
+    announces_question,
+    normalise_handle,
+    question_mark,
+    same_account,
+    unescape,
+)
 
 # a mention, but not the quoted author of "RT @name:" or "via @name"
 _MENTION = re.compile(r"(?<![\w@])(?<!RT\s)(?<!via\s)@([\w.-]+(?:@[\w.-]+\.\w+)?)")
@@ -94,7 +101,7 @@ def infer_moderators(
                 if not author.asked:
                     author.first_at = place
                 author.asked.append(post)
-        if _FLOW.search(text):
+        if _FLOW.search(text) or announces_question(text):
             author.flow += 1
         announced.extend(h for h in _announced(text, handle) if h not in announced)
 

@@ -6,19 +6,27 @@ Who the moderators are is ``chatdeck.domain.moderators``' business; when a post 
 which question was open, is the digest's (``chatdeck.domain.digest``). Here is the text:
 
 * **Questions**, only from a moderator (or the chat's own account): ``Q1``, ``Q1:``, ``Q1.``,
-  ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a follow-up, counted
-  as Q2), after a lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``, ``Back to Q3``,
-  ``Time for Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus Q:`` (followed
-  by a mark) are the next number (``question_mark`` says ``final``; the digest numbers it).
+  ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Question 1:``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a
+  follow-up, counted as Q2), after a lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``,
+  ``Back to Q3``, ``Time for Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus
+  Q:`` (followed by a mark) are the next number (``question_mark`` says ``final``; the reading
+  numbers it).
 * **Teasers** are not questions: ``Q3 on the way``, ``Q5 comin' right up``, ``Q1 coming up in 2
-  minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``. A teaser that
+  minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``, and a number
+  with nothing asked after it (``OK... time for question 1?``, ``Q3! #edchat``). A teaser that
   still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over one
   that is not a teaser. A ``:`` or other mark right after the number makes it a question again
   (``Q2: coming up with ideas is hard…``).
+* **Announced questions**: after a moderator's teaser or announcement without a "?" (``Q3
+  coming up``, ``Last question. . .``, ``Going to skip to last question``, ``One more question
+  for tonight``), the same moderator's next post, within 5 minutes, that asks ("?"), carries no
+  number and is not a reply, is that question (the teased number, else the next one); a
+  numbered post of the same number wins over it.
 * **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``; parts of an
   answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d`` before a mark,
   ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``, ``A1+A2``, and
-  the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``. A leading ``Q2`` is skipped, so
+  the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``; ``Alast:``, ``A-last:`` and
+  ``A final -`` answer the session's last question. A leading ``Q2`` is skipped, so
   ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2. A moderator's ``A2: …`` answers too (co-moderators
   answer each other's questions, and moderators show the way).
 * **A participant's** ``Q1: …`` (``participant_question_numbers``) answers Q1 once Q1 was asked:
@@ -53,7 +61,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chatdeck.domain.archive import ArchivedPost
@@ -82,7 +90,8 @@ _TEASER_LEAD = r"(?:get\s+)?ready\s+for|stand\s+by\s+for|look\s+out\s+for|watch\
 _LEAD_IN = rf"(?:(?:{_LEAD_WORDS}|(?P<teaser_lead>{_TEASER_LEAD}))\b[\s,.:;!…–—-]*+{_PREAMBLE})*+"
 _JOINER = r"\s*+(?:/|&|\+|,|and\b)\s*+"
 _BARE_JOINER = r"\s*+(?:/|&|\+|and\b)\s*+"
-_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
+_Q = rf"#?(?:q|question\s*)#?\d{{1,2}}{_PART}{_END}"
+_PARTICIPANT_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
 _A = rf"#?a\d{{1,2}}{_PART}{_END}"
 _QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
 _ANSWER_LIST = rf"{_A}(?:{_JOINER}{_A}|{_BARE_JOINER}\d{{1,2}}{_END})*+"
@@ -105,13 +114,26 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _PARTICIPANT_QUESTION = re.compile(
-    rf"{_PREAMBLE}(?P<markers>{_QUESTION_LIST})(?!{_QUARTER}|{_TEASER})", re.IGNORECASE
+    rf"{_PREAMBLE}(?P<markers>{_PARTICIPANT_Q}(?:{_JOINER}{_PARTICIPANT_Q})*+)(?!{_QUARTER}|{_TEASER})",
+    re.IGNORECASE,
 )
 _ANSWER = re.compile(
     rf"{_PREAMBLE}(?:#?q\d{{1,2}}{_END}[^\w@#]*+{_PREAMBLE})?"
     rf"(?P<markers>{_ANSWER_LIST})(?!{_STEAK_SAUCE})",
     re.IGNORECASE,
 )
+_ANSWER_LAST = re.compile(rf"{_PREAMBLE}a[\s-]?(?:last|final)\s*+[:.)\-–—]", re.IGNORECASE)
+# A moderator saying a question comes next, without asking it: "Going to skip to last
+# question. . .", "One more question for tonight", "Here comes our question about Shift 2".
+_ANNOUNCES = re.compile(
+    r"\b(?:next|last|final|one\s+more|new)\s+question\b(?!s)|"
+    r"\bhere\s+comes\s+(?:our|the|a)\s+(?:\w+\s+)?question\b|"
+    r"\b(?:start|begin)\s+with\s+(?:a|an|our|the)\s+(?:\w+\s+)?question\b(?!s)",
+    re.IGNORECASE,
+)
+_NOT_ASKED = re.compile(r"[#@][\w.@-]+|https?://\S+")
+_WORD = re.compile(r"[^\W\d_]")
+ANNOUNCED_WITHIN = timedelta(minutes=5)
 _NUMBER = re.compile(r"(?<![.\d])\d{1,2}")
 
 
@@ -130,6 +152,7 @@ class QuestionMark:
     final: bool = False
     teaser: bool = False
     asks: bool = False  # has a "?": it asks something
+    announced: bool = False  # no number: the question a moderator just said was coming
 
     @property
     def is_question(self) -> bool:
@@ -175,14 +198,32 @@ def question_mark(text: str) -> QuestionMark | None:
     numbers = _numbers(found["markers"]) if found["markers"] else ()
     if not numbers and not found["final"]:
         return None
-    teaser = bool(found["teaser"] or found["teaser_lead"])
-    return QuestionMark(numbers, final=bool(found["final"]), teaser=teaser, asks="?" in text)
+    # "OK... time for question 1?", "Q3! #edchat": nothing asked after the number
+    bare = not _WORD.search(_NOT_ASKED.sub("", text[found.end() :]))
+    teaser = bool(found["teaser"] or found["teaser_lead"]) or bare
+    return QuestionMark(
+        numbers, final=bool(found["final"]), teaser=teaser, asks="?" in text and not bare
+    )
 
 
 def answer_numbers(text: str) -> tuple[int, ...]:
     """The answer numbers a post opens with (``A1``, ``A2.1``, ``A1 & 2``…), sorted."""
     found = _ANSWER.match(unescape(text))
     return _numbers(found["markers"]) if found else ()
+
+
+def answers_last(text: str) -> bool:
+    """``Alast:``, ``A-last:``, ``A final -``: an answer to the session's last question."""
+    return _ANSWER_LAST.match(unescape(text)) is not None
+
+
+def announces_question(text: str) -> bool:
+    """A moderator's "Last question. . ." or "Question 3 coming up": a question comes next."""
+    text = unescape(text)
+    mark = question_mark(text)
+    return "?" not in text and (
+        (mark is not None and mark.teaser) or _ANNOUNCES.search(text) is not None
+    )
 
 
 def participant_question_numbers(text: str) -> tuple[int, ...]:
@@ -242,8 +283,19 @@ def read_timeline(
     question_of_post: dict[tuple[str, str], int] = {}
     opened_by: dict[tuple[str, str], int] = {}  # the post that first asked a number
     last_final: int | None = None
+    announced: dict[str, tuple[int | None, datetime]] = {}  # by author: what comes next, when
     for post in posts:
-        mark = question_mark(post.text) if post.key in hosts else None
+        if post.key not in hosts:
+            continue
+        mark = question_mark(post.text)
+        coming = announced.pop(post.author_handle, None)
+        if announces_question(post.text):
+            teased = mark.numbers[0] if mark is not None and mark.numbers else None
+            announced[post.author_handle] = (teased, post.created_at)
+            continue
+        if mark is None and coming is not None and _asks_unnumbered(post, coming[1]):
+            teased_number = (coming[0],) if coming[0] else ()
+            mark = QuestionMark(teased_number, final=not coming[0], asks=True, announced=True)
         if mark is None or not mark.is_question:
             continue
         asks = mark.numbers
@@ -259,7 +311,9 @@ def read_timeline(
             question_of_post[post.key] = asks[0]
     question_count = min(MAX_NUMBER, max([planned, *candidates]))
     chosen = {
-        number: min(found, key=lambda c: (c[0].teaser, not c[0].asks, _order(c[1])))[1]
+        number: min(
+            found, key=lambda c: (c[0].teaser, c[0].announced, not c[0].asks, _order(c[1]))
+        )[1]
         for number, found in candidates.items()
     }
     asked_at = {number: _order(found[0][1]) for number, found in candidates.items()}
@@ -280,6 +334,8 @@ def read_timeline(
 
         numbers: tuple[int, ...] = ()
         explicit = answer_numbers(post.text)
+        if not explicit and answers_last(post.text) and question_count:
+            explicit = (question_count,)
         if explicit:
             numbers = tuple(n for n in explicit if asked(n))
             if not numbers and open_number is not None:
@@ -296,6 +352,17 @@ def read_timeline(
         if numbers:
             answers[post.key] = numbers
     return Reading(question_count=question_count, chosen=chosen, answers=answers)
+
+
+def _asks_unnumbered(post: ArchivedPost, announced_at: datetime) -> bool:
+    """The post after an announcement asks the question: a "?", no number, not a reply."""
+    text = unescape(post.text).lstrip()
+    return (
+        "?" in text
+        and not text.startswith("@")
+        and not answer_numbers(text)
+        and post.created_at - announced_at <= ANNOUNCED_WITHIN
+    )
 
 
 def _order(post: ArchivedPost) -> tuple[datetime, int, str]:
