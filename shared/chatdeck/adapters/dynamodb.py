@@ -140,7 +140,9 @@ class Table:
             request = {self.name: {"Keys": batch, "ConsistentRead": consistent}}
             for round_ in range(BATCH_GET_ROUNDS):
                 if round_:
-                    time.sleep(random.uniform(0, BATCH_GET_FIRST_PAUSE * 2 ** (round_ - 1)))  # noqa: S311 (jitter)
+                    # jitter, not a secret
+                    pause = random.uniform(0, BATCH_GET_FIRST_PAUSE * 2 ** (round_ - 1))  # noqa: S311  # nosec B311
+                    time.sleep(pause)
                 try:
                     answer = self.client.batch_get_item(RequestItems=request)
                 except (ClientError, BotoCoreError) as error:
