@@ -105,20 +105,25 @@ def test_an_admin_sees_who_was_taken_as_moderator_and_a_box_per_author(
     page = get(web, admin_session, PAGE)
     assert page["statusCode"] == 200, page["body"]
     body = page["body"]
-    assert "Taken as moderators: <strong>@edtechmod</strong>" in body
+    taken = body.split("Taken as moderators: ", 1)[1].split("</p>", 1)[0]
+    assert "<strong>@dee</strong>" in taken and "inferred from who asked" in taken
     assert f'action="{PAGE}/moderators"' in body
     for handle in ("edtechmod", "dee", "ana", "ben", "eve"):
         assert f'name="moderators" value="{handle}"' in body
-    assert 'value="edtechmod" checked' in body and 'value="dee" checked' not in body
+    assert 'value="dee" checked' in body and 'value="ana" checked' not in body
 
     members_page = get(web, teacher_session, PAGE)["body"]
-    assert "Taken as moderators: <strong>@edtechmod</strong>" in members_page
+    assert "Taken as moderators: " in members_page and "<strong>@dee</strong>" in members_page
     assert "/moderators" not in members_page.split('id="moderators"', 1)[1].split("</section>")[0]
 
 
 def test_an_admins_correction_is_kept_and_the_digest_rebuilt(
     web: ModuleType, archived: Deployment, admin_session: str
 ) -> None:
+    def voices(body: str) -> str:
+        return body.split('id="voices"', 1)[1].split("</section>", 1)[0]
+
+    assert "@edtechmod on X:" not in voices(get(web, admin_session, PAGE)["body"])
     saved = post_form(web, admin_session, f"{PAGE}/moderators", {"moderators": "dee"})
     assert saved["statusCode"] == 303, saved.get("body")
     assert saved["headers"]["Location"] == f"{PAGE}?moderators=saved#moderators"
@@ -128,7 +133,8 @@ def test_an_admins_correction_is_kept_and_the_digest_rebuilt(
     body = get(web, admin_session, PAGE, "moderators=saved")["body"]
     assert "Moderators saved" in body and "set by an admin" in body
     assert "The digest emailed after the session will use them." in body
-    assert "Taken as moderators: <strong>@dee</strong>" in body
+    assert "Taken as moderators: <strong>@dee</strong> <span" in body  # Dee alone
+    assert "@edtechmod on X:" in voices(body)  # who only said hello is a voice now
     assert '<h3 id="q1">Q1 What makes feedback land? #edtechchat</h3>' in body
 
     again = post_form(web, admin_session, f"{PAGE}/moderators", {"action": "infer"})
