@@ -2,7 +2,19 @@
 
 import pytest
 
-from chatdeck.domain.qa import CONVERSATION, Classified, classify, is_host, normalise_handle
+from chatdeck.domain.qa import (
+    CONVERSATION,
+    Classified,
+    QuestionMark,
+    announces_question,
+    answer_numbers,
+    answers_last,
+    classify,
+    is_host,
+    normalise_handle,
+    participant_question_numbers,
+    question_mark,
+)
 
 MODERATORS = ["MsRiveraTeaches", "@coach_dan_edu"]
 CHAT_ACCOUNT = "edtechchat"
@@ -171,3 +183,137 @@ def test_a_moderators_reply_to_a_question_is_conversation() -> None:
 
 def test_an_impossible_question_number_is_ignored() -> None:
     assert classify_as(PARTICIPANT, "Me too", reply_to_question=0) == CONVERSATION
+
+
+# --- issue 11: questions and answers as people post them ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers", "final"),
+    [
+        pytest.param("Here's Q3: How does coherence help?", (3,), False, id="Here's Q3:"),
+        pytest.param("Here we go... Q1. What works?", (1,), False, id="Here we go... Q1."),
+        pytest.param("OK, Q2 - Share one routine", (2,), False, id="OK, Q2 -"),
+        pytest.param("Back to Q3. . .Which is easiest?", (3,), False, id="Back to Q3"),
+        pytest.param("Time for Q4: what will you try?", (4,), False, id="Time for Q4:"),
+        pytest.param("Question 5: Who inspires you?", (5,), False, id="Question 5:"),
+        pytest.param("Q5?: 1 worry I have is this. How can we help?", (5,), False, id="Q5?:"),
+        pytest.param("Q2.1 And for older students?", (2,), False, id="Q2.1 follow-up"),
+        pytest.param("Final Q: what is your takeaway?", (), True, id="Final Q:"),
+        pytest.param("Last question: one word for tonight", (), True, id="Last question:"),
+        pytest.param(
+            "And our last question of the night - what next?", (), True, id="of the night"
+        ),
+    ],
+)
+def test_a_moderators_question_after_a_lead_in(
+    text: str, numbers: tuple[int, ...], final: bool
+) -> None:
+    mark = question_mark(text)
+    assert mark is not None and mark.is_question
+    assert (mark.numbers, mark.final) == (numbers, final)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Q3 on the way", id="on the way"),
+        pytest.param("Q5 comin' right up", id="comin' right up"),
+        pytest.param("Q2 coming up in 2 min", id="coming up in 2 min"),
+        pytest.param("Get ready for Q2!", id="get ready for"),
+        pytest.param("OK... time for question 1? #edchat", id="a number and nothing asked"),
+        pytest.param("Q4! 🎉", id="Q4!"),
+    ],
+)
+def test_teasers_are_not_questions(text: str) -> None:
+    mark = question_mark(text)
+    assert mark is not None and not mark.is_question
+    assert classify_as(MODERATOR, text) == CONVERSATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great answers to Q1 so far!",
+        "Last question was tough, wasn't it",
+        "We'll be using a Q1/A1 format.",
+        "So glad you're here",
+    ],
+)
+def test_not_a_question_at_all(text: str) -> None:
+    mark = question_mark(text)
+    assert mark is None or not mark.is_question
+
+
+def test_a_teaser_that_asks_is_a_question_but_says_it_teased() -> None:
+    mark = question_mark("Q3 coming up: How do you give feedback?")
+    assert mark == QuestionMark((3,), teaser=True, asks=True)
+    assert mark.is_question
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        pytest.param("A2.1 Exit tickets", (2,), id="A2.1"),
+        pytest.param("A1.5 is where we are on the rubric", (1,), id="A1.5"),
+        pytest.param("A2a Padlet walls", (2,), id="A2a"),
+        pytest.param("A2b: and Flip", (2,), id="A2b:"),
+        pytest.param("A3c) the third part", (3,), id="A3c)"),
+        pytest.param("A1 & 2: co-planning", (1, 2), id="A1 & 2"),
+        pytest.param("A1 &amp; 2 co-planning", (1, 2), id="A1 &amp; 2"),
+        pytest.param("A1/2 relationships first", (1, 2), id="A1/2"),
+        pytest.param("A1 and 2 - both!", (1, 2), id="A1 and 2"),
+        pytest.param("A3+4 peer feedback", (3, 4), id="A3+4"),
+    ],
+)
+def test_answers_in_parts_and_pairs(text: str, numbers: tuple[int, ...]) -> None:
+    assert answer_numbers(text) == numbers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("A1-A2 learners need visuals", id="CEFR A1-A2"),
+        pytest.param("A1–A2 learners need visuals", id="CEFR A1–A2, en dash"),
+        pytest.param("A1C levels are tracked by the nurse", id="A1C"),
+        pytest.param("A1c levels are tracked by the nurse", id="A1c levels"),
+        pytest.param("My A1 learners love songs", id="CEFR A1 later"),
+    ],
+)
+def test_levels_and_blood_tests_are_not_answers(text: str) -> None:
+    assert answer_numbers(text) == ()
+
+
+def test_alast_answers_the_last_question() -> None:
+    assert answers_last("Alast: a few model units would be great!")
+    assert answers_last("A-last - more time")
+    assert not answers_last("Alaska is lovely")
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Q1: Personally I liked the layout", (1,)),
+        ("#edchat Q3 Have not had the chance yet", (3,)),
+        ("Q2-I have not focused much on it", (2,)),
+        ("Q1 2025 results are in", ()),
+        ("Q2 coming up?", ()),
+        ("Question 2: does anyone use Kami?", ()),
+    ],
+)
+def test_a_participants_q_number(text: str, numbers: tuple[int, ...]) -> None:
+    assert participant_question_numbers(text) == numbers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Last question. . . #edchat",
+        "Going to skip to last question. . .",
+        "Q3 coming up!",
+        "One more question for tonight",
+    ],
+)
+def test_announcements_of_a_question(text: str) -> None:
+    assert announces_question(text)
+    assert not announces_question("Last question: what will you try?")
