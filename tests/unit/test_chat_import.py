@@ -280,3 +280,19 @@ def test_ical_junk_never_raises_but_a_refusal_or_a_named_row(junk: bytes) -> Non
     except ImportRefused:
         return
     assert all(r.label.startswith("event ") for r in rows)
+
+
+def test_a_utc_start_takes_the_calendars_own_zone_and_its_day() -> None:
+    """01:00 UTC on a Tuesday, in a calendar whose zone is New York: Mondays at 20:00 there."""
+    utc = ICAL.replace(
+        b"DTSTART;TZID=America/New_York:20260907T200000\r\nDTEND;TZID=America/New_York:"
+        b"20260907T210000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO",
+        b"DTSTART:20261201T010000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;BYDAY=TU",
+    ).replace(b"VERSION:2.0\r\n", b"VERSION:2.0\r\nX-WR-TIMEZONE:America/New_York\r\n")
+    edtech = rows_from_ical(utc, TODAY)[0].fields
+    assert (edtech["weekday"], edtech["start_time"], edtech["zone"]) == (
+        "0",
+        "20:00",
+        "America/New_York",
+    )
+    assert edtech["first_date"] == "2026-11-30"

@@ -32,7 +32,7 @@ from typing import Any
 
 from chatdeck.domain.chats import NETWORKS, WEEKDAYS
 from chatdeck.domain.errors import Refused
-from chatdeck.domain.schedule import known_zones
+from chatdeck.domain.schedule import known_zones, zone_named
 
 MAX_ROWS = 100
 MAX_CALENDAR_BYTES = 512 * 1024  # a fetched calendar; a pasted CSV is bounded by the form's size
@@ -251,16 +251,24 @@ def rows_from_ical(data: bytes, today: date, default_network: str = "") -> list[
     if len(events) > MAX_ROWS:
         raise ImportRefused(f"At most {MAX_ROWS} chats can be imported at once.")
     return [
-        _event_row(number, event, today, default_network)
+        _event_row(number, event, today, default_network, _calendar_zone(calendar))
         for number, event in enumerate(events, start=1)
     ]
 
 
-def _event_row(number: int, event: Any, today: date, default_network: str) -> ImportRow:
+def _calendar_zone(calendar: Any) -> str:
+    """The calendar's own zone (X-WR-TIMEZONE, as Google and Apple export), if a known one."""
+    zone = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    return zone if zone in known_zones() else ""
+
+
+def _event_row(
+    number: int, event: Any, today: date, default_network: str, calendar_zone: str
+) -> ImportRow:
     name = " ".join(str(event.get("SUMMARY", "")).split())
     label = f"event {number}" + (f" (“{name[:60]}”)" if name else "")
     try:
-        values = _event_values(event, today, default_network)
+        values = _event_values(event, today, default_network, calendar_zone)
     except ValueError as problem:
         return ImportRow(label, problem=str(problem))
     except Exception:  # a malformed property icalendar cannot decode
@@ -268,7 +276,9 @@ def _event_row(number: int, event: Any, today: date, default_network: str) -> Im
     return row_from_values(label, {"name": name, **values}, today)
 
 
-def _event_values(event: Any, today: date, default_network: str) -> dict[str, str]:
+def _event_values(
+    event: Any, today: date, default_network: str, calendar_zone: str
+) -> dict[str, str]:
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         raise ValueError("is cancelled")
     rule = event.get("RRULE")
@@ -285,6 +295,12 @@ def _event_values(event: Any, today: date, default_network: str) -> dict[str, st
         raise ValueError("is an all-day event, with no time")
     zone = _event_zone(event, start)
     weekday = BYDAYS.index(days[0]) if days else start.weekday()
+    if zone == "UTC" and calendar_zone:
+        # A start in UTC in a calendar with its own zone (Google exports some so): the chat keeps
+        # the calendar's wall clock across DST, as its organisers do; BYDAY moves with the date.
+        local = start.astimezone(zone_named(calendar_zone))
+        weekday = (weekday + (local.date() - start.date()).days) % 7
+        start, zone = local, calendar_zone
     until = (rule.get("UNTIL") or [None])[0]
     if until is not None:
         last = until.astimezone(UTC).date() if isinstance(until, datetime) else until
