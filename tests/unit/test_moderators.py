@@ -316,3 +316,18 @@ def test_any_session_reads_and_its_answers_name_its_questions(
         if h.question.post is not None:
             assert h.question.post.author_handle in {*result.moderators, "scichat"}
     assert set(result.moderators) <= {p.author_handle for p in posts}
+
+
+def test_a_question_posted_as_an_image_keeps_its_post_unless_a_better_one_came() -> None:
+    posts = [
+        post("fred", "Q1 👇 #scichat", 5),
+        post("amy", "A1: the practices", 6),
+        post("fred", "OK... time for Q2?", 18),
+        post("fred", "Q2: How will engineering fit in?", 20),
+        post("ted", "A2 design briefs", 21),
+    ]
+    result = digest(posts)
+    assert result.moderators == ("fred",)
+    headings = [h.question.heading for h in result.questions]
+    assert headings == ["Q1 👇 #scichat", "Q2: How will engineering fit in?"]
+    assert [p.text for p in result.transcript.conversation] == ["OK... time for Q2?"]

@@ -221,8 +221,6 @@ def test_a_moderators_question_after_a_lead_in(
         pytest.param("Q5 comin' right up", id="comin' right up"),
         pytest.param("Q2 coming up in 2 min", id="coming up in 2 min"),
         pytest.param("Get ready for Q2!", id="get ready for"),
-        pytest.param("OK... time for question 1? #edchat", id="a number and nothing asked"),
-        pytest.param("Q4! 🎉", id="Q4!"),
     ],
 )
 def test_teasers_are_not_questions(text: str) -> None:
@@ -243,6 +241,13 @@ def test_teasers_are_not_questions(text: str) -> None:
 def test_not_a_question_at_all(text: str) -> None:
     mark = question_mark(text)
     assert mark is None or not mark.is_question
+
+
+@pytest.mark.parametrize("text", ["OK... time for question 1? #edchat", "Q4 👇 #edchat", "Q2?"])
+def test_a_number_with_nothing_asked_after_it_is_a_bare_question(text: str) -> None:
+    mark = question_mark(text)
+    assert mark is not None and mark.bare and mark.is_question and not mark.asks
+    assert participant_question_numbers(text) == ()  # a participant's "Q2?" answers nothing
 
 
 def test_a_teaser_that_asks_is_a_question_but_says_it_teased() -> None:

@@ -16,9 +16,10 @@ Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds
   questions planned in advance, whichever is larger; ``Final Q:`` is the number after the
   highest asked so far. A gap (a question the archive missed) is kept, without text. A
   question's text is the moderator's post; without one, the planned text. When a number was
-  posted more than once, a post that is not a teaser wins, then one with a "?", then the
-  earliest (so a question without "?" is kept when nothing better exists); the others go to the
-  conversation. A number is asked when its first post was made.
+  posted more than once, a post that is not a teaser wins, then one that asks something after
+  its number (not ``Q1 👇``), then a numbered one (not one announced), then one with a "?",
+  then the earliest (so a question without "?" is kept when nothing better exists); the others
+  go to the conversation. A number is asked when its first post was made.
 * **Answers**: a post's A-numbers (``A2``, ``A2.1``, ``A1 & 2``…) name the questions it answers,
   moderators' posts too. A number the session has not asked yet at that moment, or has no
   question for (``A7`` in a six-question session), is dropped from the post when another number

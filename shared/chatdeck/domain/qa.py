@@ -12,11 +12,12 @@ which question was open, is the digest's (``chatdeck.domain.digest``). Here is t
   Q:`` (followed by a mark) are the next number (``question_mark`` says ``final``; the reading
   numbers it).
 * **Teasers** are not questions: ``Q3 on the way``, ``Q5 comin' right up``, ``Q1 coming up in 2
-  minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``, and a number
-  with nothing asked after it (``OK... time for question 1?``, ``Q3! #edchat``). A teaser that
-  still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over one
-  that is not a teaser. A ``:`` or other mark right after the number makes it a question again
-  (``Q2: coming up with ideas is hard…``).
+  minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``. A teaser
+  that still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over
+  one that is not a teaser. A number with nothing asked after it (``Q1 👇`` over an image,
+  ``OK... time for question 1?``) is a question only when nothing better was posted for it. A
+  ``:`` or other mark right after the number makes it a question again (``Q2: coming up with
+  ideas is hard…``).
 * **Announced questions**: after a moderator's teaser or announcement without a "?" (``Q3
   coming up``, ``Last question. . .``, ``Going to skip to last question``, ``One more question
   for tonight``), the same moderator's next post, within 5 minutes, that asks ("?"), carries no
@@ -30,7 +31,8 @@ which question was open, is the digest's (``chatdeck.domain.digest``). Here is t
   ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2. A moderator's ``A2: …`` answers too (co-moderators
   answer each other's questions, and moderators show the way).
 * **A participant's** ``Q1: …`` (``participant_question_numbers``) answers Q1 once Q1 was asked:
-  many people answer with the question's number; before it was asked, it is conversation.
+  many people answer with the question's number; before it was asked, it is conversation, and
+  so is a bare ``Q1?`` (someone asking which one it was).
 * "At the start" means after anything that is not a word: whitespace, mentions (replies begin
   ``@mod A1: …``; Bluesky's ``@name.bsky.social`` and Mastodon's ``@name@server`` too),
   hashtags (``#edchat A1 …``), emoji (``🗣️Q1``), ``.@``, ``**`` and the like.
@@ -153,6 +155,7 @@ class QuestionMark:
     teaser: bool = False
     asks: bool = False  # has a "?": it asks something
     announced: bool = False  # no number: the question a moderator just said was coming
+    bare: bool = False  # nothing asked after the number: "Q1 👇" (an image), "time for Q1?"
 
     @property
     def is_question(self) -> bool:
@@ -199,11 +202,10 @@ def question_mark(text: str) -> QuestionMark | None:
     if not numbers and not found["final"]:
         return None
     # "OK... time for question 1?", "Q3! #edchat": nothing asked after the number
-    bare = not _WORD.search(_NOT_ASKED.sub("", text[found.end() :]))
-    teaser = bool(found["teaser"] or found["teaser_lead"]) or bare
-    return QuestionMark(
-        numbers, final=bool(found["final"]), teaser=teaser, asks="?" in text and not bare
-    )
+    bare = _bare(text[found.end() :])
+    teaser = bool(found["teaser"] or found["teaser_lead"])
+    asks = "?" in text and not bare
+    return QuestionMark(numbers, final=bool(found["final"]), teaser=teaser, asks=asks, bare=bare)
 
 
 def answer_numbers(text: str) -> tuple[int, ...]:
@@ -228,8 +230,8 @@ def announces_question(text: str) -> bool:
 
 def participant_question_numbers(text: str) -> tuple[int, ...]:
     """The Q-numbers a participant's post opens with (``Q1: my answer``), no lead-in taken."""
-    found = _PARTICIPANT_QUESTION.match(unescape(text))
-    return _numbers(found["markers"]) if found else ()
+    found = _PARTICIPANT_QUESTION.match(text := unescape(text))
+    return _numbers(found["markers"]) if found and not _bare(text[found.end() :]) else ()
 
 
 def classify(
@@ -312,7 +314,8 @@ def read_timeline(
     question_count = min(MAX_NUMBER, max([planned, *candidates]))
     chosen = {
         number: min(
-            found, key=lambda c: (c[0].teaser, c[0].announced, not c[0].asks, _order(c[1]))
+            found,
+            key=lambda c: (c[0].teaser, c[0].bare, c[0].announced, not c[0].asks, _order(c[1])),
         )[1]
         for number, found in candidates.items()
     }
@@ -363,6 +366,10 @@ def _asks_unnumbered(post: ArchivedPost, announced_at: datetime) -> bool:
         and not answer_numbers(text)
         and post.created_at - announced_at <= ANNOUNCED_WITHIN
     )
+
+
+def _bare(rest: str) -> bool:
+    return not _WORD.search(_NOT_ASKED.sub("", rest))
 
 
 def _order(post: ArchivedPost) -> tuple[datetime, int, str]:
