@@ -883,6 +883,9 @@ CHAT_ROUTES = {
     "POST /sessions/{chat}/{start}/moderators",
     "GET /unsubscribe/{token}",
     "POST /unsubscribe/{token}",
+    "GET /import/chats",
+    "POST /import/chats",
+    "POST /import/chats/confirm",
 }
 # Reached without a session, by whoever holds the token in the URL: the calendar feeds and the
 # unsubscribe links (whose POST is also mail providers' RFC 8058 one-click).
