@@ -17,6 +17,7 @@ from chatdeck.observability import logger
 from chatdeck.web import (
     accounts,
     bluesky_accounts,
+    chat_import,
     chats,
     mastodon_accounts,
     members,
@@ -44,7 +45,16 @@ BUSY = (
 def create_app(services: WebServices, now: Callable[[], datetime]) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     app.use(middlewares=[lambda app, next_: guard(app, next_, services, now)])
-    for routes in (signin, posts, members, accounts, bluesky_accounts, mastodon_accounts, chats):
+    for routes in (
+        signin,
+        posts,
+        members,
+        accounts,
+        bluesky_accounts,
+        mastodon_accounts,
+        chats,
+        chat_import,
+    ):
         routes.register(app, services, now)
 
     @app.exception_handler(BadRequest)  # type: ignore[untyped-decorator]

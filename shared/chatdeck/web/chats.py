@@ -12,7 +12,6 @@ from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.schedule import known_zones
 from chatdeck.services.session_moderators import ModeratorChoiceRefused
-from chatdeck.web import chat_import
 from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
 
 
@@ -20,7 +19,6 @@ def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
     calendar = services.calendar
-    chat_import.register(app, services, now)  # importing many chats: its own module
 
     def chat_form(
         values: dict[str, str], errors: dict[str, str] | None = None, editing: Chat | None = None
