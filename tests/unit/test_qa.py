@@ -197,6 +197,10 @@ def test_an_impossible_question_number_is_ignored() -> None:
         pytest.param("Back to Q3. . .Which is easiest?", (3,), False, id="Back to Q3"),
         pytest.param("Time for Q4: what will you try?", (4,), False, id="Time for Q4:"),
         pytest.param("Question 5: Who inspires you?", (5,), False, id="Question 5:"),
+        pytest.param("Question #2: Who inspires you?", (2,), False, id="Question #2:"),
+        pytest.param("[Q1] What works?", (1,), False, id="[Q1]"),
+        pytest.param("Q 2: What works?", (2,), False, id="Q 2:"),
+        pytest.param("Q.3 What works?", (3,), False, id="Q.3"),
         pytest.param("Q5?: 1 worry I have is this. How can we help?", (5,), False, id="Q5?:"),
         pytest.param("Q2.1 And for older students?", (2,), False, id="Q2.1 follow-up"),
         pytest.param("Final Q: what is your takeaway?", (), True, id="Final Q:"),
@@ -269,6 +273,10 @@ def test_a_teaser_that_asks_is_a_question_but_says_it_teased() -> None:
         pytest.param("A1/2 relationships first", (1, 2), id="A1/2"),
         pytest.param("A1 and 2 - both!", (1, 2), id="A1 and 2"),
         pytest.param("A3+4 peer feedback", (3, 4), id="A3+4"),
+        pytest.param("Hello. A5. Took a while to sort it", (5,), id="Hello. A5."),
+        pytest.param("Sorry I'm late! A1: exit tickets", (1,), id="Sorry I'm late! A1:"),
+        pytest.param("Also A2: peer review", (2,), id="Also A2:"),
+        pytest.param("Agreed, A3 - time", (3,), id="Agreed, A3 -"),
     ],
 )
 def test_answers_in_parts_and_pairs(text: str, numbers: tuple[int, ...]) -> None:
@@ -283,6 +291,8 @@ def test_answers_in_parts_and_pairs(text: str, numbers: tuple[int, ...]) -> None
         pytest.param("A1C levels are tracked by the nurse", id="A1C"),
         pytest.param("A1c levels are tracked by the nurse", id="A1c levels"),
         pytest.param("My A1 learners love songs", id="CEFR A1 later"),
+        pytest.param("Hello A1 learners and teachers!", id="a greeting without a mark"),
+        pytest.param("Great chat! A1 was hard", id="not a greeting"),
     ],
 )
 def test_levels_and_blood_tests_are_not_answers(text: str) -> None:

@@ -2,15 +2,16 @@
 
 Ed chats share one convention: the moderator posts ``Q1``…``Qn`` and participants answer with
 ``A1``…``An``. People type it in many ways; these are recognised (case-insensitive, numbers 1-20).
-Who the moderators are is ``chatdeck.domain.moderators``' business; when a post was made, and so
-which question was open, is the digest's (``chatdeck.domain.digest``). Here is the text:
+Who the moderators are is ``chatdeck.domain.moderators``' business. ``read_timeline`` reads a
+session's posts over time (which question was open when a post was made; its rules are in
+``chatdeck.domain.digest``'s docstring). Here is the text:
 
 * **Questions**, only from a moderator (or the chat's own account): ``Q1``, ``Q1:``, ``Q1.``,
-  ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Question 1:``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a
-  follow-up, counted as Q2), after a lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``,
-  ``Back to Q3``, ``Time for Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus
-  Q:`` (followed by a mark) are the next number (``question_mark`` says ``final``; the reading
-  numbers it).
+  ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Q 1``, ``Q.1``, ``Q#1``, ``[Q1]``,
+  ``Question 1:``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a follow-up, counted as Q2), after a
+  lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``, ``Back to Q3``, ``Time for
+  Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus Q:`` (followed by a mark)
+  are the next number (``question_mark`` says ``final``; the reading numbers it).
 * **Teasers** are not questions: ``Q3 on the way``, ``Q5 comin' right up``, ``Q1 coming up in 2
   minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``. A teaser
   that still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over
@@ -27,7 +28,9 @@ which question was open, is the digest's (``chatdeck.domain.digest``). Here is t
   answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d`` before a mark,
   ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``, ``A1+A2``, and
   the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``; ``Alast:``, ``A-last:`` and
-  ``A final -`` answer the session's last question. A leading ``Q2`` is skipped, so
+  ``A final -`` answer the session's last question. An answer may follow a greeting or a word
+  of agreement closed by a mark (``Hello. A5.``, ``Sorry I'm late! A1:``, ``Agreed, A2 -``) or
+  ``also``/``and``/``plus`` (``Also A2: …``). A leading ``Q2`` is skipped, so
   ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2. A moderator's ``A2: …`` answers too (co-moderators
   answer each other's questions, and moderators show the way).
 * **A participant's** ``Q1: …`` (``participant_question_numbers``) answers Q1 once Q1 was asked:
@@ -92,7 +95,7 @@ _TEASER_LEAD = r"(?:get\s+)?ready\s+for|stand\s+by\s+for|look\s+out\s+for|watch\
 _LEAD_IN = rf"(?:(?:{_LEAD_WORDS}|(?P<teaser_lead>{_TEASER_LEAD}))\b[\s,.:;!…–—-]*+{_PREAMBLE})*+"
 _JOINER = r"\s*+(?:/|&|\+|,|and\b)\s*+"
 _BARE_JOINER = r"\s*+(?:/|&|\+|and\b)\s*+"
-_Q = rf"#?(?:q|question\s*)#?\d{{1,2}}{_PART}{_END}"
+_Q = rf"#?(?:q\.?\s?|question\s*)#?\d{{1,2}}{_PART}{_END}"
 _PARTICIPANT_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
 _A = rf"#?a\d{{1,2}}{_PART}{_END}"
 _QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
@@ -119,8 +122,15 @@ _PARTICIPANT_QUESTION = re.compile(
     rf"{_PREAMBLE}(?P<markers>{_PARTICIPANT_Q}(?:{_JOINER}{_PARTICIPANT_Q})*+)(?!{_QUARTER}|{_TEASER})",
     re.IGNORECASE,
 )
+# Before an answer: a greeting or a word of agreement closed by a mark ("Hello. A5.", "Sorry
+# I'm late! A1:"), or "also", "and", "plus" ("Also A2: …").
+_ANSWER_LEAD_IN = (
+    rf"(?:(?:(?:hello|hi|hey|ok(?:ay)?|oops|sorry(?:\s+i{_APOSTROPHE}?m\s+late)?|yes|no|agreed|"
+    rf"great\s+q(?:uestion)?|love\s+this\s+q(?:uestion)?)[\s!.,:;…–—-]*?[!.,:;…–—-]"
+    rf"|(?:also|and|plus)\b){_PREAMBLE})?"
+)
 _ANSWER = re.compile(
-    rf"{_PREAMBLE}(?:#?q\d{{1,2}}{_END}[^\w@#]*+{_PREAMBLE})?"
+    rf"{_PREAMBLE}{_ANSWER_LEAD_IN}(?:#?q\d{{1,2}}{_END}[^\w@#]*+{_PREAMBLE})?"
     rf"(?P<markers>{_ANSWER_LIST})(?!{_STEAK_SAUCE})",
     re.IGNORECASE,
 )
@@ -136,7 +146,7 @@ _ANNOUNCES = re.compile(
 _NOT_ASKED = re.compile(r"[#@][\w.@-]+|https?://\S+")
 _WORD = re.compile(r"[^\W\d_]")
 ANNOUNCED_WITHIN = timedelta(minutes=5)
-_NUMBER = re.compile(r"(?<![.\d])\d{1,2}")
+_NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[qQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
 
 
 @dataclass(frozen=True, slots=True)
