@@ -331,3 +331,10 @@ def test_a_question_posted_as_an_image_keeps_its_post_unless_a_better_one_came()
     headings = [h.question.heading for h in result.questions]
     assert headings == ["Q1 👇 #scichat", "Q2: How will engineering fit in?"]
     assert [p.text for p in result.transcript.conversation] == ["OK... time for Q2?"]
+
+
+def test_a_chat_account_that_only_welcomes_is_no_moderator_but_no_voice_either() -> None:
+    posts = [post("scichat", "Welcome to #scichat, everyone!", -1), *a_session()]
+    result = digest(posts, chat_account="scichat")
+    assert result.moderators == ("fred",)
+    assert "scichat" not in {v.handle for v in result.voices}

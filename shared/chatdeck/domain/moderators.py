@@ -15,7 +15,7 @@ session's moderators are:
   participant who types "Q1: my answer" after the moderator's Q1 asks nothing, and one who
   answers "Q7: …" in a six-question session is not made a moderator by it. A hint who runs the
   flow is a moderator without asking (the founder who welcomes everyone and hands over to a
-  guest).
+  guest), unless the hint is the chat's account.
 * **The announced**: the accounts an in-chat announcement names: a sentence with a moderating
   word (moderator, moderating, co-moderator, host, hosting, co-host) names every @mention in it
   ("Our moderators tonight are @a @b", "Thanks @a and @b for hosting", "Welcome our guest
@@ -25,7 +25,8 @@ session's moderators are:
 Reposts are the caller's to leave out (a "RT @mod: Q1 …" asks nothing). A guest who moderated
 another week is a participant this week unless this week's posts say otherwise. With no hints at
 all, the askers and the announced are still found. With no question asked and nobody announced,
-the hints who posted are taken, so their posts stay out of the voices.
+the configured moderators who posted are taken, so their posts stay out of the voices. The chat's
+account is never taken for its flow alone: it stays out of the voices anyway.
 """
 
 from __future__ import annotations
@@ -127,10 +128,15 @@ def infer_moderators(
     ]
     posted = set(authors)
     # a hint who runs the flow without asking: the founder who welcomes and hands over to a guest
-    moderators += [h for h, a in authors.items() if h not in moderators and a.flow and is_hint(h)]
+    configured = [normalise_handle(hint) for hint in hints]
+    moderators += [
+        h
+        for h, a in authors.items()
+        if h not in moderators and a.flow and any(same_account(h, c) for c in configured)
+    ]
     moderators += [h for h in announced if h not in moderators and _posted(h, posted)]
     if not moderators:
-        moderators = [h for h in dict.fromkeys(hinted) if _posted(h, posted)]
+        moderators = [h for h in dict.fromkeys(configured) if _posted(h, posted)]
     return tuple(moderators)
 
 
