@@ -338,3 +338,17 @@ def test_a_chat_account_that_only_welcomes_is_no_moderator_but_no_voice_either()
     result = digest(posts, chat_account="scichat")
     assert result.moderators == ("fred",)
     assert "scichat" not in {v.handle for v in result.voices}
+
+
+def test_announcements_of_another_time_or_of_other_hosting_name_nobody() -> None:
+    others = [
+        post("amy", "I'm hosting a workshop on modelling, come by!", 1),
+        post("ted", "Join us next Wednesday when @amy moderates", 2),
+        post("hal", "So excited @ted is guest moderating tomorrow", 3),
+    ]
+    assert digest([*a_session(), *others]).moderators == ("fred",)
+
+
+def test_a_guest_moderating_says_so() -> None:
+    posts = [*a_session(), post("gina", "Guest moderating #scichat tonight, hi all!", 1)]
+    assert set(digest(posts).moderators) == {"fred", "gina"}

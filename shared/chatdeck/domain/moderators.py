@@ -19,8 +19,9 @@ session's moderators are:
 * **The announced**: the accounts an in-chat announcement names: a sentence with a moderating
   word (moderator, moderating, co-moderator, host, hosting, co-host) names every @mention in it
   ("Our moderators tonight are @a @b", "Thanks @a and @b for hosting", "Welcome our guest
-  moderator @c"), unless it speaks of another week ("last week", "next week"); and the author of
-  "I'm your host tonight", "I'll be moderating", "guest moderating".
+  moderator @c"), unless it speaks of another time ("last week", "next Wednesday", "tomorrow");
+  and the author of "I'm your host tonight", "I'll be moderating", "Guest moderating tonight!"
+  (not of "I'm hosting a workshop").
 
 Reposts are the caller's to leave out (a "RT @mod: Q1 …" asks nothing). A guest who moderated
 another week is a participant this week unless this week's posts say otherwise. With no hints at
@@ -47,14 +48,20 @@ from chatdeck.domain.qa import (
 # a mention, but not the quoted author of "RT @name:" or "via @name"
 _MENTION = re.compile(r"(?<![\w@])(?<!RT\s)(?<!via\s)@([\w.-]+(?:@[\w.-]+\.\w+)?)")
 _ROLE = re.compile(r"\b(?:co-?)?(?:moderat\w*|host(?:s|ed|ing)?\b)", re.IGNORECASE)
+_DAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b"
 _OTHER_WEEK = re.compile(
-    r"\b(?:last|next|previous|past|another|other)\s+(?:week|time|session|month|chat)|"
+    r"\b(?:last|next|previous|past|another|other|upcoming|future|coming)\s+"
+    rf"(?:week|time|session|month|chat|year|{_DAY})|\b(?:tomorrow|yesterday)\b|\bon\s+{_DAY}|"
     r"\bwho\s+(?:wants|will|would)\b|\bnot\s+(?:host|moderat)",
     re.IGNORECASE,
 )
+# The author names themself: "I'm your host tonight", "I'll be moderating", "Guest moderating
+# #scichat tonight!" (not "I'm hosting a workshop").
 _SELF = re.compile(
-    r"\b(?:i['’]?m|i\s+am|i['’]?ll\s+be|i\s+will\s+be|me\s+as)\s+(?:your\s+|the\s+|a\s+|today['’]?s\s+"
-    r"|tonight['’]?s\s+)?(?:guest\s+)?(?:co-?)?(?:host|moderat)\w*|\bguest[\s-]+(?:moderat|host)\w*",
+    r"\b(?:i['’]?m|i\s+am|i['’]?ll\s+be|i\s+will\s+be)\s+"
+    r"(?:(?:your|the|a|today['’]?s|tonight['’]?s)\s+)?(?:guest\s+)?(?:co-?)?"
+    r"(?:host(?:ing)?|moderat(?:or|ing))\b(?!\s+(?:a|an|my|our)\b)|"
+    r"^\W*(?:guest\s+|co-?)(?:moderating|hosting)\b",
     re.IGNORECASE,
 )
 _FLOW = re.compile(
