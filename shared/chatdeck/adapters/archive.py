@@ -371,8 +371,9 @@ def _post_item(post: ArchivedPost) -> dict[str, Any]:
 
 def _post(item: dict[str, Any]) -> ArchivedPost:
     fields = {k: v for k, v in item.items() if k in ArchivedPost.model_fields}
-    for name in COUNTS:
-        fields[name] = int(fields.get(name, 0))
+    for name in COUNTS:  # absent or NULL: unknown (a post archived before had every count)
+        value = fields.get(name)
+        fields[name] = None if value is None else int(value)
     fields["links"] = tuple(fields.get("links", ()))
     fields["created_at"] = datetime.fromisoformat(fields["created_at"])
     return ArchivedPost.model_validate(fields)

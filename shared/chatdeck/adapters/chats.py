@@ -29,6 +29,7 @@ FORM_FIELDS = (
     "recurrence",
     "moderators",
     "chat_account",
+    "organisations",
     "description",
     "link",
 )

@@ -1,6 +1,7 @@
 """A chat session as archived: its posts, and the record of polling it.
 
-An archived post keeps its counts as of the last time they were read, and says its network; its
+An archived post keeps its counts as of the last time they were read (None where the network or
+a transcript gave none: unknown, never shown as 0), and says its network; its
 `id` is that network's own (X's post id, a Bluesky AT URI, a Mastodon status id), so a post is
 known by (network, id). A session follows one occurrence of a chat on every network the chat runs
 on (`networks`), for its `hashtags`: one session and one digest, however many networks. Its META
@@ -39,10 +40,11 @@ class ArchivedPost(BaseModel):
     quote_of: str | None = None
     repost_of: str | None = None
     links: tuple[str, ...] = ()
-    likes: NonNegativeInt = 0
-    reposts: NonNegativeInt = 0
-    replies: NonNegativeInt = 0
-    quotes: NonNegativeInt = 0
+    # None: unknown (a transcript imported without counts, a payload without them), never shown
+    likes: NonNegativeInt | None = 0
+    reposts: NonNegativeInt | None = 0
+    replies: NonNegativeInt | None = 0
+    quotes: NonNegativeInt | None = 0
     url: str | None = None
     network: str = "x"  # where it was posted: x, bluesky or mastodon
 
@@ -61,8 +63,19 @@ class ArchivedPost(BaseModel):
 
     @property
     def engagement(self) -> int:
-        """likes + 2 * (reposts + quotes) + replies: what ranks the best answers."""
-        return self.likes + 2 * (self.reposts + self.quotes) + self.replies
+        """likes + 2 * (reposts + quotes) + replies, of the counts known: what ranks the best
+        answers (domain/answer_ranking.py)."""
+        likes, reposts, replies, quotes = (c or 0 for c in self.counts)
+        return likes + 2 * (reposts + quotes) + replies
+
+    @property
+    def counts(self) -> tuple[int | None, int | None, int | None, int | None]:
+        return self.likes, self.reposts, self.replies, self.quotes
+
+    @property
+    def counts_known(self) -> bool:
+        """Whether the network said any of its counts (a transcript may say none)."""
+        return any(count is not None for count in self.counts)
 
     @property
     def is_repost(self) -> bool:
@@ -79,6 +92,17 @@ class ArchivedPost(BaseModel):
 
 
 NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
+def count_or_none(value: object) -> int | None:
+    """A network's count as it said it, or None where it said none (not 0: unknown)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return max(value, 0)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 BILLED_NETWORK = "x"  # the one network that bills reads
 _HASHTAG = re.compile(r"#\w+")
 

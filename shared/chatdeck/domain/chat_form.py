@@ -35,6 +35,7 @@ FIELD_ADVICE = {
     "networks": "Tick the networks the chat runs on: X, Bluesky, Mastodon, or several.",
     "extra_tags": "List at most 10 other hashtags.",
     "moderators": "List at most 20 moderators.",
+    "organisations": "List at most 20 organisations' accounts.",
     "description": "Keep the description under 2000 characters.",
 }
 
@@ -67,6 +68,7 @@ def chat_from_form(form: Mapping[str, str], chat_id: str) -> Chat:
         "recurrence": {k: v for k, v in recurrence.items() if v is not None},
         "moderators": listed("moderators"),
         "chat_account": given("chat_account"),
+        "organisations": listed("organisations"),
         "description": form.get("description", ""),
         "link": given("link"),
     }

@@ -163,6 +163,8 @@ class Chat(BaseModel):
     recurrence: Recurrence
     moderators: list[str] = Field(default_factory=list, max_length=20)
     chat_account: str | None = None
+    # organisations' accounts (a publisher, a school board): left out of the digest's voices
+    organisations: list[str] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=2000)
     link: str | None = None
     skipped: list[date] = Field(default_factory=list)
@@ -191,7 +193,7 @@ class Chat(BaseModel):
                 tags.append(tag)
         return tags
 
-    @field_validator("moderators")
+    @field_validator("moderators", "organisations")
     @classmethod
     def moderator_handles(cls, values: list[str], info: ValidationInfo) -> list[str]:
         networks = info.data.get("networks")

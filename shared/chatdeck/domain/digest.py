@@ -29,16 +29,19 @@ Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds
   question post, or a quote of one, with no number answers that question (not a moderator's).
   A post answering several questions (``A1/A2``) counts under each of them, and once in the
   numbers.
-* **Best answers** are ranked by ``ArchivedPost.engagement`` = likes + 2 * (reposts + quotes)
-  + replies (spreading an answer is worth more than liking it), the earliest first on a tie.
+* **Best answers** are ranked as domain/answer_ranking.py says (counts may be unknown); with
+  counts by ``ArchivedPost.engagement`` = likes + 2 * (reposts + quotes)
+  + replies (spreading an answer is worth more than liking it), then replies and quotes within
+  the session, the earliest first on a tie.
 * **Links** are the posts' expanded URLs, http and https only, deduplicated after
   ``normalise_url``; each counts the posts that shared it and names the first sharer. Links to
   posts (``x.com/<user>/status/<id>``, ``bsky.app/profile/<user>/post/<id>``: quotes, photos)
   are not shared links.
-* **Voices** are participants other than the moderators and the chat's account, ranked by posts,
-  then likes received, then who posted first. **First-timers worth following** are voices whose
-  author id is not in ``earlier_participants`` and who posted at least twice or wrote a best
-  answer, in the same order.
+* **Voices** are participants other than the moderators, the chat's account and the accounts an
+  admin marked as organisations' (``organisations``), ranked by posts, then likes received (of
+  the likes known: None when none is), then who posted first. **First-timers worth following**
+  are voices whose author id is not in ``earlier_participants`` and who posted at least twice or
+  wrote a best answer, in the same order.
 * **Networks**: a session spans every network its chat runs on; posts are told apart by
   (network, id), replies and quotes point within their own network, and authors by
   ``author_key`` (X's author id, another network's prefixed with it). Each post keeps its
@@ -64,9 +67,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatdeck.domain.answer_ranking import best_answer_order
 from chatdeck.domain.archive import NETWORK_NAMES, ArchivedPost
 from chatdeck.domain.links import is_shareable, normalise_url
 from chatdeck.domain.moderators import infer_moderators
+from chatdeck.domain.organisations import is_organisation
 from chatdeck.domain.qa import is_host, normalise_handle, read_timeline
 from chatdeck.domain.schedule import UnknownZone
 
@@ -138,7 +143,7 @@ class Voice(BaseModel):
     name: str
     posts: int
     answers: int
-    likes_received: int
+    likes_received: int | None  # None when none of their posts' likes are known
     first_posted_at: datetime
     best_answer_to: tuple[int, ...] = ()
     network: str = "x"
@@ -234,8 +239,11 @@ def build_digest(
     most_active_voices: int = MOST_ACTIVE_VOICES,
     networks: Sequence[str] = (),
     moderator_override: Collection[str] | None = None,
+    organisations: Collection[str] = (),
 ) -> Digest:
     """The session's highlights (see the module's docstring for every rule), and its transcript.
+
+    ``organisations``: handles of organisations' accounts, left out of the voices and first-timers.
 
     ``moderator_override``: the moderators an admin set for the session, taken as they are.
 
@@ -244,11 +252,12 @@ def build_digest(
     """
     chat_zone = _zone(zone)
     session = _read_session(posts, moderators, chat_account, planned_questions, moderator_override)
+    best_first = best_answer_order(session.posts)
     highlights = tuple(
         QuestionHighlights(
             question=thread.question,
             answer_count=len(thread.answers),
-            best_answers=tuple(sorted(thread.answers, key=_best_first)[:best_answers_per_question]),
+            best_answers=tuple(sorted(thread.answers, key=best_first)[:best_answers_per_question]),
         )
         for thread in session.threads()
     )
@@ -256,7 +265,7 @@ def build_digest(
     for highlight in highlights:
         for answer in highlight.best_answers:
             best_answer_to.setdefault(author_key(answer), []).append(highlight.question.number)
-    voices = _voices(session, best_answer_to)
+    voices = _voices(session, best_answer_to, organisations)
     first_timers = tuple(
         voice
         for voice in voices
@@ -316,6 +325,7 @@ def digest_for_occurrence(
         planned_questions=chat.questions.get(occurrence.local_date, []),
         networks=chat.networks,
         moderator_override=moderator_override,
+        organisations=chat.organisations,
     )
 
 
@@ -420,10 +430,12 @@ def author_key(post: ArchivedPost) -> str:
     return post.author_id if post.network == "x" else f"{post.network}:{post.author_id}"
 
 
-def _voices(session: _Session, best_answer_to: dict[str, list[int]]) -> tuple[Voice, ...]:
+def _voices(
+    session: _Session, best_answer_to: dict[str, list[int]], organisations: Collection[str]
+) -> tuple[Voice, ...]:
     tallies: dict[str, _Tally] = {}
     for post in session.posts:
-        if post.key in session.host_post_ids:
+        if post.key in session.host_post_ids or is_organisation(post, organisations):
             continue
         tally = tallies.get(author_key(post))
         if tally is None:
@@ -431,12 +443,13 @@ def _voices(session: _Session, best_answer_to: dict[str, list[int]]) -> tuple[Vo
         tally.handle, tally.name, tally.network = post.author_handle, post.author_name, post.network
         tally.posts += 1
         tally.answers += post.key in session.answer_ids
-        tally.likes_received += post.likes
+        if post.likes is not None:
+            tally.likes_received = (tally.likes_received or 0) + post.likes
     ranked = sorted(
         tallies.items(),
         key=lambda item: (
             -item[1].posts,
-            -item[1].likes_received,
+            -(item[1].likes_received or 0),
             item[1].first_posted_at,
             item[0],
         ),
@@ -465,7 +478,7 @@ class _Tally:
     network: str = "x"
     posts: int = 0
     answers: int = 0
-    likes_received: int = 0
+    likes_received: int | None = None  # None while no post's likes are known
 
 
 def _shared_links(posts: list[ArchivedPost]) -> tuple[SharedLink, ...]:
@@ -494,10 +507,6 @@ def _shared_links(posts: list[ArchivedPost]) -> tuple[SharedLink, ...]:
 def _time_order(post: ArchivedPost) -> tuple[datetime, int, str]:
     # X's ids are numbers of growing length: order them as numbers when the times are equal.
     return post.created_at, len(post.id), post.id
-
-
-def _best_first(post: ArchivedPost) -> tuple[int, datetime, int, str]:
-    return (-post.engagement, *_time_order(post))
 
 
 def _planned(planned_questions: Sequence[str], number: int) -> str | None:

@@ -202,6 +202,7 @@ def _form_values(chat: Chat) -> dict[str, str]:
         "first_date": recurrence.first_date.isoformat(),
         "moderators": ", ".join(chat.moderators),
         "chat_account": chat.chat_account or "",
+        "organisations": ", ".join(chat.organisations),
         "description": chat.description,
         "link": chat.link or "",
     }

@@ -33,7 +33,7 @@ from atproto_client.models.utils import get_model_as_dict
 from chatdeck.adapters.bluesky.errors import read_failure, reason_of
 from chatdeck.adapters.bluesky.publishing import post_url, rkey_of
 from chatdeck.adapters.bluesky.sessions import BlueskySessions
-from chatdeck.domain.archive import ArchivedPost, SearchPage
+from chatdeck.domain.archive import ArchivedPost, SearchPage, count_or_none
 from chatdeck.domain.outcomes import AccountUnavailable, PublishError, RateLimited, ReadFailed
 from chatdeck.ports import Clock
 
@@ -167,10 +167,11 @@ def archived(view: dict[str, Any]) -> ArchivedPost:
         reply_to=((record.get("reply") or {}).get("parent") or {}).get("uri"),
         quote_of=_quoted(record.get("embed") or {}),
         links=_links(record),
-        likes=int(view.get("likeCount") or 0),
-        reposts=int(view.get("repostCount") or 0),
-        replies=int(view.get("replyCount") or 0),
-        quotes=int(view.get("quoteCount") or 0),
+        # a view without a count (optional in the lexicon) leaves it unknown, never 0
+        likes=count_or_none(view.get("likeCount")),
+        reposts=count_or_none(view.get("repostCount")),
+        replies=count_or_none(view.get("replyCount")),
+        quotes=count_or_none(view.get("quoteCount")),
     )
 
 

@@ -30,7 +30,7 @@ from mastodon import MastodonNotFoundError
 
 from chatdeck.adapters.mastodon.client import MastodonClients, Session
 from chatdeck.adapters.mastodon.errors import read_failure
-from chatdeck.domain.archive import ArchivedPost, SearchPage
+from chatdeck.domain.archive import ArchivedPost, SearchPage, count_or_none
 from chatdeck.domain.mastodon_text import links_in, plain_text
 from chatdeck.domain.outcomes import ReadFailed
 from chatdeck.observability import logger
@@ -161,10 +161,11 @@ def archived(status: Any) -> ArchivedPost:
         quote_of=str(quoted["id"]) if quoted.get("id") else None,
         repost_of=str(boosted["id"]) if boosted.get("id") else None,
         links=tuple(dict.fromkeys(links_in(text))),
-        likes=int(status.get("favourites_count") or 0),
-        reposts=int(status.get("reblogs_count") or 0),
-        replies=int(status.get("replies_count") or 0),
-        quotes=int(status.get("quotes_count") or 0),
+        # a status without a count (quotes_count before Mastodon 4.5) leaves it unknown
+        likes=count_or_none(status.get("favourites_count")),
+        reposts=count_or_none(status.get("reblogs_count")),
+        replies=count_or_none(status.get("replies_count")),
+        quotes=count_or_none(status.get("quotes_count")),
     )
 
 

@@ -22,7 +22,7 @@ import tweepy
 from chatdeck.adapters.x.client import XClients, post_url
 from chatdeck.adapters.x.errors import read_failure, reason_of
 from chatdeck.domain.accounts import UserAccess
-from chatdeck.domain.archive import ArchivedPost, SearchPage
+from chatdeck.domain.archive import ArchivedPost, SearchPage, count_or_none
 from chatdeck.domain.outcomes import ReadFailed
 
 LOOKUP_LIMIT = 100  # ids in one GET /2/tweets
@@ -147,11 +147,12 @@ def _archived_posts(response: Any) -> list[ArchivedPost]:
                 quote_of=references.get("quoted"),
                 repost_of=references.get("retweeted"),
                 links=_links(raw.get("entities") or {}),
-                likes=int(metrics.get("like_count", 0)),
+                # a post without public_metrics (or one of them) leaves it unknown, never 0
+                likes=count_or_none(metrics.get("like_count")),
                 # X's description says repost_count; the API has long answered retweet_count.
-                reposts=int(metrics.get("repost_count", metrics.get("retweet_count", 0))),
-                replies=int(metrics.get("reply_count", 0)),
-                quotes=int(metrics.get("quote_count", 0)),
+                reposts=count_or_none(metrics.get("repost_count", metrics.get("retweet_count"))),
+                replies=count_or_none(metrics.get("reply_count")),
+                quotes=count_or_none(metrics.get("quote_count")),
                 url=post_url(handle or "i/web", str(raw["id"])),
                 network="x",
             )
