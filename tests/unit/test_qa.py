@@ -264,6 +264,7 @@ def test_a_teaser_that_asks_is_a_question_but_says_it_teased() -> None:
     ("text", "numbers"),
     [
         pytest.param("A2.1 Exit tickets", (2,), id="A2.1"),
+        pytest.param("A.5.  Don't ignore the themes", (5,), id="A.5."),
         pytest.param("A1.5 is where we are on the rubric", (1,), id="A1.5"),
         pytest.param("A2a Padlet walls", (2,), id="A2a"),
         pytest.param("A2b: and Flip", (2,), id="A2b:"),

@@ -24,15 +24,15 @@ session's posts over time (which question was open when a post was made; its rul
   for tonight``), the same moderator's next post, within 5 minutes, that asks ("?"), carries no
   number and is not a reply, is that question (the teased number, else the next one); a
   numbered post of the same number wins over it.
-* **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``; parts of an
-  answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d`` before a mark,
-  ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``, ``A1+A2``, and
-  the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``; ``Alast:``, ``A-last:`` and
-  ``A final -`` answer the session's last question. An answer may follow a greeting or a word
-  of agreement closed by a mark (``Hello. A5.``, ``Sorry I'm late! A1:``, ``Agreed, A2 -``) or
-  ``also``/``and``/``plus`` (``Also A2: …``). A leading ``Q2`` is skipped, so
-  ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2. A moderator's ``A2: …`` answers too (co-moderators
-  answer each other's questions, and moderators show the way).
+* **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``, ``A.1``;
+  parts of an answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d``
+  before a mark, ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``,
+  ``A1+A2``, and the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``; ``Alast:``,
+  ``A-last:`` and ``A final -`` answer the session's last question. An answer may follow a
+  greeting or a word of agreement closed by a mark (``Hello. A5.``, ``Sorry I'm late! A1:``,
+  ``Agreed, A2 -``) or ``also``/``and``/``plus`` (``Also A2: …``). A leading ``Q2`` is skipped,
+  so ``Q2 A2: …`` and ``Q2/A2 …`` answer Q2. A moderator's ``A2: …`` answers too
+  (co-moderators answer each other's questions, and moderators show the way).
 * **A participant's** ``Q1: …`` (``participant_question_numbers``) answers Q1 once Q1 was asked:
   many people answer with the question's number; before it was asked, it is conversation, and
   so is a bare ``Q1?`` (someone asking which one it was).
@@ -97,7 +97,7 @@ _JOINER = r"\s*+(?:/|&|\+|,|and\b)\s*+"
 _BARE_JOINER = r"\s*+(?:/|&|\+|and\b)\s*+"
 _Q = rf"#?(?:q\.?\s?|question\s*)#?\d{{1,2}}{_PART}{_END}"
 _PARTICIPANT_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
-_A = rf"#?a\d{{1,2}}{_PART}{_END}"
+_A = rf"#?a\.?\d{{1,2}}{_PART}{_END}"
 _QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
 _ANSWER_LIST = rf"{_A}(?:{_JOINER}{_A}|{_BARE_JOINER}\d{{1,2}}{_END})*+"
 _QUARTER = r"\s+(?:(?:19|20)\d\d|'\d\d|fy\d{0,4})\b"
@@ -146,7 +146,7 @@ _ANNOUNCES = re.compile(
 _NOT_ASKED = re.compile(r"[#@][\w.@-]+|https?://\S+")
 _WORD = re.compile(r"[^\W\d_]")
 ANNOUNCED_WITHIN = timedelta(minutes=5)
-_NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[qQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
+_NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[aAqQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
 
 
 @dataclass(frozen=True, slots=True)
