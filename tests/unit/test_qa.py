@@ -1,6 +1,8 @@
 """Questions and answers in an ed chat, in the forms people really type them."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chatdeck.domain.qa import (
     CONVERSATION,
@@ -333,3 +335,21 @@ def test_a_participants_q_number(text: str, numbers: tuple[int, ...]) -> None:
 def test_announcements_of_a_question(text: str) -> None:
     assert announces_question(text)
     assert not announces_question("Last question: what will you try?")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"AaQq0123456789 .:-/&#@?!…,()'’\n", "&amp;", "é", "Here's "])).map(
+        "".join
+    )
+    | st.text(),
+    st.sampled_from([MODERATOR, PARTICIPANT]),
+)
+def test_any_text_is_read_without_error_and_names_numbers_1_to_20(text: str, author: str) -> None:
+    classified = classify_as(author, text)
+    assert all(1 <= n <= 20 for n in classified.numbers)
+    assert classified.kind == "conversation" or classified.numbers
+    for numbers in (answer_numbers(text), participant_question_numbers(text)):
+        assert list(numbers) == sorted(set(numbers)) and all(1 <= n <= 20 for n in numbers)
+    mark = question_mark(text)
+    assert mark is None or all(1 <= n <= 20 for n in mark.numbers)
