@@ -73,6 +73,14 @@ class ArchivedPost(BaseModel):
         return self.likes, self.reposts, self.replies, self.quotes
 
     @property
+    def count_labels(self) -> tuple[str, ...]:
+        """``("3 likes", "1 repost", "0 replies")``: the counts known, as a digest shows them
+        (none for a post whose network or transcript gave no counts: never a made-up 0)."""
+        shown = ((self.likes, "like", "likes"), (self.reposts, "repost", "reposts"))
+        shown += ((self.replies, "reply", "replies"),)
+        return tuple(f"{n} {one if n == 1 else many}" for n, one, many in shown if n is not None)
+
+    @property
     def counts_known(self) -> bool:
         """Whether the network said any of its counts (a transcript may say none)."""
         return any(count is not None for count in self.counts)
