@@ -11,7 +11,7 @@ from chatdeck.domain.archive import ArchivedPost, count_or_none
 from chatdeck.web.pages import templates
 from tests.unit.test_digest import author_id, best, digest, post, question, render_digest
 
-NO_COUNTS = {"likes": None, "reposts": None, "replies": None, "quotes": None}
+NO_COUNTS: dict[str, Any] = {"likes": None, "reposts": None, "replies": None, "quotes": None}
 
 
 def imported(handle: str, text: str, minute: float, **fields: Any) -> ArchivedPost:

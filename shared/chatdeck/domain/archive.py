@@ -76,8 +76,8 @@ class ArchivedPost(BaseModel):
     def count_labels(self) -> tuple[str, ...]:
         """``("3 likes", "1 repost", "0 replies")``: the counts known, as a digest shows them
         (none for a post whose network or transcript gave no counts: never a made-up 0)."""
-        shown = ((self.likes, "like", "likes"), (self.reposts, "repost", "reposts"))
-        shown += ((self.replies, "reply", "replies"),)
+        shown = [(self.likes, "like", "likes"), (self.reposts, "repost", "reposts")]
+        shown.append((self.replies, "reply", "replies"))
         return tuple(f"{n} {one if n == 1 else many}" for n, one, many in shown if n is not None)
 
     @property
