@@ -44,3 +44,32 @@ def test_an_altered_subject_is_refused() -> None:
     )
     with pytest.raises(InvalidToken):
         verify(KEY, forged.split(".")[0] + "." + token.split(".")[1], "unsubscribe", NOW)
+
+
+# What the links in emails rely on: every token made verifies, and reads as plain URL text.
+SUBJECTS = [{"email": f"{'x' * n}@school.example", "chat": "edtechchat"} for n in range(64)]
+
+
+@pytest.mark.parametrize("subject", SUBJECTS, ids=lambda s: str(len(s["email"])))
+def test_every_token_verifies_whatever_its_length(subject: dict[str, str]) -> None:
+    token = sign(KEY, "unsubscribe", subject, NOW + timedelta(days=90))
+    assert verify(KEY, token, "unsubscribe", NOW) == subject
+
+
+def test_a_token_is_url_text_without_padding() -> None:
+    """base64url with its `=` padding taken off: a token goes into a link as it is."""
+    for subject in SUBJECTS:
+        token = sign(KEY, "unsubscribe", subject, NOW + timedelta(days=90))
+        body, signature = token.split(".")
+        assert body and signature
+        assert set(token) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+        ), token
+
+
+def test_a_token_is_refused_at_its_expiry() -> None:
+    expires = NOW + timedelta(days=90)
+    token = sign(KEY, "unsubscribe", SUBJECT, expires)
+    assert verify(KEY, token, "unsubscribe", expires - timedelta(seconds=1)) == SUBJECT
+    with pytest.raises(InvalidToken):
+        verify(KEY, token, "unsubscribe", expires)
