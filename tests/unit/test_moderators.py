@@ -352,3 +352,8 @@ def test_announcements_of_another_time_or_of_other_hosting_name_nobody() -> None
 def test_a_guest_moderating_says_so() -> None:
     posts = [*a_session(), post("gina", "Guest moderating #scichat tonight, hi all!", 1)]
     assert set(digest(posts).moderators) == {"fred", "gina"}
+
+
+def test_an_answer_a_few_seconds_before_its_question_still_answers_it() -> None:
+    posts = [*a_session(), post("amy", "A2: fast fingers", 19.5)]  # Q2 at minute 20
+    assert "A2: fast fingers" in answers(digest(posts), 2)

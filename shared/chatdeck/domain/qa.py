@@ -4,7 +4,8 @@ Ed chats share one convention: the moderator posts ``Q1``…``Qn`` and participa
 ``A1``…``An``. People type it in many ways; these are recognised (case-insensitive, numbers 1-20).
 Who the moderators are is ``chatdeck.domain.moderators``' business. ``read_timeline`` reads a
 session's posts over time (which question was open when a post was made; its rules are in
-``chatdeck.domain.digest``'s docstring). Here is the text:
+``chatdeck.domain.digest``'s docstring; a question counts as asked a minute before its first
+post, as clocks differ and transcripts keep only the minute). Here is the text:
 
 * **Questions**, only from a moderator (or the chat's own account): ``Q1``, ``Q1:``, ``Q1.``,
   ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Q 1``, ``Q.1``, ``Q#1``, ``[Q1]``,
@@ -67,7 +68,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from chatdeck.domain.archive import ArchivedPost
 
@@ -146,6 +147,9 @@ _ANNOUNCES = re.compile(
 _NOT_ASKED = re.compile(r"[#@][\w.@-]+|https?://\S+")
 _WORD = re.compile(r"[^\W\d_]")
 ANNOUNCED_WITHIN = timedelta(minutes=5)
+# A question counts as asked a minute early: clocks of two networks differ, and transcripts
+# keep only the minute, so an answer may appear just before its question.
+ASKED_GRACE = timedelta(minutes=1)
 _NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[aAqQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
 
 
@@ -329,7 +333,7 @@ def read_timeline(
         )[1]
         for number, found in candidates.items()
     }
-    asked_at = {number: _order(found[0][1]) for number, found in candidates.items()}
+    asked_at = {number: found[0][1].created_at for number, found in candidates.items()}
     chosen_keys = {post.key for post in chosen.values()}
 
     answers: dict[tuple[str, str], tuple[int, ...]] = {}
@@ -338,9 +342,9 @@ def read_timeline(
         open_number = opened_by.get(post.key, open_number)
         if post.key in chosen_keys or post.key in question_of_post:
             continue
-        when = _order(post)
+        when = post.created_at + ASKED_GRACE
 
-        def asked(number: int, when: tuple[Any, ...] = when) -> bool:
+        def asked(number: int, when: datetime = when) -> bool:
             return 1 <= number <= question_count and (
                 number not in asked_at or asked_at[number] <= when
             )
