@@ -19,7 +19,9 @@ Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds
   posted more than once, a post that is not a teaser wins, then one that asks something after
   its number (not ``Q1 👇``), then a numbered one (not one announced), then one with a "?",
   then the earliest (so a question without "?" is kept when nothing better exists); the others
-  go to the conversation. A number is asked when its first post was made.
+  go to the conversation. A number is asked when its first post was made (a minute earlier, for
+  clocks and transcripts that keep only the minute). After a moderator's "Last question. . ."
+  or "Q3 coming up", their next post that asks without a number is that question.
 * **Answers**: a post's A-numbers (``A2``, ``A2.1``, ``A1 & 2``…) name the questions it answers,
   moderators' posts too. A number the session has not asked yet at that moment, or has no
   question for (``A7`` in a six-question session), is dropped from the post when another number
