@@ -380,6 +380,25 @@ def test_the_same_id_on_two_networks_is_two_posts(store: ArchiveStore) -> None:
     assert sorted(s.post.network for s in store.stored_posts(OCCURRENCE)) == ["mastodon", "x"]
 
 
+def test_counts_unknown_stay_unknown_and_numbers_stay_numbers(store: ArchiveStore) -> None:
+    session = store.start(a_session())
+    unknown = an_archived_post(
+        "1851000000000000001", likes=None, reposts=None, replies=None, quotes=None
+    )
+    some = an_archived_post("1851000000000000002", likes=3, reposts=0, replies=1, quotes=None)
+    store.add_posts(session, [unknown, some], DAY)
+    archive = store.session(OCCURRENCE)
+    assert archive is not None
+    found = {post.id: post.counts for post in archive.posts}
+    assert found == {unknown.id: (None, None, None, None), some.id: (3, 0, 1, None)}
+
+    # a lookup that now gives a count fills it in; one that gives none keeps the one known
+    store.update_counts(OCCURRENCE, [unknown.model_copy(update={"likes": 2})], DAY)
+    store.update_counts(OCCURRENCE, [some.model_copy(update={"likes": None, "replies": 4})], DAY)
+    found = {stored.post.id: stored.post.counts for stored in store.stored_posts(OCCURRENCE)}
+    assert found == {unknown.id: (2, None, None, None), some.id: (3, 0, 4, None)}
+
+
 def test_a_session_and_posts_archived_before_networks_read_as_x(backend: Backend) -> None:
     if not isinstance(backend, DynamoBackend):
         pytest.skip("items as the DynamoDB adapter wrote them before sessions spanned networks")

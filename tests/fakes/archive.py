@@ -194,6 +194,7 @@ class FakeArchiveStore:
                 if before is None:  # a post never archived is not added now
                     continue
                 counts = {n: getattr(post, n) for n in ("likes", "reposts", "replies", "quotes")}
+                counts = {n: c for n, c in counts.items() if c is not None}  # None keeps the known
                 stored[post.key] = StoredPost(before.post.model_copy(update=counts), read_on)
 
     def set_moderators(self, occurrence_id: str, handles: Sequence[str] | None) -> bool:

@@ -251,15 +251,16 @@ class DynamoArchiveStore:
         self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
     ) -> None:
         for post in posts:
+            # a count the lookup did not give (None) keeps the one known before
+            names = [name for name in COUNTS if getattr(post, name) is not None] + ["read_on"]
             self.table.write_if(  # a post never archived is not added now
                 "update_item",
                 Key={"pk": f"SESSION#{occurrence_id}", "sk": post_sort_key(post.network, post.id)},
-                UpdateExpression="SET "
-                + ", ".join(f"#{name} = :{name}" for name in (*COUNTS, "read_on")),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in names),
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={f"#{n}": n for n in (*COUNTS, "read_on")},
+                ExpressionAttributeNames={f"#{n}": n for n in names},
                 ExpressionAttributeValues={
-                    **{f":{name}": getattr(post, name) for name in COUNTS},
+                    **{f":{name}": getattr(post, name) for name in names[:-1]},
                     ":read_on": read_on.isoformat(),
                 },
             )
