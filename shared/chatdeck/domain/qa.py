@@ -139,7 +139,7 @@ _ANSWER_LAST = re.compile(rf"{_PREAMBLE}a[\s-]?(?:last|final)\s*+[:.)\-–—]",
 # A moderator saying a question comes next, without asking it: "Going to skip to last
 # question. . .", "One more question for tonight", "Here comes our question about Shift 2".
 _ANNOUNCES = re.compile(
-    r"\b(?:next|last|final|one\s+more|new)\s+question\b(?!s)|"
+    r"\b(?:next|last|final|one\s+more)\s+question\b(?!s)|"
     r"\bhere\s+comes\s+(?:our|the|a)\s+(?:\w+\s+)?question\b|"
     r"\b(?:start|begin)\s+with\s+(?:a|an|our|the)\s+(?:\w+\s+)?question\b(?!s)",
     re.IGNORECASE,
