@@ -357,3 +357,29 @@ def test_a_guest_moderating_says_so() -> None:
 def test_an_answer_a_few_seconds_before_its_question_still_answers_it() -> None:
     posts = [*a_session(), post("amy", "A2: fast fingers", 19.5)]  # Q2 at minute 20
     assert "A2: fast fingers" in answers(digest(posts), 2)
+
+
+def test_a_first_question_posted_without_its_number() -> None:
+    posts = [
+        post("fred", "Welcome to #scichat! We'll use a Q1/A1 format.", 0),
+        post("fred", "Anyone else? Well, here we go!", 3),
+        post("fred", "We'll start with final thoughts. What did you make of draft 2?", 4),
+        post("amy", "A1: clearer practices", 6),
+        post("fred", "Any other thoughts on the draft?", 12),  # a follow-up, after an A1
+        post("fred", "Q2. How will engineering fit in? #scichat", 20),
+    ]
+    result = digest(posts)
+    assert result.questions[0].question.heading == (
+        "We'll start with final thoughts. What did you make of draft 2?"
+    )
+    assert answers(result, 1) == ["A1: clearer practices"]
+
+
+def test_a_missing_middle_question_stays_missing() -> None:
+    posts = [
+        *a_session()[:4],
+        post("fred", "Was that an issue for anyone else in your district?", 12),
+    ]
+    posts += [post("fred", "Q3. What support do you need? #scichat", 40)]
+    result = digest(posts)
+    assert [h.question.post is None for h in result.questions] == [False, True, False]

@@ -21,7 +21,8 @@ Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds
   then the earliest (so a question without "?" is kept when nothing better exists); the others
   go to the conversation. A number is asked when its first post was made (a minute earlier, for
   clocks and transcripts that keep only the minute). After a moderator's "Last question. . ."
-  or "Q3 coming up", their next post that asks without a number is that question.
+  or "Q3 coming up", their next post that asks without a number is that question; a Q1 posted
+  without its number is found before the first numbered question (``chatdeck.domain.qa``).
 * **Answers**: a post's A-numbers (``A2``, ``A2.1``, ``A1 & 2``…) name the questions it answers,
   moderators' posts too. A number the session has not asked yet at that moment, or has no
   question for (``A7`` in a six-question session), is dropped from the post when another number

@@ -25,6 +25,11 @@ post, as clocks differ and transcripts keep only the minute). Here is the text:
   for tonight``), the same moderator's next post, within 5 minutes, that asks ("?"), carries no
   number and is not a reply, is that question (the teased number, else the next one); a
   numbered post of the same number wins over it.
+* **A first question without its number**: when a later number was asked and no Q1, the
+  moderators' last post that asks ("?", six words or more, no number, not a reply) before the
+  first numbered question and before the first answer marked 1 is Q1 (a chat often opens with
+  "We'll start with…?"). Other missing numbers stay missing: a moderator's unnumbered "?" in
+  the middle of a session is more often a follow-up.
 * **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``, ``A.1``;
   parts of an answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d``
   before a mark, ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``,
@@ -150,6 +155,7 @@ ANNOUNCED_WITHIN = timedelta(minutes=5)
 # A question counts as asked a minute early: clocks of two networks differ, and transcripts
 # keep only the minute, so an answer may appear just before its question.
 ASKED_GRACE = timedelta(minutes=1)
+FIRST_QUESTION_MIN_WORDS = 6
 _NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[aAqQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
 
 
@@ -325,6 +331,10 @@ def read_timeline(
             candidates.setdefault(number, []).append((mark, post))
         if asks:
             question_of_post[post.key] = asks[0]
+    first_question = _unnumbered_first_question(posts, hosts, candidates)
+    if first_question is not None:
+        candidates[1] = [(QuestionMark((1,), asks=True, announced=True), first_question)]
+        opened_by[first_question.key] = question_of_post[first_question.key] = 1
     question_count = min(MAX_NUMBER, max([planned, *candidates]))
     chosen = {
         number: min(
@@ -369,6 +379,39 @@ def read_timeline(
         if numbers:
             answers[post.key] = numbers
     return Reading(question_count=question_count, chosen=chosen, answers=answers)
+
+
+def _unnumbered_first_question(
+    posts: Sequence[ArchivedPost],
+    hosts: set[tuple[str, str]],
+    candidates: dict[int, list[tuple[QuestionMark, ArchivedPost]]],
+) -> ArchivedPost | None:
+    """Q1 posted without its number: when Q2 or later was asked and no Q1, the moderators' last
+    post that asks before the first numbered question and before the first answer marked 1."""
+    if 1 in candidates or not candidates:
+        return None
+    first_asked = min(found[0][1].created_at for found in candidates.values())
+    found: ArchivedPost | None = None
+    for post in posts:
+        text = unescape(post.text)
+        if post.created_at >= first_asked or 1 in answer_numbers(text):
+            break
+        if post.key in hosts and _asks_first(post, text):
+            found = post
+    return found
+
+
+def _asks_first(post: ArchivedPost, text: str) -> bool:
+    """Could open a session's questions: asks, has no number, is no reply, and says something."""
+    words = _NOT_ASKED.sub("", text).split()
+    return (
+        "?" in text
+        and post.reply_to is None
+        and not text.lstrip().startswith("@")
+        and question_mark(text) is None
+        and not answer_numbers(text)
+        and len(words) >= FIRST_QUESTION_MIN_WORDS
+    )
 
 
 def _asks_unnumbered(post: ArchivedPost, announced_at: datetime) -> bool:
