@@ -145,12 +145,35 @@ def function_of(name: str) -> str:
     return f"{match['cls']}.{match['method']}"
 
 
-def mutated_line(name: str) -> str:
-    """What a mutant changed, as `mutmut show` prints its diff: "old => new" (the key of an
-    explanation in bench/mutation_equivalents.py)."""
-    diff = mutmut("show", name).stdout.splitlines()
-    removed = [line[1:].strip() for line in diff if line[:1] == "-" and line[:3] != "---"]
-    added = [line[1:].strip() for line in diff if line[:1] == "+" and line[:3] != "+++"]
+# mutmut's own diff of each mutant (what `mutmut show` prints), for many in one process.
+DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+print(json.dumps({name: get_diff_for_mutant(name) for name in json.load(sys.stdin)}))
+"""
+
+
+def diffs(names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    found = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", DIFFS],
+        cwd=WORK,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    shown: dict[str, str] = json.loads(found.stdout)
+    return shown
+
+
+def mutated_line(diff: str) -> str:
+    """What a mutant changed, from its diff: "old => new", the key of an explanation in
+    bench/mutation_equivalents.py."""
+    lines = diff.splitlines()
+    removed = [line[1:].strip() for line in lines if line[:1] == "-" and line[:3] != "---"]
+    added = [line[1:].strip() for line in lines if line[:1] == "+" and line[:3] != "+++"]
     return f"{' / '.join(removed)} => {' / '.join(added)}"
 
 
@@ -168,12 +191,13 @@ def run_target(key: str, target: Target) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for status in mine.values():
         counts[status] = counts.get(status, 0) + 1
+    alive = sorted(n for n, s in mine.items() if s not in ("killed", "caught by type check"))
+    shown = diffs(alive)
     survivors = []
-    for name, status in sorted(mine.items()):
-        if status in ("killed", "caught by type check"):
-            continue
+    for name in alive:
+        status = mine[name]
         function = function_of(name)
-        line = mutated_line(name)
+        line = mutated_line(shown.get(name, ""))
         why = EQUIVALENT.get((target.file, function, line))
         survivors.append(
             {
