@@ -75,8 +75,9 @@ from chatdeck.domain.archive import NETWORK_NAMES, ArchivedPost
 from chatdeck.domain.links import is_shareable, normalise_url
 from chatdeck.domain.moderators import infer_moderators
 from chatdeck.domain.organisations import is_organisation
-from chatdeck.domain.qa import is_host, normalise_handle, read_timeline
+from chatdeck.domain.qa import is_host, normalise_handle
 from chatdeck.domain.schedule import UnknownZone
+from chatdeck.domain.timeline import read_timeline
 
 if TYPE_CHECKING:
     from chatdeck.domain.chats import Chat, Occurrence

@@ -2,10 +2,9 @@
 
 Ed chats share one convention: the moderator posts ``Q1``…``Qn`` and participants answer with
 ``A1``…``An``. People type it in many ways; these are recognised (case-insensitive, numbers 1-20).
-Who the moderators are is ``chatdeck.domain.moderators``' business. ``read_timeline`` reads a
-session's posts over time (which question was open when a post was made; its rules are in
-``chatdeck.domain.digest``'s docstring; a question counts as asked a minute before its first
-post, as clocks differ and transcripts keep only the minute). Here is the text:
+Who the moderators are is ``chatdeck.domain.moderators``' business, and reading a session's
+posts over time (which question was open when a post was made, the announced and unnumbered
+questions below) is ``chatdeck.domain.timeline``'s. Here is the text:
 
 * **Questions**, only from a moderator (or the chat's own account): ``Q1``, ``Q1:``, ``Q1.``,
   ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Q 1``, ``Q.1``, ``Q#1``, ``[Q1]``,
@@ -70,12 +69,9 @@ X sends ``&``, ``<`` and ``>`` as HTML entities; they are read as the characters
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Literal
-
-from chatdeck.domain.archive import ArchivedPost
 
 Kind = Literal["question", "answer", "conversation"]
 MAX_NUMBER = 20
@@ -151,11 +147,6 @@ _ANNOUNCES = re.compile(
 )
 _NOT_ASKED = re.compile(r"[#@][\w.@-]+|https?://\S+")
 _WORD = re.compile(r"[^\W\d_]")
-ANNOUNCED_WITHIN = timedelta(minutes=5)
-# A question counts as asked a minute early: clocks of two networks differ, and transcripts
-# keep only the minute, so an answer may appear just before its question.
-ASKED_GRACE = timedelta(minutes=1)
-FIRST_QUESTION_MIN_WORDS = 6
 _NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[aAqQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
 
 
@@ -282,153 +273,10 @@ def _numbers(markers: str) -> tuple[int, ...]:
     return tuple(sorted(n for n in numbers if 1 <= n <= MAX_NUMBER))
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """A session read over time: how many questions, the post chosen for each number, and the
-    numbers each answering post answers (by post key)."""
-
-    question_count: int
-    chosen: dict[int, ArchivedPost]
-    answers: dict[tuple[str, str], tuple[int, ...]]
-
-
-def read_timeline(
-    posts: Sequence[ArchivedPost],
-    moderators: Collection[str],
-    chat_account: str | None,
-    planned: int = 0,
-) -> Reading:
-    """Questions and answers of a session's posts in time order, reposts left out (the rules
-    are ``chatdeck.domain.digest``'s docstring)."""
-    hosts = {post.key for post in posts if is_host(post.author_handle, moderators, chat_account)}
-    candidates: dict[int, list[tuple[QuestionMark, ArchivedPost]]] = {}
-    question_of_post: dict[tuple[str, str], int] = {}
-    opened_by: dict[tuple[str, str], int] = {}  # the post that first asked a number
-    last_final: int | None = None
-    announced: dict[str, tuple[int | None, datetime]] = {}  # by author: what comes next, when
-    for post in posts:
-        if post.key not in hosts:
-            continue
-        mark = question_mark(post.text)
-        coming = announced.pop(post.author_handle, None)
-        if announces_question(post.text):
-            teased = mark.numbers[0] if mark is not None and mark.numbers else None
-            announced[post.author_handle] = (teased, post.created_at)
-            continue
-        if mark is None and coming is not None and _asks_unnumbered(post, coming[1]):
-            teased_number = (coming[0],) if coming[0] else ()
-            mark = QuestionMark(teased_number, final=not coming[0], asks=True, announced=True)
-        if mark is None or not mark.is_question:
-            continue
-        asks = mark.numbers
-        if not asks:  # "Final Q:" is the next number; a second one is the same
-            following = max(candidates, default=0) + 1
-            asks = (last_final or following,) if following <= MAX_NUMBER else ()
-            last_final = asks[0] if asks else None
-        for number in asks:
-            if number not in candidates:
-                opened_by.setdefault(post.key, number)
-            candidates.setdefault(number, []).append((mark, post))
-        if asks:
-            question_of_post[post.key] = asks[0]
-    first_question = _unnumbered_first_question(posts, hosts, candidates)
-    if first_question is not None:
-        candidates[1] = [(QuestionMark((1,), asks=True, announced=True), first_question)]
-        opened_by[first_question.key] = question_of_post[first_question.key] = 1
-    question_count = min(MAX_NUMBER, max([planned, *candidates]))
-    chosen = {
-        number: min(
-            found,
-            key=lambda c: (c[0].teaser, c[0].bare, c[0].announced, not c[0].asks, _order(c[1])),
-        )[1]
-        for number, found in candidates.items()
-    }
-    asked_at = {number: found[0][1].created_at for number, found in candidates.items()}
-    chosen_keys = {post.key for post in chosen.values()}
-
-    answers: dict[tuple[str, str], tuple[int, ...]] = {}
-    open_number: int | None = None
-    for post in posts:
-        open_number = opened_by.get(post.key, open_number)
-        if post.key in chosen_keys or post.key in question_of_post:
-            continue
-        when = post.created_at + ASKED_GRACE
-
-        def asked(number: int, when: datetime = when) -> bool:
-            return 1 <= number <= question_count and (
-                number not in asked_at or asked_at[number] <= when
-            )
-
-        numbers: tuple[int, ...] = ()
-        explicit = answer_numbers(post.text)
-        if not explicit and answers_last(post.text) and question_count:
-            explicit = (question_count,)
-        if explicit:
-            numbers = tuple(n for n in explicit if asked(n))
-            if not numbers and open_number is not None:
-                numbers = (open_number,)  # numbered before its question, or past the last one
-            elif not numbers:
-                numbers = tuple(n for n in explicit if n <= question_count)
-        elif post.key not in hosts:
-            numbers = tuple(n for n in participant_question_numbers(post.text) if asked(n))
-            replied = question_of_post.get((post.network, post.reply_to or "")) or (
-                question_of_post.get((post.network, post.quote_of or ""))
-            )
-            if not numbers and replied is not None and replied <= question_count:
-                numbers = (replied,)
-        if numbers:
-            answers[post.key] = numbers
-    return Reading(question_count=question_count, chosen=chosen, answers=answers)
-
-
-def _unnumbered_first_question(
-    posts: Sequence[ArchivedPost],
-    hosts: set[tuple[str, str]],
-    candidates: dict[int, list[tuple[QuestionMark, ArchivedPost]]],
-) -> ArchivedPost | None:
-    """Q1 posted without its number: when Q2 or later was asked and no Q1, the moderators' last
-    post that asks before the first numbered question and before the first answer marked 1."""
-    if 1 in candidates or not candidates:
-        return None
-    first_asked = min(found[0][1].created_at for found in candidates.values())
-    found: ArchivedPost | None = None
-    for post in posts:
-        text = unescape(post.text)
-        if post.created_at >= first_asked or 1 in answer_numbers(text):
-            break
-        if post.key in hosts and _asks_first(post, text):
-            found = post
-    return found
-
-
-def _asks_first(post: ArchivedPost, text: str) -> bool:
-    """Could open a session's questions: asks, has no number, is no reply, and says something."""
-    words = _NOT_ASKED.sub("", text).split()
-    return (
-        "?" in text
-        and post.reply_to is None
-        and not text.lstrip().startswith("@")
-        and question_mark(text) is None
-        and not answer_numbers(text)
-        and len(words) >= FIRST_QUESTION_MIN_WORDS
-    )
-
-
-def _asks_unnumbered(post: ArchivedPost, announced_at: datetime) -> bool:
-    """The post after an announcement asks the question: a "?", no number, not a reply."""
-    text = unescape(post.text).lstrip()
-    return (
-        "?" in text
-        and not text.startswith("@")
-        and not answer_numbers(text)
-        and post.created_at - announced_at <= ANNOUNCED_WITHIN
-    )
+def words(text: str) -> list[str]:
+    """A post's words, its hashtags, mentions and links aside."""
+    return _NOT_ASKED.sub("", text).split()
 
 
 def _bare(rest: str) -> bool:
     return not _WORD.search(_NOT_ASKED.sub("", rest))
-
-
-def _order(post: ArchivedPost) -> tuple[datetime, int, str]:
-    # X's ids are numbers of growing length: order them as numbers when the times are equal.
-    return post.created_at, len(post.id), post.id
