@@ -11,8 +11,9 @@
   (with its scheme) counting `characters_reserved_per_url`, a mention `@user@domain` counting as
   `@user`.
 - Counts: Mastodon always sends `replies_count`, `reblogs_count`, `favourites_count` and
-  `quotes_count`. A post staged without counts (an imported transcript) is served with 0, since
-  the entity has no way to say "unknown".
+  `quotes_count`. A post staged without counts (an imported transcript) is served without them
+  (the staging contract in DESIGN.md: a transcript has none), which Mastodon itself never does;
+  Chatdeck's reader then keeps them unknown instead of showing a made-up 0.
 """
 
 from __future__ import annotations
@@ -240,4 +241,7 @@ class Status:
             tags=[{"name": tag, "url": f"{base}/tags/{tag}"} for tag in self.tags],
             quote=None,
         )
+        if self.staged and not self.counts:  # an imported transcript: no counts at all
+            for name in ("replies_count", "reblogs_count", "favourites_count", "quotes_count"):
+                status.pop(name, None)
         return status

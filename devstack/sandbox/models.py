@@ -77,7 +77,10 @@ class Post:
     stored: StoredText
     submitted_text: str
     via_api: bool
-    public_metrics: Mapping[str, int] = field(default_factory=lambda: dict(EMPTY_POST_METRICS))
+    # None: a transcript's post staged without counts, served without `public_metrics`
+    public_metrics: Mapping[str, int] | None = field(
+        default_factory=lambda: dict(EMPTY_POST_METRICS)
+    )
     referenced_tweets: tuple[Mapping[str, str], ...] = ()
     in_reply_to_user_id: str | None = None
     conversation_id: str | None = None
@@ -90,7 +93,7 @@ class Post:
 
     def metrics_at(self, now: datetime | None) -> dict[str, int]:
         """The public metrics as of `now` (the seeded counts alone when no time is given)."""
-        metrics = dict(self.public_metrics)
+        metrics = dict(self.public_metrics or {})
         if now is not None:
             age = now - self.created_at
             for name, growth in self.growth.items():
@@ -108,7 +111,8 @@ class Post:
         }
         for name in fields:
             if name == "public_metrics":
-                rendered[name] = self.metrics_at(now)
+                if self.public_metrics is not None:
+                    rendered[name] = self.metrics_at(now)
                 continue
             value = _POST_FIELDS[name](self) if name in _POST_FIELDS else None
             if value is not None:

@@ -140,7 +140,9 @@ class Store:
                     stored=store_text(item["text"], post_id, item.get("unwound_urls")),
                     submitted_text=item["text"],
                     via_api=False,
-                    public_metrics={**EMPTY_POST_METRICS, **item.get("public_metrics", {})},
+                    public_metrics=None  # staged without counts: served without them
+                    if "public_metrics" in item and item["public_metrics"] is None
+                    else {**EMPTY_POST_METRICS, **item.get("public_metrics", {})},
                     referenced_tweets=tuple(item.get("referenced_tweets", ())),
                     in_reply_to_user_id=item.get("in_reply_to_user_id"),
                     conversation_id=item.get("conversation_id"),

@@ -9,7 +9,9 @@ the X posts the store serves.
   transcript's hashtag gets it at the end, as its author would have typed it.
 - A reply names its parent and its parent's author, and shares its thread's `conversation_id`; a
   quote names the quoted post. Counts staged are its `public_metrics` (like, retweet and reply
-  counts); X always has them, so counts staged as none are served as 0.
+  counts); a post staged with none (an imported transcript) is served without `public_metrics`
+  (the staging contract: a transcript has no counts), which X itself never does, so Chatdeck's
+  reader keeps its counts unknown instead of showing a made-up 0.
 """
 
 from __future__ import annotations
@@ -66,12 +68,14 @@ def seed_items(staged: list[StagedPost], every: list[StagedPost]) -> list[dict[s
             "created_at": x_time(post.created_at),
             "conversation_id": root(post).id,
             "lang": "en",
-            "public_metrics": {
+            "public_metrics": None,  # a post staged without counts is served without them
+        }
+        if (post.likes, post.reposts, post.replies) != (None, None, None):
+            item["public_metrics"] = {
                 "like_count": post.likes or 0,
                 "retweet_count": post.reposts or 0,
                 "reply_count": post.replies or 0,
-            },
-        }
+            }
         references = []
         if post.reply_to:
             references.append({"type": "replied_to", "id": post.reply_to})
