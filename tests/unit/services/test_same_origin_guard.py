@@ -19,6 +19,7 @@ from chatdeck.web.pages import CSRF_COOKIE, SESSION_COOKIE
 from tests.unit.services.kit import NOW, TEACHER, Kit
 
 SITE = "https://chatdeck.school.example"
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 CSRF = "a-csrf-token-kept-in-the-cookie-of-32-chars-or-more"
 
 
@@ -257,20 +258,22 @@ def test_a_signed_in_member_is_known_by_their_session(member: Kit) -> None:
 
 
 @pytest.mark.parametrize(
-    ("headers", "body", "status"),
+    ("headers", "body", "status", "reason"),
     [
-        ({"content-type": "application/x-www-form-urlencoded"}, "e=" + "x" * 70_000, 413),
-        ({"content-type": "text/plain"}, "email=a", 415),
-        ({"content-type": "application/x-www-form-urlencoded"}, "email=%ff", 400),
+        (FORM, "e=" + "x" * 70_000, 413, "That request is too large."),
+        ({"content-type": "text/plain"}, "email=a", 415, "application/x-www-form-urlencoded"),
+        (FORM, "email=%ff", 400, "The form was not sent as UTF-8 text."),
     ],
     ids=["too-large", "not-a-form", "not-utf8"],
 )
 def test_an_unreadable_form_is_told_what_is_wrong_before_the_csrf_check(
-    member: Kit, headers: dict[str, str], body: str, status: int
+    member: Kit, headers: dict[str, str], body: str, status: int, reason: str
 ) -> None:
     response = request(member, "POST", "/signin", {"origin": SITE, **headers}, body)
 
     assert response["statusCode"] == status
+    assert "Not done" in response["body"]
+    assert reason in response["body"]
     assert "came from another site" not in response["body"]
     assert links_sent(member) == 0
 
@@ -325,3 +328,17 @@ def test_a_one_click_unsubscribe_from_a_mail_client_needs_no_csrf_token(kit: Kit
 
     assert response["statusCode"] != 403
     assert "This unsubscribe link is not valid any more" in response["body"]
+
+
+def test_signing_out_ends_the_session(member: Kit) -> None:
+    link = member.membership.signin_link(TEACHER, SITE, NOW)
+    assert link is not None
+    signed = member.membership.sign_in(link.rpartition("token=")[2], NOW)
+    cookies = [f"{CSRF_COOKIE}={CSRF}", f"{SESSION_COOKIE}={signed.session_token}"]
+    body = urlencode({"csrf_token": CSRF})
+
+    out = request(member, "POST", "/signout", {"origin": SITE, **FORM}, body, cookies)
+    after = request(member, "GET", "/signin", cookies=cookies)
+
+    assert out["statusCode"] == 303
+    assert after["statusCode"] == 200  # the sign-in page: the old cookie signs no one in
