@@ -757,6 +757,20 @@ def _chats() -> list[Case]:
         ),
         case("chat on weekday 9", c, R422, who="admin", fields={**CHAT, "weekday": "9"}),
         case(
+            "organisation's account of script",
+            c,
+            R422,
+            who="admin",
+            fields={**CHAT, "organisations": SCRIPT},
+        ),
+        case(
+            "too many organisations' accounts",
+            c,
+            R422,
+            who="admin",
+            fields={**CHAT, "organisations": ", ".join(f"@org{n}" for n in range(21))},
+        ),
+        case(
             "chat lasting forever", c, R422, who="admin", fields={**CHAT, "duration_minutes": HUGE}
         ),
         case("chat every 0 weeks", c, R422, who="admin", fields={**CHAT, "every_weeks": "0"}),

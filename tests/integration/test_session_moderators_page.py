@@ -193,3 +193,35 @@ def test_the_page_shows_a_short_link_where_the_cache_says_it_leads_and_asks_nobo
     links = after.split('id="links"', 1)[1].split("</section>", 1)[0]
     assert links.count("<li>") == 1 and f'<a href="{ARTICLE}">' in links
     assert "shared twice, first by @ben" in links
+
+
+def test_an_admin_marks_an_organisations_account_and_the_voices_leave_it_out(
+    web: ModuleType, archived: Deployment, admin_session: str
+) -> None:
+    def voices() -> str:
+        body = get(web, admin_session, PAGE)["body"]
+        return body.split('id="voices"', 1)[1].split("</section>", 1)[0]
+
+    assert "@ben on X:" in voices()
+    form = {
+        "name": "EdTech Chat",
+        "hashtag": "#EdTechChat",
+        "networks": "x",
+        "weekday": "0",
+        "start_time": "20:00",
+        "zone": "America/New_York",
+        "duration_minutes": "60",
+        "every_weeks": "1",
+        "first_date": "2026-09-07",
+        "moderators": "@edtechmod",
+        "organisations": "@Ben, @edpublisher",
+    }
+    bad = post_form(web, admin_session, "/chats/edtechchat", {**form, "organisations": "<b>"})
+    assert bad["statusCode"] == 422 and 'id="organisations-error"' in bad["body"]
+    saved = post_form(web, admin_session, "/chats/edtechchat", form)
+    assert saved["statusCode"] == 303, saved.get("body")
+    chat = archived.services.chats.get("edtechchat")
+    assert chat is not None and chat.organisations == ["ben", "edpublisher"]
+    edit = get(web, admin_session, "/chats/edtechchat/edit")["body"]
+    assert 'name="organisations" type="text" value="ben, edpublisher"' in edit
+    assert "@ben on X:" not in voices() and "@eve on X:" in voices()
