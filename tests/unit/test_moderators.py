@@ -383,3 +383,45 @@ def test_a_missing_middle_question_stays_missing() -> None:
     posts += [post("fred", "Q3. What support do you need? #scichat", 40)]
     result = digest(posts)
     assert [h.question.post is None for h in result.questions] == [False, True, False]
+
+
+def test_a_chat_on_two_networks_is_asked_on_each_and_both_askers_moderate() -> None:
+    # One moderator asks on X, their Bluesky account asks the same questions there; a Bluesky
+    # participant then answers "Q1: ..." as people do.
+    posts = [
+        post("edtechmod", "Q1 What works? #edtechchat", 1),
+        post("edtechmod.bsky.social", "Q1 What works? #edtechchat", 1, network="bluesky"),
+        post("ben", "A1 Timely feedback #edtechchat", 2),
+        post("ana.bsky.social", "Q1: stations, every week #edtechchat", 3, network="bluesky"),
+        post("edtechmod", "Q2 What gets in the way? #edtechchat", 10),
+        post(
+            "edtechmod.bsky.social", "Q2 What gets in the way? #edtechchat", 10, network="bluesky"
+        ),
+    ]
+
+    assert infer_moderators(posts, hints=(), chat_account=None) == (
+        "edtechmod",
+        "edtechmod.bsky.social",
+    )
+    result = digest(posts)
+    assert result.numbers.questions == 2
+    assert answers(result, 1) == [
+        "A1 Timely feedback #edtechchat",
+        "Q1: stations, every week #edtechchat",
+    ]
+    assert all(voice.handle != "edtechmod.bsky.social" for voice in result.voices)
+
+
+def test_a_participant_on_a_network_the_moderator_does_not_ask_on_answers_there() -> None:
+    posts = [
+        post("edtechmod", "Q1 What works? #edtechchat", 1),
+        post(
+            "ana.bsky.social", "Q1: What works for me is stations #edtechchat", 1, network="bluesky"
+        ),
+        post("edtechmod", "Q2 What gets in the way? #edtechchat", 10),
+    ]
+
+    result = digest(posts)
+
+    assert result.moderators == ("edtechmod",)
+    assert answers(result, 1) == ["Q1: What works for me is stations #edtechchat"]

@@ -16,6 +16,10 @@ session's moderators are:
   answers "Q7: …" in a six-question session is not made a moderator by it. A hint who runs the
   flow is a moderator without asking (the founder who welcomes everyone and hands over to a
   guest), unless the hint is the chat's account.
+* **The mirrors**: a chat on several networks is often asked on each, the same question posted
+  again on another network within minutes. The author of such a copy (the same number, another
+  network, within 10 minutes, most words the same) moderates when the one copied does. A
+  participant's "Q1: my answer" on another network shares the number but not the words.
 * **The announced**: the accounts an in-chat announcement names: a sentence with a moderating
   word (moderator, moderating, co-moderator, host, hosting, co-host) names every @mention in it
   ("Our moderators tonight are @a @b", "Thanks @a and @b for hosting", "Welcome our guest
@@ -35,6 +39,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
+from difflib import SequenceMatcher
 
 from chatdeck.domain.archive import ArchivedPost
 from chatdeck.domain.qa import (
@@ -43,7 +49,11 @@ from chatdeck.domain.qa import (
     question_mark,
     same_account,
     unescape,
+    words,
 )
+
+MIRROR_WITHIN = timedelta(minutes=10)
+MIRROR_LIKENESS = 0.6  # share of words in common (difflib's ratio over the words)
 
 # a mention, but not the quoted author of "RT @name:" or "via @name"
 _MENTION = re.compile(r"(?<![\w@])(?<!RT\s)(?<!via\s)@([\w.-]+(?:@[\w.-]+\.\w+)?)")
@@ -82,6 +92,9 @@ class _Author:
     asked: list[ArchivedPost] = field(default_factory=list)
     flow: int = 0
     first_at: int = 0  # place of their first asking post
+    mirrored: set[str] = field(
+        default_factory=set
+    )  # whose questions they posted on another network
 
 
 def infer_moderators(
@@ -93,6 +106,7 @@ def infer_moderators(
     authors: dict[str, _Author] = {}
     announced: list[str] = []
     asked_numbers: set[int] = set()
+    first_asked: dict[int, ArchivedPost] = {}
     for place, post in enumerate(posts):
         handle = normalise_handle(post.author_handle)
         author = authors.setdefault(handle, _Author())
@@ -105,6 +119,10 @@ def infer_moderators(
             new = [n for n in numbers if n not in asked_numbers]
             in_order = all(n > max(asked_numbers, default=0) for n in new) or mark.final
             asked_numbers.update(numbers)
+            for number in numbers:
+                original = first_asked.setdefault(number, post)
+                if _mirrors(post, original):
+                    author.mirrored.add(normalise_handle(original.author_handle))
             if new and (in_order or author.asked):
                 if not author.asked:
                     author.first_at = place
@@ -133,6 +151,9 @@ def infer_moderators(
             and any("?" in post.text for post in authors[handle].asked)
         )
     ]
+    moderators += [
+        h for h, a in authors.items() if h not in moderators and a.mirrored & set(moderators)
+    ]
     posted = set(authors)
     # a hint who runs the flow without asking: the founder who welcomes and hands over to a guest
     configured = [normalise_handle(hint) for hint in hints]
@@ -145,6 +166,16 @@ def infer_moderators(
     if not moderators:
         moderators = [h for h in dict.fromkeys(configured) if _posted(h, posted)]
     return tuple(moderators)
+
+
+def _mirrors(post: ArchivedPost, original: ArchivedPost) -> bool:
+    """Whether `post` is `original`'s question asked again on another network."""
+    if post.network == original.network or abs(post.created_at - original.created_at) > (
+        MIRROR_WITHIN
+    ):
+        return False
+    mine, theirs = ([word.casefold() for word in words(unescape(p.text))] for p in (post, original))
+    return SequenceMatcher(None, mine, theirs).ratio() >= MIRROR_LIKENESS
 
 
 def _announced(text: str, author: str) -> list[str]:
