@@ -146,7 +146,7 @@ def test_an_admins_correction_is_kept_and_the_digest_rebuilt(
 @pytest.mark.parametrize(
     ("who", "fields", "status", "said"),
     [
-        ("admin", {"moderators": "dee,nobody_here"}, 422, "@nobody_here posted nothing"),
+        ("admin", {"moderators": "Dee,nobody_here"}, 422, "@nobody_here posted nothing"),
         ("admin", {}, 422, "Tick at least one moderator"),
         ("admin", {"moderators": "dee", "action": "wipe"}, 422, "Choose “Save moderators”"),
         ("teacher", {"moderators": "dee"}, 403, ""),
@@ -168,6 +168,9 @@ def test_a_bad_correction_is_refused_naming_why_and_keeps_nothing(
     assert said in refused["body"]
     if status == 422:  # the page again, the error beside the form, the boxes as ticked
         assert 'role="alert"' in refused["body"] and 'id="moderators-error"' in refused["body"]
+        ticked_dee = "dee" in fields.get("moderators", "").lower()
+        assert ticked_dee == ('value="dee" checked' in refused["body"])  # the boxes as ticked
+        assert 'value="edtechmod" checked' not in refused["body"]
     stored = archived.services.archive.get(OCCURRENCE)
     assert stored is not None and stored.moderator_override is None
 

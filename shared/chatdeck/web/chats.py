@@ -10,6 +10,7 @@ from chatdeck.domain.calendar_links import google_event_link, subscribe_links
 from chatdeck.domain.chats import Chat
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors
+from chatdeck.domain.qa import normalise_handle
 from chatdeck.domain.schedule import known_zones
 from chatdeck.services.session_moderators import ModeratorChoiceRefused
 from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, render, signed_in
@@ -162,7 +163,7 @@ def register(
         try:
             calendar.correct_moderators(admin(app), chat_id, start, values)
         except ModeratorChoiceRefused as refused:
-            ticked = set(values.get("moderators", "").split(","))
+            ticked = {normalise_handle(h) for h in values.get("moderators", "").split(",")}
             return session(chat_id, start, 422, moderator_error=refused.message, ticked=ticked)
         return redirect(f"/sessions/{chat_id}/{start}?moderators=saved#moderators")
 
