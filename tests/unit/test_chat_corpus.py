@@ -120,7 +120,7 @@ def _as_labelled(session: str) -> Transcript:
     posts = {where(post): post for post in archived_posts(read_transcript()[session])}
     asked = Counter(n for label in labels if label.kind == "question" for n in label.numbers)
     threads = []
-    for number in range(1, max(asked) + 1):
+    for number in range(1, max(asked, default=0) + 1):  # a session may ask nothing
         question = next(
             (
                 posts[session, label.index]
