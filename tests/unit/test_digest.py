@@ -294,6 +294,23 @@ def test_reposts_are_left_out() -> None:
     assert {voice.handle for voice in result.voices} == {"kpatel_math"}
 
 
+def test_a_short_answer_copied_word_for_word_by_another_account_counts_once() -> None:
+    # Given an export that dropped the "RT @" of retweets: a short answer comes back verbatim
+    # from another account, while two people's "A1: Yes!" are each their own (too short to tell)
+    answer = post("kpatel_math", "A1 Grades 9-12 #edtechchat", 2)
+    posts = [
+        question(1, 0),
+        answer,
+        post("mr_lindqvist", "A1: Yes!", 3),
+        post("libraryliz", "A1: Yes!", 4),
+        post("MsRiveraTeaches", answer.text, 5),
+    ]
+    result = digest(posts)
+    # Then the copy is left out as a repost and the answer is counted once
+    assert result.transcript.reposts_left_out == 1
+    assert result.questions[0].answer_count == 3
+
+
 # --- links --------------------------------------------------------------------------------------
 
 

@@ -3,9 +3,11 @@
 Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds up:
 
 * **Reposts are left out** everywhere: a post with ``repost_of`` set, whose text starts with
-  ``RT @`` (the old retweet form), or a copy: the same text (30 characters or more, spaces and
+  ``RT @`` (the old retweet form), or a copy: the same text (20 characters or more, spaces and
   case aside) as an earlier post on its network, a repost whose ``RT @`` an export dropped or a
-  question posted again. Quotes are posts of their own and stay.
+  question posted again (an exported retweet of a short answer, "#chat A1. Grades 9 to 12.", is
+  still one; only texts as short as "A1: Yes!" may be two people's own). Quotes are posts of
+  their own and stay.
 * **Moderators** are inferred from the session's posts (``chatdeck.domain.moderators``: who asked
   its numbered questions, who was announced); the chat's configured moderators and account are
   hints. ``moderator_override`` (an admin's correction) is taken instead, as it is.
@@ -85,7 +87,7 @@ if TYPE_CHECKING:
 BEST_ANSWERS_PER_QUESTION = 3
 MOST_ACTIVE_VOICES = 5
 FIRST_TIMER_MIN_POSTS = 2
-COPY_MIN_LENGTH = 30
+COPY_MIN_LENGTH = 20  # shorter texts ("A1: Yes!") two people may write alike
 
 
 class Question(BaseModel):
@@ -414,7 +416,7 @@ def _read_session(
 
 def _without_reposts(in_order: list[ArchivedPost]) -> tuple[list[ArchivedPost], int]:
     """The posts but reposts, and how many reposts: a post marked as one, an old "RT @…", and a
-    copy (the same text, of 30 characters or more, as an earlier post on its network: a repost
+    copy (the same text, of 20 characters or more, as an earlier post on its network: a repost
     whose "RT @" an export dropped, or a question posted again)."""
     kept: list[ArchivedPost] = []
     seen: set[tuple[str, str]] = set()  # per network: a chat may cross-post its questions
