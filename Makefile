@@ -89,8 +89,15 @@ validate: $(TOOLS)/.installed
 build: $(TOOLS)/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(TOOLS)/bin/sam build
 
+# Every benchmark, then bench/RESULTS.md and docs/costs.md rewritten from the results (under 10
+# minutes). The artefact sizes are read from the last `make bench-build` (sam build takes minutes).
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench
+
+bench-build: $(VENV)/.installed $(TOOLS)/.installed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(TOOLS)/bin/sam build --build-dir .aws-sam/bench-build \
+		--region $(REGION)
+	$(VENV)/bin/python -m bench artefacts
 
 # Mutation testing of the core with mutmut (bench/mutation.py; files and tests in pyproject.toml's
 # [tool.mutmut]): one worker under nice, about 25 minutes here. Not part of `make test`. The score

@@ -7,23 +7,31 @@ chat among themselves, share links (with tracking parameters, trailing slashes, 
 and a few very active voices post most. About one post in eight is a repost. Likes, reposts and
 replies follow a long tail.
 
-Measures the wall time of ``build_digest`` over several runs (target: well under a second; the
-transcript is built too), and reports what the digest found.
+Measures the build time of ``build_digest`` (median of RUNS) and its peak memory (tracemalloc, on a
+run of its own) for sessions of 100, 1,500 and 10,000 posts generated the same way (target: 1,500
+posts under a second; time growing no faster than n log n, as the exponent k of time ~ n^k
+fitted over the three sizes against n log n's over the same range), and what the digest found.
 """
 
 import json
+import math
 import random
 import statistics
 import time
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bench.stack import machine
 from chatdeck.domain.archive import ArchivedPost
 from chatdeck.domain.digest import build_digest
 
 SEED = 20261207
 POSTS = 1500
-RUNS = 7
+SIZES = (100, 1500, 10_000)
+QUICK_SIZES = (50, 200)
+TARGET_MS = 1000.0
+RUNS = 5
 PARTICIPANTS = 250
 QUESTIONS = 6
 STARTS_AT = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # Mon 7 Dec 2026, 20:00 in New York
@@ -136,10 +144,10 @@ def session(seed: int = SEED, posts: int = POSTS) -> list[ArchivedPost]:
             opening = rng.choice(ANSWER_OPENINGS).format(
                 n=number, m=min(QUESTIONS, number + 1), mod=rng.choice(MODERATORS)
             )
-            body = rng.choice(ANSWER_BODIES) + " #edtechchat"
+            body = said(rng, ANSWER_BODIES) + " #edtechchat"
             post(author, opening + body, answering, links=links if rng.random() < 0.2 else ())
         elif roll < 0.72:
-            body = rng.choice(ANSWER_BODIES)
+            body = said(rng, ANSWER_BODIES)
             text = f"@{rng.choice(MODERATORS)} {body}"
             post(author, text, answering, reply_to=question_ids[number])
         elif roll < 0.75:
@@ -148,12 +156,19 @@ def session(seed: int = SEED, posts: int = POSTS) -> list[ArchivedPost]:
             post(author, "This! 👇 #edtechchat", minute, quote_of=quoted.id, links=(quote_link,))
         elif roll < 0.97:
             replied = rng.choice(made)
-            text = f"@{replied.author_handle} {rng.choice(CONVERSATION)} #edtechchat"
+            text = f"@{replied.author_handle} {said(rng, CONVERSATION)} #edtechchat"
             post(author, text, minute, reply_to=replied.id)
         else:
             mod = -1 - rng.randrange(2)
             post(mod, f"Great answers on Q{number} everyone! Keep them coming.", minute)
     return made
+
+
+def said(rng: random.Random, lines: list[str]) -> str:
+    """Two of `lines` and a detail: people rarely post the very same words twice, and a post
+    with an earlier post's text is left out of the digest as a copy."""
+    first, second = rng.sample(lines, 2)
+    return f"{first} Also: {second.lower()} ({rng.randrange(2, 400)} students)"
 
 
 def handle_of(author: int) -> str:
@@ -162,42 +177,78 @@ def handle_of(author: int) -> str:
     return f"teacher_{author:03d}"
 
 
-def run() -> dict[str, Any]:
-    posts = session()
+def build(posts: list[ArchivedPost]) -> Any:
     earlier = {str(10_000 + n) for n in range(0, PARTICIPANTS, 3)}
+    return build_digest(
+        posts,
+        chat_name="EdTech Chat",
+        hashtag="edtechchat",
+        moderators=MODERATORS,
+        chat_account=CHAT_ACCOUNT,
+        occurrence_id=f"edtechchat#{STARTS_AT:%Y-%m-%dT%H:%M:%SZ}",
+        local_date=date(2026, 12, 7),
+        starts_at=STARTS_AT,
+        ends_at=STARTS_AT + timedelta(hours=1),
+        zone="America/New_York",
+        earlier_participants=earlier,
+        planned_questions=QUESTION_TEXTS,
+    )
+
+
+def measure(posts: list[ArchivedPost], runs: int) -> dict[str, Any]:
+    """Median build time of `runs`, then one more run under tracemalloc for the peak memory
+    (tracemalloc slows the build, so that run is not timed)."""
     timings = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
-        digest = build_digest(
-            posts,
-            chat_name="EdTech Chat",
-            hashtag="edtechchat",
-            moderators=MODERATORS,
-            chat_account=CHAT_ACCOUNT,
-            occurrence_id=f"edtechchat#{STARTS_AT:%Y-%m-%dT%H:%M:%SZ}",
-            local_date=date(2026, 12, 7),
-            starts_at=STARTS_AT,
-            ends_at=STARTS_AT + timedelta(hours=1),
-            zone="America/New_York",
-            earlier_participants=earlier,
-            planned_questions=QUESTION_TEXTS,
-        )
+        digest = build(posts)
         timings.append(time.perf_counter() - started)
+    tracemalloc.start()
+    build(posts)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     return {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "posts": len(posts),
-        "runs": RUNS,
-        "first_run_ms": round(timings[0] * 1000, 1),
+        "runs": runs,
         "median_ms": round(statistics.median(timings) * 1000, 1),
         "best_ms": round(min(timings) * 1000, 1),
-        "worst_ms": round(max(timings) * 1000, 1),
-        "reposts_left_out": digest.transcript.reposts_left_out,
+        "peak_memory_mb": round(peak / 2**20, 2),
         "questions": digest.numbers.questions,
         "answers": digest.numbers.answers,
-        "conversation": len(digest.transcript.conversation),
         "participants": digest.numbers.participants,
-        "links": digest.numbers.links,
-        "first_timers": len(digest.first_timers),
+        "reposts_left_out": digest.transcript.reposts_left_out,
+    }
+
+
+def fitted_exponent(rows: list[dict[str, Any]]) -> float:
+    """The k of time ~ n^k, least squares on log time against log n."""
+    xs = [math.log(r["posts"]) for r in rows]
+    ys = [math.log(r["best_ms"]) for r in rows]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mean_x) ** 2 for x in xs
+    )
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    sizes = QUICK_SIZES if quick else SIZES
+    rows = [measure(session(posts=n), 1 if quick else RUNS) for n in sizes]
+    exponent = fitted_exponent(rows)
+    # n log n from the smallest to the largest size, as an exponent over that range
+    small, large = sizes[0], sizes[-1]
+    n_log_n = math.log((large * math.log(large)) / (small * math.log(small))) / math.log(
+        large / small
+    )
+    at_1500 = next((r for r in rows if r["posts"] == POSTS), None)
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "make bench (python -m bench digest)",
+        "machine": machine(),
+        "sizes": rows,
+        "fitted_exponent": round(exponent, 2),
+        "n_log_n_exponent": round(n_log_n, 2),
+        "target": f"{POSTS} posts under {TARGET_MS:.0f} ms; fitted exponent at most n log n's",
+        "met": (at_1500 is None or at_1500["median_ms"] < TARGET_MS) and exponent <= n_log_n,
     }
 
 
