@@ -163,6 +163,44 @@ def test_not_answers(text: str) -> None:
     assert classify_as(PARTICIPANT, text) == CONVERSATION
 
 
+# --- other chats' conventions (synthetic forms, written here: not from any transcript) -----------
+
+
+@pytest.mark.parametrize(
+    ("author", "text", "expected"),
+    [
+        pytest.param(
+            MODERATOR, "Q1 What is one routine you rely on #edchat", question(1), id="Q1 What"
+        ),
+        pytest.param(
+            MODERATOR, "Question 1: What is your favourite lab?", question(1), id="Question 1:"
+        ),
+        pytest.param(MODERATOR, "➡️ Q3: How do you use exit tickets?", question(3), id="➡️ Q3"),
+        pytest.param(MODERATOR, "1️⃣ Q1: How do you start the year?", question(1), id="keycap Q1"),
+        pytest.param(
+            MODERATOR, "@edchat.bsky.social Q2: How do you plan?", question(2), id="bsky Q2"
+        ),
+        pytest.param(PARTICIPANT, "A1) Morning meeting, every day", answer(1), id="A1)"),
+        pytest.param(PARTICIPANT, "A 1: exit tickets", answer(1), id="A 1:"),
+        pytest.param(PARTICIPANT, "a 2) rubrics", answer(2), id="a 2)"),
+        pytest.param(PARTICIPANT, "A 3 - peer review", answer(3), id="A 3 -"),
+        pytest.param(PARTICIPANT, "A 1. Rubrics, co-written", answer(1), id="A 1."),
+        pytest.param(PARTICIPANT, "Answer 2: checklists", answer(2), id="Answer 2:"),
+        pytest.param(PARTICIPANT, "➡️ A2 audio notes", answer(2), id="➡️ A2"),
+        pytest.param(PARTICIPANT, "1️⃣ A1: sketchnotes", answer(1), id="keycap A1"),
+        pytest.param(PARTICIPANT, "@mrsb.bsky.social A 1: yes!", answer(1), id="bsky A 1:"),
+        pytest.param(PARTICIPANT, "@mrsb@mastodon.social A2) Padlet", answer(2), id="mastodon A2)"),
+        pytest.param(PARTICIPANT, "A 1:1 iPad program changed everything", CONVERSATION, id="1:1"),
+        pytest.param(PARTICIPANT, "A 1 hour block is too short", CONVERSATION, id="A 1 hour"),
+        pytest.param(PARTICIPANT, "A 1.5 hour block is long", CONVERSATION, id="A 1.5 hour"),
+        pytest.param(PARTICIPANT, "A 1-hour lab is plenty", CONVERSATION, id="A 1-hour"),
+        pytest.param(PARTICIPANT, "Answer 3 questions before class", CONVERSATION, id="Answer 3 q"),
+    ],
+)
+def test_other_chats_conventions(author: str, text: str, expected: Classified) -> None:
+    assert classify_as(author, text) == expected
+
+
 # --- replies to a question post -----------------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ questions below) is ``chatdeck.domain.timeline``'s. Here is the text:
   "We'll start with…?"). Other missing numbers stay missing: a moderator's unnumbered "?" in
   the middle of a session is more often a follow-up.
 * **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``, ``A.1``;
+  with a space or the word only before a mark: ``A 1:``, ``A 1)``, ``A 1.``, ``Answer 1:`` (not
+  ``A 1 hour block``, ``A 1:1 program``);
   parts of an answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d``
   before a mark, ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``,
   ``A1+A2``, and the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``; ``Alast:``,
@@ -43,7 +45,8 @@ questions below) is ``chatdeck.domain.timeline``'s. Here is the text:
   so is a bare ``Q1?`` (someone asking which one it was).
 * "At the start" means after anything that is not a word: whitespace, mentions (replies begin
   ``@mod A1: …``; Bluesky's ``@name.bsky.social`` and Mastodon's ``@name@server`` too),
-  hashtags (``#edchat A1 …``), emoji (``🗣️Q1``), ``.@``, ``**`` and the like.
+  hashtags (``#edchat A1 …``), emoji (``🗣️Q1``, ``➡️ A2``, keycaps ``1️⃣ Q1``), ``.@``, ``**``
+  and the like.
 * A post with no number that replies to (or quotes) a question post answers that question:
   the caller says which through ``reply_to_question``. An explicit A-number wins over it.
   A moderator's reply to a question is conversation.
@@ -85,7 +88,7 @@ _END = r"(?!\w|[-–][aq]?\d)"
 # Before the marker: whitespace, mentions (``@name.bsky.social`` and ``@name@server`` too),
 # hashtags that are not markers themselves, and anything that is neither a word character nor
 # "/" (emoji, ".@", "**", "➡️", "-").
-_PREAMBLE = rf"(?:\s|@[\w.-]++|#(?!(?:[aq]\d{{1,2}}){_END})\w++|[^\w\s@#/])*+"
+_PREAMBLE = rf"(?:\s|@[\w.-]++|#(?!(?:[aq]\d{{1,2}}){_END})\w++|\d\ufe0f?\u20e3|[^\w\s@#/])*+"
 _APOSTROPHE = r"['’]"
 _LEAD_WORDS = (
     rf"here{_APOSTROPHE}?s|here\s+is|here\s+comes|here\s+we\s+go|ok(?:ay)?|alright|all\s+right|"
@@ -99,7 +102,10 @@ _JOINER = r"\s*+(?:/|&|\+|,|and\b)\s*+"
 _BARE_JOINER = r"\s*+(?:/|&|\+|and\b)\s*+"
 _Q = rf"#?(?:q\.?\s?|question\s*)#?\d{{1,2}}{_PART}{_END}"
 _PARTICIPANT_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
-_A = rf"#?a\.?\d{{1,2}}{_PART}{_END}"
+# "A 1:", "Answer 1:" (a space or the word): only before a mark, as "A 1 hour block" and "A 1:1
+# program" are not answers.
+_SPACED_A = r"(?:a\s|answer\s*+)\d{1,2}(?=\s*+:(?!\d)|\s*+\)|\.(?!\d)|\s+[-–—]\s)"
+_A = rf"(?:#?a\.?\d{{1,2}}{_PART}{_END}|{_SPACED_A})"
 _QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
 _ANSWER_LIST = rf"{_A}(?:{_JOINER}{_A}|{_BARE_JOINER}\d{{1,2}}{_END})*+"
 _QUARTER = r"\s+(?:(?:19|20)\d\d|'\d\d|fy\d{0,4})\b"
