@@ -157,6 +157,23 @@ def test_a_participants_q7_in_a_three_question_session_makes_no_moderator_nor_qu
     assert result.numbers.questions == 3
 
 
+def test_a_co_moderator_who_asks_one_question_in_turn_unannounced_moderates() -> None:
+    # Given hosts taking turns, nobody announced: "gina" asks Q2 alone, between fred's Q1 and Q3
+    posts = [
+        *a_session()[:4],
+        post("gina", "Question 2: Where do students get stuck? #scichat", 20),
+        post("amy", "A 2: modelling #scichat", 22),
+        # and a participant's own numbered question, then asked by a host, makes no moderator
+        post("ted", "Q3: anyone tried the new lab kits? #scichat", 30),
+        *a_session()[6:],
+        post("fred", "Q4. What will you try next week? #scichat", 50),
+    ]
+    result = digest(posts)
+    assert result.moderators == ("fred", "gina")
+    assert asked(result) == {1: "fred", 2: "gina", 3: "fred", 4: "fred"}
+    assert answers(result, 2) == ["A 2: modelling #scichat"]
+
+
 def test_reposts_and_copies_of_a_question_ask_nothing() -> None:
     question = "Q1. What stands out in the new standards? #scichat"
     posts = [

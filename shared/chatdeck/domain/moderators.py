@@ -13,9 +13,11 @@ session's moderators are:
   "next question", "thanks for joining", "join us next week"); asked two numbers, one of them
   with a "?"; or asked the most numbers of anyone (the earliest first on a tie). So a
   participant who types "Q1: my answer" after the moderator's Q1 asks nothing, and one who
-  answers "Q7: …" in a six-question session is not made a moderator by it. A hint who runs the
-  flow is a moderator without asking (the founder who welcomes everyone and hands over to a
-  guest), unless the hint is the chat's account.
+  answers "Q7: …" in a six-question session is not made a moderator by it. An author who asked
+  one number in order, with a "?", that no moderator asked and that a moderator's higher number
+  followed, moderates too: two hosts taking turns unannounced, the guest asking Q2 alone. A
+  hint who runs the flow is a moderator without asking (the founder who welcomes everyone and
+  hands over to a guest), unless the hint is the chat's account.
 * **The mirrors**: a chat on several networks is often asked on each, the same question posted
   again on another network within minutes. The author of such a copy (the same number, another
   network, within 10 minutes, most words the same) moderates when the one copied does. A
@@ -92,6 +94,7 @@ class _Author:
     asked: list[ArchivedPost] = field(default_factory=list)
     flow: int = 0
     first_at: int = 0  # place of their first asking post
+    numbered: list[ArchivedPost] = field(default_factory=list)  # every numbered question posted
     mirrored: set[str] = field(
         default_factory=set
     )  # whose questions they posted on another network
@@ -119,6 +122,7 @@ def infer_moderators(
             new = [n for n in numbers if n not in asked_numbers]
             in_order = all(n > max(asked_numbers, default=0) for n in new) or mark.final
             asked_numbers.update(numbers)
+            author.numbered.append(post)
             for number in numbers:
                 original = first_asked.setdefault(number, post)
                 if _mirrors(post, original):
@@ -151,6 +155,7 @@ def infer_moderators(
             and any("?" in post.text for post in authors[handle].asked)
         )
     ]
+    moderators = _with_askers_in_turn(moderators, askers, authors)
     moderators += [
         h for h, a in authors.items() if h not in moderators and a.mirrored & set(moderators)
     ]
@@ -166,6 +171,41 @@ def infer_moderators(
     if not moderators:
         moderators = [h for h in dict.fromkeys(configured) if _posted(h, posted)]
     return tuple(moderators)
+
+
+def _with_askers_in_turn(
+    moderators: list[str], askers: list[str], authors: dict[str, _Author]
+) -> list[str]:
+    """The moderators and the co-moderators who asked one question in turn: a number no
+    moderator asked, in order, with a "?", that a moderator's higher number followed (two hosts
+    taking turns, unannounced). A participant's own "Q2: anyone use Kami?" shares its number
+    with the moderator's Q2, and a "Q7: …" after the last question is followed by nothing."""
+    by_moderators = [
+        (number, post)
+        for h in moderators
+        for post in authors[h].numbered
+        for number in _numbers(post)
+    ]
+    taken = {number for number, _ in by_moderators}
+    in_turn = []
+    for handle in askers:
+        if handle in moderators or len(authors[handle].asked) != 1:
+            continue
+        mine = authors[handle].asked[0]
+        numbers = _numbers(mine)
+        if (
+            numbers
+            and "?" in mine.text
+            and not taken & set(numbers)
+            and any(n > max(numbers) and p.created_at > mine.created_at for n, p in by_moderators)
+        ):
+            in_turn.append(handle)
+    return sorted([*moderators, *in_turn], key=lambda handle: authors[handle].first_at)
+
+
+def _numbers(post: ArchivedPost) -> tuple[int, ...]:
+    mark = question_mark(post.text)
+    return mark.numbers if mark is not None else ()
 
 
 def _mirrors(post: ArchivedPost, original: ArchivedPost) -> bool:
