@@ -1,9 +1,260 @@
-"""Surviving mutants judged equivalent: the mutated code behaves as the original for every
-input the service can give it, so no test can tell them apart.
+"""Surviving mutants judged equivalent: the mutated code does what the original does for every
+request or call the service can receive, so no test can tell them apart.
 
-Keyed by (file under shared/, function as Class.method or function, the mutated line as
-`mutmut show` prints it after the change), never by mutmut's numbered name alone, which moves
-when the function changes. bench/mutation.py reads this; a survivor not here is unexplained.
+Keyed by (file under shared/, function as Class.method or function, "old => new": the mutated
+line before and after, as mutmut's diff shows them), never by mutmut's numbered name alone, which
+moves when the function changes. bench/mutation.py reads this; a survivor not here is
+unexplained, and `make mutate` fails.
 """
 
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+PAGES = "chatdeck/web/pages.py"
+TOKENS = "chatdeck/domain/action_tokens.py"
+POSTS = "chatdeck/adapters/posts.py"
+KEYWORD_CASE = "DynamoDB reads the keywords of its expressions (SET, REMOVE, AND, OR) in any case."
+STRICT_ZIP = (
+    "The placeholders are made from the same statuses, one each: the two lists always have "
+    "the same length, so zip(strict=...) never has anything to check."
+)
+ALIAS = (
+    "An expression attribute name is only an alias: the same one is used in the expression, "
+    "its names and its values (all made from `sets`), whatever its spelling."
+)
+WORK_PK_KEPT = (
+    "work_pk is already WORK_PK when an outcome is recorded: every claim sets it, and record "
+    "needs that claim. Setting it again under another name leaves it as it was (and writes an "
+    "attribute nothing reads)."
+)
+OUT_OF_THE_INDEX = (
+    "A target that needs no publisher any more loses next_action_at, the due index's sort key; "
+    "an item without its sort key is in no index, so whether work_pk goes too changes nothing "
+    "due() can see."
+)
+STATUS_IN = "{p: s.value for p, s in zip(placeholders, statuses, strict=True)},"
+CLAIM_SET = '"SET #s = :publishing, claim_id = :claim, claimed_at = :claimed,"'
+CLAIM_CONDITION = '"#status = :seen AND next_action_at <= :now AND #v = :version"'
+CLAIM_PREVIOUS = '" AND (attribute_not_exists(claim_id) OR claim_id = :previous)",'
+RECORD_EXPRESSION = 'expression = "SET " + ", ".join(assignments) + " REMOVE " + ", ".join(removes)'
+RECORD_CONDITION = 'condition="claim_id = :mine AND #s = :publishing",'
+WORK = 'sets["#work"] = ("work_pk", WORK_PK)'
+REMOVES = 'removes += ["next_action_at", "work_pk"]'
+GUARD_UNREADABLE = 'unreadable = _unreadable_form(app) if method not in ("GET", "HEAD") else None'
+GUARD_CSRF = (
+    'elif method not in ("GET", "HEAD") and not token_post and not _csrf_ok(app, csrf, new_csrf):'
+)
+CSP = '"Content-Security-Policy", content_security_policy(services.settings.x_authorize_url)'
+# The guard's line that keeps the request's state (mutmut's diff keeps its comment).
+CONTEXT = (
+    "app.append_context(request=RequestState(member, session_token, csrf, {}, origin))"
+    "  # type: ignore[no-untyped-call]"
+)
+HEAD = (
+    "No route answers HEAD: the app answers it 404 either way. Reading (or CSRF-checking) a HEAD "
+    "only changes which refusal it gets (415 or 403 instead of 404); nothing is ever done."
+)
+HEADER_CASE = (
+    "Request headers are looked up case-insensitively (powertools' event headers), and an HTTP "
+    "API event carries them in lowercase: any spelling of the name finds the same header."
+)
+RESPONSE_HEADER_CASE = (
+    "HTTP header names are case-insensitive: a browser applies the policy whatever its spelling."
+)
+FRESH_CSRF = (
+    "A new CSRF token of 32 random bytes is token_urlsafe's default, and one of 33 as "
+    "unguessable: either is a fresh secret the page and its cookie share."
+)
+SHORT_COOKIE = (
+    "A missing cookie read as 'XXXX' (4 characters) is still shorter than 32, so it is "
+    "replaced by a new token exactly as an empty one is."
+)
+
+
+def _same(old: str, new: str) -> str:
+    return f"{old} => {new}"
+
+
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    # ----- the same-origin guard (web/pages.py) -------------------------------------------------
+    (PAGES, "_csrf_ok", "return False => return True"): (
+        "The `except BadRequest` branch cannot be reached: the guard answers every unreadable "
+        "form (413, 415, 400) before the CSRF check, and form() keeps what it read."
+    ),
+    (
+        PAGES,
+        "_csrf_ok",
+        _same(
+            'sent = form(app).get("csrf_token", "")',
+            'sent = form(app).get("csrf_token", "XXXX")',
+        ),
+    ): (
+        "A form without a csrf_token field is compared as 'XXXX' instead of '': neither can equal "
+        "a cookie's token, which is at least 32 characters (shorter ones are replaced)."
+    ),
+    (
+        PAGES,
+        "guard",
+        _same("csrf = secrets.token_urlsafe(32)", "csrf = secrets.token_urlsafe(None)"),
+    ): FRESH_CSRF,
+    (
+        PAGES,
+        "guard",
+        _same("csrf = secrets.token_urlsafe(32)", "csrf = secrets.token_urlsafe(33)"),
+    ): FRESH_CSRF,
+    (
+        PAGES,
+        "guard",
+        _same('csrf = jar.get(CSRF_COOKIE) or ""', 'csrf = jar.get(CSRF_COOKIE) or "XXXX"'),
+    ): SHORT_COOKIE,
+    (
+        PAGES,
+        "guard",
+        _same(CSP, CSP.replace("Content-Security-Policy", "content-security-policy")),
+    ): RESPONSE_HEADER_CASE,
+    (
+        PAGES,
+        "guard",
+        _same(CSP, CSP.replace("Content-Security-Policy", "CONTENT-SECURITY-POLICY")),
+    ): RESPONSE_HEADER_CASE,
+    (
+        PAGES,
+        "guard",
+        _same(
+            CONTEXT.format("new_csrf"),
+            CONTEXT.format("None"),
+        ),
+    ): "RequestState.new_csrf is kept for the routes but none reads it.",
+    (
+        PAGES,
+        "guard",
+        _same(GUARD_UNREADABLE, GUARD_UNREADABLE.replace('"HEAD"', '"XXHEADXX"')),
+    ): HEAD,
+    (PAGES, "guard", _same(GUARD_UNREADABLE, GUARD_UNREADABLE.replace('"HEAD"', '"head"'))): HEAD,
+    (PAGES, "guard", _same(GUARD_CSRF, GUARD_CSRF.replace('"HEAD"', '"XXHEADXX"'))): HEAD,
+    (PAGES, "guard", _same(GUARD_CSRF, GUARD_CSRF.replace('"HEAD"', '"head"'))): HEAD,
+    (PAGES, "guard", _same(GUARD_CSRF, GUARD_CSRF.replace("new_csrf):", "None):"))): (
+        "When the cookie's token is new, the form cannot hold it: it was made in this very "
+        "request. Passing None instead of True only lets the form's token be compared with a "
+        "fresh 256-bit secret it cannot match."
+    ),
+    (
+        PAGES,
+        "same_origin",
+        _same('origin = header(app, "origin")', 'origin = header(app, "ORIGIN")'),
+    ): HEADER_CASE,
+    (
+        PAGES,
+        "same_origin",
+        _same('if header(app, "sec-fetch-site"):', 'if header(app, "SEC-FETCH-SITE"):'),
+    ): HEADER_CASE,
+    (
+        PAGES,
+        "same_origin",
+        _same(
+            'return header(app, "sec-fetch-site") == "same-origin"',
+            'return header(app, "SEC-FETCH-SITE") == "same-origin"',
+        ),
+    ): HEADER_CASE,
+    (
+        PAGES,
+        "same_origin",
+        _same('referer = header(app, "referer")', 'referer = header(app, "REFERER")'),
+    ): HEADER_CASE,
+    # ----- the post store's claim and record (adapters/posts.py) ------------------------------
+    (
+        POSTS,
+        "_status_in",
+        _same(STATUS_IN, STATUS_IN.replace("strict=True", "strict=None")),
+    ): STRICT_ZIP,
+    (
+        POSTS,
+        "_status_in",
+        _same(STATUS_IN, STATUS_IN.replace("strict=True", "strict=False")),
+    ): STRICT_ZIP,
+    (POSTS, "_status_in", _same(STATUS_IN, STATUS_IN.replace(", strict=True", ", "))): STRICT_ZIP,
+    (
+        POSTS,
+        "DynamoPostStore.claim",
+        _same(CLAIM_SET, CLAIM_SET.replace("SET", "set")),
+    ): KEYWORD_CASE,
+    (POSTS, "DynamoPostStore.claim", _same('":zero": 0,', '":zero": 1,')): (
+        "if_not_exists(attempts, :zero) only reads :zero for a target without attempts, and "
+        "every target is stored with them (0 when new; items from before the upgrade too, "
+        "tests/contract/test_post_store_upgrade.py)."
+    ),
+    (
+        POSTS,
+        "DynamoPostStore.claim_condition",
+        _same(CLAIM_CONDITION, CLAIM_CONDITION.replace("AND", "and")),
+    ): KEYWORD_CASE,
+    (
+        POSTS,
+        "DynamoPostStore.claim_condition",
+        _same(CLAIM_PREVIOUS, CLAIM_PREVIOUS.replace("AND", "and").replace("OR", "or")),
+    ): KEYWORD_CASE,
+    (
+        POSTS,
+        "DynamoPostStore.claim_condition",
+        _same(
+            '":previous": job.target.claim_id or "-",',
+            '":previous": job.target.claim_id or "XX-XX",',
+        ),
+    ): (
+        "The stand-in for 'no claim seen' only has to differ from every claim id, which are "
+        "32 hex digits: '-' and 'XX-XX' both do."
+    ),
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(
+            'sets["#next"] = ("next_action_at", to_iso_utc(change.next_action_at))',
+            'sets["#NEXT"] = ("next_action_at", to_iso_utc(change.next_action_at))',
+        ),
+    ): ALIAS,
+    (POSTS, "DynamoPostStore.record", _same(WORK, WORK.replace('"#work"', '"#WORK"'))): ALIAS,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(WORK, WORK.replace('"work_pk"', '"XXwork_pkXX"')),
+    ): WORK_PK_KEPT,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(WORK, WORK.replace('"work_pk"', '"WORK_PK"')),
+    ): WORK_PK_KEPT,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(REMOVES, REMOVES.replace('"work_pk"', '"XXwork_pkXX"')),
+    ): OUT_OF_THE_INDEX,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(REMOVES, REMOVES.replace('"work_pk"', '"WORK_PK"')),
+    ): OUT_OF_THE_INDEX,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(RECORD_EXPRESSION, RECORD_EXPRESSION.replace('"SET "', '"set "')),
+    ): KEYWORD_CASE,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(RECORD_EXPRESSION, RECORD_EXPRESSION.replace('" REMOVE "', '" remove "')),
+    ): KEYWORD_CASE,
+    (
+        POSTS,
+        "DynamoPostStore.record",
+        _same(RECORD_CONDITION, RECORD_CONDITION.replace(" AND ", " and ")),
+    ): KEYWORD_CASE,
+    # ----- action tokens (domain/action_tokens.py) ----------------------------------------------
+    (
+        TOKENS,
+        "_decode",
+        _same(
+            'return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))',
+            'return base64.urlsafe_b64decode(text + "=" * (+len(text) % 4))',
+        ),
+    ): (
+        "Python's base64 decoder ignores padding beyond what is needed: len % 4 '=' signs are "
+        "always at least the -len % 4 it needs for a part of valid length."
+    ),
+}
