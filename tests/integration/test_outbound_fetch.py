@@ -2,6 +2,7 @@
 the local stack allows), and a local TLS server showing that connecting to the checked address
 still names and verifies the host in TLS."""
 
+import contextlib
 import datetime as dt
 import ssl
 import threading
@@ -153,3 +154,37 @@ def test_a_trusted_certificate_for_another_host_is_refused(tmp_path: Path) -> No
     other, key = certificate(tmp_path, "other.test")
     with tls_server(other, key) as port, pytest.raises(OutboundError, match="SSLError"):
         Outbound(allow_loopback_http=True, verify=str(other)).get(f"https://localhost:{port}/")
+
+
+class Drip(BaseHTTPRequestHandler):
+    """A body sent a byte at a time, each byte well within the read timeout: only the fetch's
+    whole time limit can end it."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_body_sent_a_byte_at_a_time_is_given_up_within_the_time_limit() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(OutboundError, match="took too long"):
+            Outbound(allow_loopback_http=True, timeout=1.0).get(
+                f"http://127.0.0.1:{server.server_port}/calendar.ics"
+            )
+        assert time.monotonic() - started < 2.0
+    finally:
+        server.shutdown()
+        server.server_close()

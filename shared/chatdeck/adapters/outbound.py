@@ -16,7 +16,8 @@ instance metadata service, a private host), so every fetch:
 - reads the body in a stream (decompressed, so a small gzip of a huge page is caught too) and
   stops past `max_bytes`, and stops once the whole fetch (every redirect included) has taken
   longer than `timeout` seconds (checked as each piece arrives, each piece within the read
-  timeout); each request's timeouts also end before the invocation does (chatdeck.deadline);
+  timeout; the socket is shut at the limit, so a body sent a byte at a time ends then too);
+  each request's timeouts also end before the invocation does (chatdeck.deadline);
 - sends no credentials: no cookies, no proxy or netrc from the environment.
 
 `locate` asks where an address leads (a shortened link) without reading any body: HEAD, or a GET
@@ -26,8 +27,10 @@ while the caller says to (a shortener's redirect to the site it points at need n
 Every refusal or failure is `OutboundError` with a sentence saying why.
 """
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -231,6 +234,11 @@ def _read(response: requests.Response, max_bytes: int, ends_at: float) -> bytes:
     if declared.isdigit() and int(declared) > max_bytes:
         raise OutboundError(f"The page is larger than {max_bytes} bytes.")
     body = bytearray()
+    # A body sent a byte at a time never trips the read timeout, and a piece is not handed over
+    # until it is whole: the socket is shut at the time limit so the read under way ends then.
+    watchdog = threading.Timer(max(0.0, ends_at - time.monotonic()), _shut, (response,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         for chunk in response.iter_content(chunk_size=16_384):
             body += chunk
@@ -239,5 +247,14 @@ def _read(response: requests.Response, max_bytes: int, ends_at: float) -> bytes:
             if time.monotonic() > ends_at:
                 raise OutboundError("The address took too long to answer.")
     except requests.RequestException as error:
+        if time.monotonic() > ends_at:
+            raise OutboundError("The address took too long to answer.") from error
         raise OutboundError(f"The page could not be read ({type(error).__name__}).") from error
+    finally:
+        watchdog.cancel()
     return bytes(body)
+
+
+def _shut(response: requests.Response) -> None:
+    with contextlib.suppress(ValueError, RuntimeError, OSError):  # already read and released
+        response.raw.shutdown()
