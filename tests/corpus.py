@@ -15,7 +15,11 @@ were made by hand, by reading each post in its session. Key decisions:
 * **Answers**: each (post, N) the reading filed under question N is right when the post is
   labelled an answer to N, with a marker or without (precision); recall is over the labelled
   (post, N) of answers that carry a marker.
-* Precision with nothing chosen is 0: on this corpus every session has questions and answers.
+* Precision with nothing chosen is 0 (a reading that finds nothing fails the floors); a session
+  with nothing to find and nothing found (2013-01-22T2000 asked no question) prints "-".
+* **Held out**: the sessions in ``HELD_OUT`` were labelled after the reading was written, without
+  running it; the report totals them apart from the sessions the reading was developed on, as
+  theirs is the figure that says how it reads chats nobody tuned it to.
 
 ``score(transcripts)`` scores any reading; ``digest_transcripts()`` is the digest's, with no
 moderators and no chat account configured. While developing: ``python -m tests.corpus`` prints
@@ -42,6 +46,7 @@ TRANSCRIPT = DATA / "ngsschat-2012-2013.jsonl"
 LABELS = DATA / "ngsschat-labels.jsonl"
 MODERATORS = DATA / "ngsschat-moderators.json"
 PREFIX = 40  # characters of a post's text the labels keep, against drift
+HELD_OUT = ("2013-01-22T2000", "2013-06-12T2000", "2013-07-10T2000")
 
 Kind = Literal["question", "answer", "answer_unmarked", "conversation"]
 
@@ -218,12 +223,11 @@ class Score:
 
     def line(self) -> str:
         return (
-            f"{self.session:<16} questions P {self.question_precision:.3f} "
-            f"({self.questions_right}/{self.questions_chosen}) "
-            f"R {self.question_recall:.3f} ({self.questions_found}/{self.questions_labelled}) "
+            f"{self.session:<16} questions P {_shown(self.questions_right, self.questions_chosen)} "
+            f"R {_shown(self.questions_found, self.questions_labelled)} "
             f"unnumbered {self.unnumbered_found}/{self.unnumbered_labelled} | "
-            f"answers P {self.answer_precision:.3f} ({self.answers_right}/{self.answers_filed}) "
-            f"R {self.answer_recall:.3f} ({self.marked_found}/{self.marked_labelled})"
+            f"answers P {_shown(self.answers_right, self.answers_filed)} "
+            f"R {_shown(self.marked_found, self.marked_labelled)}"
         )
 
 
@@ -234,6 +238,14 @@ class Report:
 
     def __str__(self) -> str:
         return "\n".join([*(score.line() for score in self.sessions), self.total.line()])
+
+    def subtotal(self, name: str, sessions: Sequence[str]) -> Score:
+        """The sessions named, added up."""
+        total = Score(name)
+        for one in self.sessions:
+            if one.session in sessions:
+                total.add(one)
+        return total
 
 
 def score(
@@ -330,6 +342,10 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def _shown(part: int, whole: int) -> str:
+    return f"{_ratio(part, whole):.3f} ({part}/{whole})" if whole or part else "-     (0/0)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.corpus", description=__doc__)
     parser.add_argument("--mistakes", action="store_true", help="list every wrong or missed post")
@@ -342,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     moderators = labelled_moderators() if args.labelled_moderators else None
     report = score(digest_transcripts(moderators=moderators))
     print(report)
+    developed = [one.session for one in report.sessions if one.session not in HELD_OUT]
+    print(report.subtotal("developed on", developed).line())
+    print(report.subtotal("held out", HELD_OUT).line())
     if args.mistakes:
         print("\n".join(report.total.mistakes))
 
