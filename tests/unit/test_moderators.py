@@ -174,6 +174,31 @@ def test_a_co_moderator_who_asks_one_question_in_turn_unannounced_moderates() ->
     assert answers(result, 2) == ["A 2: modelling #scichat"]
 
 
+def test_a_chat_account_and_its_guest_ask_in_other_chats_forms() -> None:
+    # Given (synthetic, in other chats' conventions) a chat account asking #edchat-style, "Q1
+    # What …" with no mark and no "?", a guest on Bluesky it announces, and answers typed "A1)",
+    # "A 1:", "➡️ A2", "💡A3" from Bluesky and Mastodon accounts
+    guest, amy, ted = "drkim.bsky.social", "amy.bsky.social", "ted@mastodon.social"
+    posts = [
+        post("edchat", f"Welcome to #edchat! Our guest moderator tonight is @{guest}", 0),
+        post("edchat", "Q1 What is one routine that changed your classroom #edchat", 3),
+        post(amy, "A1) Morning meeting #edchat", 5),
+        post(ted, "A 1: exit tickets #edchat", 6),
+        post(guest, "Q2 How do you give feedback students read #edchat", 10),
+        post(amy, "➡️ A2 audio notes #edchat", 12),
+        post(ted, f"@{guest} A2: conferences #edchat", 13),
+        post("edchat", "Q3 What will you try next week #edchat", 20),
+        post(amy, "💡A3 sketchnotes #edchat", 22),
+    ]
+    for configured in ({"chat_account": "edchat"}, {}):
+        result = digest(posts, **configured)
+        # Then both ask, every answer is filed, and the voices are the participants
+        assert result.moderators == ("edchat", guest)
+        assert asked(result) == {1: "edchat", 2: guest, 3: "edchat"}
+        assert [len(answers(result, n)) for n in (1, 2, 3)] == [2, 2, 1]
+        assert {v.handle for v in result.voices} == {amy, ted}
+
+
 def test_reposts_and_copies_of_a_question_ask_nothing() -> None:
     question = "Q1. What stands out in the new standards? #scichat"
     posts = [
