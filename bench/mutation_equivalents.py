@@ -72,6 +72,46 @@ def _same(old: str, new: str) -> str:
     return f"{old} => {new}"
 
 
+MEMBERSHIP = "chatdeck/services/membership.py"
+LENGTH_GUARD = (
+    "The length check only spares verifying a huge cookie: a known-browser token Chatdeck signs "
+    "is about 150 characters, and anything else fails verification whatever its length."
+)
+M_ALWAYS = (
+    "A genuine known-browser token always holds 'm' (only Chatdeck can sign one, and it always "
+    "writes it), so the default for a missing one is never read."
+)
+SHA_NAME = "hashlib takes a digest's name in any case: 'SHA256' is 'sha256'."
+KEY_LENGTH = (
+    "The member's key is made and checked by the same function: 33 hex digits instead of 32 "
+    "still name the same member in both places."
+)
+ORIGIN_LOWER = (
+    "base_url is the public origin, in lowercase without a trailing path (pages.public_origin): "
+    "there is no 'X' for rstrip('XX/XX') to take beside the '/' that rstrip('/') takes."
+)
+FRESH_RANDOM = (
+    "token_urlsafe's default is 32 bytes, and 33 are as unguessable: the link or session is "
+    "a fresh secret either way."
+)
+EMPTY_LOOKUP = (
+    "An empty token looked up is the hash of '', which is never stored: nothing is found, as "
+    "when it is not looked up."
+)
+NO_ADDRESS = (
+    "Looking up no address finds no member, as not looking it up does: the link is refused."
+)
+NO_BROWSER_COOKIE = (
+    "A missing known-browser token read as 'XXXX' fails verification, as '' is skipped: the "
+    "request counts as anyone's either way."
+)
+ALLOWANCE_NAMES = (
+    "The two allowances only need two different names for the store's counters; renamed, they "
+    "are still two, each with its own limit."
+)
+WHOLE_MINUTES = "15 minutes divide exactly: int(900 / 60) and int(900 // 60) are both 15."
+
+
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     # ----- the same-origin guard (web/pages.py) -------------------------------------------------
     (PAGES, "_csrf_ok", "return False => return True"): (
@@ -245,6 +285,117 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "DynamoPostStore.record",
         _same(RECORD_CONDITION, RECORD_CONDITION.replace(" AND ", " and ")),
     ): KEYWORD_CASE,
+    # ----- sign-in (services/membership.py) ----------------------------------------------------
+    (
+        MEMBERSHIP,
+        "Membership._is_known_browser",
+        "if not token or len(token) > 1024: => if not token and len(token) > 1024:",
+    ): LENGTH_GUARD,
+    (
+        MEMBERSHIP,
+        "Membership._is_known_browser",
+        'return hmac.compare_digest(str(subject.get("m", "")), self._member_key(email)) => return hmac.compare_digest(str(subject.get("m", None)), self._member_key(email))',
+    ): M_ALWAYS,
+    (
+        MEMBERSHIP,
+        "Membership._is_known_browser",
+        'return hmac.compare_digest(str(subject.get("m", "")), self._member_key(email)) => return hmac.compare_digest(str(subject.get("m", )), self._member_key(email))',
+    ): M_ALWAYS,
+    (
+        MEMBERSHIP,
+        "Membership._is_known_browser",
+        'return hmac.compare_digest(str(subject.get("m", "")), self._member_key(email)) => return hmac.compare_digest(str(subject.get("m", "XXXX")), self._member_key(email))',
+    ): M_ALWAYS,
+    (
+        MEMBERSHIP,
+        "Membership._is_known_browser",
+        "if not token or len(token) > 1024: => if not token or len(token) >= 1024:",
+    ): LENGTH_GUARD,
+    (
+        MEMBERSHIP,
+        "Membership._is_known_browser",
+        "if not token or len(token) > 1024: => if not token or len(token) > 1025:",
+    ): LENGTH_GUARD,
+    (
+        MEMBERSHIP,
+        "Membership._member_key",
+        'return hmac.new(self.signing_key(), f"member:{email}".encode(), "sha256").hexdigest()[:32] => return hmac.new(self.signing_key(), f"member:{email}".encode(), "SHA256").hexdigest()[:32]',
+    ): SHA_NAME,
+    (
+        MEMBERSHIP,
+        "Membership._member_key",
+        'return hmac.new(self.signing_key(), f"member:{email}".encode(), "sha256").hexdigest()[:32] => return hmac.new(self.signing_key(), f"member:{email}".encode(), "sha256").hexdigest()[:33]',
+    ): KEY_LENGTH,
+    (
+        MEMBERSHIP,
+        "Membership._new_link",
+        "return f\"{base_url.rstrip('/')}/signin/confirm?token={token}\", token_hash => return f\"{base_url.rstrip('XX/XX')}/signin/confirm?token={token}\", token_hash",
+    ): ORIGIN_LOWER,
+    (
+        MEMBERSHIP,
+        "Membership._new_link",
+        "token = secrets.token_urlsafe(32) => token = secrets.token_urlsafe(None)",
+    ): FRESH_RANDOM,
+    (
+        MEMBERSHIP,
+        "Membership._new_link",
+        "token = secrets.token_urlsafe(32) => token = secrets.token_urlsafe(33)",
+    ): FRESH_RANDOM,
+    (
+        MEMBERSHIP,
+        "Membership.link_account",
+        "return self.links.peek(_hash(token), int(now.timestamp())) if token else None => return self.links.peek(_hash(token), int(now.timestamp())) if (token) or True else None",
+    ): EMPTY_LOOKUP,
+    (
+        MEMBERSHIP,
+        "Membership.request_link",
+        'self, email: str, base_url: str, now: datetime, known_browser: str = "" => self, email: str, base_url: str, now: datetime, known_browser: str = "XXXX"',
+    ): NO_BROWSER_COOKIE,
+    (
+        MEMBERSHIP,
+        "Membership.request_link",
+        '("known", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE) => ("XXknownXX", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE)',
+    ): ALLOWANCE_NAMES,
+    (
+        MEMBERSHIP,
+        "Membership.request_link",
+        '("known", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE) => ("KNOWN", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE)',
+    ): ALLOWANCE_NAMES,
+    (
+        MEMBERSHIP,
+        "Membership.request_link",
+        '("known", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE) => ("known", EMAILS_PER_DAY) if known else ("XXanyoneXX", EMAILS_PER_DAY_FROM_ANYONE)',
+    ): ALLOWANCE_NAMES,
+    (
+        MEMBERSHIP,
+        "Membership.request_link",
+        '("known", EMAILS_PER_DAY) if known else ("anyone", EMAILS_PER_DAY_FROM_ANYONE) => ("known", EMAILS_PER_DAY) if known else ("ANYONE", EMAILS_PER_DAY_FROM_ANYONE)',
+    ): ALLOWANCE_NAMES,
+    (
+        MEMBERSHIP,
+        "Membership.request_link",
+        "minutes = int(LINK_LIFETIME.total_seconds() // 60) => minutes = int(LINK_LIFETIME.total_seconds() / 60)",
+    ): WHOLE_MINUTES,
+    (
+        MEMBERSHIP,
+        "Membership.sign_in",
+        "email = self.links.peek(_hash(token), epoch) if token else None => email = self.links.peek(_hash(token), epoch) if (token) or True else None",
+    ): EMPTY_LOOKUP,
+    (
+        MEMBERSHIP,
+        "Membership.sign_in",
+        "member = self.member(email) if email else None => member = self.member(email) if (email) or True else None",
+    ): NO_ADDRESS,
+    (
+        MEMBERSHIP,
+        "Membership.sign_in",
+        "session = secrets.token_urlsafe(32) => session = secrets.token_urlsafe(None)",
+    ): FRESH_RANDOM,
+    (
+        MEMBERSHIP,
+        "Membership.sign_in",
+        "session = secrets.token_urlsafe(32) => session = secrets.token_urlsafe(33)",
+    ): FRESH_RANDOM,
     # ----- action tokens (domain/action_tokens.py) ----------------------------------------------
     (
         TOKENS,

@@ -4,6 +4,9 @@ address and its expiry, what is logged when a link is held back, and sessions at
 joining, an hour after their last use, of a removed member, and of a link used up meanwhile.
 """
 
+import os
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -80,12 +83,28 @@ def test_one_address_using_up_its_day_leaves_anothers(kit: Kit) -> None:
     assert len(kit.emails_to(OTHER_TEACHER)) == 1
 
 
-def test_the_days_counter_is_kept_until_two_days_after_the_day_began(
+@pytest.fixture
+def new_york_machine() -> Iterator[None]:
+    """The machine's own time zone is not UTC (Lambda's is, a developer's may not be)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.usefixtures("new_york_machine")
+def test_the_days_counter_is_the_utc_days_and_kept_two_days_after_it_began(
     kit: Kit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DynamoDB deletes the counter after its TTL: not before the day is over, nor long after."""
+    """The limit counts a UTC day, wherever the function runs; DynamoDB deletes the counter
+    after its TTL: not before the day is over, nor long after."""
     kit.add_member(TEACHER)
-    kit.clock.set(datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+    kit.clock.set(datetime(2026, 11, 4, 2, 0, tzinfo=UTC))  # 21:00 on the 3rd in New York
     seen: list[dict[str, Any]] = []
     allow_email = kit.signin_links.allow_email
 
@@ -97,11 +116,11 @@ def test_the_days_counter_is_kept_until_two_days_after_the_day_began(
     monkeypatch.setattr(kit.signin_links, "allow_email", recording)
     ask(kit, TEACHER)
 
-    day_began = datetime(2026, 11, 3, tzinfo=UTC)
+    day_began = datetime(2026, 11, 4, tzinfo=UTC)
     assert seen == [
         {
             "email": TEACHER,
-            "day": "2026-11-03",
+            "day": "2026-11-04",
             "allowance": "anyone",
             "ttl": int((day_began + timedelta(days=2)).timestamp()),
         }
