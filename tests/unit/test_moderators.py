@@ -467,3 +467,23 @@ def test_a_participant_on_a_network_the_moderator_does_not_ask_on_answers_there(
 
     assert result.moderators == ("edtechmod",)
     assert answers(result, 1) == ["Q1: What works for me is stations #edtechchat"]
+
+
+def test_a_participants_q_mark_answers_the_open_question_or_the_one_before_only() -> None:
+    # "Q" is the moderator's mark; from a participant it answers what is being discussed. A late
+    # "Q1 from me, ...?" while Q5 is open is their own question to the chat.
+    posts = [
+        post("host", f"Q{n} Question number {n} for tonight?", 10 * n) for n in range(1, 6)
+    ] + [
+        post("lena", "Q4: stations again, they work", 51),
+        post("omar", "Q1 from me, is there a source for the old standards?", 52),
+        post("pia", "Q5 - project based units", 53),
+    ]
+
+    result = digest(posts)
+
+    assert answers(result, 4) == ["Q4: stations again, they work"]
+    assert answers(result, 5) == ["Q5 - project based units"]
+    assert answers(result, 1) == []
+    conversation = [p.text for p in result.transcript.conversation]
+    assert "Q1 from me, is there a source for the old standards?" in conversation

@@ -132,7 +132,13 @@ def read_timeline(
             elif not numbers:
                 numbers = tuple(n for n in explicit if n <= question_count)
         elif post.key not in hosts:
-            numbers = tuple(n for n in participant_question_numbers(post.text) if asked(n))
+            # "Q" is a weak mark from a participant: it answers the open question or the one
+            # before; "Q1 from me, ...?" while Q5 is open is their own question
+            numbers = tuple(
+                n
+                for n in participant_question_numbers(post.text)
+                if asked(n) and (open_number is None or n >= open_number - 1)
+            )
             replied = question_of_post.get((post.network, post.reply_to or "")) or (
                 question_of_post.get((post.network, post.quote_of or ""))
             )
