@@ -30,7 +30,8 @@ Which post is what comes from ``chatdeck.domain.qa``; here is how a session adds
   question for (``A7`` in a six-question session), is dropped from the post when another number
   is good (``A1/A10`` answers Q1); a post left with none answers the question open at that
   moment (the one asked last), or, before any, keeps its numbers that the session has. A
-  participant's ``Q1: …`` answers Q1 once Q1 was asked (conversation before). A reply to a
+  participant's ``Q1: …`` answers Q1 once Q1 was asked (conversation before), while Q1 or Q2
+  is the open question (``Q1 from me, …?`` while Q5 is open is their own). A reply to a
   question post, or a quote of one, with no number answers that question (not a moderator's).
   A post answering several questions (``A1/A2``) counts under each of them, and once in the
   numbers.
