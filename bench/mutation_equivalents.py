@@ -112,6 +112,16 @@ ALLOWANCE_NAMES = (
 WHOLE_MINUTES = "15 minutes divide exactly: int(900 / 60) and int(900 // 60) are both 15."
 
 
+SIGN_FORMAT = (
+    "How the payload's JSON is spelled (key order, spaces) only changes the token's length: "
+    "verify reads any JSON, and the signature covers whatever was signed."
+)
+E_ALWAYS = (
+    "Every payload Chatdeck signs has 'e', and no other can pass the signature check before "
+    "it is read: the default for a missing one is never used."
+)
+
+
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     # ----- the same-origin guard (web/pages.py) -------------------------------------------------
     (PAGES, "_csrf_ok", "return False => return True"): (
@@ -407,5 +417,42 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ): (
         "Python's base64 decoder ignores padding beyond what is needed: len % 4 '=' signs are "
         "always at least the -len % 4 it needs for a part of valid length."
+    ),
+    (
+        TOKENS,
+        "_encode",
+        'return base64.urlsafe_b64encode(data).rstrip(b"=").decode() => return base64.urlsafe_b64encode(data).rstrip(b"XX=XX").decode()',
+    ): (
+        "rstrip(b'XX=XX') also takes a final 'X', which no part of a token can end in: the "
+        "payload is JSON ending in '}' (its last base64 digit is one of 17, never 'X'), and the "
+        "signature is 32 bytes, whose last digit is one of A, E, I, ... 0, 4, 8."
+    ),
+    (TOKENS, "sign", "sort_keys=True, => sort_keys=False,"): SIGN_FORMAT,
+    (TOKENS, "sign", "sort_keys=True, => sort_keys=None,"): SIGN_FORMAT,
+    (TOKENS, "sign", "sort_keys=True, / ).encode() => ).encode()"): SIGN_FORMAT,
+    (TOKENS, "sign", 'separators=(",", ":"), => separators=None,'): SIGN_FORMAT,
+    (TOKENS, "sign", 'separators=(",", ":"), => '): SIGN_FORMAT,
+    (
+        TOKENS,
+        "verify",
+        'if payload.get("p") != purpose or int(payload.get("e", 0)) <= now.timestamp(): => if payload.get("p") != purpose or int(payload.get("e", None)) <= now.timestamp():',
+    ): E_ALWAYS,
+    (
+        TOKENS,
+        "verify",
+        'if payload.get("p") != purpose or int(payload.get("e", 0)) <= now.timestamp(): => if payload.get("p") != purpose or int(payload.get("e", )) <= now.timestamp():',
+    ): E_ALWAYS,
+    (
+        TOKENS,
+        "verify",
+        'if payload.get("p") != purpose or int(payload.get("e", 0)) <= now.timestamp(): => if payload.get("p") != purpose or int(payload.get("e", 1)) <= now.timestamp():',
+    ): E_ALWAYS,
+    (
+        TOKENS,
+        "verify",
+        'body, _, signature = token.partition(".") => body, _, signature = token.rpartition(".")',
+    ): (
+        "A genuine token has exactly one '.', base64url has none: both split it alike; a "
+        "token with more fails the signature check either way."
     ),
 }
