@@ -240,8 +240,8 @@ def test_a_page_asks_whoever_is_not_signed_in_to_sign_in(kit: Kit) -> None:
     assert data["statusCode"] == 401
     assert "Sign in to do that." in data["body"]
     assert posted["statusCode"] == 401
-    assert "Please sign in" in posted["body"]
-    assert "Sign in to do that." in posted["body"]
+    assert "<h1>Please sign in</h1>" in posted["body"]
+    assert '<p role="alert">Sign in to do that.</p>' in posted["body"]
 
 
 def test_a_signed_in_member_is_known_by_their_session(member: Kit) -> None:
@@ -272,7 +272,7 @@ def test_an_unreadable_form_is_told_what_is_wrong_before_the_csrf_check(
     response = request(member, "POST", "/signin", {"origin": SITE, **headers}, body)
 
     assert response["statusCode"] == status
-    assert "Not done" in response["body"]
+    assert "<h1>Not done</h1>" in response["body"]
     assert reason in response["body"]
     assert "came from another site" not in response["body"]
     assert links_sent(member) == 0
@@ -285,8 +285,8 @@ def test_the_refusal_says_why_and_what_to_do(member: Kit) -> None:
     response = send_signin(member, {"origin": "https://attacker.example"})
 
     assert response["statusCode"] == 403
-    assert "Not allowed" in response["body"]
-    assert REFUSED in response["body"]
+    assert "<h1>Not allowed</h1>" in response["body"]
+    assert f'<p role="alert">{REFUSED}</p>' in response["body"]
 
 
 def test_a_form_with_no_csrf_field_is_refused_not_crashed_on(member: Kit) -> None:
