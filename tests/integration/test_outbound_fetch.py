@@ -4,6 +4,7 @@ still names and verifies the host in TLS."""
 
 import contextlib
 import datetime as dt
+import socketserver
 import ssl
 import threading
 import time
@@ -162,7 +163,10 @@ class Drip(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.send_response(200)
-        self.send_header("Content-Length", "1000")
+        if "sized" in self.path:
+            self.send_header("Content-Length", "1000")
+        else:  # read until the server closes: cut short, it would look whole
+            self.send_header("Connection", "close")
         self.end_headers()
         with contextlib.suppress(OSError):
             for _ in range(1000):
@@ -174,7 +178,8 @@ class Drip(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_body_sent_a_byte_at_a_time_is_given_up_within_the_time_limit() -> None:
+@pytest.mark.parametrize("path", ["/sized.ics", "/until-closed.ics"])
+def test_a_body_sent_a_byte_at_a_time_is_given_up_within_the_time_limit(path: str) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -182,8 +187,36 @@ def test_a_body_sent_a_byte_at_a_time_is_given_up_within_the_time_limit() -> Non
         started = time.monotonic()
         with pytest.raises(OutboundError, match="took too long"):
             Outbound(allow_loopback_http=True, timeout=1.0).get(
-                f"http://127.0.0.1:{server.server_port}/calendar.ics"
+                f"http://127.0.0.1:{server.server_port}{path}"
             )
+        assert time.monotonic() - started < 2.0
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class DripHeaders(socketserver.BaseRequestHandler):
+    """Headers sent a line at a time, each line well within the read timeout."""
+
+    def handle(self) -> None:
+        self.request.recv(4096)
+        with contextlib.suppress(OSError):
+            self.request.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(90):
+                self.request.sendall(b"X-Slow: yes\r\n")
+                time.sleep(0.1)
+
+
+@pytest.mark.parametrize("ask", ["get", "locate"])
+def test_headers_sent_a_line_at_a_time_are_given_up_within_the_time_limit(ask: str) -> None:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), DripHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(OutboundError, match="took too long"):
+            fetch = getattr(Outbound(allow_loopback_http=True, timeout=1.0), ask)
+            fetch(f"http://127.0.0.1:{server.server_address[1]}/calendar.ics")
         assert time.monotonic() - started < 2.0
     finally:
         server.shutdown()

@@ -16,7 +16,8 @@ instance metadata service, a private host), so every fetch:
 - reads the body in a stream (decompressed, so a small gzip of a huge page is caught too) and
   stops past `max_bytes`, and stops once the whole fetch (every redirect included) has taken
   longer than `timeout` seconds (checked as each piece arrives, each piece within the read
-  timeout; the socket is shut at the limit, so a body sent a byte at a time ends then too);
+  timeout; the socket is shut at the limit, so headers or a body sent a byte at a time end
+  then too);
   each request's timeouts also end before the invocation does (chatdeck.deadline);
 - sends no credentials: no cookies, no proxy or netrc from the environment.
 
@@ -39,6 +40,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 
 from chatdeck import deadline
 
@@ -47,6 +49,7 @@ TIMEOUT = 4.0
 MAX_REDIRECTS = 3
 REDIRECTS = (301, 302, 303, 307, 308)
 HEAD_REFUSED = (400, 403, 404, 405, 501)  # answers to HEAD that a GET may not give
+WATCHDOG_GRACE = 0.25  # seconds past the time limit before a trickling answer is cut off
 USER_AGENT = "Chatdeck link preview (+https://github.com/chatdeck)"
 
 Resolver = Callable[[str, int], list[str]]
@@ -102,6 +105,33 @@ class PinnedAdapter(HTTPAdapter):
         kwargs["server_hostname"] = self.hostname
         kwargs["assert_hostname"] = self.hostname
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTP, "https": _WatchedHTTPS}
+
+    def shut(self) -> None:
+        """End every read under way on this adapter's connections (from another thread): a
+        server that sends its headers a line at a time never trips the read timeout."""
+        for key in list(self.poolmanager.pools.keys()):
+            pool = self.poolmanager.pools.get(key)
+            for connection in getattr(pool, "opened", []):
+                with contextlib.suppress(OSError, AttributeError):
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watched:
+    """A connection pool keeping the connections it opened, so PinnedAdapter.shut finds them."""
+
+    def _new_conn(self) -> Any:
+        connection = super()._new_conn()  # type: ignore[misc]
+        self.__dict__.setdefault("opened", []).append(connection)
+        return connection
+
+
+class _WatchedHTTP(_Watched, HTTPConnectionPool):
+    pass
+
+
+class _WatchedHTTPS(_Watched, HTTPSConnectionPool):
+    pass
 
 
 class Outbound:
@@ -207,14 +237,25 @@ class Outbound:
         literal = f"[{address}]" if ":" in address else address
         netloc = f"{literal}:{parts.port}" if parts.port else literal
         pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        session.mount(f"{parts.scheme}://", self.transport(host))
+        transport = self.transport(host)
+        session.mount(f"{parts.scheme}://", transport)
         host_header = f"{host}:{parts.port}" if parts.port else host
         left = ends_at - time.monotonic()
         if left <= 0:
             raise OutboundError("The address took too long to answer.")
+        fired = threading.Event()
+
+        def shut() -> None:
+            fired.set()
+            getattr(transport, "shut", lambda: None)()
+
+        # A little after the read timeout, which ends a server that sends nothing on its own.
+        watchdog = threading.Timer(left + WATCHDOG_GRACE, shut)
+        watchdog.daemon = True
         try:
             connect, read = deadline.timeouts(min(2.0, left), left)
-            return session.request(
+            watchdog.start()
+            response = session.request(
                 method,
                 pinned,
                 headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
@@ -226,7 +267,15 @@ class Outbound:
         except deadline.TooLate as error:
             raise OutboundError("Too little time was left to fetch the address.") from error
         except requests.RequestException as error:
+            if fired.is_set():  # the watchdog shut it
+                raise OutboundError("The address took too long to answer.") from error
             raise OutboundError(f"{host} could not be read ({type(error).__name__}).") from error
+        finally:
+            watchdog.cancel()
+        if fired.is_set():  # shut while its headers came: they may be cut short
+            response.close()
+            raise OutboundError("The address took too long to answer.")
+        return response
 
 
 def _read(response: requests.Response, max_bytes: int, ends_at: float) -> bytes:
@@ -252,6 +301,8 @@ def _read(response: requests.Response, max_bytes: int, ends_at: float) -> bytes:
         raise OutboundError(f"The page could not be read ({type(error).__name__}).") from error
     finally:
         watchdog.cancel()
+    if time.monotonic() > ends_at:  # shut by the watchdog: a body read until close is cut short
+        raise OutboundError("The address took too long to answer.")
     return bytes(body)
 
 
