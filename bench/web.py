@@ -23,8 +23,8 @@ import requests
 
 from bench.stack import local_stack, machine
 
-PAGES, QUICK_PAGES = 300, 5
-SCHEDULES, QUICK_SCHEDULES = 200, 5
+PAGES, QUICK_PAGES = 200, 5
+SCHEDULES, QUICK_SCHEDULES = 100, 5
 
 
 def percentile(values: list[float], share: float) -> float:
