@@ -6,7 +6,9 @@ cap") for what admins see. Key decisions:
   that also checks the cap (`SpendingStore.charge_post`): two publishers at once cannot both
   pass it, and a post whose count cannot be written (a throttled table) is not sent this minute
   (fail-safe: never an uncounted post). A retried or reconciled post is counted once; one that
-  certainly never went out (refused, given up) is taken back.
+  certainly never went out (refused, given up) is taken back. The count is per kind (with or
+  without a link): a waiting post edited to add a link is counted again as a link post, and one
+  edited the other way keeps its link post's count too (over-counted: the cap stops early).
 - Reads are counted after each search page (the page's price is known only then), each post once
   per UTC day; before a search, the reads left under the cap bound its size, so a month passes
   its cap by less than one search call's price at most.
@@ -20,11 +22,12 @@ cap") for what admins see. Key decisions:
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, get_args
 
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.spending import (
     PRICE_MILLS,
+    PostKind,
     XSpending,
     cap_mills,
     day_of,
@@ -115,7 +118,7 @@ class XSpendingGuard:
         cap = self.store.cap()
         month = month_of(now)
         kind = post_kind(text)
-        answer = self.store.charge_post(month, charge_id, kind, cap_mills(cap))
+        answer = self.store.charge_post(month, _charge_key(charge_id, kind), kind, cap_mills(cap))
         if answer != "over" or cap is None:
             return PostCharge(True)
         spending = self.store.month(month)
@@ -129,10 +132,11 @@ class XSpendingGuard:
     def refund_post(self, charge_id: str) -> None:
         """Take back the count of a post that certainly never went out; best effort (failing
         to, the month is over-counted: the cap stops early, never late)."""
-        try:
-            self.store.refund_post(charge_id)
-        except Exception:
-            logger.exception("An X post's count could not be taken back")
+        for kind in get_args(PostKind):  # whichever kind its text had when it was counted
+            try:
+                self.store.refund_post(_charge_key(charge_id, kind))
+            except Exception:
+                logger.exception("An X post's count could not be taken back")
 
     # Reading
 
@@ -165,3 +169,9 @@ class XSpendingGuard:
             self.alerts.x_cap_reached(spending, cap, stopped)
         except Exception:  # the email is the notice log's to retry or list; the hold stands
             logger.exception("The X spending cap alert could not be sent")
+
+
+def _charge_key(charge_id: str, kind: PostKind) -> str:
+    """A post's charge, per kind: a post edited to carry a link after it was counted without
+    one (it waited, unsent) is counted again as the link post X will bill."""
+    return charge_id if kind == "post" else f"{charge_id}#{kind}"

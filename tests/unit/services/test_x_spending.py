@@ -5,6 +5,7 @@ tests/integration/test_x_spending_cap.py shows the same on moto server and the X
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -322,3 +323,26 @@ def test_a_counter_that_fails_after_the_reads_still_stops_polling_x_at_the_cap()
     assert session is not None and session.stop_reason is not None
     assert "spending cap" in session.stop_reason
     assert len(c.kit.network.calls_to("search_recent")) == 1
+
+
+def test_a_post_edited_to_carry_a_link_after_a_failed_attempt_is_counted_as_a_link_post() -> None:
+    c = capped("1.00")
+    post = c.kit.schedule(PLAIN, NOW)
+    c.kit.network.script(NotSent("X did not answer in time; it will be tried again."))
+    c.tick(NOW)  # counted as a plain post, not sent
+    assert c.kit.target(post.id).status is PostStatus.QUEUED
+
+    later = NOW + timedelta(hours=1)
+    edit = {
+        "text": LINK,
+        "local_date": f"{later.astimezone(ZoneInfo(post.zone)):%Y-%m-%d}",
+        "local_time": f"{later.astimezone(ZoneInfo(post.zone)):%H:%M}",
+        "zone": post.zone,
+    }
+    c.kit.scheduling.edit(c.kit.admin(), post.id, edit, NOW)
+    c.tick(later)
+
+    assert c.kit.target(post.id).status is PostStatus.POSTED
+    assert c.kit.network.calls_to("publish")[-1]["text"] == LINK
+    # X bills the link post it sent ($0.20), whatever the first try would have cost
+    assert c.spent().usd >= Decimal("0.20")
