@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from chatdeck.domain.outcomes import NotSent, Rejected
+from chatdeck.domain.outcomes import AccountDisconnected, NotSent, Rejected
 from chatdeck.domain.posts import PostStatus
-from chatdeck.services.publishing import RETRY_AFTER_NOT_FOUND
-from tests.unit.services.kit import LEASE, NOW, Kit
+from chatdeck.services.publishing import RETRY_AFTER_NOT_FOUND, RETRY_AFTER_NOT_SENT
+from tests.unit.services.kit import LEASE, NOW, TEACHER, Kit
+from tests.unit.services.test_x_spending import capped
 
 DUE = NOW
 
@@ -53,6 +54,7 @@ class Log:
         self.records.append({"message": message, **(extra or {})})
 
     warning = info
+    exception = info
 
 
 @pytest.fixture
@@ -116,3 +118,103 @@ def test_a_target_given_up_on_does_not_promise_another_try(kit: Kit) -> None:
         PostStatus.FAILED,
         "It was not sent after 3 attempts and will not be tried again: X could not be reached.",
     )
+
+
+# ----- an account whose connection is gone -------------------------------------------------------
+
+
+def test_a_members_own_account_disconnected_fails_their_post_and_tells_them_once(
+    kit: Kit,
+) -> None:
+    own = "member:" + TEACHER
+    first = kit.schedule("From my own account.", DUE, account=own)
+    second = kit.schedule("And another.", DUE, account=own)
+    gone = "X refused to renew the connection. Connect the account again."
+    kit.network.script(AccountDisconnected(gone, "c1"), AccountDisconnected(gone, "c1"))
+
+    report = kit.tick(DUE)
+
+    assert report.outcomes == {"failed": 2}
+    for post in (first, second):
+        failed = kit.target(post.id)
+        assert (failed.status, failed.reason) == (PostStatus.FAILED, gone)
+    [email] = kit.emails_to(TEACHER)
+    assert "From my own account." in email.text or "And another." in email.text
+
+
+def test_the_cohort_account_disconnected_pauses_its_queue(kit: Kit) -> None:
+    post = kit.schedule("From the cohort.", DUE)
+    gone = "X refused to renew the connection. Connect the account again."
+    kit.network.script(AccountDisconnected(gone, "c1"))
+
+    report = kit.tick(DUE)
+
+    assert report.outcomes == {"paused": 1}
+    waiting = kit.target(post.id)
+    assert waiting.status is PostStatus.QUEUED
+    assert waiting.attempts == 0  # nothing was sent: the try is given back
+    assert waiting.reason is not None and gone in waiting.reason
+
+
+# ----- a try that sent nothing -------------------------------------------------------------------
+
+
+def test_a_send_that_did_not_go_out_waits_a_minute_saying_why(kit: Kit) -> None:
+    post = kit.schedule("X is down.", DUE)
+    kit.network.script(NotSent("X could not be reached; it will be tried again."))
+
+    report = kit.tick(DUE)
+    kit.tick(DUE + timedelta(seconds=30))
+
+    assert report.outcomes == {"requeued": 1}
+    assert kit.publish_calls() == 1
+    waiting = kit.target(post.id)
+    assert (waiting.status, waiting.reason) == (
+        PostStatus.QUEUED,
+        "X could not be reached; it will be tried again.",
+    )
+    assert waiting.next_action_at == DUE + RETRY_AFTER_NOT_SENT
+
+
+def test_a_lapsed_claim_not_on_the_account_is_queued_again_saying_why(kit: Kit) -> None:
+    post = kit.schedule("The function died before sending.", DUE)
+    assert kit.publisher.claim(kit.posts.due(DUE)[0], DUE) is not None
+
+    kit.tick(DUE + LEASE + timedelta(seconds=1))
+
+    waiting = kit.target(post.id)
+    assert (waiting.status, waiting.reason) == (
+        PostStatus.QUEUED,
+        "An earlier attempt stopped before it finished. "
+        "It is not on the account, so it will be tried again.",
+    )
+
+
+# ----- the X spending cap ------------------------------------------------------------------------
+
+
+def test_a_post_held_by_the_cap_is_reported_paused_and_keeps_its_tries() -> None:
+    c = capped("0.00")
+    post = c.kit.schedule("Over the cap.", DUE)
+
+    report = c.kit.tick(DUE, c.publisher)
+
+    assert report.outcomes == {"paused": 1}
+    held = c.kit.target(post.id)
+    assert (held.status, held.attempts) == (PostStatus.QUEUED, 0)
+
+
+def test_a_post_that_could_not_be_counted_waits_a_minute_and_is_logged(log: Log) -> None:
+    c = capped("1.00")
+    post = c.kit.schedule("Counted later.", DUE)
+    c.store.throttle(1)
+
+    report = c.kit.tick(DUE, c.publisher)
+    c.kit.tick(DUE + timedelta(seconds=30), c.publisher)
+
+    assert report.outcomes == {"requeued": 1}
+    held = c.kit.target(post.id)
+    assert (held.status, held.attempts) == (PostStatus.QUEUED, 0)
+    assert held.next_action_at == DUE + RETRY_AFTER_NOT_SENT
+    assert c.kit.network.published() == []
+    assert {"message": "An X post could not be counted", "post_id": post.id} in log.records
