@@ -218,3 +218,24 @@ def test_a_post_that_could_not_be_counted_waits_a_minute_and_is_logged(log: Log)
     assert held.next_action_at == DUE + RETRY_AFTER_NOT_SENT
     assert c.kit.network.published() == []
     assert {"message": "An X post could not be counted", "post_id": post.id} in log.records
+
+
+def test_each_tick_counts_every_outcome_for_the_alarms(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The metrics the alarms watch get a number for each outcome every tick, 0 included."""
+    counted: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        "chatdeck.services.publishing.count", lambda name, n: counted.append((name, n))
+    )
+    kit.schedule("One goes out.", DUE)
+
+    kit.tick(DUE)
+
+    assert counted == [
+        ("posted", 1),
+        ("failed", 0),
+        ("unconfirmed", 0),
+        ("requeued", 0),
+        ("paused", 0),
+    ]
