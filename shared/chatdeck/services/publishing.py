@@ -227,22 +227,23 @@ class Publisher:
         return "paused" if outcome != "lost" else outcome
 
     def _refund(self, job: Job) -> None:
-        """A post to X that certainly never went out is not counted."""
+        """A post to X that certainly never went out is not counted. Only while the claim is
+        this publisher's: one that took the post over may have sent it on this count."""
         if self.spending is not None and job.target.network == "x":
             self.spending.refund_post(_charge_id(job))
 
     def _fail(self, job: Job, reason: str) -> Outcome:
-        self._refund(job)  # only sends fail: a reconciled post ends UNCONFIRMED instead
         outcome = self._record(job, PostChange(PostStatus.FAILED, reason))
         if outcome != "lost":
+            self._refund(job)  # only sends fail: a reconciled post ends UNCONFIRMED instead
             self.notices.post_failed(_told(job, reason))
         return outcome
 
     def _disconnected(self, job: Job, gone: AccountDisconnected) -> Outcome:
         """Fail the post; its author hears once per lost connection, not once per post."""
-        self._refund(job)
         outcome = self._record(job, PostChange(PostStatus.FAILED, gone.reason))
         if outcome != "lost":
+            self._refund(job)
             self.notices.account_disconnected(_told(job, gone.reason), gone.connection)
         return outcome
 

@@ -346,3 +346,30 @@ def test_a_post_edited_to_carry_a_link_after_a_failed_attempt_is_counted_as_a_li
     assert c.kit.network.calls_to("publish")[-1]["text"] == LINK
     # X bills the link post it sent ($0.20), whatever the first try would have cost
     assert c.spent().usd >= Decimal("0.20")
+
+
+def test_a_publisher_whose_claim_was_taken_over_takes_back_no_count_of_the_post_sent() -> None:
+    c = capped("1.00")
+    post = c.kit.schedule(PLAIN, NOW)
+    slow = c.publisher
+    claimed = slow.claim(c.kit.posts.due(NOW)[0], NOW)
+    assert claimed is not None
+
+    def another() -> Publisher:
+        k = c.kit
+        return Publisher(
+            k.posts, k.publisher.networks, k.account_states, k.notices, LEASE, 1, c.guard
+        )
+
+    # It stalls past its lease: another publisher takes the post over and posts it, counted.
+    after_lease = NOW + LEASE + timedelta(seconds=1)
+    c.kit.tick(after_lease, another())
+    c.kit.tick(after_lease + timedelta(minutes=5), another())
+    assert c.kit.target(post.id).status is PostStatus.POSTED
+    assert c.spent() == XSpending("2026-11", posts=1)
+
+    # The slow one wakes; X refuses its own send, which never went out.
+    c.kit.network.script(Rejected("X refused the post."))
+    assert slow.send(claimed, after_lease + timedelta(minutes=5)) == "lost"
+
+    assert c.spent() == XSpending("2026-11", posts=1)  # the post on X is still counted
