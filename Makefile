@@ -100,7 +100,7 @@ bench-build: $(VENV)/.installed $(TOOLS)/.installed
 	$(VENV)/bin/python -m bench artefacts
 
 # Mutation testing of the core with mutmut (bench/mutation.py; files and tests in pyproject.toml's
-# [tool.mutmut]): one worker under nice, about 25 minutes here. Not part of `make test`. The score
+# [tool.mutmut]): one worker under nice, about 40 minutes here. Not part of `make test`. The score
 # goes to bench/results/mutation.json; it fails while a survivor is neither killed nor explained in
 # bench/mutation_equivalents.py. TARGETS="posts same_origin" runs only those.
 TARGETS ?=

