@@ -307,5 +307,6 @@ def _read(response: requests.Response, max_bytes: int, ends_at: float) -> bytes:
 
 
 def _shut(response: requests.Response) -> None:
-    with contextlib.suppress(ValueError, RuntimeError, OSError):  # already read and released
+    # already released, or a stand-in with no socket
+    with contextlib.suppress(ValueError, RuntimeError, OSError, AttributeError):
         response.raw.shutdown()
