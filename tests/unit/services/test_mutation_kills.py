@@ -11,8 +11,14 @@ from typing import Any
 
 import pytest
 
-from chatdeck.domain.outcomes import AccountDisconnected, NotSent, Rejected
-from chatdeck.domain.posts import PostStatus
+from chatdeck.domain.outcomes import (
+    AccountDisconnected,
+    AccountUnavailable,
+    CannotTell,
+    NotSent,
+    Rejected,
+)
+from chatdeck.domain.posts import Job, PostStatus
 from chatdeck.services.publishing import RETRY_AFTER_NOT_FOUND, RETRY_AFTER_NOT_SENT
 from tests.unit.services.kit import LEASE, NOW, TEACHER, Kit
 from tests.unit.services.test_x_spending import capped
@@ -239,3 +245,33 @@ def test_each_tick_counts_every_outcome_for_the_alarms(
         ("requeued", 0),
         ("paused", 0),
     ]
+
+
+# ----- whatever a publisher that lost its claim finds, it tells nobody ---------------------------
+
+
+def stalled_past_its_lease(kit: Kit) -> Job:
+    """A publisher claims the post and stalls; after its lease another takes the post over."""
+    kit.schedule("A slow publisher's post.", DUE)
+    claimed = kit.publisher.claim(kit.posts.due(DUE)[0], DUE)
+    assert claimed is not None
+    kit.tick(DUE + LEASE + timedelta(seconds=1), kit.another_publisher())
+    return claimed
+
+
+def test_a_publisher_that_lost_its_claim_sends_no_unconfirmed_email(kit: Kit) -> None:
+    kit.network.cannot_tell = CannotTell("X's timeline could not be read.")
+    claimed = stalled_past_its_lease(kit)
+    told = len(kit.mailer.sent)  # the one that took over could not tell either, and said so
+
+    outcome = kit.publisher.reconcile(claimed, DUE + LEASE, "The answer was lost.")
+
+    assert outcome == "lost"
+    assert len(kit.mailer.sent) == told
+
+
+def test_a_publisher_that_lost_its_claim_does_not_report_the_account_paused(kit: Kit) -> None:
+    claimed = stalled_past_its_lease(kit)
+    kit.network.script(AccountUnavailable("X refused the account's credentials (401)."))
+
+    assert kit.publisher.send(claimed, DUE + LEASE) == "lost"
