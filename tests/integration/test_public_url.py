@@ -123,8 +123,17 @@ def test_the_calendar_page_gives_feed_urls_on_the_public_url(
     result = invoke(web, event)
 
     assert result["statusCode"] == 200
-    feeds = re.findall(r"[a-z]+://[^\s\"<]+/calendar/[^\s\"<]+", result["body"])
-    assert feeds and all(feed.startswith(f"{PUBLIC_URL}/calendar/") for feed in feeds)
+    body = result["body"].replace("&amp;", "&")
+    public_host = urlsplit(PUBLIC_URL).netloc
+    feeds = re.findall(r"(?:https?|webcal)://[^\s\"<]+/calendar/[^\s\"<]+", body)
+    ours = [feed for feed in feeds if urlsplit(feed).netloc != "calendar.google.com"]
+    assert ours and all(urlsplit(feed).netloc == public_host for feed in ours), ours
+    assert all(feed.startswith(f"{PUBLIC_URL}/calendar/") for feed in ours if "https" in feed[:5])
+    google = [feed for feed in feeds if urlsplit(feed).netloc == "calendar.google.com"]
+    subscribed = [parse_qs(urlsplit(link).query)["cid"][0] for link in google]
+    assert subscribed and all(
+        cid.startswith(f"webcal://{public_host}/calendar/") for cid in subscribed
+    ), subscribed
 
 
 def test_without_a_public_url_no_form_is_accepted(
