@@ -15,11 +15,14 @@ from chatdeck.domain.outcomes import (
     AccountDisconnected,
     AccountUnavailable,
     CannotTell,
+    DuplicateContent,
     NotSent,
+    NotStarted,
+    OutcomeUnknown,
     Rejected,
 )
 from chatdeck.domain.posts import Job, PostStatus
-from chatdeck.services.publishing import RETRY_AFTER_NOT_FOUND, RETRY_AFTER_NOT_SENT
+from chatdeck.services.publishing import RETRY_AFTER_NOT_FOUND, RETRY_AFTER_NOT_SENT, Publisher
 from tests.unit.services.kit import LEASE, NOW, TEACHER, Kit
 from tests.unit.services.test_x_spending import capped
 
@@ -279,3 +282,121 @@ def test_a_publisher_that_lost_its_claim_does_not_report_the_account_paused(kit:
     kit.network.script(AccountUnavailable("X refused the account's credentials (401)."))
 
     assert kit.publisher.send(claimed, DUE + LEASE) == "lost"
+
+
+def test_a_publisher_that_lost_its_claim_tells_no_one_the_account_is_disconnected(
+    kit: Kit,
+) -> None:
+    own = "member:" + TEACHER
+    post = kit.schedule("From my own account.", DUE, account=own)
+    claimed = kit.publisher.claim(kit.posts.due(DUE)[0], DUE)
+    assert claimed is not None
+    kit.network.publish(claimed.outgoing)  # it went out; the publisher stalls past its lease
+    kit.tick(DUE + LEASE + timedelta(seconds=1), kit.another_publisher())  # found: POSTED
+    kit.network.script(AccountDisconnected("Connect the account again.", "c1"))
+
+    assert kit.publisher.send(claimed, DUE + LEASE) == "lost"
+    assert kit.target(post.id).status is PostStatus.POSTED
+    assert kit.mailer.sent == []
+
+
+def test_each_lost_connection_is_told_once_with_its_reason(kit: Kit) -> None:
+    own = "member:" + TEACHER
+    first = kit.schedule("Before reconnecting.", DUE, account=own)
+    second = kit.schedule("After reconnecting.", DUE + timedelta(hours=1), account=own)
+    kit.network.script(
+        AccountDisconnected("X refused to renew the connection.", "c1"),
+        AccountDisconnected("X refused to renew the new connection.", "c2"),
+    )
+
+    kit.tick(DUE)
+    kit.tick(DUE + timedelta(hours=1))
+
+    assert [kit.target(p.id).status for p in (first, second)] == [PostStatus.FAILED] * 2
+    emails = kit.emails_to(TEACHER)
+    assert len(emails) == 2
+    assert "X refused to renew the connection." in emails[0].text
+    assert "X refused to renew the new connection." in emails[1].text
+
+
+def test_a_publisher_that_lost_its_claim_does_not_report_a_post_held_by_the_cap() -> None:
+    c = capped("0.00")
+    c.kit.schedule("Over the cap.", DUE)
+    claimed = c.publisher.claim(c.kit.posts.due(DUE)[0], DUE)
+    assert claimed is not None
+    c.kit.tick(DUE + LEASE + timedelta(seconds=1), c.publisher)
+
+    assert c.publisher.send(claimed, DUE + LEASE) == "lost"
+
+
+def test_a_post_whose_account_another_publisher_deferred_meanwhile_is_skipped(kit: Kit) -> None:
+    kit.schedule("The account is paused.", DUE)
+    kit.account_states.pause("x", "cohort", "X refused the credentials.", DUE, DUE + LEASE * 10)
+    [seen] = kit.posts.due(DUE)
+    first, second = kit.another_publisher(), kit.another_publisher()
+
+    assert first.publish(seen, DUE) == "paused"
+    assert second.publish(seen, DUE) == "skipped"
+
+
+def test_a_try_not_even_started_is_given_back(kit: Kit) -> None:
+    post = kit.schedule("Too little time left.", DUE)
+    kit.network.script(NotStarted("Too little time was left to send it."))
+
+    kit.tick(DUE)
+
+    waiting = kit.target(post.id)
+    assert (waiting.status, waiting.attempts) == (PostStatus.QUEUED, 0)
+
+
+def test_a_lost_answer_not_found_is_queued_again_saying_why(kit: Kit) -> None:
+    post = kit.schedule("The answer never came.", DUE)
+    kit.network.script(OutcomeUnknown("X did not answer in time."))
+
+    kit.tick(DUE)
+
+    waiting = kit.target(post.id)
+    assert (waiting.status, waiting.reason) == (
+        PostStatus.QUEUED,
+        "X did not answer in time. It is not on the account, so it will be tried again.",
+    )
+
+
+def test_a_duplicate_refused_on_a_later_try_is_looked_for_saying_why(kit: Kit) -> None:
+    post = kit.schedule("Refused as a duplicate the second time.", DUE)
+    kit.network.script(NotSent("X could not be reached."), DuplicateContent("X: duplicate."))
+
+    kit.tick(DUE)
+    kit.tick(DUE + RETRY_AFTER_NOT_SENT)
+
+    waiting = kit.target(post.id)
+    assert (waiting.status, waiting.reason) == (
+        PostStatus.QUEUED,
+        "X: duplicate. It is not on the account, so it will be tried again.",
+    )
+    assert (
+        waiting.next_action_at is not None and waiting.next_action_at > DUE + RETRY_AFTER_NOT_SENT
+    )
+
+
+def test_a_network_this_deployment_cannot_post_to_fails_saying_so(kit: Kit) -> None:
+    only_x = Publisher(kit.posts, {"x": kit.network}, kit.account_states, kit.notices, LEASE, 1)
+    post = kit.schedule("To Bluesky.", DUE, targets=(("bluesky", "cohort"),))
+
+    kit.tick(DUE, only_x)
+
+    failed = kit.target(post.id)
+    assert (failed.status, failed.reason) == (
+        PostStatus.FAILED,
+        "Chatdeck cannot post to bluesky in this deployment.",
+    )
+
+
+def test_a_post_failed_for_a_lost_connection_is_not_counted_against_the_cap() -> None:
+    c = capped("1.00")
+    c.kit.schedule("From my own account.", DUE, account="member:" + TEACHER)
+    c.kit.network.script(AccountDisconnected("Connect the account again.", "c1"))
+
+    c.kit.tick(DUE, c.publisher)
+
+    assert c.spent().posts == 0
