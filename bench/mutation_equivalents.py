@@ -512,6 +512,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "Publisher.reconcile",
         "return self._posted(job, found, fresh=False) => return self._posted(job, found, fresh=None)",
     ): FALSY,
+    (
+        PUBLISHING,
+        "_given_up",
+        'cause = reason.split(";", 1)[0].strip().rstrip(".") => cause = reason.rsplit(";", 1)[0].strip().rstrip(".")',
+    ): (
+        "A NotSent's reason is one cause and one promise, '<cause>; it will be tried again…' "
+        "(adapters/*/errors.py): with a single ';' the first and the last split agree."
+    ),
     # ----- action tokens (domain/action_tokens.py) ----------------------------------------------
     (
         TOKENS,
