@@ -123,6 +123,7 @@ E_ALWAYS = (
 
 
 PUBLISHING = "chatdeck/services/publishing.py"
+SIGNIN_STORE = "chatdeck/adapters/signin.py"
 FIRST_CLAUSE = (
     "The cause is the reason's first clause: split(';', 1), split(';', 2) and split(';') all "
     "give the same first part."
@@ -519,6 +520,26 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ): (
         "A NotSent's reason is one cause and one promise, '<cause>; it will be tried again…' "
         "(adapters/*/errors.py): with a single ';' the first and the last split agree."
+    ),
+    # ----- the sign-in links' and sessions' store (adapters/signin.py) ------------------------
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.use",
+        'UpdateExpression="SET used_at = :now", => UpdateExpression="set used_at = :now",',
+    ): KEYWORD_CASE,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.use",
+        '"attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now" => "attribute_exists(pk) and attribute_not_exists(used_at) and expires_at > :now"',
+    ): KEYWORD_CASE,
+    (
+        SIGNIN_STORE,
+        "DynamoSessionStore.get",
+        'if ended and int(ended["expires_at"]) > now and began <= int(ended["ended_at"]): => if ended and int(ended["expires_at"]) >= now and began <= int(ended["ended_at"]):',
+    ): (
+        "A 'signed out everywhere' mark is kept until the latest session it ends has expired "
+        "(keep_until = its instant + the longest session): at that second every such session is "
+        "over by its own expiry, so whether the mark still counts changes nothing."
     ),
     # ----- action tokens (domain/action_tokens.py) ----------------------------------------------
     (
