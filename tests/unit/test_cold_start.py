@@ -65,3 +65,17 @@ def test_the_web_functions_chat_pages_need_neither_tweepy_nor_icalendar_until_as
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert probe.stdout.strip().splitlines()[-1] == "False False"
+
+
+@pytest.mark.parametrize("function", ["publisher", "companion"])
+def test_a_scheduled_function_validates_its_event_without_powertools_parser(function: str) -> None:
+    # The parser's import builds every AWS event model Powertools knows: ~50 ms of a cold start.
+    code = (
+        f"import sys, functions.{function}.app; "
+        "print('aws_lambda_powertools.utilities.parser' in sys.modules)"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.strip().splitlines()[-1] == "False"
