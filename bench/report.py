@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 WHY_MISSED = {
-    "cold_start": "The web function's init imports, beyond boto3: Powertools (logging, metrics, "
-    "the event handler: ~90 ms), pydantic-settings (~65 ms), every route module with the "
-    "domain they use and Jinja (~150 ms), and create_app makes a second AWS client besides "
-    "the DynamoDB one. Registering routes lazily per path prefix and deferring the settings "
-    "model would be needed to reach 1.5; not done in this round. The publisher and the companion "
-    "load no network client and no template until used.",
+    "cold_start": "Ratios move with the machine's load (1.49 for the publisher and the "
+    "companion in a busy run, 1.57-1.61 in a quiet one). Beyond boto3, the publisher and the "
+    "companion spend ~110 ms in chatdeck.settings (pydantic-settings and the settings model; "
+    "Powertools' event parser, ~50 ms, is no longer imported); the web function also imports "
+    "every route module with the domain they use, Jinja and Powertools' event handler "
+    "(~150 ms) and makes a second AWS client at init. Reaching 1.5 everywhere needs the "
+    "settings read without pydantic-settings and the web's routes registered lazily; not "
+    "done in this round.",
     "polling": "The slow tick is the one after the window, the count refresh: it looks every "
     "archived post up again on its network (Bluesky 25 a request, Mastodon one request a post) "
     "and writes each changed count, hundreds of AWS calls and network requests in one "
