@@ -26,7 +26,8 @@ WHY_MISSED = {
     "bounded batch a minute) would meet the target; not done in this round. Every live-polling "
     "tick is well under the target.",
     "artefacts": "zstandard (21 MB unzipped, pulled in by atproto's dependency tree) and "
-    "cryptography (14 MB) are most of the layer; only atproto's firehose client uses zstandard, and Chatdeck never does. "
+    "cryptography (14 MB) are most of the layer; only atproto's firehose client uses "
+    "zstandard, and Chatdeck never does. "
     "Meeting 10 MB needs the layer built without zstandard (a makefile build of the layer), "
     "not done yet.",
 }
