@@ -19,6 +19,7 @@ from chatdeck.domain.outcomes import (
     NotSent,
     NotStarted,
     OutcomeUnknown,
+    RateLimited,
     Rejected,
 )
 from chatdeck.domain.posts import Job, PostStatus
@@ -400,3 +401,32 @@ def test_a_post_failed_for_a_lost_connection_is_not_counted_against_the_cap() ->
     c.kit.tick(DUE, c.publisher)
 
     assert c.spent().posts == 0
+
+
+def test_a_post_deferred_for_a_rate_limit_and_seen_again_is_skipped(kit: Kit) -> None:
+    """After a 429 the publisher defers the account's other posts in that tick; a view of one
+    it already deferred (another invocation's, say) defers nothing twice."""
+    kit.schedule("The first hits the limit.", DUE)
+    kit.schedule("The second waits.", DUE)
+    first, second = kit.posts.due(DUE)
+    kit.network.script(RateLimited("X's rate limit (429).", DUE + timedelta(minutes=15)))
+    publisher = kit.another_publisher()
+
+    assert publisher.publish(first, DUE) == "requeued"
+    assert publisher.publish(second, DUE) == "requeued"
+    assert publisher.publish(second, DUE) == "skipped"
+
+
+def test_a_post_by_hand_before_chatdecks_first_try_is_not_taken_for_it(kit: Kit) -> None:
+    """Reconciling looks for the post among the account's own from the first try on: the
+    member's own post of the same words an hour before (the service was down) is theirs."""
+    text = "The same words, posted by hand."
+    post = kit.schedule(text, DUE)
+    kit.network.stage_own_post("cohort", text, DUE + timedelta(hours=1))
+    kit.network.script(OutcomeUnknown("X did not answer in time."))
+
+    kit.tick(DUE + timedelta(hours=2))
+
+    waiting = kit.target(post.id)
+    assert waiting.status is PostStatus.QUEUED
+    assert waiting.remote_id is None
