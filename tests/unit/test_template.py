@@ -193,16 +193,20 @@ def test_every_layer_is_built_for_python313_on_arm64(template: dict[str, Any]) -
         if resource["Type"] == "AWS::Serverless::LayerVersion"
     }
     assert set(layers) == {"ChatdeckLayer", "DepsLayer"}
+    # The deps layer is built by layers/deps/Makefile (pip for aarch64, then prune.txt's cuts).
+    methods = {"ChatdeckLayer": "python3.13", "DepsLayer": "makefile"}
     for name, layer in layers.items():
-        assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+        assert layer["Metadata"] == {"BuildMethod": methods[name], "BuildArchitecture": "arm64"}
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"], name
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"], name
     # The application package: shared/ is copied into python/, so /opt/python/chatdeck.
     assert layers["ChatdeckLayer"]["Properties"]["ContentUri"] == "shared/"
     assert (ROOT / "shared" / "chatdeck" / "__init__.py").is_file()
-    # Third-party packages, resolved by sam build from the pinned requirements.
+    # Third-party packages, installed from the pinned requirements by the layer's Makefile.
     assert layers["DepsLayer"]["Properties"]["ContentUri"] == "layers/deps/"
-    assert (ROOT / "layers" / "deps" / "requirements.txt").is_file()
+    for part in ("requirements.txt", "prune.txt", "Makefile"):
+        assert (ROOT / "layers" / "deps" / part).is_file(), part
+    assert "build-DepsLayer:" in (ROOT / "layers" / "deps" / "Makefile").read_text()
 
 
 def test_every_function_has_both_layers(template: dict[str, Any]) -> None:
