@@ -79,3 +79,58 @@ def test_a_scheduled_function_validates_its_event_without_powertools_parser(func
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert probe.stdout.strip().splitlines()[-1] == "False"
+
+
+def probe(code: str) -> str:
+    """The last line `code` prints in a fresh interpreter, as a cold Lambda container runs it."""
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    answer = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return answer.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("function", ["web", "publisher", "companion"])
+def test_a_function_reads_its_settings_without_pydantic_settings(function: str) -> None:
+    # Importing pydantic-settings and building a BaseSettings model was ~50-100 ms of each start.
+    code = (
+        f"import sys, functions.{function}.app as f; f.services.settings; "
+        "print('pydantic_settings' in sys.modules)"
+    )
+    assert probe(code) == "False"
+
+
+def test_the_web_function_builds_no_service_and_no_second_client_at_init() -> None:
+    # Registering the routes names the services each route calls, made on its first request:
+    # the sign-in page needs no email client, the form page no calendar.
+    code = (
+        "import functions.web.app as web; "
+        "print(sorted(n for n in ('accounts', 'calendar', 'membership', 'scheduling', "
+        "'chat_imports', 'x_spending', 'notices', '_ssm', '_dynamodb') if n in vars(web.services)))"
+    )
+    assert probe(code) == "[]"
+
+
+def test_jinja_loads_with_the_first_page_rendered_not_at_init() -> None:
+    code = """
+import sys
+from tests.conftest import load_event
+import functions.web.app as web
+from devstack.runtime import LambdaContext
+at_init = 'jinja2' in sys.modules
+answer = web.handler(load_event("web_signin_page"), LambdaContext("web", "probe"))
+print(at_init, answer["statusCode"], 'jinja2' in sys.modules, "<form" in answer["body"])
+"""
+    assert probe(code) == "False 200 True True"
+
+
+def test_importing_the_post_rules_compiles_no_pattern_until_a_post_is_measured() -> None:
+    # Compiling the URL, emoji and weight patterns is ~40 ms, and most pages measure no post.
+    code = (
+        "import chatdeck.domain.text as t; "
+        "compiled = lambda: [f.cache_info().currsize for f in "
+        "(t._url_re, t._tco_re, t._emoji_re, t._weight_two_re)]; "
+        "before = compiled(); n = t.weighted_length('Join https://t.co/abc \u00e9 \U0001f469'); "
+        "print(before, n, compiled())"
+    )
+    assert probe(code) == "[0, 0, 0, 0] 33 [1, 1, 1, 1]"  # 5 + a link 23 + 1 + 1 + 1 + 2

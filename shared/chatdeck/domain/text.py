@@ -50,6 +50,7 @@ Known limits:
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Final
 
 __all__ = [
@@ -226,7 +227,14 @@ def _trie_pattern(node: _Trie) -> str:
 
 # --- weights -------------------------------------------------------------------------------------
 
-_WEIGHT_TWO_RE: Final = re.compile(_char_class(_WEIGHT_ONE_RANGES, negate=True))
+# Each pattern is compiled on first use, not at import: compiling them all takes ~40 ms, which
+# every function importing the domain (the web's cold start among them) would pay up front.
+
+
+@cache
+def _weight_two_re() -> "re.Pattern[str]":
+    return re.compile(_char_class(_WEIGHT_ONE_RANGES, negate=True))
+
 
 _PICTOGRAPH: Final = _char_class(
     (start, end) for start, end in _ranges(_EXTENDED_PICTOGRAPHIC) if start > 0xFF
@@ -237,11 +245,16 @@ _EMOJI_ELEMENT: Final = (
     f"(?:{_SKIN_TONE}\ufe0f?|\ufe0f{_SKIN_TONE}?)?"
     "(?:[\U000e0020-\U000e007e]+\U000e007f)?"  # tag sequence, e.g. the Scotland flag
 )
-_EMOJI_RE: Final = re.compile(
-    "[#*0-9]\ufe0f?\u20e3"  # keycap
-    "|[\U0001f1e6-\U0001f1ff]{2}"  # flag: a pair of regional indicators
-    f"|{_EMOJI_ELEMENT}(?:\u200d{_EMOJI_ELEMENT})*"
-)
+
+
+@cache
+def _emoji_re() -> "re.Pattern[str]":
+    return re.compile(
+        "[#*0-9]\ufe0f?\u20e3"  # keycap
+        "|[\U0001f1e6-\U0001f1ff]{2}"  # flag: a pair of regional indicators
+        f"|{_EMOJI_ELEMENT}(?:\u200d{_EMOJI_ELEMENT})*"
+    )
+
 
 # --- URLs (twitter-text's extractUrl) -----------------------------------------------------------
 
@@ -263,7 +276,11 @@ _ASCII_LABEL: Final = f"{_ASCII_LABEL_CHAR}(?:[-A-Za-z0-9{_LATIN_ACCENTS}]*{_ASC
 _TLDS: Final = frozenset(
     unicodedata.normalize("NFC", tld) for tld in (_ASCII_TLDS + _IDN_TLDS).split()
 )
-_TLD: Final = f"(?P<tld>(?i:{_words_pattern(_TLDS)}|xn--[-0-9a-z]+))(?![0-9A-Za-z@+-])"
+
+
+def _tld() -> str:
+    return f"(?P<tld>(?i:{_words_pattern(_TLDS)}|xn--[-0-9a-z]+))(?![0-9A-Za-z@+-])"
+
 
 _PATH_CHAR: Final = f"[A-Za-z0-9{_CYRILLIC}{_LATIN_ACCENTS}!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&]"
 _BALANCED_PARENS: Final = f"\\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*)\\)"
@@ -274,16 +291,21 @@ _PATH_SEGMENT: Final = (
 _QUERY: Final = "\\?[A-Za-z0-9!?*'@();:&=+$/%#\\[\\]\\-_.,~|]*[A-Za-z0-9\\-_&=#/]"
 _REST: Final = f"(?::[0-9]+)?(?:/{_PATH_SEGMENT}*)?(?:{_QUERY})?"
 
-_URL_RE: Final = re.compile(
-    "(?:(?<![A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff])"
-    f"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)(?:{_SUBDOMAIN})*{_DOMAIN_NAME}"
-    "|(?<![A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff_./-])"
-    f"(?:{_ASCII_LABEL}\\.)+"
-    f"){_TLD}{_REST}"
-)
-_TCO_RE: Final = re.compile(
-    f"https?://t\\.co/(?P<slug>[a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE | re.ASCII
-)
+
+@cache
+def _url_re() -> "re.Pattern[str]":
+    return re.compile(
+        "(?:(?<![A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff])"
+        f"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)(?:{_SUBDOMAIN})*{_DOMAIN_NAME}"
+        "|(?<![A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff_./-])"
+        f"(?:{_ASCII_LABEL}\\.)+"
+        f"){_tld()}{_REST}"
+    )
+
+
+@cache
+def _tco_re() -> "re.Pattern[str]":
+    return re.compile(f"https?://t\\.co/(?P<slug>[a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE | re.ASCII)
 
 
 def _valid_host(host: str) -> bool:
@@ -304,14 +326,14 @@ def _url_spans(text: str) -> Iterator[tuple[int, int]]:
     """Start and end offsets of each URL in `text`, in order."""
     if "." not in text:
         return
-    for match in _URL_RE.finditer(text):
+    for match in _url_re().finditer(text):
         start, end = match.span()
         scheme = match["scheme"]
         host = text[match.end("scheme") if scheme else start : match.end("tld")]
         if len(scheme or _DEFAULT_SCHEME) + end - start > _MAX_URL_LENGTH or not _valid_host(host):
             continue
         if scheme:
-            tco = _TCO_RE.match(text, start, end)
+            tco = _tco_re().match(text, start, end)
             if tco:
                 if len(tco["slug"]) > _MAX_TCO_SLUG_LENGTH:
                     continue
@@ -323,9 +345,9 @@ def _count(text: str) -> int:
     """Weighted length of text that contains no URL."""
     if text.isascii():  # fast path: every ASCII character counts 1 and none is part of an emoji
         return len(text)
-    length = len(text) + len(_WEIGHT_TWO_RE.findall(text))
-    for emoji in _EMOJI_RE.findall(text):
-        length -= len(emoji) + len(_WEIGHT_TWO_RE.findall(emoji)) - _EMOJI_WEIGHT
+    length = len(text) + len(_weight_two_re().findall(text))
+    for emoji in _emoji_re().findall(text):
+        length -= len(emoji) + len(_weight_two_re().findall(emoji)) - _EMOJI_WEIGHT
     return length
 
 

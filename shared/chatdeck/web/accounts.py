@@ -13,10 +13,8 @@ from chatdeck.web.pages import WebServices, base_url, form, redirect, render, si
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    accounts = services.accounts
-
     def accounts_page(status: int = 200, **extra: object) -> Response[str]:
-        own, cohort = accounts.connected(signed_in(app))
+        own, cohort = services.accounts.connected(signed_in(app))
         return render(app, "accounts.html", status=status, own=own, cohort=cohort, **extra)
 
     @app.get("/accounts")
@@ -27,7 +25,9 @@ def register(
     def connect() -> Response[str]:
         member = signed_in(app)
         callback = f"{base_url(app)}/accounts/callback"
-        return redirect(accounts.connect_url(member, form(app).get("account", "mine"), callback))
+        return redirect(
+            services.accounts.connect_url(member, form(app).get("account", "mine"), callback)
+        )
 
     @app.get("/accounts/callback")
     def callback() -> Response[str]:
@@ -35,7 +35,7 @@ def register(
         event = app.current_event
         url = f"{base_url(app)}/accounts/callback?{event.raw_query_string}"
         try:
-            accounts.complete_connect(
+            services.accounts.complete_connect(
                 state=event.get_query_string_value("state") or "",
                 code=event.get_query_string_value("code"),
                 error=event.get_query_string_value("error"),
@@ -48,5 +48,5 @@ def register(
 
     @app.post("/accounts/disconnect")
     def disconnect() -> Response[str]:
-        accounts.disconnect_for(signed_in(app), form(app).get("account", "mine"))
+        services.accounts.disconnect_for(signed_in(app), form(app).get("account", "mine"))
         return redirect("/accounts")

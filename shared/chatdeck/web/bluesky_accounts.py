@@ -17,7 +17,7 @@ from chatdeck.domain.accounts import Connection
 from chatdeck.domain.errors import ConnectError
 from chatdeck.domain.members import Member
 from chatdeck.services.bluesky_accounts import BlueskyAccounts, HasBlueskyAccounts
-from chatdeck.web.pages import WebServices, form, redirect, render, signed_in, templates
+from chatdeck.web.pages import WebServices, form, redirect, render, signed_in, template_global
 
 
 def register(
@@ -29,7 +29,7 @@ def register(
     def connections(member: Member | None) -> tuple[Connection | None, Connection | None]:
         return bluesky().connected(member) if member is not None else (None, None)
 
-    templates().globals["bluesky_accounts_of"] = connections
+    template_global("bluesky_accounts_of", connections)
 
     def accounts_page(status: int, **extra: Any) -> Response[str]:
         own, cohort = services.accounts.connected(signed_in(app))

@@ -19,8 +19,6 @@ from chatdeck.web.pages import WebServices, admin, base_url, form, redirect, ren
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    calendar = services.calendar
-
     def chat_form(
         values: dict[str, str], errors: dict[str, str] | None = None, editing: Chat | None = None
     ) -> Response[str]:
@@ -36,12 +34,12 @@ def register(
         )
 
     def feed_url(member: Member, file: str) -> str:
-        return base_url(app) + calendar.feed_path(member, file)
+        return base_url(app) + services.calendar.feed_path(member, file)
 
     @app.get("/chats")
     def chats() -> Response[str]:
         member = signed_in(app)
-        rows = calendar.calendar(member, now())
+        rows = services.calendar.calendar(member, now())
         renewed = app.current_event.get_query_string_value("renewed") == "1"
         address = feed_url(member, "all.ics")
         links = subscribe_links(address)
@@ -56,7 +54,7 @@ def register(
     def add_chat() -> Response[str]:
         values = form(app)
         try:
-            chat = calendar.add(admin(app), values)
+            chat = services.calendar.add(admin(app), values)
         except FieldErrors as invalid:
             return chat_form(values, invalid.errors)
         return redirect(f"/chats/{chat.id}")
@@ -64,27 +62,27 @@ def register(
     @app.get("/chats/<chat_id>/edit")
     def edit_chat(chat_id: str) -> Response[str]:
         admin(app)
-        chat = calendar.chat(chat_id)
+        chat = services.calendar.chat(chat_id)
         return chat_form(_form_values(chat), editing=chat)
 
     @app.post("/chats/<chat_id>")
     def change_chat(chat_id: str) -> Response[str]:
         values = form(app)
         try:
-            calendar.change(admin(app), chat_id, values)
+            services.calendar.change(admin(app), chat_id, values)
         except FieldErrors as invalid:
-            return chat_form(values, invalid.errors, editing=calendar.chat(chat_id))
+            return chat_form(values, invalid.errors, editing=services.calendar.chat(chat_id))
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/remove")
     def remove_chat(chat_id: str) -> Response[str]:
-        calendar.remove(admin(app), chat_id)
+        services.calendar.remove(admin(app), chat_id)
         return redirect("/chats")
 
     @app.get("/chats/<chat_id>")
     def chat_page(chat_id: str) -> Response[str]:
         member = signed_in(app)
-        page = calendar.chat_page(member, chat_id, now())
+        page = services.calendar.chat_page(member, chat_id, now())
         address = feed_url(member, f"{page.chat.id}.ics")
         return render(
             app,
@@ -103,30 +101,30 @@ def register(
 
     @app.post("/chats/<chat_id>/skip")
     def skip(chat_id: str) -> Response[str]:
-        calendar.skip(admin(app), chat_id, form(app).get("local_date", ""))
+        services.calendar.skip(admin(app), chat_id, form(app).get("local_date", ""))
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/questions")
     def questions(chat_id: str) -> Response[str]:
         values = form(app)
-        calendar.plan_questions(
+        services.calendar.plan_questions(
             admin(app), chat_id, values.get("local_date", ""), values.get("questions", "")
         )
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/chats/<chat_id>/subscription")
     def subscribe(chat_id: str) -> Response[str]:
-        calendar.subscribe(signed_in(app), chat_id, form(app))
+        services.calendar.subscribe(signed_in(app), chat_id, form(app))
         return redirect(f"/chats/{chat_id}")
 
     @app.post("/calendar/renew")
     def renew_feed() -> Response[str]:
-        calendar.renew_feed(signed_in(app))
+        services.calendar.renew_feed(signed_in(app))
         return redirect("/chats?renewed=1#calendar")
 
     @app.get("/calendar/<token>/<file>")
     def feed(token: str, file: str) -> Response[str]:
-        found = calendar.feed(token, file)
+        found = services.calendar.feed(token, file)
         return Response(
             status_code=200,
             content_type="text/calendar; charset=utf-8",
@@ -135,7 +133,7 @@ def register(
         )
 
     def session(chat_id: str, start: str, status: int = 200, **extra: object) -> Response[str]:
-        chat, page = calendar.session(chat_id, start)
+        chat, page = services.calendar.session(chat_id, start)
         if page is None:
             return render(
                 app, "message.html", title=chat.name, message="This session has no archive yet."
@@ -161,7 +159,7 @@ def register(
     def session_moderators(chat_id: str, start: str) -> Response[str]:
         values = form(app)
         try:
-            calendar.correct_moderators(admin(app), chat_id, start, values)
+            services.calendar.correct_moderators(admin(app), chat_id, start, values)
         except ModeratorChoiceRefused as refused:
             ticked = {normalise_handle(h) for h in values.get("moderators", "").split(",")}
             return session(chat_id, start, 422, moderator_error=refused.message, ticked=ticked)
@@ -170,14 +168,14 @@ def register(
     @app.get("/unsubscribe/<token>")
     def unsubscribe_page(token: str) -> Response[str]:
         # A GET never unsubscribes: mail scanners open links. The button's POST does.
-        link = calendar.unsubscribe_link(token, now())
+        link = services.calendar.unsubscribe_link(token, now())
         return render(
             app, "unsubscribe.html", token=token, what=link.emails, chat=link.chat, email=link.email
         )
 
     @app.post("/unsubscribe/<token>")
     def unsubscribe(token: str) -> Response[str]:
-        link = calendar.unsubscribe(token, now())
+        link = services.calendar.unsubscribe(token, now())
         name = link.chat.name if link.chat else "this chat"
         return render(
             app,

@@ -30,7 +30,7 @@ from chatdeck.web.pages import (
     redirect,
     render,
     signed_in,
-    templates,
+    template_global,
 )
 
 
@@ -43,7 +43,7 @@ def register(
     def connections(member: Member | None) -> tuple[Connection | None, Connection | None]:
         return mastodon().connected(member) if member is not None else (None, None)
 
-    templates().globals["mastodon_accounts_of"] = connections
+    template_global("mastodon_accounts_of", connections)
 
     def accounts_page(status: int, **extra: Any) -> Response[str]:
         own, cohort = services.accounts.connected(signed_in(app))

@@ -25,11 +25,9 @@ from chatdeck.web.pages import (
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    membership = services.membership
-
     def members_page(status: int = 200, **extra: object) -> Response[str]:
         after = app.current_event.get_query_string_value("after") or None
-        page = membership.members_page(admin(app), after)
+        page = services.membership.members_page(admin(app), after)
         return render(
             app,
             "members.html",
@@ -37,7 +35,7 @@ def register(
             members=page.members,
             next=page.following,
             failed_emails=page.failed_emails,
-            deploy_admins=membership.admins,
+            deploy_admins=services.membership.admins,
             zones=sorted(known_zones()),
             **extra,
         )
@@ -50,7 +48,7 @@ def register(
     def invite() -> Response[str]:
         values = form(app)
         try:
-            membership.invite(admin(app), values, base_url(app), now())
+            services.membership.invite(admin(app), values, base_url(app), now())
         except FieldErrors as invalid:
             return members_page(422, errors=invalid.errors, values=values)
         return redirect("/members")
@@ -58,13 +56,13 @@ def register(
     @app.post("/members/<email>/remove")
     def remove(email: str) -> Response[str]:
         cancel = form(app).get("queued") == "cancel"
-        membership.remove(admin(app), unquote(email), cancel_queued=cancel)
+        services.membership.remove(admin(app), unquote(email), cancel_queued=cancel)
         return redirect("/members")
 
     @app.post("/members/<email>/role")
     def set_role(email: str) -> Response[str]:
         role = Role.ADMIN if form(app).get("role") == "admin" else Role.MEMBER
-        membership.set_role(admin(app), unquote(email), role)
+        services.membership.set_role(admin(app), unquote(email), role)
         return redirect("/members")
 
     @app.get("/me")
@@ -77,7 +75,7 @@ def register(
 
     @app.post("/me/signout-everywhere")
     def sign_out_everywhere() -> Response[str]:
-        membership.sign_out_everywhere(signed_in(app), now())
+        services.membership.sign_out_everywhere(signed_in(app), now())
         response = redirect("/signin")
         response.cookies.append(cookie(SESSION_COOKIE, "", 0))
         return response
@@ -86,7 +84,7 @@ def register(
     def save_profile() -> Response[str]:
         values = form(app)
         try:
-            membership.update_profile(signed_in(app), values, now())
+            services.membership.update_profile(signed_in(app), values, now())
         except FieldErrors as invalid:
             return render(
                 app,

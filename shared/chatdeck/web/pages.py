@@ -10,23 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.text import MAX_WEIGHTED_LENGTH
-from chatdeck.services.accounts import Accounts
-from chatdeck.services.chat_import import ChatImports
-from chatdeck.services.chats import ChatCalendar
-from chatdeck.services.membership import Membership
-from chatdeck.services.posts import Scheduling
-from chatdeck.services.x_spending import XSpendingGuard
-from chatdeck.settings import Settings
+
+if TYPE_CHECKING:  # the services load with the routes that call them, not with every page
+    from jinja2 import Environment
+
+    from chatdeck.services.accounts import Accounts
+    from chatdeck.services.chat_import import ChatImports
+    from chatdeck.services.chats import ChatCalendar
+    from chatdeck.services.membership import Membership
+    from chatdeck.services.posts import Scheduling
+    from chatdeck.services.x_spending import XSpendingGuard
+    from chatdeck.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024
 # Forms that carry more: a pasted CSV of up to 100 chats (web/chat_import.py), and its preview.
@@ -65,19 +68,19 @@ class WebServices(Protocol):
     """What the web app needs; chatdeck.bootstrap.Services provides it."""
 
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> "Settings": ...
     @property
-    def membership(self) -> Membership: ...
+    def membership(self) -> "Membership": ...
     @property
-    def scheduling(self) -> Scheduling: ...
+    def scheduling(self) -> "Scheduling": ...
     @property
-    def accounts(self) -> Accounts: ...
+    def accounts(self) -> "Accounts": ...
     @property
-    def calendar(self) -> ChatCalendar: ...
+    def calendar(self) -> "ChatCalendar": ...
     @property
-    def chat_imports(self) -> ChatImports: ...
+    def chat_imports(self) -> "ChatImports": ...
     @property
-    def x_spending(self) -> XSpendingGuard: ...
+    def x_spending(self) -> "XSpendingGuard": ...
 
 
 class BadRequest(Exception):
@@ -184,8 +187,23 @@ def wants_json(app: APIGatewayHttpResolver) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+# Globals the route modules give the templates when they register, kept until Jinja loads.
+_TEMPLATE_GLOBALS: dict[str, Any] = {}
+
+
+def template_global(name: str, value: Any) -> None:
+    """Give every template `name`; without loading Jinja if no page was rendered yet."""
+    _TEMPLATE_GLOBALS[name] = value
+    if templates.cache_info().currsize:
+        templates().globals[name] = value
+
+
 @lru_cache(maxsize=1)
-def templates() -> Environment:
+def templates() -> "Environment":
+    """Jinja and the templates, loaded on the first page rendered (redirects, JSON answers and
+    static files never need them): ~20 ms off every cold start."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(
         loader=PackageLoader("chatdeck.web", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -193,6 +211,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["max_length"] = MAX_WEIGHTED_LENGTH
+    env.globals.update(_TEMPLATE_GLOBALS)
     return env
 
 

@@ -65,8 +65,6 @@ def _rules(shown: PostForm) -> dict[str, LengthRule]:
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    scheduling = services.scheduling
-
     def show_form(shown: PostForm, status: int = 200) -> Response[str]:
         rules = _rules(shown)
         on_x = "x" in rules
@@ -90,17 +88,17 @@ def register(
     def corrected(
         member: Member, values: dict[str, str], invalid: FieldErrors, post_id: str | None = None
     ) -> Response[str]:
-        return show_form(scheduling.form(member, values, post_id, invalid), 422)
+        return show_form(services.scheduling.form(member, values, post_id, invalid), 422)
 
     @app.get("/")
     def new_post() -> Response[str]:
-        return show_form(scheduling.form(signed_in(app)))
+        return show_form(services.scheduling.form(signed_in(app)))
 
     @app.post("/posts")
     def schedule() -> Response[str]:
         member, values = signed_in(app), form(app)
         try:
-            post = scheduling.schedule(member, values, now())
+            post = services.scheduling.schedule(member, values, now())
         except FieldErrors as invalid:
             return corrected(member, values, invalid)
         return render(
@@ -110,7 +108,7 @@ def register(
     @app.get("/posts")
     def queue() -> Response[str]:
         cursor = app.current_event.get_query_string_value("after") or None
-        page = scheduling.queue(signed_in(app), cursor)
+        page = services.scheduling.queue(signed_in(app), cursor)
         listed = [post_as_json(p) for p in page.posts]
         if wants_json(app):
             return json_response({"posts": listed, "next": page.next})
@@ -118,32 +116,34 @@ def register(
 
     @app.get("/posts/<post_id>/edit")
     def edit_page(post_id: str) -> Response[str]:
-        return show_form(scheduling.form(signed_in(app), post_id=post_id))
+        return show_form(services.scheduling.form(signed_in(app), post_id=post_id))
 
     @app.post("/posts/<post_id>")
     def save_edit(post_id: str) -> Response[str]:
         member, values = signed_in(app), form(app)
         try:
-            scheduling.edit(member, post_id, values, now())
+            services.scheduling.edit(member, post_id, values, now())
         except FieldErrors as invalid:
             return corrected(member, values, invalid, post_id)
         return redirect("/posts")
 
     @app.post("/posts/<post_id>/cancel")
     def cancel(post_id: str) -> Response[str]:
-        scheduling.cancel(signed_in(app), post_id)
+        services.scheduling.cancel(signed_in(app), post_id)
         return redirect("/posts")
 
     @app.post("/posts/<post_id>/approve")
     def approve(post_id: str) -> Response[str]:
         values = form(app)
-        scheduling.approve(admin(app), post_id, values.get("version"), values, now())
+        services.scheduling.approve(admin(app), post_id, values.get("version"), values, now())
         return redirect("/posts")
 
     @app.post("/posts/<post_id>/decline")
     def decline(post_id: str) -> Response[str]:
         values = form(app)
-        scheduling.decline(admin(app), post_id, values.get("version"), values.get("reason", ""))
+        services.scheduling.decline(
+            admin(app), post_id, values.get("version"), values.get("reason", "")
+        )
         return redirect("/posts")
 
     def show_settings(
@@ -154,8 +154,8 @@ def register(
             app,
             "settings.html",
             status=422 if invalid else 200,
-            require_approval=scheduling.approval_required(),
-            members_post_to_cohort=scheduling.members_post_to_cohort(),
+            require_approval=services.scheduling.approval_required(),
+            members_post_to_cohort=services.scheduling.members_post_to_cohort(),
             x=summary,
             x_cap=typed_cap
             if typed_cap is not None
@@ -178,7 +178,7 @@ def register(
                 services.x_spending.set_cap(member, chosen[CAP_FIELD])
             except FieldErrors as invalid:
                 return show_settings(chosen[CAP_FIELD], invalid)
-        scheduling.set_approval_required(member, chosen.get("require_approval") == "on")
+        services.scheduling.set_approval_required(member, chosen.get("require_approval") == "on")
         allowed = chosen.get("members_post_to_cohort") == "on"
-        scheduling.set_members_post_to_cohort(member, allowed)
+        services.scheduling.set_members_post_to_cohort(member, allowed)
         return redirect("/settings")
