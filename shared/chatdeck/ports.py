@@ -426,10 +426,12 @@ class ArchiveStore(Protocol):
         error: str | None = None,
         network: str = "x",
         retry_at: datetime | None = None,
+        refreshed_through: str | None = None,
     ) -> None:
         """Add reads made outside a poll (count refreshes) on a network, and their cost (X's
         only); keep the network's last error, and when it may be asked again (`retry_at`: a
-        429's reset; None clears it)."""
+        429's reset; None clears it); with `refreshed_through`, keep in the same write how far
+        the network's count refresh got (`ArchiveSession.refreshed`)."""
 
     def advance(
         self, session: ArchiveSession, to: SessionStatus, now: datetime, note: str | None = None

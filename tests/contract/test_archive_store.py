@@ -1,5 +1,6 @@
 """ArchiveStore: chat sessions as polled, their posts, and the steps from polling to digested."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -154,6 +155,44 @@ def test_a_failed_lookup_keeps_when_the_network_may_be_asked_again(
     assert read(store).retry_on(other) is None
     store.add_reads(session, 2, PRICE, None, network)
     assert (read(store).retry_on(network), read(store).error_on(network)) == (None, None)
+
+
+def test_how_far_each_networks_count_refresh_got_is_kept_with_its_reads(
+    store: ArchiveStore,
+) -> None:
+    """services/counts.py refreshes a session's counts batch by batch over ticks: each batch's
+    last post id is kept in the write that adds its reads, per network; a failed batch keeps
+    where the refresh was."""
+    session = store.start(a_session(status="ended", networks=("x", "bluesky", "mastodon")))
+    assert read(store).refreshed == {}
+    store.add_reads(session, 0, PRICE, None, "x", None, "1050")
+    store.add_reads(session, 100, PRICE, None, "bluesky", None, "at://did:plc:a/post/3k")
+    store.add_reads(session, 20, PRICE, None, "mastodon", None, "11320")
+    store.add_reads(session, 0, PRICE, "Mastodon did not answer.", "mastodon")
+    stored = read(store)
+    assert stored.refreshed == {
+        "x": "1050",
+        "bluesky": "at://did:plc:a/post/3k",
+        "mastodon": "11320",
+    }
+    assert (stored.reads_on("bluesky"), stored.reads_on("mastodon"), stored.cost_usd) == (
+        100,
+        20,
+        Decimal(0),
+    )
+    store.add_reads(session, 1, PRICE, None, "x", None, "1099")
+    assert read(store).refreshed["x"] == "1099"
+    assert read(store).reads == 1
+
+
+def test_a_session_keeps_how_far_its_count_refresh_got(store: ArchiveStore) -> None:
+    store.start(
+        replace(
+            a_session(status="ended", networks=("x", "mastodon")),
+            refreshed={"x": "7", "mastodon": "42"},
+        )
+    )
+    assert read(store).refreshed == {"x": "7", "mastodon": "42"}
 
 
 # ----- steps ------------------------------------------------------------------------------------

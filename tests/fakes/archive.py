@@ -129,6 +129,7 @@ class FakeArchiveStore:
         error: str | None = None,
         network: str = "x",
         retry_at: datetime | None = None,
+        refreshed_through: str | None = None,
     ) -> None:
         with self._lock:
             stored = self._sessions.get(session.occurrence_id)
@@ -137,6 +138,8 @@ class FakeArchiveStore:
                 # existing, so it writes nothing, and neither does this (no META holding only
                 # the reads: the contract case on reads for a session never started checks both).
                 return
+            if refreshed_through is not None:  # in the same write as the reads, as the adapter
+                stored = replace(stored, refreshed={**stored.refreshed, network: refreshed_through})
             if network == "x":
                 self._sessions[session.occurrence_id] = replace(
                     stored,

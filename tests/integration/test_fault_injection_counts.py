@@ -132,7 +132,8 @@ def test_a_throttled_count_write_fails_the_step_and_the_next_minute_counts_once(
 
 def test_a_throttled_advance_is_counted_once_on_a_later_minute(archive: Archive) -> None:
     """The counts were written but the session's move to `counted` was throttled: the next
-    minute looks the posts up again (free, the same UTC day) and counts it once."""
+    minute finds every batch passed (the refresh's cursor on the META), looks nothing up again
+    and counts it once, with the counts of the refresh."""
     poller, _, reads = ended_chat(archive)
 
     def advances(body: faults.Body) -> bool:
@@ -145,10 +146,12 @@ def test_a_throttled_advance_is_counted_once_on_a_later_minute(archive: Archive)
     ):
         poller.refresh_counts(archive.clock(AFTER))
     assert archive.meta()["status"] == "ended"
+    asked = len(archive.requests(LOOKUP))
 
     later = archive.clock(AFTER + timedelta(minutes=1))
     assert poller.refresh_counts(later).counted == 1
-    assert_counted_once_with_fresh_counts(archive, later, reads)
+    assert len(archive.requests(LOOKUP)) == asked
+    assert_counted_once_with_fresh_counts(archive, AFTER, reads)
     assert poller.refresh_counts(later + timedelta(minutes=1)).counted == 0
 
 

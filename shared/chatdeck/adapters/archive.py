@@ -9,7 +9,11 @@ Bluesky and Mastodon, so sessions archived then read as they were. Every item ca
 
 A META keeps what polling each network got to in top-level attributes (updates cannot ADD to a
 nested one): X's as `since_id`, `reads`, `last_error`, `retry_at`, as it always had, another
-network's as `since_id_<network>`, `reads_<network>`, and so on. A META stored before sessions
+network's as `since_id_<network>`, `reads_<network>`, and so on. How far each network's count
+refresh got after the window is `refreshed_through` (X's) / `refreshed_through_<network>`: the
+last post id looked up again, set in the same update as that batch's reads, so a batch is either
+counted and passed or neither (a tick dying mid-batch repeats that batch, counted once). A META
+stored before sessions
 spanned networks (`network`, `query`) reads as a session on that network for the query's
 hashtags.
 
@@ -144,10 +148,16 @@ class DynamoArchiveStore:
         error: str | None = None,
         network: str = "x",
         retry_at: datetime | None = None,
+        refreshed_through: str | None = None,
     ) -> None:
         billed = price * reads if network == "x" else Decimal(0)
         values: dict[str, Any] = {":reads": reads, ":cost": billed}
         sets, removes = [], []
+        names = {"#reads": _on("reads", network), "#cost_usd": "cost_usd"}
+        if refreshed_through is not None:  # with the batch's reads: both or neither
+            sets.append("#refreshed = :refreshed")
+            values[":refreshed"] = refreshed_through
+            names["#refreshed"] = _on("refreshed_through", network)
         for name, value in (("last_error", error), ("retry_at", retry_at)):
             if value is None:
                 removes.append(f"#{name}")
@@ -159,7 +169,6 @@ class DynamoArchiveStore:
             expression = f"SET {', '.join(sets)} {expression}"
         if removes:
             expression += " REMOVE " + ", ".join(removes)
-        names = {"#reads": _on("reads", network), "#cost_usd": "cost_usd"}
         names["#last_error"] = _on("last_error", network)
         names["#retry_at"] = _on("retry_at", network)
         self.table.write_if(  # None for a session never started: nothing to add to
@@ -319,6 +328,8 @@ def _session_item(session: ArchiveSession) -> dict[str, Any]:
             item[_on("reads", network)] = session.network_reads[network]
         if network in session.retries:
             item[_on("retry_at", network)] = to_iso_utc(session.retries[network])
+    for network, through in session.refreshed.items():
+        item[_on("refreshed_through", network)] = through
     if session.moderator_override is not None:
         item["moderator_override"] = list(session.moderator_override)
     if session.status != "digested":
@@ -339,6 +350,11 @@ def _session(item: dict[str, Any]) -> ArchiveSession:
         network_reads={n: int(v) for n, v in per_network("reads").items()},
         errors=per_network("last_error"),
         retries={n: from_iso_utc(v) for n, v in per_network("retry_at").items()},
+        refreshed={
+            n: item[_on("refreshed_through", n)]
+            for n in ("x", *_OTHER_NETWORKS)
+            if _on("refreshed_through", n) in item
+        },
         status=cast(SessionStatus, item["status"]),
         budget_reads=int(item["budget_reads"]),
         expires_at=datetime.fromtimestamp(int(item["expires_at"]), UTC),

@@ -138,7 +138,8 @@ class ArchiveSession:
     """An archived chat session (the ArchiveTable's `META` item). `window_*` bound the polling;
     `since_id`, `retry_at`, `last_error` and `reads` are X's, `cursors`, `retries`, `errors` and
     `network_reads` the other networks'; `cost_usd` is what X billed (at most); `stop_reason`
-    says why polling X stopped early; `note` says why a step was skipped."""
+    says why polling X stopped early; `note` says why a step was skipped; `refreshed` is how
+    far each network's count refresh got (the last post id looked up again, ids in order)."""
 
     occurrence_id: str
     chat_id: str
@@ -165,6 +166,7 @@ class ArchiveSession:
     network_reads: Mapping[str, int] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
     retries: Mapping[str, datetime] = field(default_factory=dict)
+    refreshed: Mapping[str, str] = field(default_factory=dict)  # by network, X's too
     moderator_override: tuple[str, ...] | None = None  # set by an admin on the session's page
 
     def since(self, network: str) -> str | None:

@@ -24,7 +24,8 @@ A session's life, one status at a time on its META (docs/architecture.md, issue 
   network kept failing, with a note).
 - **counted**: the stored posts are looked up again on their own network for their likes,
   reposts, replies and quotes (services/counts.py: on X only on the same UTC day as the window's
-  end, and only the posts read that day, so the refresh costs nothing).
+  end, and only the posts read that day, so the refresh costs nothing), a bounded batch a tick
+  (`refresh_seconds` of each at most), from where the last tick got to; counted once all are.
 - **digested**: set by the digest step once subscribers have had it.
 """
 
@@ -49,6 +50,7 @@ from chatdeck.services.counts import (
     LAST_POLL_PATIENCE,
     PRICE_PER_READ,
     READING_ACCOUNT,
+    TICK_SECONDS,
     CountRefresher,
     CountReport,
     network_name,
@@ -96,6 +98,7 @@ class Poller:
         retention: timedelta = DEFAULT_RETENTION,
         account: str = READING_ACCOUNT,
         spending: XSpendingGuard | None = None,
+        refresh_seconds: float = TICK_SECONDS,
     ) -> None:
         self.spending = spending  # X's monthly cap; None: X's reads are not counted
         self.chats = chats
@@ -105,7 +108,8 @@ class Poller:
         self.retention = retention
         self.account = account
         self._broken: list[Exception] = []  # what broke during this step, raised at its end
-        self.counts = CountRefresher(archive, self.readers, account)
+        # the count refresh after a window, a bounded batch a tick (services/counts.py)
+        self.counts = CountRefresher(archive, self.readers, account, refresh_seconds)
 
     # polling
 
