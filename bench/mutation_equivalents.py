@@ -541,6 +541,26 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "(keep_until = its instant + the longest session): at that second every such session is "
         "over by its own expiry, so whether the mark still counts changes nothing."
     ),
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_email",
+        'ConditionExpression="attribute_not_exists(#day) OR #day <> :day", => ConditionExpression="attribute_not_exists(#day) or #day <> :day",',
+    ): KEYWORD_CASE,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_email",
+        'UpdateExpression="ADD #sent :one, #mine :one", => UpdateExpression="add #sent :one, #mine :one",',
+    ): KEYWORD_CASE,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_email",
+        '"#day = :day AND #sent < :limit " => "#day = :day and #sent < :limit "',
+    ): KEYWORD_CASE,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_email",
+        '"AND (attribute_not_exists(#mine) OR #mine < :mine)" => "and (attribute_not_exists(#mine) or #mine < :mine)"',
+    ): KEYWORD_CASE,
     # ----- action tokens (domain/action_tokens.py) ----------------------------------------------
     (
         TOKENS,
