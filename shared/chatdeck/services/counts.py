@@ -113,9 +113,13 @@ class TickBudget:
         self.ends = clock() + seconds
         self.requests = requests
 
+    def spent(self) -> bool:
+        """True once the tick's time for refreshing is up."""
+        return self.clock() >= self.ends
+
     def ids(self, network: str) -> int:
         """How many ids the network's next batch may look up; 0 when none fits this tick."""
-        if self.clock() >= self.ends:
+        if self.spent():
             return 0
         per_request = IDS_PER_REQUEST.get(network, 1)
         requests = min(BATCH_REQUESTS, self.requests - self.report.requests.get(network, 0))
@@ -151,6 +155,9 @@ class CountRefresher:
         report = CountReport(now)
         budget = TickBudget(report, self.tick_seconds, self.requests_per_tick, self.clock)
         for session in self.archive.needing_work(now, "ended"):
+            if budget.spent():  # not even its posts read (a Query of them all): next tick
+                report.unfinished += 1
+                continue
             self._refresh(report, session, now, budget)
         count("archive_reads", report.reads)
         broken, self._broken = self._broken, []
