@@ -11,6 +11,11 @@ PAGES = "chatdeck/web/pages.py"
 TOKENS = "chatdeck/domain/action_tokens.py"
 POSTS = "chatdeck/adapters/posts.py"
 KEYWORD_CASE = "DynamoDB reads the keywords of its expressions (SET, REMOVE, AND, OR) in any case."
+VERSION_ONLY_CHANGES = (
+    "The version is only compared for equality with the one read (`version = :seen`): any "
+    "step that makes each write's value differ from every earlier one (+1, +2, -1) lets the "
+    "same writes through and stops the same stale ones."
+)
 STRICT_ZIP = (
     "The placeholders are made from the same statuses, one each: the two lists always have "
     "the same length, so zip(strict=...) never has anything to check."
@@ -556,6 +561,25 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "DynamoSignInLinkStore.allow_email",
         '"#day = :day AND #sent < :limit " => "#day = :day and #sent < :limit "',
     ): KEYWORD_CASE,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_request",
+        '"version": int(item.get("version", 0)) + 1, => "version": int(item.get("version", 0)) - 1,',
+    ): VERSION_ONLY_CHANGES,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_request",
+        '"version": int(item.get("version", 0)) + 1, => "version": int(item.get("version", 0)) + 2,',
+    ): VERSION_ONLY_CHANGES,
+    (
+        SIGNIN_STORE,
+        "DynamoSignInLinkStore.allow_request",
+        '"version": int(item.get("version", 0)) + 1, => "version": int(item.get("version", 1)) + 1,',
+    ): (
+        "The default is used only when there is no item yet (every item written has a "
+        "version), and that first write is conditioned on attribute_not_exists(pk), not on the "
+        "version: the count starts at 2 instead of 1 and still changes on every write."
+    ),
     (
         SIGNIN_STORE,
         "DynamoSignInLinkStore.allow_email",
