@@ -226,3 +226,30 @@ def test_a_tick_dying_mid_batch_repeats_only_that_batch_counted_once(network: st
     else:  # each post's refresh read counted once
         assert after.reads_on(network) == before.reads_on(network) + 250
     assert date(2026, 11, 3) == WINDOW_END.date()
+
+
+def test_once_the_ticks_time_is_spent_no_other_session_is_even_read(kit: Kit) -> None:
+    """Reading a session's posts is a Query of them all: a tick whose refreshing time is up
+    leaves the next session for the next tick, and each session gets its turn."""
+    clock = SlowClock()
+    kit.follow(a_chat("otherchat", networks=["bluesky"], moderators=["edtechmod.bsky.social"]))
+    for serial in range(1, 101):
+        kit.bluesky.stage(on("bluesky", 5000 + serial, f"A1 other {serial} #otherchat"))
+    a_chat_of(kit, ["bluesky"], posts=100)
+    kit.poller.counts = CountRefresher(
+        kit.archive, {"bluesky": SlowReader(kit.bluesky, clock, TICK_SECONDS + 0.5)}, clock=clock
+    )
+    read_posts_of: list[str] = []
+    stored_posts = kit.archive.stored_posts
+
+    def reading(occurrence_id: str) -> Any:
+        read_posts_of.append(occurrence_id)
+        return stored_posts(occurrence_id)
+
+    kit.archive.stored_posts = reading  # type: ignore[method-assign]
+    first = kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=2))
+    second = kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=3))
+
+    assert (first.counted, first.unfinished, second.counted, second.unfinished) == (1, 1, 1, 0)
+    assert len(read_posts_of) == 2 and len(set(read_posts_of)) == 2
+    assert len(kit.bluesky.calls_to("lookup_posts")) == 2
