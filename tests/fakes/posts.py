@@ -162,15 +162,7 @@ class FakePostStore:
                 )
             ):
                 return None
-            claimed = current.model_copy(
-                update={
-                    "status": PostStatus.PUBLISHING,
-                    "claim_id": claim_id,
-                    "next_action_at": second(lease_until),
-                    "attempts": current.attempts + 1,
-                    "first_claimed_at": current.first_claimed_at or second(now),
-                }
-            )
+            claimed = claimed_by(current, claim_id, now, lease_until)
             self._put(job.post.id, claimed)
             return Job(job.post, claimed)
 
@@ -271,15 +263,7 @@ def claim_ignoring_its_condition(
     with self._lock:
         current = self._target(job)
         assert current is not None
-        claimed = current.model_copy(
-            update={
-                "status": PostStatus.PUBLISHING,
-                "claim_id": claim_id,
-                "next_action_at": second(lease_until),
-                "attempts": current.attempts + 1,
-                "first_claimed_at": current.first_claimed_at or second(now),
-            }
-        )
+        claimed = claimed_by(current, claim_id, now, lease_until)
         self._put(job.post.id, claimed)
         return Job(job.post, claimed)
 
@@ -306,3 +290,17 @@ class FakeAccountStore:
     def resume(self, network: str, account: str) -> None:
         with self._lock:
             self._states.pop((network, account), None)
+
+
+def claimed_by(current: Target, claim_id: str, now: datetime, lease_until: datetime) -> Target:
+    """`current` as a claim leaves it: publishing under `claim_id` until `lease_until`, one more
+    attempt, first claimed now unless it was before (the real store's claim update)."""
+    return current.model_copy(
+        update={
+            "status": PostStatus.PUBLISHING,
+            "claim_id": claim_id,
+            "next_action_at": second(lease_until),
+            "attempts": current.attempts + 1,
+            "first_claimed_at": current.first_claimed_at or second(now),
+        }
+    )
