@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.stack import machine
 from chatdeck.domain.qa import classify
 from chatdeck.domain.text import find_urls, is_within_limit, weighted_length
 
@@ -62,7 +63,10 @@ def run() -> dict[str, Any]:
     }
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench (bench/hostile_text.py)",
+        "command": "python -m bench hostile_text",
+        "machine": machine(),
+        "target": f"the Q/A classifier under {CLASSIFY_TARGET_MS:.0f} ms a post and X's weighted "
+        f"length under {LENGTH_TARGET_MS:.0f} ms a text, on every case",
         "classify_worst_ms": classified,
         "classify_target_ms": CLASSIFY_TARGET_MS,
         "weighted_length_worst_ms": lengths,

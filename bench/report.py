@@ -240,11 +240,30 @@ def results_markdown(results: Path) -> str:
             "docs/costs.md."
         ]
     out += _section("cost_model", "8. Cost model", r, body)
-    for name, title in (("hostile_text", "Hostile text"), ("unit_suite", "Unit suite")):
-        r = _load(results, name, needs="")
-        shown = {k: v for k, v in (r or {}).items() if k != "machine"}
-        body = ["```", json.dumps(shown, indent=1), "```"] if r else []
-        out += _section(name, title, r, body)
+    r = _load(results, "hostile_text")
+    body = []
+    if r:
+        body = ["Worst of the runs, about 10,000 characters a case.", ""]
+        body += _table(
+            [
+                {"reading": "Q/A classifier", "case": c, "worst_ms": ms}
+                for c, ms in r["classify_worst_ms"].items()
+            ]
+            + [
+                {"reading": "X weighted length", "case": c, "worst_ms": ms}
+                for c, ms in r["weighted_length_worst_ms"].items()
+            ],
+            ["reading", "case", "worst_ms"],
+        )
+    out += _section("hostile_text", "Hostile text", r, body)
+    r = _load(results, "unit_suite")
+    body = []
+    if r:
+        body = [
+            f"{r['tests']} tests, median **{r['median_s']} s** of {r['runs']} run(s) "
+            f"(worst {r['worst_s']} s), AWS and the sandboxes pointed at a closed port."
+        ]
+    out += _section("unit_suite", "Unit suite", r, body)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.stack import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 1  # the suite takes about a minute now; `make bench` has 10 minutes for everything
 TARGET_SECONDS = 20.0
@@ -41,6 +43,8 @@ def run() -> dict[str, Any]:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python", *command[1:]]),
+        "machine": machine(),
+        "target": f"`pytest tests/unit` under {TARGET_SECONDS:.0f} s, no server",
         "tests": int(passed.group(1)) if passed else None,
         "runs": RUNS,
         "median_s": round(median, 2),
