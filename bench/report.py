@@ -230,7 +230,7 @@ def results_markdown(results: Path) -> str:
             ["part", "unzipped_mb", "zipped_mb", "with_layers_unzipped_mb", "within_limits"],
         )
         body += ["", f"Lambda's limits: {r['limits_mb']} (MB)."]
-    out += _section("artefacts", "7. Artefact sizes (`make bench-build`, a separate step)", r, body)
+    out += _section("artefacts", "7. Artefact sizes (`sam build`)", r, body)
     r = _load(results, "cost_model")
     body = []
     if r:
