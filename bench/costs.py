@@ -5,7 +5,9 @@ windows, plus a chat session's times the month's sessions, a post's times the mo
 and a page view's times the month's views,
 each factor measured in the local stack (the phases of bench.cost_model). Each line keeps its
 arithmetic as text, so docs/costs.md shows how it was reached. "list" prices everything with no
-free tier; "billed" takes off the free tiers that last (never the 12-month ones).
+free tier; "billed" takes off the free tiers that last (never the 12-month ones). The bill is one
+table of rows (name, quantity, price and free-tier keys of bench/prices.json, the price's unit,
+the arithmetic) priced by one loop, so a new line is a new row.
 """
 
 import math
@@ -18,6 +20,14 @@ from devstack.template import load_template
 def _per(phase: dict[str, Any], key: str) -> float:
     value = phase.get(key, 0)
     return float(sum(value.values()) if isinstance(value, dict) else value)
+
+
+def _price(prices: dict[str, Any], key: str) -> float:
+    """A price or free tier of bench/prices.json by its dotted key ("lambda.free.requests")."""
+    value: Any = prices
+    for part in key.split("."):
+        value = value[part]
+    return float(value)
 
 
 def month_bill(
@@ -87,17 +97,78 @@ def month_bill(
         if r["Type"] == "AWS::SSM::Parameter" and r.get("Properties", {}).get("Tier") == "Advanced"
     )
     metrics = measured["metric_names"]
-    p = prices
+    # One row a line of the bill: its name, the month's quantity, the unit price and the free tier
+    # that lasts (keys into bench/prices.json; None: no free tier), how many units that price is
+    # for, and how the quantity was reached.
+    rows: list[tuple[str, float, str, str | None, float, str]] = [
+        ("Lambda requests", invocations,
+         "lambda.per_million_requests", "lambda.free.requests", 1e6,
+         f"{ticks:,} ticks (2 schedules × {a['minutes_a_month']:,} min) + {web_requests:,.0f} web "
+         "requests; $0.20 per million"),
+        ("Lambda duration (GB-s, arm64)", gb_seconds,
+         "lambda.arm64_per_gb_second", "lambda.free.gb_seconds", 1,
+         f"measured seconds scaled × {a['lambda_memory_gb']} GB"),
+        ("EventBridge Scheduler invocations", ticks,
+         "scheduler.per_million_invocations", "scheduler.free.invocations", 1e6,
+         "2 schedules × every minute"),
+        ("DynamoDB read units", read_units,
+         "dynamodb.per_million_read_units", None, 1e6,
+         "metered per call, from item sizes"),
+        ("DynamoDB write units", write_units,
+         "dynamodb.per_million_write_units", None, 1e6,
+         "metered per call, from item sizes"),
+        ("DynamoDB storage (GB-month)", table_gb,
+         "dynamodb.storage_per_gb_month", "dynamodb.free.storage_gb", 1,
+         f"archive {archive_gb * 1e3:.1f} MB ({a['archive_retention_days']} days of sessions) + "
+         f"posts {posts_gb * 1e3:.1f} MB ({a['posts_kept_months']} months) + state"),
+        ("DynamoDB point-in-time recovery (GB-month)", table_gb,
+         "dynamodb.pitr_per_gb_month", None, 1,
+         "the tables' size"),
+        ("SES emails", emails,
+         "ses.per_thousand_emails", None, 1000,
+         f"{session_emails} a session for one subscriber × {sessions:.1f} sessions × "
+         f"{a['members']} members"),
+        ("SSM GetParameter (standard)", ssm_reads,
+         "ssm.standard_throughput_per_10k_calls", None, 1e4,
+         "ceiling: each function re-reads each SecureString it uses every 5 min"),
+        ("KMS Decrypt behind SecureStrings (aws/ssm)", ssm_reads,
+         "kms.per_10k_requests", "kms.free.requests", 1e4,
+         "one per SecureString read"),
+        ("KMS customer managed keys", kms_keys,
+         "kms.customer_managed_key_month", None, 1,
+         "AWS::KMS::Key in template.yaml"),
+        ("SSM advanced parameters", advanced,
+         "ssm.advanced_parameter_month", None, 1,
+         "Tier: Advanced in template.yaml"),
+        ("CloudWatch Logs ingested (GB)", log_gb,
+         "cloudwatch.logs_ingested_per_gb", "cloudwatch.free.logs_ingested_gb", 1,
+         "measured function output + platform lines + API access log"),
+        ("CloudWatch Logs stored (GB-month)", log_gb,
+         "cloudwatch.logs_stored_per_gb_month", "cloudwatch.free.logs_stored_gb", 1,
+         "30 days kept: about one month"),
+        ("CloudWatch custom metrics", len(metrics),
+         "cloudwatch.custom_metric_month", "cloudwatch.free.custom_metrics", 1,
+         ", ".join(metrics) or "none seen"),
+        ("CloudWatch alarms (fixed)", alarms,
+         "cloudwatch.standard_alarm_month", "cloudwatch.free.alarms", 1,
+         "AWS::CloudWatch::Alarm in template.yaml"),
+        ("AWS Budgets (fixed)", budgets,
+         "budgets.budget_month", "budgets.free.budgets", 1,
+         "AWS::Budgets::Budget in template.yaml"),
+        ("SQS dead-letter queues", 0,
+         "sqs.per_million_requests", None, 1e6,
+         "no requests while nothing fails"),
+        ("API Gateway HTTP API requests", web_requests,
+         "api_gateway_http.per_million_requests", None, 1e6,
+         "one per web request"),
+        ("SNS alarm emails", 0,
+         "sns.per_100k_email_deliveries", None, 1e5,
+         "none while nothing alarms"),
+    ]  # fmt: skip
     lines: list[dict[str, Any]] = []
-
-    def line(
-        name: str,
-        quantity: float,
-        arithmetic: str,
-        unit_price: float,
-        free: float = 0,
-        per: float = 1,
-    ) -> None:
+    for name, quantity, price_key, free_key, per, arithmetic in rows:
+        unit_price = _price(prices, price_key)
+        free = _price(prices, free_key) if free_key else 0
         lines.append(
             {
                 "line": name,
@@ -107,181 +178,26 @@ def month_bill(
                 "billed": round(max(quantity - free, 0) * unit_price / per, 4),
             }
         )
-
-    line(
-        "Lambda requests",
-        invocations,
-        f"{ticks:,} ticks (2 schedules × {a['minutes_a_month']:,} min) + {web_requests:,.0f} web "
-        f"requests; $0.20 per million",
-        p["lambda"]["per_million_requests"],
-        p["lambda"]["free"]["requests"],
-        1e6,
-    )
-    line(
-        "Lambda duration (GB-s, arm64)",
-        gb_seconds,
-        f"measured seconds scaled × {a['lambda_memory_gb']} GB",
-        p["lambda"]["arm64_per_gb_second"],
-        p["lambda"]["free"]["gb_seconds"],
-    )
-    line(
-        "EventBridge Scheduler invocations",
-        ticks,
-        "2 schedules × every minute",
-        p["scheduler"]["per_million_invocations"],
-        p["scheduler"]["free"]["invocations"],
-        1e6,
-    )
-    line(
-        "DynamoDB read units",
-        read_units,
-        "metered per call, from item sizes",
-        p["dynamodb"]["per_million_read_units"],
-        0,
-        1e6,
-    )
-    line(
-        "DynamoDB write units",
-        write_units,
-        "metered per call, from item sizes",
-        p["dynamodb"]["per_million_write_units"],
-        0,
-        1e6,
-    )
-    line(
-        "DynamoDB storage (GB-month)",
-        table_gb,
-        f"archive {archive_gb * 1e3:.1f} MB ({a['archive_retention_days']} days of sessions) + "
-        f"posts {posts_gb * 1e3:.1f} MB ({a['posts_kept_months']} months) + state",
-        p["dynamodb"]["storage_per_gb_month"],
-        p["dynamodb"]["free"]["storage_gb"],
-    )
-    line(
-        "DynamoDB point-in-time recovery (GB-month)",
-        table_gb,
-        "the tables' size",
-        p["dynamodb"]["pitr_per_gb_month"],
-    )
-    line(
-        "SES emails",
-        emails,
-        f"{session_emails} a session for one subscriber × {sessions:.1f} sessions × "
-        f"{a['members']} members",
-        p["ses"]["per_thousand_emails"],
-        0,
-        1000,
-    )
-    line(
-        "SSM GetParameter (standard)",
-        ssm_reads,
-        "ceiling: each function re-reads each SecureString it uses every 5 min",
-        0.0,
-    )
-    line(
-        "KMS Decrypt behind SecureStrings (aws/ssm)",
-        ssm_reads,
-        "one per SecureString read",
-        p["kms"]["per_10k_requests"],
-        p["kms"]["free"]["requests"],
-        1e4,
-    )
-    line(
-        "KMS customer managed keys",
-        kms_keys,
-        "AWS::KMS::Key in template.yaml",
-        p["kms"]["customer_managed_key_month"],
-    )
-    line(
-        "SSM advanced parameters",
-        advanced,
-        "Tier: Advanced in template.yaml",
-        p["ssm"]["advanced_parameter_month"],
-    )
-    line(
-        "CloudWatch Logs ingested (GB)",
-        log_gb,
-        "measured function output + platform lines + API access log",
-        p["cloudwatch"]["logs_ingested_per_gb"],
-        p["cloudwatch"]["free"]["logs_ingested_gb"],
-    )
-    line(
-        "CloudWatch Logs stored (GB-month)",
-        log_gb,
-        "30 days kept: about one month",
-        p["cloudwatch"]["logs_stored_per_gb_month"],
-        p["cloudwatch"]["free"]["logs_stored_gb"],
-    )
-    line(
-        "CloudWatch custom metrics",
-        len(metrics),
-        ", ".join(metrics) or "none seen",
-        p["cloudwatch"]["custom_metric_month"],
-        p["cloudwatch"]["free"]["custom_metrics"],
-    )
-    line(
-        "CloudWatch alarms (fixed)",
-        alarms,
-        "AWS::CloudWatch::Alarm in template.yaml",
-        p["cloudwatch"]["standard_alarm_month"],
-        p["cloudwatch"]["free"]["alarms"],
-    )
-    line(
-        "AWS Budgets (fixed)",
-        budgets,
-        "AWS::Budgets::Budget in template.yaml",
-        p["budgets"]["budget_month"],
-        p["budgets"]["free"]["budgets"],
-    )
-    line(
-        "SQS dead-letter queues",
-        0,
-        "no requests while nothing fails",
-        p["sqs"]["per_million_requests"],
-        0,
-        1e6,
-    )
-    line(
-        "API Gateway HTTP API requests",
-        web_requests,
-        "one per web request",
-        p["api_gateway_http"]["per_million_requests"],
-        0,
-        1e6,
-    )
-    line(
-        "SNS alarm emails",
-        0,
-        "none while nothing alarms",
-        p["sns"]["per_100k_email_deliveries"],
-        0,
-        1e5,
-    )
-    x = p["x"]
+    x = prices["x"]
     with_link = a["posts_a_month"] * a["share_with_link"]
     read_per_session = measured["x_posts_read_billed"] * chat_scale
     user_reads = measured["x_requests"].get("GET /2/users/me", 0) * a["weeks_a_month"]
+    # X's lines: what is counted, how many, the same as text, and its price's key under "x"
+    x_rows: list[tuple[str, float, str, str]] = [
+        ("posts without a link", a["posts_a_month"] - with_link,
+         f"{a['posts_a_month'] - with_link:.0f}", "post"),
+        ("posts with a link", with_link, f"{with_link:.0f}", "post_with_link"),
+        ("chat posts read", sessions * read_per_session,
+         f"{sessions:.1f} sessions × {read_per_session:.0f} posts", "post_read"),
+        ("the account's own user lookups", user_reads, f"{user_reads:.0f}", "user_read"),
+    ]  # fmt: skip
     x_lines = [
         {
-            "line": "posts without a link",
-            "arithmetic": f"{a['posts_a_month'] - with_link:.0f} × ${x['post']}",
-            "usd": round((a["posts_a_month"] - with_link) * x["post"], 2),
-        },
-        {
-            "line": "posts with a link",
-            "arithmetic": f"{with_link:.0f} × ${x['post_with_link']}",
-            "usd": round(with_link * x["post_with_link"], 2),
-        },
-        {
-            "line": "chat posts read",
-            "arithmetic": f"{sessions:.1f} sessions × {read_per_session:.0f} posts × "
-            f"${x['post_read']}",
-            "usd": round(sessions * read_per_session * x["post_read"], 2),
-        },
-        {
-            "line": "the account's own user lookups",
-            "arithmetic": f"{user_reads:.0f} × ${x['user_read']}",
-            "usd": round(user_reads * x["user_read"], 2),
-        },
+            "line": name,
+            "arithmetic": f"{count_text} × ${x[key]}",
+            "usd": round(count * x[key], 2),
+        }
+        for name, count, count_text, key in x_rows
     ]
     return {
         "sessions_a_month": round(sessions, 1),
