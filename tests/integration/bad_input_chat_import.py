@@ -43,6 +43,37 @@ def carry(row: str) -> dict[str, str]:
     return {"rows": f"{CARRY_HEADER}\n{row}"}
 
 
+# Previews refused for one bad cell (a 422 naming the row), as admin: what is wrong, the CSV's
+# header and its row.
+BAD_PREVIEW_ROWS = [
+    ("a bidi override in the zone", HEADER, f"Chat,#chat,x,Monday,20:00,{RLO}UTC"),
+    ("a right-to-left mark in the name", HEADER, f"{RLM}Chat{RLO},#chat,x,Monday,20:00,UTC"),
+    ("markup as the hashtag", HEADER, f'Chat,"{SCRIPT}",x,Monday,20:00,UTC'),
+    ("an emoji as the weekday", HEADER, f"Chat,#chat,x,{FAMILY},20:00,UTC"),
+    ("an absurd first date", CARRY_HEADER, "Chat,#chat,x,monday,20:00,UTC,60,1,99999-01-04"),
+    ("an absurd duration", CARRY_HEADER, f"Chat,#chat,x,monday,20:00,UTC,{HUGE},1,"),
+    ("an unknown zone", HEADER, "Chat,#chat,x,Monday,20:00,EST5"),
+    ("an unknown network", HEADER, "Chat,#chat,myspace,Monday,20:00,UTC"),
+]
+# Calendar addresses a preview refuses (422) before any connection.
+BAD_ADDRESSES = [
+    ("a private address", "https://169.254.169.254/latest/meta-data/"),
+    ("a file address", "file:///etc/passwd"),
+    ("a script address", "javascript:x()"),
+    ("a two-line address", "https://a\n.b"),
+]
+# Rows a confirm refuses (a 422: nothing added), as the preview's hidden field carries them.
+BAD_CONFIRM_ROWS = [
+    ("a forged duration", "Chat,#chat,x,monday,20:00,UTC,99999,1,2026-12-07"),
+    ("a first date off its weekday", "Chat,#chat,x,monday,20:00,UTC,60,1,2026-12-08"),
+    ("an absurd first date", "Chat,#chat,x,monday,20:00,UTC,60,1,0000-00-00"),
+    ("every 99 weeks", "Chat,#chat,x,monday,20:00,UTC,60,99,2026-12-07"),
+    ("an unknown zone", "Chat,#chat,x,monday,20:00,Mars/Olympus,60,1,2026-12-07"),
+    ("a bidi override in the name", f"{RLO}tahC,#chat,x,monday,20:00,UTC,60,1,2026-12-07"),
+    ("markup as the hashtag", f'Chat,"{SCRIPT}",x,monday,20:00,UTC,60,1,2026-12-07'),
+]
+
+
 def chat_import_cases() -> list[Case]:
     p, c, form = "POST /import/chats", "POST /import/chats/confirm", "GET /import/chats"
     over = "x" * (129 * 1024)  # the import forms' limit is 128 KiB
@@ -62,62 +93,10 @@ def chat_import_cases() -> list[Case]:
         case("preview invalid UTF-8 escaped", p, R400, raw_body=raw({}, b"csv=%C3%28")),
         case("preview NUL in the CSV", p, R400, who="admin", fields={"csv": GOOD_ROW + "\x00"}),
         case("preview escape codes", p, R400, who="admin", fields={"csv": "a\x1b[31m,b"}),
-        case(
-            "preview a bidi override in the zone",
-            p,
-            R422,
-            who="admin",
-            fields=paste(f"Chat,#chat,x,Monday,20:00,{RLO}UTC"),
-        ),
-        case(
-            "preview a right-to-left mark in the name",
-            p,
-            R422,
-            who="admin",
-            fields=paste(f"{RLM}Chat{RLO},#chat,x,Monday,20:00,UTC"),
-        ),
-        case(
-            "preview markup as the hashtag",
-            p,
-            R422,
-            who="admin",
-            fields=paste(f'Chat,"{SCRIPT}",x,Monday,20:00,UTC'),
-        ),
-        case(
-            "preview an emoji as the weekday",
-            p,
-            R422,
-            who="admin",
-            fields=paste(f"Chat,#chat,x,{FAMILY},20:00,UTC"),
-        ),
-        case(
-            "preview an absurd first date",
-            p,
-            R422,
-            who="admin",
-            fields={"csv": f"{CARRY_HEADER}\nChat,#chat,x,monday,20:00,UTC,60,1,99999-01-04"},
-        ),
-        case(
-            "preview an absurd duration",
-            p,
-            R422,
-            who="admin",
-            fields={"csv": f"{CARRY_HEADER}\nChat,#chat,x,monday,20:00,UTC,{HUGE},1,"},
-        ),
-        case(
-            "preview an unknown zone",
-            p,
-            R422,
-            who="admin",
-            fields=paste("Chat,#chat,x,Monday,20:00,EST5"),
-        ),
-        case(
-            "preview an unknown network",
-            p,
-            R422,
-            who="admin",
-            fields=paste("Chat,#chat,myspace,Monday,20:00,UTC"),
-        ),
+        *[
+            case(f"preview {what}", p, R422, who="admin", fields={"csv": f"{header}\n{row}"})
+            for what, header, row in BAD_PREVIEW_ROWS
+        ],
         case("preview nothing", p, R422, who="admin", fields={"csv": "", "url": ""}),
         case("preview missing fields", p, R422, who="admin", fields={}),
         case(
@@ -141,16 +120,10 @@ def chat_import_cases() -> list[Case]:
             who="admin",
             raw_body=raw({"url": "https://10.0.0.1/a.ics"}, b"&url=https://10.0.0.1/b.ics"),
         ),
-        case(
-            "preview a private address",
-            p,
-            R422,
-            who="admin",
-            fields={"url": "https://169.254.169.254/latest/meta-data/"},
-        ),
-        case("preview a file address", p, R422, who="admin", fields={"url": "file:///etc/passwd"}),
-        case("preview a script address", p, R422, who="admin", fields={"url": "javascript:x()"}),
-        case("preview a two-line address", p, R422, who="admin", fields={"url": "https://a\n.b"}),
+        *[
+            case(f"preview {what}", p, R422, who="admin", fields={"url": url})
+            for what, url in BAD_ADDRESSES
+        ],
         case(
             "preview an unknown default network",
             p,
@@ -219,55 +192,10 @@ def chat_import_cases() -> list[Case]:
         ),
         case("confirm a NUL", c, R400, who="admin", fields={"rows": CARRIED + "\x00"}),
         case("confirm nothing", c, R422, who="admin", fields={}),
-        case(
-            "confirm a forged duration",
-            c,
-            R422,
-            who="admin",
-            fields=carry("Chat,#chat,x,monday,20:00,UTC,99999,1,2026-12-07"),
-        ),
-        case(
-            "confirm a first date off its weekday",
-            c,
-            R422,
-            who="admin",
-            fields=carry("Chat,#chat,x,monday,20:00,UTC,60,1,2026-12-08"),
-        ),
-        case(
-            "confirm an absurd first date",
-            c,
-            R422,
-            who="admin",
-            fields=carry("Chat,#chat,x,monday,20:00,UTC,60,1,0000-00-00"),
-        ),
-        case(
-            "confirm every 99 weeks",
-            c,
-            R422,
-            who="admin",
-            fields=carry("Chat,#chat,x,monday,20:00,UTC,60,99,2026-12-07"),
-        ),
-        case(
-            "confirm an unknown zone",
-            c,
-            R422,
-            who="admin",
-            fields=carry("Chat,#chat,x,monday,20:00,Mars/Olympus,60,1,2026-12-07"),
-        ),
-        case(
-            "confirm a bidi override in the name",
-            c,
-            R422,
-            who="admin",
-            fields=carry(f"{RLO}tahC,#chat,x,monday,20:00,UTC,60,1,2026-12-07"),
-        ),
-        case(
-            "confirm markup as the hashtag",
-            c,
-            R422,
-            who="admin",
-            fields=carry(f'Chat,"{SCRIPT}",x,monday,20:00,UTC,60,1,2026-12-07'),
-        ),
+        *[
+            case(f"confirm {what}", c, R422, who="admin", fields=carry(row))
+            for what, row in BAD_CONFIRM_ROWS
+        ],
         case(
             "confirm as JSON",
             c,
