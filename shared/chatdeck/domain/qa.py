@@ -8,10 +8,16 @@ questions below) is ``chatdeck.domain.timeline``'s. Here is the text:
 
 * **Questions**, only from a moderator (or the chat's own account): ``Q1``, ``Q1:``, ``Q1.``,
   ``Q1 -``, ``Q1)``, ``Q1/``, ``q1``, ``#Q1``, ``Q 1``, ``Q.1``, ``Q#1``, ``[Q1]``,
-  ``Question 1:``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a follow-up, counted as Q2), after a
+  ``Question 1:``, ``Question No. 2``, ``Question number 2``, ``Q5?:``, ``Q2.1`` and ``Q2b`` (a
+  follow-up, counted as Q2), after a
   lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``, ``Back to Q3``, ``Time for
   Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus Q:`` (followed by a mark)
   are the next number (``question_mark`` says ``final``; the reading numbers it).
+* **Questions in words**, one to twenty, only before a mark (``:``, ``.``, ``)``, a dash) or a
+  teaser: ``First question:``, ``Our second Q -``, ``1st question:``, ``Question one:``,
+  ``Question Two of the night:``, ``Question three of six.``, ``Third question coming up`` (a
+  teaser). ``Question one thing you do`` (the verb), ``First question I had was…`` and ``Question
+  one?`` ask nothing; ``Question one of the day is...`` with nothing after announces Q1.
 * **Teasers** are not questions: ``Q3 on the way``, ``Q5 comin' right up``, ``Q1 coming up in 2
   minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``. A teaser
   that still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over
@@ -30,11 +36,14 @@ questions below) is ``chatdeck.domain.timeline``'s. Here is the text:
   "We'll start with…?"). Other missing numbers stay missing: a moderator's unnumbered "?" in
   the middle of a session is more often a follow-up.
 * **Answers**: ``A1``, ``A1:``, ``A1.``, ``A1 -``, ``A1)``, ``A1/``, ``a1``, ``#A1``, ``A.1``;
-  with a space or the word only before a mark: ``A 1:``, ``A 1)``, ``A 1.``, ``Answer 1:`` (not
-  ``A 1 hour block``, ``A 1:1 program``);
+  ``A#1``; with a space, a hyphen or a word only before a mark: ``A 1:``, ``A 1)``, ``A 1.``,
+  ``A 1 -``, ``A-1:``, ``A - 1:``, ``A #1:``, ``Answer 1:``, ``Answer #1:``, ``Answer one:`` (not
+  ``A 1 hour block``, ``A 1:1 program``, ``A-1 service``, ``A #1 fan``);
   parts of an answer: ``A2.1``, ``A1.5`` (answer 1), ``A2a``, ``A2b`` (any lowercase ``a``-``d``
   before a mark, ``A2c:``); several at once: ``A1/A2``, ``A1 & A2``, ``A1, A2``, ``A1 and A2``,
-  ``A1+A2``, and the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``; ``Alast:``,
+  ``A1+A2``, and the bare forms ``A1 & 2``, ``A1/2``, ``A1 and 2``, ``A1+2``, ``A1,2,3``, ``A1,
+  2, 3``, ``A1, 2 & 3:``, each number answered; a bare ``, 2`` only when the list goes on or a
+  mark follows (``A1, 2: …``; ``A1, 2 things matter`` is A1); ``Alast:``,
   ``A-last:`` and ``A final -`` answer the session's last question. An answer may follow a
   greeting or a word of agreement closed by a mark (``Hello. A5.``, ``Sorry I'm late! A1:``,
   ``Agreed, A2 -``) or ``also``/``and``/``plus`` (``Also A2: …``). A leading ``Q2`` is skipped,
@@ -58,9 +67,13 @@ Not markers, by decision:
   letter must be ``a``/``b`` or stand before a mark), ``a1b2``, ``AAA1``, ``A10`` for A1
   (``A10`` is answer 10; whether the session has a Q10 is the digest's business);
 * ranges: ``Q1-2 planning``, ``A1-A2 learners`` (CEFR levels);
-* a quarter: ``Q1 2025 results``, ``Q1 '25``, ``Q1 FY26``;
+* a quarter: ``Q1 2025 results``, ``Q1 '25``, ``Q1 FY26``, ``Q1 budget``, ``Q3 earnings`` (and
+  ``results``, ``revenue``, ``sales``, ``forecast``, ``report``, ``financials``);
 * the steak sauce: ``A1 sauce…``, ``A1 steak sauce…`` (``A1: steak sauce`` is an answer, and so is
-  any text that replies to Q1);
+  any text that replies to Q1); a CEFR level: ``A1 level``, ``A1-level``; a web address at the
+  start: ``a1.com/…``. ``A1 students need visuals`` *is* an answer, by decision: in a chat, once
+  Q1 was asked, an answer starting "Students…" is far likelier than a CEFR level, and the
+  timeline files it only under a question asked;
 * a marker anywhere but the start (``Great chat! A1 was hard``, ``We'll use a Q1/A1 format``,
   URLs such as ``…/a1/…``), or at the end of a post (``… #edchat A1``), which is too often a
   CEFR level to be trusted; a lead-in is only one of the words above, so ``Great answers to Q1
@@ -100,21 +113,69 @@ _TEASER_LEAD = r"(?:get\s+)?ready\s+for|stand\s+by\s+for|look\s+out\s+for|watch\
 _LEAD_IN = rf"(?:(?:{_LEAD_WORDS}|(?P<teaser_lead>{_TEASER_LEAD}))\b[\s,.:;!…–—-]*+{_PREAMBLE})*+"
 _JOINER = r"\s*+(?:/|&|\+|,|and\b)\s*+"
 _BARE_JOINER = r"\s*+(?:/|&|\+|and\b)\s*+"
-_Q = rf"#?(?:q\.?\s?|question\s*)#?\d{{1,2}}{_PART}{_END}"
+_Q = rf"#?(?:q\.?\s{{0,2}}|question\s*+(?:no\.?\s*+|number\s++)?)#?\d{{1,2}}{_PART}{_END}"
 _PARTICIPANT_Q = rf"#?q\d{{1,2}}{_PART}{_END}"
-# "A 1:", "Answer 1:" (a space or the word): only before a mark, as "A 1 hour block" and "A 1:1
-# program" are not answers.
-_SPACED_A = r"(?:a\s|answer\s*+)\d{1,2}(?=\s*+:(?!\d)|\s*+\)|\.(?!\d)|\s+[-–—]\s)"
-_A = rf"(?:#?a\.?\d{{1,2}}{_PART}{_END}|{_SPACED_A})"
+_ONE_TO_TWENTY = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+)
+_FIRST_TO_TWENTIETH = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+)
+_CARDINALS, _ORDINALS = _ONE_TO_TWENTY.split(), _FIRST_TO_TWENTIETH.split()
+_NUMBER_WORDS = {word: n for words in (_CARDINALS, _ORDINALS) for n, word in enumerate(words, 1)}
+_CARDINAL = rf"(?:{'|'.join(sorted(_CARDINALS, key=len, reverse=True))})\b"
+_ORDINAL = rf"(?:{'|'.join(sorted(_ORDINALS, key=len, reverse=True))}|\d{{1,2}}(?:st|nd|rd|th))\b"
+# A mark after a number: "A 1:", "A-1)", "Question one.", "First question -" (not "1:1", "1.5").
+_MARK = r"\s*+:(?!\d)|\s*+\)|\.(?!\d)|\s*+[-–—]\s"
+# A marker with a space, a hyphen or a word ("A 1:", "A-1:", "A #1:", "Answer 1:", "Answer one:"),
+# a list of them counted only before a mark: "A 1 hour block", "A-1 service", "A 1:1 program"
+# and "A #1 fan" are not answers. "A#1" is tight, as "Q#1" is.
+_LOOSE_A = (
+    rf"(?:a(?:\s++|\s*+[-–#]\s*+)|answer\s*+(?:#|no\.?|number\b)?\s*+)\d{{1,2}}{_PART}{_END}"
+    rf"|answer\s++{_CARDINAL}"
+)
+_TIGHT_A = rf"#?a[.#]?\d{{1,2}}{_PART}{_END}"
+# Numbers after the first marker: "A1 & 2", "A1/2", "A1,2,3", "A1, 2, 3", and "A1, 2" only when
+# the list goes on or a mark follows ("A1, 2 & 3:", "A1, 2: …"): "A1, 2 things matter" is A1.
+_LIST_GOES_ON = rf"\s*+(?:[,/&+]|and\b|$)|{_MARK}"
+_BARE_NUMBERS = (
+    rf"(?:,\s*+\d{{1,2}}{_END}){{2,}}+|,\d{{1,2}}{_END}|,\s*+\d{{1,2}}{_END}(?={_LIST_GOES_ON})"
+    rf"|{_BARE_JOINER}\d{{1,2}}{_END}"
+)
 _QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
-_ANSWER_LIST = rf"{_A}(?:{_JOINER}{_A}|{_BARE_JOINER}\d{{1,2}}{_END})*+"
-_QUARTER = r"\s+(?:(?:19|20)\d\d|'\d\d|fy\d{0,4})\b"
+_ANSWER_LIST = (
+    rf"(?:{_TIGHT_A}|{_LOOSE_A})(?:{_JOINER}(?:{_TIGHT_A}|{_LOOSE_A})|{_BARE_NUMBERS})*+(?={_MARK})"
+    rf"|{_TIGHT_A}(?:{_JOINER}{_TIGHT_A}|{_BARE_NUMBERS})*+"
+)
+# A question in words: "First question:", "Our second Q -", "Question one:", "Question two of the
+# night:", "Third question coming up" (a teaser). Only before a mark or a teaser, as "Question
+# one assumption a day" and "First question I had was…" ask nothing; "Question one of the day
+# is..." with nothing after announces it.
+_OF_WHEN = (
+    r"(?:the\s+|this\s+|our\s+|tonight['’]?s\s+)?"
+    r"(?:night|evening|day|chat|session|today|tonight|week|hour)\b"
+)
+_SCOPE = rf"(?:\s+(?:(?:of|for)\s+{_OF_WHEN}|of\s+(?:\d{{1,2}}\b|{_CARDINAL})|tonight\b|today\b))?"
+_SPELLED_Q = (
+    rf"(?:(?:(?:the|our)\s+)?(?P<ordinal>{_ORDINAL})\s+q(?:uestion)?\b"
+    rf"|question\s+(?P<cardinal>{_CARDINAL})){_SCOPE}"
+)
+_QUARTER = (
+    r"\s+(?:(?:19|20)\d\d|'\d\d|fy\d{0,4}|earnings|revenue|sales|budgets?|financials|"
+    r"forecasts?|results|reports?)\b"
+)
 _TEASER = (
     r"\s+(?:is\s+|will\s+be\s+)?(?:coming|comin\b|on\s+(?:the|its|it['’]s)\s+way|up\s+next|"
     r"next|in\s+(?:\d|a\s+(?:sec|min|moment|few|bit)|just|one|two|five|a\b)|soon|shortly|"
     r"momentarily|starts|drops|dropping|right\s+up|headed|heading|will\b|is\s+up\b)"
 )
-_STEAK_SAUCE = r"\s+(?:steak\s+)?sauce\b"
+# Not an answer after all: the steak sauce, a CEFR level ("A1 level", "A1-level"), a web address
+# ("a1.com/…").
+_NOT_AN_ANSWER = (
+    r"\s+(?:steak\s+)?sauce\b|\s*+[-–]?\s*+levels?\b|\.(?:com|org|net|edu|gov|io|info)\b"
+)
 _FINAL = (
     r"(?:(?:the|our|a)\s+)?(?:final|last|bonus)\s+(?:q|question)"
     r"(?:\s+(?:of|for)\s+(?:the\s+|this\s+|our\s+)?(?:night|evening|day|chat|session|today|"
@@ -123,7 +184,9 @@ _FINAL = (
 
 _QUESTION = re.compile(
     rf"{_PREAMBLE}{_LEAD_IN}(?:(?P<markers>{_QUESTION_LIST})(?P<teaser>{_TEASER})?"
-    rf"|(?P<final>{_FINAL}))(?!{_QUARTER})",
+    rf"|(?P<final>{_FINAL})"
+    rf"|{_SPELLED_Q}(?:(?P<spelled_is>\s+is)?(?:{_MARK}|\s*+[–—])|(?P<spelled_teaser>{_TEASER})))"
+    rf"(?!{_QUARTER})",
     re.IGNORECASE,
 )
 _PARTICIPANT_QUESTION = re.compile(
@@ -139,7 +202,7 @@ _ANSWER_LEAD_IN = (
 )
 _ANSWER = re.compile(
     rf"{_PREAMBLE}{_ANSWER_LEAD_IN}(?:#?q\d{{1,2}}{_END}[^\w@#]*+{_PREAMBLE})?"
-    rf"(?P<markers>{_ANSWER_LIST})(?!{_STEAK_SAUCE})",
+    rf"(?P<markers>{_ANSWER_LIST})(?!{_NOT_AN_ANSWER})",
     re.IGNORECASE,
 )
 _ANSWER_LAST = re.compile(rf"{_PREAMBLE}a[\s-]?(?:last|final)\s*+[:.)\-–—]", re.IGNORECASE)
@@ -153,7 +216,10 @@ _ANNOUNCES = re.compile(
 )
 _NOT_ASKED = re.compile(r"[#@][\w.@-]+|https?://\S+")
 _WORD = re.compile(r"[^\W\d_]")
-_NUMBER = re.compile(r"(?<![.\d])\d{1,2}|(?<=[aAqQ]\.)\d{1,2}")  # not a part: "A2.1" is 2
+# Not a part: "A2.1" is 2; "Q.3", "Question No.2", "Answer one"
+_NUMBER = re.compile(
+    rf"(?<![.\d])\d{{1,2}}|(?<=[aAqQ]\.)\d{{1,2}}|(?<=no\.)\d{{1,2}}|\b{_CARDINAL}", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,12 +281,22 @@ def question_mark(text: str) -> QuestionMark | None:
     found = _QUESTION.match(text)
     if found is None:
         return None
-    numbers = _numbers(found["markers"]) if found["markers"] else ()
+    spelled = found["ordinal"] or found["cardinal"]
+    if found["markers"]:
+        numbers = _numbers(found["markers"])
+    else:
+        numbers = _numbers(str(_spelled_number(spelled))) if spelled else ()
     if not numbers and not found["final"]:
         return None
     # "OK... time for question 1?", "Q3! #edchat": nothing asked after the number
     bare = _bare(text[found.end() :])
-    teaser = bool(found["teaser"] or found["teaser_lead"])
+    # "Question one of the day is..." and nothing more: it comes next
+    teaser = bool(
+        found["teaser"]
+        or found["teaser_lead"]
+        or found["spelled_teaser"]
+        or (found["spelled_is"] and bare)
+    )
     asks = "?" in text and not bare
     return QuestionMark(numbers, final=bool(found["final"]), teaser=teaser, asks=asks, bare=bare)
 
@@ -275,8 +351,14 @@ def classify(
 
 
 def _numbers(markers: str) -> tuple[int, ...]:
-    numbers = {int(digits) for digits in _NUMBER.findall(markers)}
+    numbers = {_spelled_number(number) for number in _NUMBER.findall(markers)}
     return tuple(sorted(n for n in numbers if 1 <= n <= MAX_NUMBER))
+
+
+def _spelled_number(number: str) -> int:
+    """``3``, ``3rd``, ``three``, ``Third`` are 3."""
+    digits = number.rstrip("stndrhSTNDRH")
+    return int(digits) if digits.isdigit() else _NUMBER_WORDS[number.casefold()]
 
 
 def words(text: str) -> list[str]:
