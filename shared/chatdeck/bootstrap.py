@@ -279,7 +279,7 @@ class Services:
     def network(self) -> "Network":
         from chatdeck.adapters.x import XPublishing
 
-        return XPublishing(self._x_clients)
+        return XPublishing(self._x_clients, self.x_spending, self.clock.now)  # own reads capped
 
     @cached_property
     def networks(self) -> "Mapping[str, Network]":
@@ -308,7 +308,7 @@ class Services:
     def reader(self) -> "PostReader":
         from chatdeck.adapters.x import XReading
 
-        return XReading(self._x_clients)
+        return XReading(self._x_clients, self.x_spending, self.clock.now)  # lookups capped
 
     @cached_property
     def readers(self) -> "Mapping[str, PostReader]":

@@ -38,7 +38,7 @@ from chatdeck.domain.members import Member, Role
 from chatdeck.domain.outcomes import Published
 from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import Job, Page, Post, PostChange
-from chatdeck.domain.spending import PostKind, XSpending
+from chatdeck.domain.spending import PostKind, ReadKind, XSpending
 
 UnsubscribeFrom = Literal["reminders", "digests", "all"]
 
@@ -246,9 +246,13 @@ class SpendingStore(Protocol):
     def refund_post(self, charge_id: str) -> bool:
         """Take back a charge whose post certainly never went out; False when none was kept."""
 
-    def count_reads(self, day: date, ids: Sequence[str]) -> int:
-        """Count the posts with these ids read on X on `day` (UTC), each once that day, in that
-        day's month; how many were new that day. Concurrent calls never lose or double a count."""
+    def count_reads(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> int:
+        """Count the posts with these ids read on X on `day` (UTC), each once that day (and
+        kind), in that day's month; how many were new that day. Concurrent calls never lose a
+        count; however many posts a day, counting goes on."""
+
+    def unread(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> set[str]:
+        """The posts among `ids` not counted yet on `day`: the ones reading them would bill."""
 
 
 # Chats and subscriptions

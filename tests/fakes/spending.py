@@ -1,6 +1,7 @@
 """An in-memory SpendingStore with DynamoDB's semantics (adapters/spending.py): per-month
 counters changed only under a lock (ADD), a post counted once per charge id and only while it
-keeps the month within the limit, reads counted once per post per UTC day.
+keeps the month within the limit, reads counted once per post per UTC day (and kind: a post
+read, a post of the account's own read), however many a day.
 
 `throttle(n)` makes the next n writes raise, as a throttled table does after boto's retries."""
 
@@ -11,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from chatdeck.domain.spending import PRICE_MILLS, PostKind, XSpending
+from chatdeck.domain.spending import PRICE_MILLS, PostKind, ReadKind, XSpending
 
 
 class Throttled(RuntimeError):
@@ -23,7 +24,7 @@ class FakeSpendingStore:
         self._months: dict[str, XSpending] = {}
         self._cap: Decimal | None = None
         self._charges: dict[str, tuple[str, PostKind]] = {}
-        self._read: dict[date, set[str]] = {}
+        self._read: dict[tuple[date, ReadKind], set[str]] = {}
         self._lock = threading.Lock()
         self._throttled = 0
         self.writes = 0
@@ -65,14 +66,18 @@ class FakeSpendingStore:
             self._add(charge[0], f"{charge[1]}s", -1)
             return True
 
-    def count_reads(self, day: date, ids: Sequence[str]) -> int:
+    def count_reads(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> int:
         with self._lock:
             self._write()
-            seen = self._read.setdefault(day, set())
+            seen = self._read.setdefault((day, kind), set())
             new = set(ids) - seen
             seen |= new
-            self._add(day.strftime("%Y-%m"), "reads", len(new))
+            self._add(day.strftime("%Y-%m"), f"{kind}s", len(new))
             return len(new)
+
+    def unread(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> set[str]:
+        with self._lock:
+            return set(ids) - self._read.get((day, kind), set())
 
     def _add(self, month: str, field: str, n: int) -> None:
         spent = self._months.get(month, XSpending(month))

@@ -13,25 +13,38 @@ web function's role may reach; the rest are the publisher's and the companion's 
   the month's `mills` must leave room for the price under the cap, so two publishers at once
   cannot both pass it. A post that never went out is taken back by marking its charge
   `refunded` (the publisher deletes nothing), and may then be counted again.
-- `XSPEND` / `READS#<yyyy-mm-dd>`: the ids of the posts X returned that UTC day (a string set,
-  grown by ADD, returning the old set): a post read twice in a day is counted once, as X bills.
+- `XSPEND` / `READS#<yyyy-mm-dd>#<shard>` (`OWNREADS#…` for the account's own posts, read at
+  their own price): the ids of the posts X returned that UTC day, in READ_SHARDS string sets by
+  a hash of the id, each grown by ADD, returning its old set: a post read twice in a day is
+  counted once, as X bills. One set a day would stop growing at DynamoDB's 400 KB an item
+  (about 20,000 ids) and fail every count after; READ_SHARDS sets hold about READ_SHARDS times
+  that (160,000 posts a day, $800 of reads), and a set that is full all the same keeps no more
+  ids but its posts are still counted, as new (over-counted: the cap stops early, never late).
   The counter is added to first and corrected after, so a failure between the two over-counts
-  (stops early), never under-counts. The day's set is kept for READ_DAYS_KEPT days.
+  too, never under-counts. The day's sets are kept for READ_DAYS_KEPT days (TTL).
 """
 
+import hashlib
+import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from botocore.exceptions import ClientError
+
 from chatdeck.adapters.dynamodb import Table
-from chatdeck.domain.spending import PRICE_MILLS, PostKind, XSpending
+from chatdeck.domain.spending import PRICE_MILLS, PostKind, ReadKind, XSpending
 
 PARTITION = "XSPEND"
 SETTINGS = "SETTINGS"
 CHARGE_DAYS_KEPT = 120
 READ_DAYS_KEPT = 3
+READ_SHARDS = 8  # string sets a day's reads are spread over, by a hash of the post's id
+_READ_PREFIX: dict[str, str] = {"read": "READS", "own_read": "OWNREADS"}
 _CAP = {"pk": SETTINGS, "sk": "XCAP"}
+
+log = logging.getLogger(__name__)
 
 
 class DynamoSpendingStore:
@@ -45,6 +58,7 @@ class DynamoSpendingStore:
             posts=int(item.get("posts", 0)),
             link_posts=int(item.get("link_posts", 0)),
             reads=int(item.get("reads", 0)),
+            own_reads=int(item.get("own_reads", 0)),
         )
 
     def cap(self) -> Decimal | None:
@@ -110,32 +124,48 @@ class DynamoSpendingStore:
         }
         return self.table.transact_if([("Update", mark), ("Update", take_back)])
 
-    def count_reads(self, day: date, ids: Sequence[str]) -> int:
+    def count_reads(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> int:
         unique = set(ids)
         if not unique:
             return 0
-        month = day.strftime("%Y-%m")
-        self._add_reads(month, len(unique))
+        self.table.update_item(**self._add(day, kind, len(unique)))
         expires = datetime.combine(day, time(), UTC) + timedelta(days=READ_DAYS_KEPT)
-        answer = self.table.update_item(
-            Key={"pk": PARTITION, "sk": f"READS#{day.isoformat()}"},
-            UpdateExpression="ADD ids :ids SET expires_at = :expires",
-            ExpressionAttributeValues={":ids": unique, ":expires": int(expires.timestamp())},
-            ReturnValues="UPDATED_OLD",
-        )
-        seen = set(answer.get("Attributes", {}).get("ids", set()))
-        already = len(unique & seen)
+        already = 0
+        for shard, posts in sorted(_by_shard(unique).items()):
+            try:
+                answer = self.table.update_item(
+                    Key=_reads_key(day, kind, shard),
+                    UpdateExpression="ADD ids :ids SET expires_at = :expires",
+                    ExpressionAttributeValues={":ids": posts, ":expires": int(expires.timestamp())},
+                    ReturnValues="ALL_OLD",  # UPDATED_OLD leaves out a set ADD left as it was
+                )
+            except ClientError as error:
+                if not _item_full(error):
+                    raise
+                log.warning("A day's X reads set is full: its new posts count as new")
+                continue
+            already += len(posts & set(answer.get("Attributes", {}).get("ids", set())))
         if already:
-            self._add_reads(month, -already)
+            self.table.update_item(**self._add(day, kind, -already))
         return len(unique) - already
 
-    def _add_reads(self, month: str, reads: int) -> None:
-        self.table.update_item(
-            Key=_month_key(month),
-            UpdateExpression="ADD #reads :reads, mills :mills",  # READS is a reserved word
-            ExpressionAttributeNames={"#reads": "reads"},
-            ExpressionAttributeValues={":reads": reads, ":mills": reads * PRICE_MILLS["read"]},
-        )
+    def unread(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> set[str]:
+        """The posts among `ids` not counted yet on `day`: what reading them would cost."""
+        unread: set[str] = set()
+        for shard, posts in sorted(_by_shard(set(ids)).items()):
+            item = self.table.get_item(
+                Key=_reads_key(day, kind, shard), ConsistentRead=True, ProjectionExpression="ids"
+            ).get("Item")
+            unread |= posts - set((item or {}).get("ids", set()))
+        return unread
+
+    def _add(self, day: date, kind: ReadKind, reads: int) -> dict[str, Any]:
+        return {
+            "Key": _month_key(day.strftime("%Y-%m")),
+            "UpdateExpression": "ADD #reads :reads, mills :mills",  # READS is a reserved word
+            "ExpressionAttributeNames": {"#reads": f"{kind}s"},
+            "ExpressionAttributeValues": {":reads": reads, ":mills": reads * PRICE_MILLS[kind]},
+        }
 
     def _counted(self, charge_id: str) -> bool:
         charge = self._charge(charge_id)
@@ -150,6 +180,24 @@ class DynamoSpendingStore:
 
 def _month_key(month: str) -> dict[str, str]:
     return {"pk": SETTINGS, "sk": f"XSPEND#{month}"}
+
+
+def _by_shard(ids: set[str]) -> dict[int, set[str]]:
+    shards: dict[int, set[str]] = {}
+    for post in ids:
+        digest = hashlib.blake2b(post.encode(), digest_size=2).digest()
+        shards.setdefault(int.from_bytes(digest) % READ_SHARDS, set()).add(post)
+    return shards
+
+
+def _reads_key(day: date, kind: ReadKind, shard: int) -> dict[str, str]:
+    return {"pk": PARTITION, "sk": f"{_READ_PREFIX[kind]}#{day.isoformat()}#{shard}"}
+
+
+def _item_full(error: ClientError) -> bool:
+    """DynamoDB refused to grow an item past 400 KB."""
+    failure = error.response.get("Error", {})
+    return failure.get("Code") == "ValidationException" and "size" in failure.get("Message", "")
 
 
 def _charge_key(charge_id: str) -> dict[str, str]:

@@ -1,8 +1,10 @@
 """X's pay-per-use bill as Chatdeck estimates it, and the monthly cap an admin sets on it.
 
-X bills per call: a post $0.015, a post with a link $0.20, each post a read returns $0.005, once
-per post per UTC day. Chatdeck cannot ask X what it billed, so it counts what it itself sent and
-read, in a counter per UTC month (services/x_spending.py, adapters/spending.py).
+X bills per call: a post $0.015, a post with a link $0.20, each post a read returns $0.005, and
+each post of the account's own a read returns $0.001 (reading "owned" data: the publisher's
+check whether a post went out), every read once per post per UTC day. Chatdeck cannot ask X
+what it billed, so it counts what it itself sent and read, in a counter per UTC month
+(services/x_spending.py, adapters/spending.py).
 
 Key decisions:
 - Money is counted in whole mills (a tenth of a cent): every price is a whole number of them, so
@@ -26,8 +28,9 @@ from chatdeck.domain.posts import FieldErrors
 from chatdeck.domain.text import find_urls
 
 PostKind = Literal["post", "link_post"]
+ReadKind = Literal["read", "own_read"]  # a post read, a post of the account's own read
 MILLS_PER_DOLLAR: Final = 1000
-PRICE_MILLS: Final[dict[str, int]] = {"post": 15, "link_post": 200, "read": 5}
+PRICE_MILLS: Final[dict[str, int]] = {"post": 15, "link_post": 200, "read": 5, "own_read": 1}
 MAX_CAP: Final = Decimal(10_000)  # dollars a month: more is a typo, not a budget
 CAP_FIELD: Final = "x_cap"
 _CAP_RE: Final = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
@@ -75,6 +78,7 @@ class XSpending:
     posts: int = 0
     link_posts: int = 0
     reads: int = 0
+    own_reads: int = 0
 
     @property
     def mills(self) -> int:
@@ -82,6 +86,7 @@ class XSpending:
             self.posts * PRICE_MILLS["post"]
             + self.link_posts * PRICE_MILLS["link_post"]
             + self.reads * PRICE_MILLS["read"]
+            + self.own_reads * PRICE_MILLS["own_read"]
         )
 
     @property
@@ -94,11 +99,13 @@ def within_cap(spent_mills: int, price_mills: int, cap_mills: int | None) -> boo
     return cap_mills is None or spent_mills + price_mills <= cap_mills
 
 
-def reads_within_cap(spent_mills: int, cap_mills: int | None) -> int | None:
-    """How many post reads still fit under the cap; None when there is no cap."""
+def reads_within_cap(
+    spent_mills: int, cap_mills: int | None, kind: ReadKind = "read"
+) -> int | None:
+    """How many post reads (of `kind`) still fit under the cap; None when there is no cap."""
     if cap_mills is None:
         return None
-    return max(0, (cap_mills - spent_mills) // PRICE_MILLS["read"])
+    return max(0, (cap_mills - spent_mills) // PRICE_MILLS[kind])
 
 
 def cap_mills(cap: Decimal | None) -> int | None:
@@ -145,4 +152,20 @@ def polling_stopped_reason(cap: Decimal, spending: XSpending, now: datetime) -> 
         f"Polling X stopped at {now.astimezone(UTC):%H:%M} UTC: the cohort's monthly X spending "
         f"cap of {cap_text(cap)} is reached ({money(spending.mills)} spent this month, and a "
         f"read costs {money(PRICE_MILLS['read'])} a post)."
+    )
+
+
+def lookup_stopped_reason(cap: Decimal, spending: XSpending, unread: int) -> str:
+    return (
+        f"X's posts were not looked up again: {unread} of them not read yet today (UTC) would "
+        f"cost {money(unread * PRICE_MILLS['read'])} and pass the cohort's monthly X spending "
+        f"cap of {cap_text(cap)} ({money(spending.mills)} spent this month)."
+    )
+
+
+def own_reads_stopped_reason(cap: Decimal, spending: XSpending) -> str:
+    return (
+        f"The account's own posts on X were not read: the cohort's monthly X spending cap of "
+        f"{cap_text(cap)} is reached ({money(spending.mills)} spent this month, and reading the "
+        f"account's posts costs {money(PRICE_MILLS['own_read'])} a post)."
     )

@@ -275,6 +275,10 @@ class Publisher:
                 extra={"post_id": job.post.id, "network": job.target.network},
             )
             return "lost"
+        if change.status is PostStatus.QUEUED and change.certainly_unsent:
+            # Not on X and waiting (a rate limit, a paused account): not counted while it waits,
+            # so one cancelled meanwhile leaves nothing counted; counted again when it is sent.
+            self._refund(job)
         return _OUTCOME_OF[change.status]
 
     def _account_state(self, job: Job) -> AccountState:

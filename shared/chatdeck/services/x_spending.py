@@ -9,9 +9,14 @@ cap") for what admins see. Key decisions:
   certainly never went out (refused, given up) is taken back. The count is per kind (with or
   without a link): a waiting post edited to add a link is counted again as a link post, and one
   edited the other way keeps its link post's count too (over-counted: the cap stops early).
-- Reads are counted after each search page (the page's price is known only then), each post once
-  per UTC day; before a search, the reads left under the cap bound its size, so a month passes
-  its cap by less than one search call's price at most.
+- Every X read is counted, each post once per UTC day: polling's search pages (services/
+  polling.py), the count refresh's lookups of a chat's posts and the publisher's reading of the
+  account's own posts to settle an unknown outcome (adapters/x, through this guard). A read is
+  counted after it answered (its price is known only then). Before a search, the reads left
+  under the cap bound its size, so a month passes its cap by less than one search call's price
+  at most; before a lookup, the posts not read yet today must fit (`lookup_stopped`: a lookup of
+  posts polling read that day costs nothing and goes ahead at the cap); before a page of the
+  account's own posts, a page's worth must fit (`own_reads_left`).
 - When the cap stops a call, the admins are emailed once per month and cap (the notice log's
   conditional write, not a check-then-send); raising the cap and passing it again tells them
   again.
@@ -28,12 +33,15 @@ from chatdeck.domain.members import Member, must_be_admin
 from chatdeck.domain.spending import (
     PRICE_MILLS,
     PostKind,
+    ReadKind,
     XSpending,
     cap_mills,
     day_of,
     dollars,
+    lookup_stopped_reason,
     month_of,
     next_month_start,
+    own_reads_stopped_reason,
     parse_cap,
     polling_stopped_reason,
     post_kind,
@@ -147,8 +155,46 @@ class XSpendingGuard:
             return None
         return reads_within_cap(self.store.month(month_of(now)).mills, cap_mills(cap))
 
-    def count_reads(self, ids: list[str], now: datetime) -> int:
-        return self.store.count_reads(day_of(now), ids)
+    def count_reads(self, ids: list[str], now: datetime, kind: ReadKind = "read") -> int:
+        return self.store.count_reads(day_of(now), ids, kind)
+
+    def lookup_stopped(self, ids: list[str], now: datetime) -> str | None:
+        """Why a lookup of these posts must not be made (it would pass the cap: the admins are
+        told once), or None. Only the posts not read yet today are billed, so a lookup of posts
+        polling read today goes ahead even at the cap. Raises when the cap cannot be read: the
+        caller must not read."""
+        cap = self.store.cap()
+        if cap is None:
+            return None
+        spending = self.store.month(month_of(now))
+        left = reads_within_cap(spending.mills, cap_mills(cap)) or 0
+        if len(set(ids)) <= left:
+            return None
+        unread = len(self.store.unread(day_of(now), ids))
+        if unread <= left:
+            return None
+        self._alert(spending, cap, "polling")
+        logger.info("An X lookup stopped for the spending cap", extra={"unread": unread})
+        return lookup_stopped_reason(cap, spending, unread)
+
+    def own_reads_left(self, now: datetime) -> int | None:
+        """Posts of the account's own that still fit under the cap this month; None: no cap."""
+        cap = self.store.cap()
+        if cap is None:
+            return None
+        spending = self.store.month(month_of(now))
+        return reads_within_cap(spending.mills, cap_mills(cap), "own_read")
+
+    def own_reads_stopped(self, now: datetime) -> str:
+        """Why the account's own posts are not read (the admins are told once)."""
+        cap = self.store.cap() or Decimal(0)
+        spending = self.store.month(month_of(now))
+        self._alert(spending, cap, "posting")
+        return own_reads_stopped_reason(cap, spending)
+
+    def recheck_at(self, now: datetime) -> datetime:
+        """When a read the cap stopped may be tried again: an admin may raise it meanwhile."""
+        return min(now + RECHECK, next_month_start(now))
 
     def polling_stopped(self, now: datetime) -> str:
         """Why polling X stops for the cap (the session's stop_reason); tells the admins once.

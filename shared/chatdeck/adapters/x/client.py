@@ -11,10 +11,14 @@
   credentials make the account unavailable.
 - When X refuses an access token, the account's access is renewed; renewing tells whether the
   grant itself was revoked (the connections then raise AccountDisconnected).
+- `XReadMeter` is what the reads that are no chat's search (a lookup of posts, a reading of the
+  account's own) ask before and tell after they call X: the cohort's X spending cap
+  (services/x_spending.py's XSpendingGuard). Polling counts its searches itself.
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal, Protocol
 
 import requests
 import tweepy
@@ -27,6 +31,29 @@ from chatdeck.domain.outcomes import AccountUnavailable
 from chatdeck.ports import UserAccessProvider
 
 TWEEPY_HOST = "https://api.twitter.com"
+
+
+class XReadMeter(Protocol):
+    """The X spending cap, as X's reads see it (services/x_spending.py's XSpendingGuard)."""
+
+    def lookup_stopped(self, ids: list[str], now: datetime) -> str | None:
+        """Why looking these posts up would pass the cap, or None; raises if it cannot tell."""
+
+    def own_reads_left(self, now: datetime) -> int | None:
+        """How many of the account's own posts may still be read; None: no cap."""
+
+    def own_reads_stopped(self, now: datetime) -> str:
+        """Why the account's own posts are not read."""
+
+    def count_reads(
+        self, ids: list[str], now: datetime, kind: Literal["read", "own_read"] = "read"
+    ) -> int:
+        """Count the posts a read returned."""
+
+    def recheck_at(self, now: datetime) -> datetime:
+        """When a read the cap stopped may be tried again."""
+
+
 Credentials = Mapping[str, str]
 
 

@@ -10,25 +10,46 @@
   compares texts as X may hand them back: links expanded from t.co, `&amp;`-escaped, a link typed
   without a scheme given `http://`, spacing changed. When the list cannot be read, the answer is
   CannotTell.
+- X bills that list as a read of the account's own posts ($0.001 a post, once a UTC day): with
+  the cohort's X spending cap (`spending`), each page is asked only for as many posts as still
+  fit under it, none is asked when fewer than X's smallest page (OWN_PAGE_MIN) fit (CannotTell
+  with the cap as its reason), and the posts each page returned are counted. When the cap or
+  the count cannot be read or written, the answer is CannotTell too: never an uncounted read.
 """
 
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import tweepy
 
-from chatdeck.adapters.x.client import XClients, post_url
+from chatdeck.adapters.x.client import XClients, XReadMeter, post_url
 from chatdeck.adapters.x.errors import publish_outcome
 from chatdeck.domain.outcomes import CannotTell, NotSent, Published
 from chatdeck.domain.outgoing import Outgoing
 
+OWN_PAGES = 5  # pages of the account's posts read to find one, at most
+OWN_PAGE_MAX = 100  # posts in one page of GET /2/users/:id/tweets, at most
+OWN_PAGE_MIN = 5  # and at least
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 class XPublishing:
-    def __init__(self, clients: XClients) -> None:
+    def __init__(
+        self,
+        clients: XClients,
+        spending: XReadMeter | None = None,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self._clients = clients
+        self._spending = spending  # the cohort's X spending cap; None: own reads not counted
+        self._now = now
 
     def publish(self, outgoing: Outgoing) -> Published:
         account, text = outgoing.account, outgoing.text
@@ -59,29 +80,50 @@ class XPublishing:
     def find_own_post(self, outgoing: Outgoing, since: datetime) -> Published | None:
         account, text = outgoing.account, outgoing.text
         wanted = _comparable(text)
+        now = self._now()
         try:
             client, access = self._clients.session(account)
             user_id, username = (
                 (access.user_id, access.username) if access else self._clients.me(account)
             )
-            pages = tweepy.Paginator(
-                client.get_users_tweets,
-                user_id,
-                start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                max_results=100,
-                tweet_fields=["created_at", "entities"],
-                user_auth=access is None,
-                limit=5,
-            )
-            for page in pages:
-                for tweet in page.data or []:
+            token: str | None = None
+            for _ in range(OWN_PAGES):
+                response = client.get_users_tweets(
+                    user_id,
+                    start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    max_results=self._own_page_size(now),
+                    pagination_token=token,
+                    tweet_fields=["created_at", "entities"],
+                    user_auth=access is None,
+                )
+                tweets = response.data or []
+                if self._spending is not None:
+                    self._spending.count_reads([str(t.id) for t in tweets], now, "own_read")
+                for tweet in tweets:
                     if _comparable(_expanded_text(tweet)) == wanted:
                         return Published(str(tweet.id), post_url(username, str(tweet.id)), text)
+                token = (response.meta or {}).get("next_token")
+                if not token:
+                    break
+        except CannotTell:
+            raise
         except Exception as error:
             raise CannotTell(
                 f"X's list of the account's posts could not be read ({error})."
             ) from error
         return None
+
+    def _own_page_size(self, now: datetime) -> int:
+        """As many posts as still fit under the cap, up to a full page; CannotTell when fewer
+        than X's smallest page do."""
+        if self._spending is None:
+            return OWN_PAGE_MAX
+        left = self._spending.own_reads_left(now)
+        if left is None:
+            return OWN_PAGE_MAX
+        if left < OWN_PAGE_MIN:
+            raise CannotTell(self._spending.own_reads_stopped(now))
+        return min(OWN_PAGE_MAX, left)
 
 
 def _expanded_text(tweet: Any) -> str:

@@ -7,19 +7,23 @@
   field the archive keeps in one go (`READ_FIELDS`) and never reads a post for a single field.
 - A search page asks for 10 to 100 posts, the bounds X allows; a lookup for at most 100 ids, and
   no ids are no call at all.
+- A lookup is a read X bills like a search: with the cohort's X spending cap (`spending`), a
+  lookup that would pass it is not made (ReadFailed with the cap as its reason, to be tried
+  again at `recheck_at`), one whose cap cannot be read is not made either (never an uncounted
+  read), and the posts a lookup returned are counted, each once per UTC day.
 - Every failure is ReadFailed (errors.py says which). When X refuses an OAuth 2.0 access token,
   the access is renewed for the next read; when it cannot be, the failure is account-wide.
 - A post is kept with its author's handle and name (from the read's `includes`), and with where
   its links lead: past t.co and other shorteners. A photo or video's link is no shared link.
 """
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import tweepy
 
-from chatdeck.adapters.x.client import XClients, post_url
+from chatdeck.adapters.x.client import XClients, XReadMeter, post_url
 from chatdeck.adapters.x.errors import read_failure, reason_of
 from chatdeck.domain.accounts import UserAccess
 from chatdeck.domain.archive import ArchivedPost, SearchPage, count_or_none
@@ -52,9 +56,23 @@ def search_query(hashtags: Sequence[str]) -> str:
     return f"{either} -is:retweet"
 
 
+CAP_UNREADABLE = "X was not read: Chatdeck could not check the cohort's X spending cap."
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class XReading:
-    def __init__(self, clients: XClients) -> None:
+    def __init__(
+        self,
+        clients: XClients,
+        spending: XReadMeter | None = None,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self._clients = clients
+        self._spending = spending  # the cohort's X spending cap; None: lookups not counted
+        self._now = now
 
     def search_recent(
         self,
@@ -99,12 +117,29 @@ class XReading:
             raise ValueError(f"X looks up at most {LOOKUP_LIMIT} posts at once")
         if not ids:
             return []
+        now = self._now()
+        self._within_cap(list(ids), now)
         client, access = self._session(account)
         try:
             response = client.get_tweets(list(ids), user_auth=access is None, **READ_FIELDS)
         except Exception as error:
             raise self._failure(account, access, error, "lookup") from error
-        return _archived_posts(response)
+        posts = _archived_posts(response)
+        if self._spending is not None:  # raises when it cannot count: looked up again later
+            self._spending.count_reads([post.id for post in posts], now)
+        return posts
+
+    def _within_cap(self, ids: list[str], now: datetime) -> None:
+        """Raise ReadFailed when looking these posts up would pass the cap, or when the cap
+        cannot be read."""
+        if self._spending is None:
+            return
+        try:
+            stopped = self._spending.lookup_stopped(ids, now)
+        except Exception as error:
+            raise ReadFailed(CAP_UNREADABLE) from error
+        if stopped is not None:
+            raise ReadFailed(stopped, retry_at=self._spending.recheck_at(now))
 
     def _session(self, account: str) -> tuple[Any, UserAccess | None]:
         try:
