@@ -5,10 +5,10 @@ and all its layers together must stay under 250 MB) and zipped (deflate, as `sam
 uploads it; a direct upload must be under 50 MB). Target: the dependency layer under 10 MB
 zipped.
 
-`sam build` downloads the layer's wheels for arm64 and takes minutes, so it is a step of its
-own: `make bench-build` (or `python -m bench artefacts --build`) builds into BUILD_DIR; `make
-bench` measures the last build there, and says when it was made. No build yet: the figures are
-missing and RESULTS.md says so.
+`sam build` downloads the layer's wheels for arm64 and takes a minute or more, so `make bench`
+builds into BUILD_DIR only when the template, the layers' files or the code changed since the
+last build (`make bench-build` forces one), and this measures that build, saying when it was
+made. No build yet: the figures are missing and RESULTS.md says so.
 """
 
 import io
@@ -66,7 +66,7 @@ def run(quick: bool = False, fresh: bool = False) -> dict[str, Any]:
     if not (BUILD_DIR / "template.yaml").exists():
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": "make bench-build (sam build), then make bench",
+            "command": "make bench (python -m bench artefacts, after its sam build)",
             "machine": machine(),
             "built": None,
             "target": f"deps layer under {DEPS_TARGET // MB} MB zipped",
@@ -89,7 +89,7 @@ def run(quick: bool = False, fresh: bool = False) -> dict[str, Any]:
     deps = layers.get("DepsLayer", {"zipped_mb": float("inf")})
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "make bench-build (sam build), then make bench",
+        "command": "make bench (python -m bench artefacts, after its sam build)",
         "machine": machine(),
         "built": built.isoformat(timespec="seconds"),
         "layers": layers,
