@@ -187,11 +187,34 @@ def test_participants_before_a_session_are_those_first_seen_earlier(store: ChatS
 
 
 def test_an_author_keeps_their_first_session_whatever_is_recorded_after(store: ChatStore) -> None:
-    store.record_participants("edtechchat", SECOND, {"1"})
-    store.record_participants("edtechchat", FIRST, {"1"})  # an earlier session, recorded late
+    store.record_participants("edtechchat", FIRST, {"1"})
     store.record_participants("edtechchat", THIRD, {"1"})
-    assert store.participants_before("edtechchat", SECOND) == set()
-    assert store.participants_before("edtechchat", THIRD) == {"1"}
+    store.record_participants("edtechchat", SECOND, {"1"})
+    assert store.participants_before("edtechchat", FIRST) == set()
+    assert store.participants_before("edtechchat", SECOND) == {"1"}
+
+
+def test_an_earlier_session_recorded_late_becomes_the_authors_first(store: ChatStore) -> None:
+    """Sessions digested out of order: the author's first is still the earliest they were in,
+    so the later session's page does not call them a first-timer."""
+    store.record_participants("edtechchat", SECOND, {"1", "2"})
+    store.record_participants("edtechchat", FIRST, {"1"})  # an earlier session, recorded late
+    store.record_participants("edtechchat", THIRD, {"1", "2"})
+    assert store.participants_before("edtechchat", FIRST) == set()
+    assert store.participants_before("edtechchat", SECOND) == {"1"}
+    assert store.participants_before("edtechchat", THIRD) == {"1", "2"}
+
+
+def test_a_sessions_many_authors_are_all_remembered(store: ChatStore) -> None:
+    """A 1,500-post chat hour has some 300 authors: more than one batch read (100 keys)."""
+    returning = {f"t{n:03d}" for n in range(0, 300, 3)}
+    store.record_participants("edtechchat", FIRST, returning)
+    store.record_participants("edtechchat", SECOND, {f"t{n:03d}" for n in range(250)})
+    assert store.participants_before("edtechchat", SECOND) == returning
+    assert (
+        store.participants_before("edtechchat", THIRD)
+        == {f"t{n:03d}" for n in range(250)} | returning
+    )
 
 
 def test_participants_are_kept_per_chat(store: ChatStore) -> None:

@@ -71,8 +71,8 @@ class FakeChatStore:
     def record_participants(self, chat_id: str, occurrence_id: str, author_ids: set[str]) -> None:
         with self._lock:
             seen = self._first_seen.setdefault(chat_id, {})
-            for author_id in author_ids:
-                seen.setdefault(author_id, occurrence_id)
+            for author_id in author_ids:  # the earliest session recorded is kept
+                seen[author_id] = min(seen.get(author_id, occurrence_id), occurrence_id)
 
     def feed_seed(self, email: str) -> FeedSeed | None:
         with self._lock:
