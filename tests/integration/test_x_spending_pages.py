@@ -41,6 +41,19 @@ def test_admins_see_the_months_x_spending_and_what_is_left_of_the_cap(
     assert 'value="0.50"' in body
 
 
+def test_the_accounts_own_posts_read_show_in_the_months_x_spending(
+    web: ModuleType, deployment: Deployment, admin_session: str
+) -> None:
+    store = deployment.services.x_spending.store
+    store.count_reads(SAMPLE_NOW.date(), [str(n) for n in range(7)], "own_read")
+
+    status, body = page(web, admin_session, "/settings")
+
+    assert status == 200
+    assert '<td id="x-own-reads">$0.007</td>' in body
+    assert '<td id="x-spent">$0.007</td>' in body
+
+
 @pytest.mark.parametrize(
     ("typed", "says"),
     [

@@ -98,6 +98,10 @@ class SpendingSummary:
     def read_price(self) -> Decimal:
         return dollars(PRICE_MILLS["read"])
 
+    @property
+    def own_read_price(self) -> Decimal:
+        return dollars(PRICE_MILLS["own_read"])
+
 
 class XSpendingGuard:
     def __init__(self, store: SpendingStore, alerts: CapAlerts | None = None) -> None:
