@@ -1,16 +1,19 @@
 """Fault injection on expanding a digest's shortened links, against moto server and a local
-shortener (loopback http, bit.ly resolved to it): the link cache unreadable (BatchGetItem
+shortener (bit.ly resolved to it, over TLS with a certificate for bit.ly; its links posted on
+http, as the expander asks a shortener over https): the link cache unreadable (BatchGetItem
 throttled) or unwritable (PutItem failing), and the shortener hanging or gone. Invariants: the
 digest still goes out, once to each subscriber, within the expansion's time bound; a link is
 expanded when the shortener answered, and kept as posted otherwise; the session moves on to
 digested."""
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email import message_from_string
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +26,7 @@ from chatdeck.services.digests import Digests
 from tests.contract.builders import SESSION_START, a_chat, a_session, an_archived_post
 from tests.integration import botocore_faults as faults
 from tests.integration.deployment import Deployment
+from tests.integration.test_outbound_fetch import certificate
 
 pytestmark = pytest.mark.integration
 
@@ -48,12 +52,22 @@ class Shortener(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def shortener() -> Iterator[str]:
+def bitly_cert(tmp_path: Path) -> Path:
+    """A certificate for bit.ly, trusted by the fetcher below; its key beside it (.key)."""
+    return certificate(tmp_path, "bit.ly")[0]
+
+
+@pytest.fixture
+def shortener(bitly_cert: Path) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Shortener)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(bitly_cert, bitly_cert.with_suffix(".key"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://bit.ly:{server.server_address[1]}"  # bit.ly, as the resolver below says
+        # bit.ly, as the resolver below says; posted on http, asked over https
+        yield f"http://bit.ly:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -64,7 +78,7 @@ def on_loopback(host: str, port: int) -> list[str]:
     return ["127.0.0.1"]
 
 
-def cohort(deployment: Deployment, short: str) -> Digests:
+def cohort(deployment: Deployment, short: str, cert: Path) -> Digests:
     """A counted session whose one answer shares `short`, two digest subscribers, and the
     digests service expanding through the real fetcher (loopback allowed) and cache."""
     services = deployment.services
@@ -82,7 +96,7 @@ def cohort(deployment: Deployment, short: str) -> Digests:
     )
     first = services.digests
     links = ShortLinkExpander(
-        Outbound(allow_loopback_http=True, timeout=3.0, resolver=on_loopback),
+        Outbound(allow_loopback_http=True, timeout=3.0, resolver=on_loopback, verify=str(cert)),
         CachedLinks(services._state_table),
         services.clock.now,
         total_seconds=1.0,
@@ -114,9 +128,9 @@ def digested(deployment: Deployment) -> bool:
 
 
 def test_an_unreadable_link_cache_still_expands_and_sends_the_digest_once(
-    deployment: Deployment, shortener: str
+    deployment: Deployment, shortener: str, bitly_cert: Path
 ) -> None:
-    digests = cohort(deployment, f"{shortener}/s/3xYz12")
+    digests = cohort(deployment, f"{shortener}/s/3xYz12", bitly_cert)
     dynamodb = deployment.services._dynamodb
     with faults.fail(dynamodb, "BatchGetItem", "ProvisionedThroughputExceededException") as hit:
         assert digests.send_ready(DIGEST_AT) == 2
@@ -126,9 +140,9 @@ def test_an_unreadable_link_cache_still_expands_and_sends_the_digest_once(
 
 
 def test_an_unwritable_link_cache_still_sends_the_expanded_digest(
-    deployment: Deployment, shortener: str
+    deployment: Deployment, shortener: str, bitly_cert: Path
 ) -> None:
-    digests = cohort(deployment, f"{shortener}/s/3xYz12")
+    digests = cohort(deployment, f"{shortener}/s/3xYz12", bitly_cert)
     dynamodb = deployment.services._dynamodb
 
     def caches_a_link(body: faults.Body) -> bool:
@@ -143,10 +157,10 @@ def test_an_unwritable_link_cache_still_sends_the_expanded_digest(
 
 @pytest.mark.parametrize("path", ["/hang", "gone"])
 def test_a_hanging_or_gone_shortener_keeps_the_link_and_the_digest_goes_out_in_time(
-    deployment: Deployment, shortener: str, path: str
+    deployment: Deployment, shortener: str, bitly_cert: Path, path: str
 ) -> None:
     short = f"{shortener}{path}" if path.startswith("/") else "http://bit.ly:9/s/AbC123"
-    digests = cohort(deployment, short)
+    digests = cohort(deployment, short, bitly_cert)
     started = time.monotonic()
     assert digests.send_ready(DIGEST_AT) == 2
     assert time.monotonic() - started < 4.0  # the 1 s bound, and the emails

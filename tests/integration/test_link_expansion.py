@@ -1,14 +1,17 @@
 """Expanding shortened links with the real outbound fetcher against a local redirecting server
 (loopback http, as the local stack allows) and the real cache on moto server's StateTable: the
 site a shortener points at is never fetched, HEAD or an unread GET, redirects checked, failures
-and the time limit keep the link as posted, and each link is asked once."""
+and the time limit keep the link as posted, and each link is asked once; a redirect to a
+shortener on http asked over https (a local TLS server standing in for bit.ly)."""
 
 import contextlib
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import boto3
@@ -21,8 +24,9 @@ from chatdeck.adapters.link_expansion import (
     ShortLinkExpander,
     cache_key,
 )
-from chatdeck.adapters.outbound import Outbound
+from chatdeck.adapters.outbound import Outbound, resolve
 from tests.integration.deployment import Deployment
+from tests.integration.test_outbound_fetch import certificate
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +35,8 @@ NOW = datetime(2026, 11, 3, 3, 0, tzinfo=UTC)
 
 class Shortener(BaseHTTPRequestHandler):
     """/s/<code>: 301 to /article; /head-refused: 405 to HEAD, 302 with a large body to GET;
-    /chain: 302 to /s/abc; /private: 302 to a private address; /slow: answers after 3 s."""
+    /chain: 302 to /s/abc; /private: 302 to a private address; /slow: answers after 3 s;
+    /to-http-bitly/<port>: 301 to http://bit.ly:<port>/abc (the TLS stand-in's port)."""
 
     seen: ClassVar[list[tuple[str, str]]] = []
     BIG = b"x" * 5_000_000
@@ -53,6 +58,8 @@ class Shortener(BaseHTTPRequestHandler):
             self.redirect(302, f"http://localhost:{port}/s/abc")
         elif self.path == "/private":
             self.redirect(302, "http://10.1.2.3/s/abc")
+        elif self.path.startswith("/to-http-bitly/"):
+            self.redirect(301, f"http://bit.ly:{self.path.rsplit('/', 1)[1]}/abc")
         elif self.path == "/slow":
             time.sleep(3)
             self.redirect(301, f"{base}/article")
@@ -174,3 +181,48 @@ def test_a_slow_shortener_is_given_up_at_the_total_time_and_asked_another_time(
     assert list(expanded) == [fast]
     table = boto3.resource("dynamodb").Table(deployment.services.settings.state_table)
     assert "Item" not in table.get_item(Key=cache_key(slow), ConsistentRead=True)
+
+
+class SecureShortener(Shortener):
+    """bit.ly over TLS: /abc 301 to the article, which is never fetched."""
+
+    def answer(self, method: str) -> None:
+        Shortener.seen.append((f"https {method}", self.path))
+        self.redirect(301, "https://example.org/2026/feedback-that-lands")
+
+
+@pytest.fixture
+def secure_bitly(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A local TLS server with a certificate for bit.ly: its port and the certificate."""
+    cert, key = certificate(tmp_path, "bit.ly")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SecureShortener)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, cert
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_to_a_shortener_on_http_is_followed_over_https(
+    shortener: str, secure_bitly: tuple[int, Path], cache: CachedLinks, deployment: Deployment
+) -> None:
+    port, cert = secure_bitly
+    short = f"{shortener}/to-http-bitly/{port}"
+
+    def resolver(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"] if host == "bit.ly" else resolve(host, port)
+
+    outbound = Outbound(
+        allow_loopback_http=True, timeout=2.0, max_redirects=5, resolver=resolver, verify=str(cert)
+    )
+    links = ShortLinkExpander(outbound, cache, lambda: NOW)  # follows what is_short_link takes
+    article = "https://example.org/2026/feedback-that-lands"
+    assert links.expand([short]) == {short: article}
+    assert Shortener.seen == [("HEAD", f"/to-http-bitly/{port}"), ("https HEAD", "/abc")]
+    assert stored(deployment, short)["leads_to"] == article

@@ -17,7 +17,12 @@ from chatdeck.adapters.link_expansion import (
     UNCHANGED_TTL,
     ShortLinkExpander,
 )
-from chatdeck.domain.short_links import expansion_order, is_short_link, with_expanded_links
+from chatdeck.domain.short_links import (
+    expansion_order,
+    is_short_link,
+    over_https,
+    with_expanded_links,
+)
 from tests.unit.services.kit import a_tweet
 from tests.unit.test_outbound import DNS, Pages, outbound
 
@@ -91,6 +96,25 @@ def test_other_links_are_never_asked(url: str) -> None:
     assert not is_short_link(url)
 
 
+@pytest.mark.parametrize(
+    ("url", "asked"),
+    [
+        ("http://bit.ly/3xYz12", "https://bit.ly/3xYz12"),
+        ("HTTP://T.CO/AbCdEf", "https://T.CO/AbCdEf"),
+        ("http://bit.ly:80/3xYz12?s=1", "https://bit.ly/3xYz12?s=1"),
+        ("http://nyti.ms/3Qz9", "https://nyti.ms/3Qz9"),  # looks shortened
+        ("https://bit.ly/3xYz12", "https://bit.ly/3xYz12"),
+        (
+            "http://example.org/2026/feedback-that-lands",
+            "http://example.org/2026/feedback-that-lands",
+        ),
+        ("http://localhost:8080/s/abc", "http://localhost:8080/s/abc"),
+    ],
+)
+def test_a_short_link_on_http_is_asked_over_https_and_nothing_else_is(url: str, asked: str) -> None:
+    assert over_https(url) == asked
+
+
 def test_the_most_shared_short_links_are_asked_first_each_once() -> None:
     posts = [
         a_tweet(1, "see", links=("https://bit.ly/one", ARTICLE)),
@@ -117,6 +141,83 @@ def test_a_chain_of_shorteners_is_followed_to_the_site_which_is_not_fetched() ->
         ("HEAD", "t.co"),
         ("HEAD", "bit.ly"),
     ]
+
+
+def test_a_shortener_redirecting_to_an_http_shortener_is_followed_over_https() -> None:
+    pages = Pages(
+        {
+            ("t.co", "/AbCdEf"): redirect("http://bit.ly/3xYz12"),
+            ("bit.ly", "/3xYz12"): redirect(ARTICLE, 302),
+        }
+    )
+    cache = FakeCache()
+    assert expander(pages, cache).expand(["https://t.co/AbCdEf"]) == {
+        "https://t.co/AbCdEf": ARTICLE
+    }
+    assert [(r.method, r.headers["Host"], str(r.url).split(":")[0]) for r in pages.seen] == [
+        ("HEAD", "t.co", "https"),
+        ("HEAD", "bit.ly", "https"),
+    ]
+    assert cache.items["https://t.co/AbCdEf"] == (ARTICLE, NOW + EXPANDED_TTL)
+
+
+def test_a_short_link_posted_on_http_is_asked_over_https_and_keyed_as_posted() -> None:
+    pages = Pages({("t.co", "/AbCdEf"): redirect("http://example.org/2026/page")})
+    cache = FakeCache()
+    expanded = expander(pages, cache).expand(["http://t.co/AbCdEf"])
+    # the site on http is where it leads: named, never fetched
+    assert expanded == {"http://t.co/AbCdEf": "http://example.org/2026/page"}
+    assert [str(r.url).split(":")[0] for r in pages.seen] == ["https"]
+
+
+def test_an_http_short_link_that_does_not_redirect_stays_as_posted() -> None:
+    pages = Pages({("nyti.ms", "/3Qz9"): (200, {}, b"a page")})
+    cache = FakeCache()
+    assert expander(pages, cache).expand(["http://nyti.ms/3Qz9"]) == {}
+    assert cache.items["http://nyti.ms/3Qz9"] == (None, NOW + UNCHANGED_TTL)
+
+
+def test_a_chain_ending_on_a_shortener_that_answers_leads_there() -> None:
+    pages = Pages(
+        {
+            ("t.co", "/AbCdEf"): redirect("http://bit.ly/3xYz12"),
+            ("bit.ly", "/3xYz12"): (200, {}, b"a preview page"),
+        }
+    )
+    expanded = expander(pages).expand(["https://t.co/AbCdEf"])
+    assert expanded == {"https://t.co/AbCdEf": "https://bit.ly/3xYz12"}
+
+
+def test_shorteners_redirecting_in_a_circle_are_given_up_after_max_redirects() -> None:
+    pages = Pages(
+        {
+            ("t.co", "/AbCdEf"): redirect("http://bit.ly/3xYz12"),
+            ("bit.ly", "/3xYz12"): redirect("http://t.co/AbCdEf"),
+        }
+    )
+    cache = FakeCache()
+    assert expander(pages, cache).expand(["https://t.co/AbCdEf"]) == {}
+    assert cache.items["https://t.co/AbCdEf"] == (None, NOW + FAILED_TTL)
+    assert len(pages.seen) == 6  # max_redirects (5) redirects followed, then given up
+
+
+def test_no_hop_starts_once_the_fetchers_time_is_spent() -> None:
+    class Slow(Pages):
+        def send(  # type: ignore[override]
+            self, request: requests.PreparedRequest, **kwargs: Any
+        ) -> requests.Response:
+            time.sleep(0.3)
+            return super().send(request, **kwargs)
+
+    pages = Slow({("bit.ly", f"/hop{n}"): redirect(f"http://bit.ly/hop{n + 1}") for n in range(6)})
+    links = ShortLinkExpander(
+        outbound(pages, timeout=0.5, max_redirects=5),
+        FakeCache(),  # type: ignore[arg-type]
+        lambda: NOW,
+    )
+    started = time.monotonic()
+    assert links.expand(["https://bit.ly/hop0"]) == {}
+    assert len(pages.seen) == 2 and time.monotonic() - started < 1.0
 
 
 def test_a_shortener_refusing_head_is_asked_with_a_get_whose_body_is_not_read() -> None:

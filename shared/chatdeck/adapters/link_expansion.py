@@ -2,9 +2,13 @@
 outbound fetcher, the answer cached in the StateTable.
 
 - **Asking**: `Outbound.locate` (https to public addresses only, checked at every redirect; HEAD,
-  or a GET left unread, so no body is downloaded). Redirects are followed while they stay on a
-  shortener (t.co → bit.ly → the article): the site a link finally points at is named by the last
-  redirect and never fetched itself.
+  or a GET left unread, so no body is downloaded), one redirect at a time. Redirects are followed
+  while they stay on a shortener (`follow`; t.co → bit.ly → the article): the site a link finally
+  points at is named by the last redirect and never fetched itself. A shortener on http (t.co →
+  http://bit.ly/…, or a link posted so) is asked over https (`short_links.over_https`), as the
+  fetcher asks https only (and so in the local stack too, whose loopback switch would let plain
+  http through); a chain is at most the fetcher's `max_redirects` redirects, and no hop starts
+  once the fetcher's `timeout` is spent (each hop has that limit too).
 - **Bounds**: at most `max_links` links asked per call (a digest), `workers` at a time, and no
   more than `total_seconds` for all of them: links still unanswered then stay as posted (and are
   asked by a later digest). Each ask has the fetcher's own time limit too.
@@ -33,7 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chatdeck.adapters.dynamodb import Table, UnprocessedKeys
 from chatdeck.adapters.outbound import Outbound, OutboundError
-from chatdeck.domain.short_links import is_short_link
+from chatdeck.domain.short_links import is_short_link, over_https
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +151,31 @@ class ShortLinkExpander:
 
     def _locate(self, url: str) -> tuple[str | None, timedelta]:
         try:
-            leads_to = self.outbound.locate(url, follow=self.follow)
+            leads_to = self._follow(url)
         except OutboundError as error:
             log.info("a short link was not expanded", extra={"reason": error.reason})
             return None, FAILED_TTL
         if leads_to == url or urlsplit(leads_to).scheme.lower() not in ("http", "https"):
             return None, UNCHANGED_TTL
         return leads_to, EXPANDED_TTL
+
+    def _follow(self, url: str) -> str:
+        """Where `url` leads: each redirect asked in turn while `follow` says so, a shortener's
+        http address over https; `url` itself when it does not redirect. Raises OutboundError."""
+        asking = over_https(url)
+        started = time.monotonic()
+        for hop in range(self.outbound.max_redirects + 1):
+            if time.monotonic() - started > self.outbound.timeout:
+                raise OutboundError("The short link's redirects took too long to follow.")
+            leads_to = self.outbound.locate(asking, follow=_stop)
+            if leads_to == asking:  # no redirect: the link itself, or the last shortener
+                return asking if hop else url
+            if not self.follow(leads_to):
+                return leads_to
+            asking = over_https(leads_to)
+        most = self.outbound.max_redirects
+        raise OutboundError(f"The address redirected more than {most} times.")
+
+
+def _stop(_: str) -> bool:
+    return False

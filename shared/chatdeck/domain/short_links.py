@@ -12,6 +12,11 @@ the adapter does it through the outbound fetcher, bounded and cached); this modu
   own, so a list alone misses many; a link that looks short but does not redirect is kept as it
   is. Other links are never fetched: most are the article itself, and asking each site would be
   slow and tell it who read the chat.
+- **Following**: a shortener may redirect to another (``t.co`` → ``bit.ly`` → the article), and
+  often over plain http (``t.co`` → ``http://bit.ly/…``). Only https is fetched, so a short link
+  on http is asked over https (``over_https``): shorteners serve both, and redirect http to https
+  themselves. A redirect to an address that is not a shortener ends the chain there, on http
+  or https (that site is named, never fetched).
 - **Expanding**: a post's links are replaced by the addresses they lead to; a link that could
   not be expanded (a failure, a time limit, a shortener that did not redirect) stays as it was
   posted. Which are tried first when only so many can be: the links shared most, then in the
@@ -21,7 +26,7 @@ the adapter does it through the outbound fetcher, bounded and cached); this modu
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from chatdeck.domain.archive import ArchivedPost
 
@@ -87,6 +92,18 @@ def is_short_link(url: str) -> bool:
         and _CODE.search(parts.path)
         and not parts.query
     )
+
+
+def over_https(url: str) -> str:
+    """A short link as it is asked: ``http://bit.ly/3xyz`` as ``https://bit.ly/3xyz`` (port 80
+    dropped); any other address as it is."""
+    if not is_short_link(url):
+        return url
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "http":
+        return url
+    netloc = parts.netloc.removesuffix(":80")
+    return urlunsplit(("https", netloc, parts.path, parts.query, parts.fragment))
 
 
 def expansion_order(posts: Iterable[ArchivedPost]) -> list[str]:
