@@ -447,6 +447,12 @@ class ArchiveStore(Protocol):
 
     def stored_posts(self, occurrence_id: str) -> list[StoredPost]: ...
 
+    def stored_posts_after(
+        self, occurrence_id: str, network: str, after: str | None, limit: int | None = None
+    ) -> list[StoredPost]:
+        """The network's stored posts whose ids come after `after` (all, for None), in order of
+        id, at most `limit`: a read of those posts only, not of the whole session."""
+
     def update_counts(
         self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
     ) -> None:

@@ -3,14 +3,21 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from chatdeck.adapters.archive import DynamoArchiveStore
-from chatdeck.domain.archive import ArchiveSession, PollResult, SessionStatus, StoredPost
+from chatdeck.domain.archive import (
+    ArchivedPost,
+    ArchiveSession,
+    PollResult,
+    SessionStatus,
+    StoredPost,
+)
 from chatdeck.ports import ArchiveStore
-from tests.contract.backends import Backend, DynamoBackend
+from tests.contract.backends import Backend, DynamoBackend, MotoAws
 from tests.contract.builders import SESSION_START, a_session, an_archived_post
 
 PRICE = Decimal("0.005")
@@ -491,3 +498,80 @@ def test_moderators_set_by_an_admin_are_kept_with_the_session_until_cleared(
 def test_moderators_of_a_session_never_archived_are_not_kept(store: ArchiveStore) -> None:
     assert not store.set_moderators("nothing#2026-11-03T01:00:00Z", ["guest_one"])
     assert store.get("nothing#2026-11-03T01:00:00Z") is None
+
+
+# ----- the count refresh's reads: past its cursor only ------------------------------------------
+
+
+def three_networks(store: ArchiveStore) -> dict[str, list[ArchivedPost]]:
+    """Five posts on each network in one session (ids equal across networks), in order of id,
+    and posts of another session."""
+    session = store.start(a_session(networks=("x", "bluesky", "mastodon")))
+    posts = {
+        network: [
+            an_archived_post(f"10900000000000000{n}", network=network, text=f"A{n} {network}")
+            for n in range(1, 6)
+        ]
+        for network in ("x", "bluesky", "mastodon")
+    }
+    for mine in posts.values():
+        store.add_posts(session, list(reversed(mine)), DAY)
+    other = store.start(a_session("ukedchat#2026-11-03T01:00:00Z"))
+    store.add_posts(other, [an_archived_post("109000000000000009")], DAY)
+    return posts
+
+
+@pytest.mark.parametrize("small_pages", [False, True])
+def test_posts_after_a_cursor_are_one_networks_later_posts_in_order(
+    backend: Backend, small_pages: bool
+) -> None:
+    store = backend.archive(small_pages=small_pages)
+    posts = three_networks(store)
+
+    for network, mine in posts.items():
+        ids = [post.id for post in mine]
+
+        def after(
+            cursor: str | None, limit: int | None = None, network: str = network
+        ) -> list[str]:
+            found = store.stored_posts_after(OCCURRENCE, network, cursor, limit)
+            assert all(s.read_on == DAY and s.post.network == network for s in found)
+            return [s.post.id for s in found]
+
+        assert after(None) == ids
+        assert [s.post for s in store.stored_posts_after(OCCURRENCE, network, None)] == mine
+        assert after(ids[1]) == ids[2:]
+        assert after(ids[1], 2) == ids[2:4]
+        assert after(None, 3) == ids[:3]
+        assert after(ids[3], 5) == ids[4:]
+        assert after(ids[4]) == []
+        assert after("109000000000000002x") == ids[2:]  # a cursor no post has: what follows
+        assert after("0") == ids
+    assert store.stored_posts_after("nothing#2026-11-03T01:00:00Z", "x", None, 10) == []
+
+
+@pytest.mark.integration
+def test_posts_after_a_cursor_are_read_without_the_ones_before(moto_aws: MotoAws) -> None:
+    """What a tick of the count refresh pays for: the batch past its cursor, not the session."""
+    table = DynamoBackend(moto_aws).table("ArchiveTable")
+    store = DynamoArchiveStore(table)
+    session = store.start(a_session(networks=("x", "mastodon")))
+    for network in ("x", "mastodon"):
+        store.add_posts(
+            session,
+            [an_archived_post(f"1090000000000{n:05d}", network=network) for n in range(100)],
+            DAY,
+        )
+    answered: list[int] = []
+    query = table.query
+
+    def counted(**params: Any) -> dict[str, Any]:
+        answer = query(**params)
+        answered.append(len(answer["Items"]))
+        return answer
+
+    table.query = counted  # type: ignore[method-assign]
+    found = store.stored_posts_after(OCCURRENCE, "mastodon", "109000000000000079", 10)
+
+    assert [s.post.id for s in found] == [f"1090000000000{n:05d}" for n in range(80, 90)]
+    assert sum(answered) <= 11  # the batch, and the cursor's own post at most

@@ -187,6 +187,21 @@ class FakeArchiveStore:
             stored = self._posts.get(occurrence_id, {})
             return [stored[key] for key in sorted(stored)]
 
+    def stored_posts_after(
+        self, occurrence_id: str, network: str, after: str | None, limit: int | None = None
+    ) -> list[StoredPost]:
+        with self._lock:
+            stored = self._posts.get(occurrence_id, {})
+            found = sorted(
+                (
+                    kept
+                    for (on, post_id), kept in stored.items()
+                    if on == network and (after is None or post_id > after)
+                ),
+                key=lambda kept: kept.post.id,
+            )
+            return found[:limit]
+
     def update_counts(
         self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
     ) -> None:

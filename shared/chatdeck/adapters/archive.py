@@ -12,7 +12,9 @@ nested one): X's as `since_id`, `reads`, `last_error`, `retry_at`, as it always 
 network's as `since_id_<network>`, `reads_<network>`, and so on. How far each network's count
 refresh got after the window is `refreshed_through` (X's) / `refreshed_through_<network>`: the
 last post id looked up again, set in the same update as that batch's reads, so a batch is either
-counted and passed or neither (a tick dying mid-batch repeats that batch, counted once). A META
+counted and passed or neither (a tick dying mid-batch repeats that batch, counted once). The
+refresh reads only the posts past it (`stored_posts_after`: a Query of one network's key range
+from the cursor on, a batch at a time), never the whole session each tick. A META
 stored before sessions
 spanned networks (`network`, `query`) reads as a session on that network for the query's
 hashtags.
@@ -255,6 +257,42 @@ class DynamoArchiveStore:
             }
         )
         return [StoredPost(_post(i), date.fromisoformat(i["read_on"])) for i in items]
+
+    def stored_posts_after(
+        self, occurrence_id: str, network: str, after: str | None, limit: int | None = None
+    ) -> list[StoredPost]:
+        """One network's posts whose ids come after `after`, in order of id, at most `limit`:
+        a Query of the key range from `after` on (inclusive, so one item more is asked for),
+        never of the whole session."""
+        low = post_sort_key(network, after or "")  # "POST#<network>#": before its first key
+        # X's ids are snowflakes (digits): its keys end before "POST#:"; another network's
+        # before "POST#<network>$" ("$" follows "#")
+        high = f"{POST_PREFIX}:" if network == "x" else f"{POST_PREFIX}{network}$"
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
+                ":pk": f"SESSION#{occurrence_id}",
+                ":low": low,
+                ":high": high,
+            },
+            "ConsistentRead": True,
+        }
+        found: list[StoredPost] = []
+        at_after = after is not None  # the first answer may begin with `after`'s own item
+        while limit is None or len(found) < limit:
+            if limit is not None:
+                query["Limit"] = limit - len(found) + at_after
+            at_after = False
+            answer = self.table.query(**query)
+            found.extend(
+                StoredPost(_post(i), date.fromisoformat(i["read_on"]))
+                for i in answer["Items"]
+                if after is None or i["sk"] != low
+            )
+            if "LastEvaluatedKey" not in answer:
+                break
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return found[:limit]
 
     def update_counts(
         self, occurrence_id: str, posts: Sequence[ArchivedPost], read_on: date
