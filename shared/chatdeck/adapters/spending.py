@@ -24,9 +24,11 @@ web function's role may reach; the rest are the publisher's and the companion's 
   too, never under-counts. The day's sets are kept for READ_DAYS_KEPT days (TTL).
 """
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -129,25 +131,33 @@ class DynamoSpendingStore:
         if not unique:
             return 0
         self.table.update_item(**self._add(day, kind, len(unique)))
-        expires = datetime.combine(day, time(), UTC) + timedelta(days=READ_DAYS_KEPT)
-        already = 0
-        for shard, posts in sorted(_by_shard(unique).items()):
-            try:
-                answer = self.table.update_item(
-                    Key=_reads_key(day, kind, shard),
-                    UpdateExpression="ADD ids :ids SET expires_at = :expires",
-                    ExpressionAttributeValues={":ids": posts, ":expires": int(expires.timestamp())},
-                    ReturnValues="ALL_OLD",  # UPDATED_OLD leaves out a set ADD left as it was
-                )
-            except ClientError as error:
-                if not _item_full(error):
-                    raise
-                log.warning("A day's X reads set is full: its new posts count as new")
-                continue
-            already += len(posts & set(answer.get("Attributes", {}).get("ids", set())))
+        expires = int((datetime.combine(day, time(), UTC) + timedelta(READ_DAYS_KEPT)).timestamp())
+
+        def read_before(shard: tuple[int, set[str]]) -> int:
+            return self._read_before(day, kind, shard[0], shard[1], expires)
+
+        already = sum(_pool().map(read_before, sorted(_by_shard(unique).items())))
         if already:
             self.table.update_item(**self._add(day, kind, -already))
         return len(unique) - already
+
+    def _read_before(
+        self, day: date, kind: ReadKind, shard: int, posts: set[str], expires: int
+    ) -> int:
+        """Add the posts to their set of the day; how many it held already."""
+        try:
+            answer = self.table.update_item(
+                Key=_reads_key(day, kind, shard),
+                UpdateExpression="ADD ids :ids SET expires_at = :expires",
+                ExpressionAttributeValues={":ids": posts, ":expires": expires},
+                ReturnValues="ALL_OLD",  # UPDATED_OLD leaves out a set ADD left as it was
+            )
+        except ClientError as error:
+            if not _item_full(error):
+                raise
+            log.warning("A day's X reads set is full: its new posts count as new")
+            return 0
+        return len(posts & set(answer.get("Attributes", {}).get("ids", set())))
 
     def unread(self, day: date, ids: Sequence[str], kind: ReadKind = "read") -> set[str]:
         """The posts among `ids` not counted yet on `day`: what reading them would cost."""
@@ -180,6 +190,12 @@ class DynamoSpendingStore:
 
 def _month_key(month: str) -> dict[str, str]:
     return {"pk": SETTINGS, "sk": f"XSPEND#{month}"}
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """The day's sets are written side by side: one page's count takes one write's time."""
+    return ThreadPoolExecutor(max_workers=READ_SHARDS, thread_name_prefix="xreads")
 
 
 def _by_shard(ids: set[str]) -> dict[int, set[str]]:
