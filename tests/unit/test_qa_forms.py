@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatdeck.domain.moderators import infer_moderators
-from chatdeck.domain.qa import announces_question, answer_numbers, classify, question_mark
+from chatdeck.domain.qa import (
+    announces_question,
+    answer_numbers,
+    classify,
+    participant_question_numbers,
+    question_mark,
+)
 from chatdeck.domain.timeline import read_timeline
 from tests.unit.services.kit import MODERATOR, a_tweet
 
@@ -60,6 +66,7 @@ QUESTIONS = [
     ("Question No. 2: what do you grade?", (2,), False),
     ("Question number 2: what do you grade?", (2,), False),
     ("Question no.3: who reads?", (3,), False),
+    ("First question, how do you start class?", (1,), False),
 ]
 
 
@@ -82,6 +89,7 @@ def test_a_moderators_question_in_any_of_these_forms(text: str, numbers: tuple[i
         pytest.param("Question one-liners make great exit tickets", id="one-liners"),
         pytest.param("First question-based unit went well", id="question-based"),
         pytest.param("Question one?", id="which one"),
+        pytest.param("First question, then a short break", id="comma, asks nothing"),
         pytest.param("Q1 2027 budget is out, see the district site", id="quarter and year"),
         pytest.param("Q1 budget talks start Monday", id="quarter budget"),
         pytest.param("Q3 earnings call, back later", id="quarter earnings"),
@@ -91,6 +99,12 @@ def test_a_moderators_question_in_any_of_these_forms(text: str, numbers: tuple[i
 )
 def test_not_a_question(text: str) -> None:
     assert asked(text) is None
+
+
+@pytest.mark.parametrize("text", ["Q1 2027 budget is out", "Q3 earnings call tonight"])
+def test_a_quarter_from_a_participant_answers_nothing(text: str) -> None:
+    assert participant_question_numbers(text) == ()
+    assert classify(text, "ana", MODERATORS, None).kind == "conversation"
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,12 @@ questions below) is ``chatdeck.domain.timeline``'s. Here is the text:
   lead-in: ``Here's Q3:``, ``Here we go... Q1.``, ``OK, Q2 -``, ``Back to Q3``, ``Time for
   Q4``, ``Next up: Q5``. ``Final Q:``, ``Last question:`` and ``Bonus Q:`` (followed by a mark)
   are the next number (``question_mark`` says ``final``; the reading numbers it).
-* **Questions in words**, one to twenty, only before a mark (``:``, ``.``, ``)``, a dash) or a
-  teaser: ``First question:``, ``Our second Q -``, ``1st question:``, ``Question one:``,
-  ``Question Two of the night:``, ``Question three of six.``, ``Third question coming up`` (a
-  teaser). ``Question one thing you do`` (the verb), ``First question I had was…`` and ``Question
-  one?`` ask nothing; ``Question one of the day is...`` with nothing after announces Q1.
+* **Questions in words**, one to twenty, only before a mark (``:``, ``.``, ``)``, a dash, a comma
+  in a post that asks) or a teaser: ``First question:``, ``Our second Q -``, ``1st question:``,
+  ``Question one:``, ``First question, how…?``, ``Question Two of the night:``, ``Question three
+  of six.``, ``Third question coming up`` (a teaser). ``Question one thing you do`` (the verb),
+  ``First question I had was…``, ``First question, then a break`` and ``Question one?`` ask
+  nothing; ``Question one of the day is...`` with nothing after announces Q1.
 * **Teasers** are not questions: ``Q3 on the way``, ``Q5 comin' right up``, ``Q1 coming up in 2
   minutes``, ``Q2 in 1 minute``, ``Q4 up next``, ``Q4 next``, ``Get ready for Q2``. A teaser
   that still asks (``Q3 coming up: How do you…?``) is kept as a question, but never chosen over
@@ -158,6 +159,7 @@ _OF_WHEN = (
     r"(?:night|evening|day|chat|session|today|tonight|week|hour)\b"
 )
 _SCOPE = rf"(?:\s+(?:(?:of|for)\s+{_OF_WHEN}|of\s+(?:\d{{1,2}}\b|{_CARDINAL})|tonight\b|today\b))?"
+_COMMA_ASKING = r"\s*+,(?=[^?]*\?)"  # "First question, how do you…?"; not "First question, then…"
 _SPELLED_Q = (
     rf"(?:(?:(?:the|our)\s+)?(?P<ordinal>{_ORDINAL})\s+q(?:uestion)?\b"
     rf"|question\s+(?P<cardinal>{_CARDINAL})){_SCOPE}"
@@ -185,7 +187,8 @@ _FINAL = (
 _QUESTION = re.compile(
     rf"{_PREAMBLE}{_LEAD_IN}(?:(?P<markers>{_QUESTION_LIST})(?P<teaser>{_TEASER})?"
     rf"|(?P<final>{_FINAL})"
-    rf"|{_SPELLED_Q}(?:(?P<spelled_is>\s+is)?(?:{_MARK}|\s*+[–—])|(?P<spelled_teaser>{_TEASER})))"
+    rf"|{_SPELLED_Q}(?:(?P<spelled_is>\s+is)?(?:{_MARK}|\s*+[–—]|{_COMMA_ASKING})"
+    rf"|(?P<spelled_teaser>{_TEASER})))"
     rf"(?!{_QUARTER})",
     re.IGNORECASE,
 )
