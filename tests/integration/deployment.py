@@ -4,7 +4,7 @@ SSM, and Chatdeck's real adapters pointed at moto and the sandbox over HTTP."""
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import boto3
@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from chatdeck.bootstrap import Services
+from chatdeck.domain.chats import Chat, Recurrence
 from chatdeck.domain.posts import Post, Target
 from chatdeck.services.publishing import TickReport
 from chatdeck.settings import Settings
@@ -41,6 +42,29 @@ class InjectedClock:
 
     def now(self) -> datetime:
         return self.instant
+
+
+def sample_chat(*, first_date: date = date(2026, 9, 7), **fields: Any) -> Chat:
+    """The chat the tests add, as an admin's form would: EdTech Chat (#EdTechChat) on X, Mondays
+    20:00 to 21:00 in New York from `first_date`, moderated by @edtechmod. `fields` replace any of
+    the chat's own (id, name, hashtag, networks, moderators…)."""
+    recurrence = Recurrence(
+        weekday=0,
+        start=time(20, 0),
+        zone="America/New_York",
+        duration_minutes=60,
+        first_date=first_date,
+    )
+    values: dict[str, Any] = {
+        "id": "edtechchat",
+        "name": "EdTech Chat",
+        "hashtag": "#EdTechChat",
+        "networks": ["x"],
+        "recurrence": recurrence,
+        "moderators": ["edtechmod"],
+        **fields,
+    }
+    return Chat.model_validate(values)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from types import ModuleType
 from typing import Any
@@ -25,7 +25,6 @@ import boto3
 import pytest
 
 from chatdeck.domain.archive import ArchivedPost, ArchiveSession
-from chatdeck.domain.chats import Chat, Recurrence
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import PostStatus
 from chatdeck.services.membership import _hash as link_hash
@@ -39,7 +38,13 @@ from tests.integration.bad_input_catalogue import (
     SESSION_BOOKKEEPING_ATTRIBUTES,
     Case,
 )
-from tests.integration.deployment import ADMIN, PUBLIC_URL, Deployment, sent_emails
+from tests.integration.deployment import (
+    ADMIN,
+    PUBLIC_URL,
+    Deployment,
+    sample_chat,
+    sent_emails,
+)
 from tests.integration.test_routes import registered_routes
 from tests.integration.web_kit import SAMPLE_NOW, event_as, invoke, signed_in
 
@@ -77,22 +82,7 @@ def make_world(deployment: Deployment) -> World:
         teacher, {**POST, "submission_id": "catalogue-waiting-0001"}, SAMPLE_NOW
     )
     assert waiting.status is PostStatus.PENDING_APPROVAL
-    services.chats.save(
-        Chat(
-            id="edtechchat",
-            name="EdTech Chat",
-            hashtag="#EdTechChat",
-            networks=["x"],
-            recurrence=Recurrence(
-                weekday=0,
-                start=time(20, 0),
-                zone="America/New_York",
-                duration_minutes=60,
-                first_date=date(2026, 9, 7),
-            ),
-            moderators=["edtechmod"],
-        )
-    )
+    services.chats.save(sample_chat())
     archive_a_session(services)
     epoch = int(SAMPLE_NOW.timestamp())
     links = membership.links

@@ -5,7 +5,7 @@ in DynamoDB (moto server), and one digest email naming where each post was."""
 
 import email
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import Message
 from typing import Any
@@ -14,11 +14,11 @@ import pytest
 import requests
 
 from chatdeck.bootstrap import Services
-from chatdeck.domain.chats import Chat, Recurrence, Subscription
+from chatdeck.domain.chats import Chat, Subscription
 from chatdeck.services.bluesky_accounts import connect_seeded
 from devstack.bluesky.accounts import COHORT_APP_PASSWORD, COHORT_HANDLE
 from tests.integration.bluesky_fixtures import bluesky_server, bluesky_url
-from tests.integration.deployment import ADMIN, Deployment, InjectedClock
+from tests.integration.deployment import ADMIN, Deployment, InjectedClock, sample_chat
 from tests.integration.mastodon_kit import make_kit, mastodon_url
 
 pytestmark = pytest.mark.integration
@@ -75,6 +75,18 @@ def services(deployment: Deployment, bluesky_url: str, mastodon_url: str) -> Ite
     yield found
 
 
+def three_networks_chat(**fields: Any) -> Chat:
+    """The sample chat as #TwoChat on X, Bluesky and Mastodon, its first session START's."""
+    return sample_chat(
+        id="twochat",
+        name="Three Networks Chat",
+        hashtag="#TwoChat",
+        networks=["x", "bluesky", "mastodon"],
+        first_date=date(2026, 3, 2),
+        **fields,
+    )
+
+
 def at(services: Services, sandboxes: list[str], moment: datetime) -> datetime:
     """Every sandbox's clock, and the services', at `moment`."""
     for url in sandboxes:
@@ -93,15 +105,7 @@ def test_a_chat_on_three_networks_is_one_session_and_one_digest(
     x_ids = stage(deployment.sandbox_url, X_TRANSCRIPT)
     bluesky_ids = stage(bluesky_url, BLUESKY_TRANSCRIPT)
     mastodon_ids = stage(mastodon_url, MASTODON_TRANSCRIPT)
-    chat = Chat(
-        id="twochat",
-        name="Three Networks Chat",
-        hashtag="#TwoChat",
-        networks=["x", "bluesky", "mastodon"],
-        recurrence=Recurrence(weekday=0, start=time(20), zone="America/New_York",
-                              duration_minutes=60, first_date=date(2026, 3, 2)),
-        moderators=["edtechmod", "edtechmod.bsky.social"],
-    )  # fmt: skip
+    chat = three_networks_chat(moderators=["edtechmod", "edtechmod.bsky.social"])
     services.chats.save(chat)
     services.subscriptions.subscribe(
         Subscription(chat_id=chat.id, email=ADMIN, reminders=False, digests=True)

@@ -2,7 +2,7 @@
 admin's correction (kept in the archive META, the digest rebuilt), refusals that name what is
 wrong and keep nothing, and shortened links shown where the companion's cache says they lead."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -10,8 +10,7 @@ import pytest
 
 from chatdeck.adapters.link_expansion import EXPANDED_TTL, CachedLinks
 from chatdeck.domain.archive import ArchivedPost, ArchiveSession
-from chatdeck.domain.chats import Chat, Recurrence
-from tests.integration.deployment import Deployment
+from tests.integration.deployment import Deployment, sample_chat
 from tests.integration.web_kit import SAMPLE_NOW, event_as, invoke, post_form
 
 pytestmark = pytest.mark.integration
@@ -39,22 +38,7 @@ def a_post(serial: int, by: str, text: str, minute: int, **fields: Any) -> Archi
 def archive_a_guest_session(deployment: Deployment) -> None:
     """A session Dee moderated as a guest; the chat's configured moderator only said hello."""
     services = deployment.services
-    services.chats.save(
-        Chat(
-            id="edtechchat",
-            name="EdTech Chat",
-            hashtag="#EdTechChat",
-            networks=["x"],
-            recurrence=Recurrence(
-                weekday=0,
-                start=time(20, 0),
-                zone="America/New_York",
-                duration_minutes=60,
-                first_date=date(2026, 9, 7),
-            ),
-            moderators=["edtechmod"],
-        )
-    )
+    services.chats.save(sample_chat())
     end = START + timedelta(hours=1)
     session = services.archive.start(
         ArchiveSession(

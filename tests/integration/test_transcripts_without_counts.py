@@ -5,12 +5,12 @@ and the digest email shows no made-up zeros while its best answers follow the se
 replies."""
 
 import email
-from datetime import date, time, timedelta
+from datetime import timedelta
 
 import pytest
 
 from chatdeck.bootstrap import Services
-from chatdeck.domain.chats import Chat, Recurrence, Subscription
+from chatdeck.domain.chats import Subscription
 from tests.integration.bluesky_fixtures import bluesky_server, bluesky_url
 from tests.integration.deployment import ADMIN, Deployment
 from tests.integration.mastodon_kit import mastodon_url
@@ -21,6 +21,7 @@ from tests.integration.test_chat_across_networks import (
     plain_text,
     services,
     stage,
+    three_networks_chat,
 )
 
 pytestmark = pytest.mark.integration
@@ -49,15 +50,7 @@ def test_a_transcript_without_counts_reads_without_zeros(
     stage(deployment.sandbox_url, X_TRANSCRIPT)
     stage(bluesky_url, BLUESKY_TRANSCRIPT)
     stage(mastodon_url, MASTODON_TRANSCRIPT)
-    chat = Chat(
-        id="twochat",
-        name="Three Networks Chat",
-        hashtag="#TwoChat",
-        networks=["x", "bluesky", "mastodon"],
-        recurrence=Recurrence(weekday=0, start=time(20), zone="America/New_York",
-                              duration_minutes=60, first_date=date(2026, 3, 2)),
-        moderators=["edtechmod"],
-    )  # fmt: skip
+    chat = three_networks_chat()
     services.chats.save(chat)
     services.subscriptions.subscribe(
         Subscription(chat_id=chat.id, email=ADMIN, reminders=False, digests=True)
