@@ -26,6 +26,7 @@ SAMPLES = {"name": "app.js", "file": "all.ics", "email": "rivera%40school.exampl
 def registered_routes(web: ModuleType) -> list[tuple[str, str]]:
     """(method, path) of every route the resolver knows, as powertools keeps them."""
     app = web.app
+    app.register_every_route()  # some register on their first request (chatdeck.web.app.LATER)
     return sorted((route.method, route.path) for route in app._static_routes + app._dynamic_routes)
 
 

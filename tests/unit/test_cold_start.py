@@ -134,3 +134,65 @@ def test_importing_the_post_rules_compiles_no_pattern_until_a_post_is_measured()
         "print(before, n, compiled())"
     )
     assert probe(code) == "[0, 0, 0, 0] 33 [1, 1, 1, 1]"  # 5 + a link 23 + 1 + 1 + 1 + 2
+
+
+def test_the_web_function_starts_without_the_route_modules_few_requests_need() -> None:
+    # Members, accounts, chats and chat import, and the chat domain, digests and notices behind
+    # them, were ~60 ms of every start; the sign-in page needs none of them.
+    code = """
+import sys
+from tests.conftest import load_event
+import functions.web.app as web
+from devstack.runtime import LambdaContext
+heavy = ('chatdeck.web.chats', 'chatdeck.web.members', 'chatdeck.web.accounts',
+    'chatdeck.web.bluesky_accounts', 'chatdeck.web.mastodon_accounts', 'chatdeck.web.chat_import',
+    'chatdeck.domain.qa', 'chatdeck.domain.digest', 'chatdeck.domain.chats',
+    'chatdeck.notifications.notices', 'chatdeck.services.membership', 'chatdeck.services.posts')
+answer = web.handler(load_event("web_signin_page"), LambdaContext("web", "probe"))
+print(answer["statusCode"], sorted(m for m in heavy if m in sys.modules))
+"""
+    assert probe(code) == "200 []"
+
+
+def test_a_route_module_registers_on_the_first_request_under_its_prefixes() -> None:
+    # Signed out, every page sends to sign in (303); the routes Powertools knows tell the rest.
+    code = """
+import sys
+from tests.conftest import load_event
+import functions.web.app as web
+from devstack.runtime import LambdaContext
+def get(path):
+    event = load_event("web_signin_page")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    status = web.handler(event, LambdaContext("web", "probe"))["statusCode"]
+    known = {r.path for r in web.app._static_routes + web.app._dynamic_routes}
+    return status, sorted(m[len("chatdeck.web."):] for m in sys.modules
+        if m in ('chatdeck.web.chats', 'chatdeck.web.members')), "/chats/<chat_id>/edit" in known
+print(get("/chatsx"), get("/chats/abc/edit"), get("/mine"), get("/me"))
+"""
+    assert probe(code) == (
+        "(303, [], False) (303, ['chats'], True) (303, ['chats'], True) "
+        "(303, ['chats', 'members'], True)"
+    )
+
+
+def test_each_later_route_module_serves_only_paths_under_its_prefixes() -> None:
+    """Otherwise a page of it would answer 404 until some other path had loaded it."""
+    from datetime import UTC, datetime
+    from typing import Any, cast
+
+    from chatdeck.web.app import LATER, create_app, under
+
+    def paths(app: Any) -> set[tuple[str, str]]:
+        return {(r.method, r.path) for r in app._static_routes + app._dynamic_routes}
+
+    app = create_app(cast(Any, None), now=lambda: datetime.now(UTC))
+    at_start = paths(app)
+    every_prefix = tuple(p for prefixes in LATER.values() for p in prefixes)
+    assert not [route for route in at_start if under(route[1], every_prefix)]
+    for name, prefixes in LATER.items():
+        alone = create_app(cast(Any, None), now=lambda: datetime.now(UTC))
+        alone._register(name)
+        added = paths(alone) - at_start
+        assert added, name
+        assert [path for _, path in added if not under(path, prefixes)] == [], name

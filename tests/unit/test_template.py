@@ -912,6 +912,7 @@ def served_routes() -> set[str]:
     from chatdeck.web.app import create_app
 
     app = create_app(cast(Any, _Unused()), now=lambda: datetime.now(UTC))
+    app.register_every_route()  # some register on their first request
     known = app._static_routes + app._dynamic_routes
     return {f"{route.method} {re.sub(r'<\w+>', '{}', route.path)}" for route in known}
 

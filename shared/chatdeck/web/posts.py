@@ -6,7 +6,7 @@ spending cap; the settings page shows the month's X spending and sets the cap
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
@@ -15,7 +15,6 @@ from chatdeck.domain.members import Member
 from chatdeck.domain.posts import FieldErrors, Post
 from chatdeck.domain.schedule import known_zones, to_iso_utc
 from chatdeck.domain.spending import CAP_FIELD, post_kind
-from chatdeck.services.posts import PostForm
 from chatdeck.web.pages import (
     WebServices,
     admin,
@@ -26,6 +25,9 @@ from chatdeck.web.pages import (
     signed_in,
     wants_json,
 )
+
+if TYPE_CHECKING:  # the service's module (its notices and digests) loads with the service
+    from chatdeck.services.posts import PostForm
 
 
 def post_as_json(post: Post) -> dict[str, Any]:
@@ -52,7 +54,7 @@ def post_as_json(post: Post) -> dict[str, Any]:
     }
 
 
-def _rules(shown: PostForm) -> dict[str, LengthRule]:
+def _rules(shown: "PostForm") -> dict[str, LengthRule]:
     """One length rule per network offered (the strictest, when two accounts' differ)."""
     rules: dict[str, LengthRule] = {}
     for choice in shown.targets or []:
@@ -65,7 +67,7 @@ def _rules(shown: PostForm) -> dict[str, LengthRule]:
 def register(
     app: APIGatewayHttpResolver, services: WebServices, now: Callable[[], datetime]
 ) -> None:
-    def show_form(shown: PostForm, status: int = 200) -> Response[str]:
+    def show_form(shown: "PostForm", status: int = 200) -> Response[str]:
         rules = _rules(shown)
         on_x = "x" in rules
         return render(

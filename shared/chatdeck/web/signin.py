@@ -15,7 +15,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from chatdeck.domain.errors import InvalidLink, SignedInAsOther
 from chatdeck.domain.posts import FieldErrors
-from chatdeck.services.membership import KNOWN_BROWSER_LIFETIME
 from chatdeck.web.pages import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
@@ -30,7 +29,6 @@ from chatdeck.web.pages import (
 )
 
 KNOWN_BROWSER_COOKIE = "__Host-chatdeck-known"
-KNOWN_BROWSER_MAX_AGE = int(KNOWN_BROWSER_LIFETIME.total_seconds())
 # Where sign-out may go on to: back to the confirm page of a link, nowhere else.
 CONFIRM_PAGE = re.compile(r"/signin/confirm\?token=[A-Za-z0-9_-]{1,128}")
 
@@ -101,9 +99,12 @@ def register(
             services.membership.sign_out(request.session_token)
         response = redirect("/")
         response.cookies.append(cookie(SESSION_COOKIE, signed.session_token, SESSION_MAX_AGE))
-        response.cookies.append(
-            cookie(KNOWN_BROWSER_COOKIE, signed.known_browser, KNOWN_BROWSER_MAX_AGE)
-        )
+        # Imported here, where sign_in has loaded it: at the top it brought the membership
+        # service and the notices and digests it sends into every cold start (~40 ms).
+        from chatdeck.services.membership import KNOWN_BROWSER_LIFETIME
+
+        known_for = int(KNOWN_BROWSER_LIFETIME.total_seconds())
+        response.cookies.append(cookie(KNOWN_BROWSER_COOKIE, signed.known_browser, known_for))
         return response
 
     @app.post("/signout")
