@@ -138,6 +138,8 @@ ANSWERS = [
     ("A1, 2, 3 all of them", (1, 2, 3), False),
     ("A1, 2: both", (1, 2), False),
     ("A2, 3", (2, 3), False),
+    ("A1 & 2, 3 all of them", (1, 2, 3), False),
+    ("a1, 2 ,3: all of them", (1, 2, 3), False),
     ("A1, 2, 3 &amp; 4: every one", (1, 2, 3, 4), False),
     ("A-1: exit tickets", (1,), False),
     ("A-1 - exit tickets", (1,), False),
@@ -240,7 +242,7 @@ def answer_forms(draw: st.DrawFn) -> tuple[str, tuple[int, ...]]:
     )
     joiners = draw(
         st.lists(
-            st.sampled_from([",", ", ", " & ", "&", "/", " and ", "+", " &amp; "]),
+            st.sampled_from([",", ", ", " , ", " & ", "&", "/", " and ", "+", " &amp; "]),
             min_size=len(numbers) - 1,
             max_size=len(numbers) - 1,
         )

@@ -141,9 +141,10 @@ _TIGHT_A = rf"#?a[.#]?\d{{1,2}}{_PART}{_END}"
 # Numbers after the first marker: "A1 & 2", "A1/2", "A1,2,3", "A1, 2, 3", and "A1, 2" only when
 # the list goes on or a mark follows ("A1, 2 & 3:", "A1, 2: …"): "A1, 2 things matter" is A1.
 _LIST_GOES_ON = rf"\s*+(?:[,/&+]|and\b|$)|{_MARK}"
+_COMMA_NUMBER = rf"\s*+,\s*+\d{{1,2}}{_END}"
 _BARE_NUMBERS = (
-    rf"(?:,\s*+\d{{1,2}}{_END}){{2,}}+|,\d{{1,2}}{_END}|,\s*+\d{{1,2}}{_END}(?={_LIST_GOES_ON})"
-    rf"|{_BARE_JOINER}\d{{1,2}}{_END}"
+    rf"{_COMMA_NUMBER}(?:{_COMMA_NUMBER})++|,\d{{1,2}}{_END}|{_COMMA_NUMBER}(?={_LIST_GOES_ON})"
+    rf"|{_BARE_JOINER}\d{{1,2}}{_END}(?:{_COMMA_NUMBER})*+"
 )
 _QUESTION_LIST = rf"{_Q}(?:{_JOINER}{_Q})*+"
 _ANSWER_LIST = (
