@@ -20,10 +20,21 @@ from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import PostStatus
 from chatdeck.domain.spending import XSpending, day_of, month_of
 from chatdeck.services.counts import READING_ACCOUNT
+from chatdeck.services.polling import Poller
 from chatdeck.services.x_spending import RECHECK
 from tests.integration import test_polling
 from tests.integration.deployment import Deployment
-from tests.integration.test_polling import LOOKUP, START, Archive, burst
+from tests.integration.test_polling import (
+    LOOKUP,
+    REFRESH_AT_ONCE,
+    START,
+    WINDOW_END,
+    WINDOW_START,
+    Archive,
+    Chats,
+    a_chat,
+    burst,
+)
 from tests.integration.test_x_spending_cap import cap_subjects
 
 pytestmark = pytest.mark.integration
@@ -117,6 +128,74 @@ def test_a_lookup_whose_cap_cannot_be_read_is_not_made(
 
     assert "could not check the cohort's X spending cap" in failed.value.reason
     assert archive.requests(LOOKUP) == []
+
+
+def follow_the_chat(archive: Archive, counted: bool) -> Poller:
+    """A live chat polled every ten minutes of its window, then ended, with the deployment's
+    clock and X's at each poll; its reads `counted` against the cap or not."""
+    deployment = archive.deployment
+    archive.seed_chat()
+    poller = Poller(
+        Chats(a_chat()),  # type: ignore[arg-type]  # the Poller only lists them
+        archive.store,
+        {"x": deployment.services.reader},
+        budget_reads=2000,
+        retention=timedelta(days=180),
+        refresh_seconds=REFRESH_AT_ONCE,
+        spending=deployment.services.x_spending if counted else None,
+    )
+    minute = WINDOW_START
+    while minute < WINDOW_END:
+        poller.poll(at(archive, minute))
+        minute += timedelta(minutes=10)
+    poller.poll(at(archive, WINDOW_END + timedelta(minutes=1)))
+    assert archive.meta()["status"] == "ended"
+    return poller
+
+
+def test_the_count_refresh_looks_up_the_posts_polling_read_that_day_for_free_even_at_the_cap(
+    archive: Archive,
+) -> None:
+    deployment = archive.deployment
+    poller = follow_the_chat(archive, counted=True)
+    polled = spent(deployment, WINDOW_END)
+    assert polled.reads > 0
+    cents = -(-polled.mills // 10)  # the cap at the cent above what polling spent
+    deployment.services.x_spending.store.set_cap(Decimal(cents) / 100)
+
+    report = poller.refresh_counts(at(archive, WINDOW_END + timedelta(minutes=2)))
+
+    assert report.counted == 1
+    assert len(archive.requests(LOOKUP)) > 0
+    assert spent(deployment, WINDOW_END) == polled
+
+
+def test_the_count_refresh_stops_before_a_lookup_that_would_pass_the_cap_until_it_is_raised(
+    archive: Archive,
+) -> None:
+    deployment = archive.deployment
+    poller = follow_the_chat(archive, counted=False)  # X would bill every post looked up
+    store = deployment.services.x_spending.store
+    store.set_cap(Decimal("0.10"))
+    refreshed_at = at(archive, WINDOW_END + timedelta(minutes=2))
+    store.count_reads(day_of(refreshed_at), [f"other-{n}" for n in range(20)])  # $0.10: reached
+
+    report = poller.refresh_counts(refreshed_at)
+
+    assert report.counted == 0
+    assert archive.requests(LOOKUP) == []
+    meta = archive.meta()
+    assert meta["status"] == "ended"
+    errors = [str(v) for k, v in meta.items() if k.startswith("last_error")]
+    assert any("monthly X spending cap of $0.10" in error for error in errors), meta
+    assert len(cap_subjects(deployment)) == 1
+
+    store.set_cap(Decimal(100))  # an admin raises it; the refresh asks again after RECHECK
+    report = poller.refresh_counts(at(archive, refreshed_at + RECHECK))
+
+    assert report.counted == 1
+    stored = len(archive.post_ids())
+    assert spent(deployment, refreshed_at).reads == 20 + stored
 
 
 # The publisher's reading of the account's own posts
