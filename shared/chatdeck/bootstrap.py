@@ -272,7 +272,12 @@ class Services:
 
         timeout = (self.settings.x_connect_timeout, self.settings.x_read_timeout)
         return XClients(
-            self.x_credentials, self.settings.x_api_base_url, timeout, self.access_tokens
+            self.x_credentials,
+            self.settings.x_api_base_url,
+            timeout,
+            self.access_tokens,
+            self.x_spending,  # GET /2/users/me reads the account's own data
+            self.clock.now,
         )
 
     @cached_property

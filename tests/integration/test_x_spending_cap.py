@@ -48,7 +48,8 @@ def test_with_a_cap_of_50_cents_the_post_that_would_pass_it_waits_and_admins_get
     assert waiting.reason is not None
     assert "monthly X spending cap of $0.50" in waiting.reason
     assert len(deployment.sandbox_posts()) == 2
-    assert spending.summary(due).spending == XSpending(month_of(due), link_posts=2)
+    # and the handle for their links: GET /2/users/me once, the account's own data ($0.001)
+    assert spending.summary(due).spending == XSpending(month_of(due), link_posts=2, own_reads=1)
     assert len(cap_subjects(deployment)) == 1
 
     deployment.tick(waiting.next_action_at or due)  # checked again: still over, no new email

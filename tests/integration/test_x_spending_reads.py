@@ -210,6 +210,8 @@ def test_settling_an_unknown_outcome_counts_the_accounts_posts_read_and_stops_at
     deployment.tick(due)
     target = deployment.target(post.id)
     assert target.status is PostStatus.POSTED
+    # the post's link names the account: GET /2/users/me, the account's own data, once
+    assert spent(deployment, due) == XSpending(month_of(due), posts=1, own_reads=1)
     outgoing = Outgoing(post.id, "x", "cohort", post.text, due)
     network = deployment.services.network
     on_account = len(deployment.sandbox_posts())
@@ -217,9 +219,10 @@ def test_settling_an_unknown_outcome_counts_the_accounts_posts_read_and_stops_at
     found = network.find_own_post(outgoing, due - timedelta(minutes=5))
 
     assert found is not None and found.remote_id == target.remote_id
-    assert spent(deployment, due) == XSpending(month_of(due), posts=1, own_reads=on_account)
+    assert spent(deployment, due) == XSpending(month_of(due), posts=1, own_reads=1 + on_account)
     asked = len(own_posts_requests(archive))
     # $0.015 + $0.001 a post read: a cap of $0.02 leaves fewer than X's smallest page (5)
+    assert on_account == 1
     deployment.services.x_spending.store.set_cap(Decimal("0.02"))
     with pytest.raises(CannotTell) as stopped:
         network.find_own_post(outgoing, due - timedelta(minutes=5))

@@ -13,11 +13,13 @@
   grant itself was revoked (the connections then raise AccountDisconnected).
 - `XReadMeter` is what the reads that are no chat's search (a lookup of posts, a reading of the
   account's own) ask before and tell after they call X: the cohort's X spending cap
-  (services/x_spending.py's XSpendingGuard). Polling counts its searches itself.
+  (services/x_spending.py's XSpendingGuard). Polling counts its searches itself; `me` (GET
+  /2/users/me, once per account and function instance) counts itself as a read of the
+  account's own data.
 """
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 import requests
@@ -27,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from chatdeck import deadline
 from chatdeck.adapters.x.errors import NoTimeLeft
 from chatdeck.domain.accounts import UserAccess
-from chatdeck.domain.outcomes import AccountUnavailable
+from chatdeck.domain.outcomes import AccountUnavailable, CannotTell
 from chatdeck.ports import UserAccessProvider
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -110,8 +112,12 @@ class XClients:
         base_url: str,
         timeout: tuple[float, float],
         connections: UserAccessProvider | None = None,
+        spending: XReadMeter | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._credentials_for = credentials_for
+        self._spending = spending  # the cohort's X spending cap: `me` reads the account's own
+        self._now = now
         self._base_url = base_url
         self._timeout = timeout
         self._connections = connections or NoConnections()
@@ -147,10 +153,18 @@ class XClients:
         return self._clients[account]
 
     def me(self, account: str) -> tuple[str, str]:
-        """The user id and handle of the account's OAuth 1.0a user, asked of X once."""
+        """The user id and handle of the account's OAuth 1.0a user, asked of X once (a read of
+        the account's own data, counted against the cap; CannotTell when none fits)."""
         if account not in self._users:
+            now = self._now()
+            if self._spending is not None:
+                left = self._spending.own_reads_left(now)
+                if left is not None and left < 1:
+                    raise CannotTell(self._spending.own_reads_stopped(now))
             user = self.client(account).get_me(user_auth=True).data
             self._users[account] = (str(user.id), str(user.username))
+            if self._spending is not None:
+                self._spending.count_reads([f"user:{user.id}"], now, "own_read")
         return self._users[account]
 
     def renew(self, account: str) -> None:
