@@ -12,6 +12,12 @@
   are taken in the order of their ids, and how far its refresh got (the last id looked up) is
   kept on the session's META (`ArchiveSession.refreshed`) in the same write as that batch's
   reads: a tick that dies mid-batch repeats at most that batch, and its reads are counted once.
+  Each batch reads only its own posts, past that cursor (`ArchiveStore.stored_posts_after`):
+  before, every tick read all of the session's posts again (a 1,500-post Query, some 2 s on
+  moto server, in every tick of the refresh).
+- X first: sessions on X before the others, and within a session X's posts before the other
+  networks', so that a tick's time goes to X's free lookups while the UTC day of the window's
+  end lasts (a chat ending near midnight UTC would otherwise lose them to Mastodon's slow ones).
 - The session moves on to `counted` (and so to its digest) only once every network's refresh
   is complete, or could not be, said in its note.
 - X bills a read of a post once per UTC day: its posts are looked up only on the UTC day the
@@ -29,7 +35,7 @@
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -151,11 +157,13 @@ class CountRefresher:
 
     def refresh_counts(self, now: datetime) -> CountReport:
         """Look the posts of each ended session up again, for their counts after the chat, as
-        far as this tick's budget goes; a session is counted once all its posts were."""
+        far as this tick's budget goes; a session is counted once all its posts were. Sessions
+        on X go first: X's lookups are free only until the UTC day of their window's end ends."""
         report = CountReport(now)
         budget = TickBudget(report, self.tick_seconds, self.requests_per_tick, self.clock)
-        for session in self.archive.needing_work(now, "ended"):
-            if budget.spent():  # not even its posts read (a Query of them all): next tick
+        sessions = self.archive.needing_work(now, "ended")
+        for session in sorted(sessions, key=lambda s: BILLED_NETWORK not in s.networks):
+            if budget.spent():  # not even its next posts read: next tick
                 report.unfinished += 1
                 continue
             self._refresh(report, session, now, budget)
@@ -168,50 +176,31 @@ class CountRefresher:
     def _refresh(
         self, report: CountReport, session: ArchiveSession, now: datetime, budget: TickBudget
     ) -> None:
-        """Each network's posts looked up on that network, from where its refresh got to; the
-        session is counted once every network's are (or could not be, said in its note)."""
+        """Each network's posts looked up on that network (X's first), from where its refresh
+        got to; the session is counted once every network's are (or could not be, said in its
+        note)."""
         today = now.astimezone(UTC).date()
-        stored: dict[str, list[StoredPost]] = {}
-        for kept in self.archive.stored_posts(session.occurrence_id):
-            stored.setdefault(kept.post.network, []).append(kept)
         notes: list[str] = []
         not_refreshed = unfinished = False
         gave_up = now >= session.window_end + LAST_POLL_PATIENCE
-        for network in [*session.networks, *(n for n in stored if n not in session.networks)]:
-            posts = stored.get(network, [])
-            if network == BILLED_NETWORK:
-                if session.window_end.astimezone(UTC).date() != today:
-                    # X bills a read of a post once per UTC day. The posts were read during the
-                    # chat; looking them up on a later day would bill every one of them again,
-                    # so their counts stay as the chat's last reads saw them.
-                    notes.append(
-                        "Likes, reposts and replies are as read during the chat: the day (UTC) "
-                        "of its end had passed, and reading the posts again would be billed "
-                        "again."
-                        if len(session.networks) == 1
-                        else "X's likes, reposts and replies are as read during the chat: the "
-                        "day (UTC) of its end had passed, and reading the posts again would be "
-                        "billed again."
-                    )
-                    not_refreshed = True
-                    continue
-                # Only the posts read today are looked up again: X bills them no second time. A
-                # post read before midnight (UTC), in a chat that crossed it, keeps the counts
-                # of that read.
-                free = [s for s in posts if s.read_on == today]
-                if len(free) < len(posts):
-                    notes.append(
-                        f"{len(posts) - len(free)} posts read before {today:%d %b} (UTC) keep "
-                        "the counts of that read: reading them again on another day would be "
-                        "billed again."
-                    )
-                posts = free
+        for network in session.networks:  # X's first: a chat keeps its networks so
+            if network == BILLED_NETWORK and session.window_end.astimezone(UTC).date() != today:
+                # X bills a read of a post once per UTC day. The posts were read during the
+                # chat; looking them up on a later day would bill every one of them again, so
+                # their counts stay as the chat's last reads saw them.
+                notes.append(
+                    "Likes, reposts and replies are as read during the chat: the day (UTC) of "
+                    "its end had passed, and reading the posts again would be billed again."
+                    if len(session.networks) == 1
+                    else "X's likes, reposts and replies are as read during the chat: the day "
+                    "(UTC) of its end had passed, and reading the posts again would be billed "
+                    "again."
+                )
+                not_refreshed = True
+                continue
             through = session.refreshed.get(network)
-            posts = sorted(
-                (s for s in posts if through is None or s.post.id > through),
-                key=lambda s: s.post.id,
-            )
-            if not posts:  # none, or all refreshed already
+            first = self._next_posts(session, network, through, budget.ids(network))
+            if not first:  # none, or all refreshed already
                 continue
             wait = session.retry_on(network)
             if wait is not None and now < wait and not gave_up:
@@ -223,7 +212,7 @@ class CountRefresher:
                     f"the chat: {no_reader(network)}"
                 )
                 continue
-            looked_up = self._lookup(report, session, network, reader, posts, now, budget)
+            looked_up = self._lookup(report, session, network, reader, first, now, budget)
             if looked_up is None:  # this tick's budget is spent: the rest next tick
                 unfinished = True
             elif not looked_up:
@@ -236,9 +225,36 @@ class CountRefresher:
         if unfinished:
             report.unfinished += 1
             return
+        read_before = self._read_before(session, today)
+        if read_before:
+            notes.insert(
+                0,
+                f"{read_before} posts read before {today:%d %b} (UTC) keep the counts of that "
+                "read: reading them again on another day would be billed again.",
+            )
         if self.archive.advance(session, "counted", now, " ".join(notes) or None):
             report.counted += 1
             report.not_refreshed += not_refreshed
+
+    def _next_posts(
+        self, session: ArchiveSession, network: str, through: str | None, size: int
+    ) -> list[StoredPost]:
+        """The network's next `size` stored posts past `through` (what one batch looks at),
+        and one more if there is one: the batch is then not the network's last."""
+        return self.archive.stored_posts_after(session.occurrence_id, network, through, size + 1)
+
+    def _read_before(self, session: ArchiveSession, today: date) -> int:
+        """How many of the session's X posts were read before today (UTC), and so kept the
+        counts of that read. Only a window that began on an earlier day has any: only then are
+        X's posts read again (once, as the session is counted)."""
+        if (
+            BILLED_NETWORK not in session.networks
+            or session.window_end.astimezone(UTC).date() != today
+            or session.window_start.astimezone(UTC).date() == today
+        ):
+            return 0
+        posts = self.archive.stored_posts_after(session.occurrence_id, BILLED_NETWORK, None)
+        return sum(1 for kept in posts if kept.read_on != today)
 
     def _lookup(
         self,
@@ -246,27 +262,34 @@ class CountRefresher:
         session: ArchiveSession,
         network: str,
         reader: PostReader,
-        posts: list[StoredPost],
+        first: list[StoredPost],
         now: datetime,
         budget: TickBudget,
     ) -> bool | None:
-        """The network's posts not refreshed yet looked up again, batch by batch, each stored
-        and passed (its reads and the refresh's cursor in one write) before the next; False
-        when a lookup failed (with when the network may be asked again, if it said), None when
-        the tick's budget ran out first."""
+        """The network's posts not refreshed yet looked up again, batch by batch (`first`, then
+        each next batch read past the last), each stored and passed (its reads and the
+        refresh's cursor in one write) before the next; False when a lookup failed (with when
+        the network may be asked again, if it said), None when the tick's budget ran out first.
+        X's posts read before today (UTC) are passed without a lookup: they would be billed."""
         today = now.astimezone(UTC).date()
-        known = {s.post.id: s for s in posts}
-        ids = [s.post.id for s in posts]
-        while ids:
+        page: list[StoredPost] | None = first
+        through = session.refreshed.get(network)
+        while True:
             size = budget.ids(network)
             if size == 0:
                 return None
-            batch, ids = ids[:size], ids[size:]
+            if page is None:
+                page = self._next_posts(session, network, through, size)
+                if not page:
+                    return True
+            more, page = len(page) > size, page[:size]
+            posts = [s for s in page if network != BILLED_NETWORK or s.read_on == today]
+            known = {s.post.id: s for s in posts}
+            batch = [s.post.id for s in posts]
             budget.spend(network, len(batch))
             try:
-                fresh = [
-                    on_network(network, post) for post in reader.lookup_posts(self.account, batch)
-                ]
+                looked_up = reader.lookup_posts(self.account, batch) if batch else []
+                fresh = [on_network(network, post) for post in looked_up]
             except ReadFailed as failure:
                 wait = failure.retry_at or (now + ACCOUNT_PAUSE if failure.account_wide else None)
                 self.archive.add_reads(session, 0, PRICE_PER_READ, failure.reason, network, wait)
@@ -289,11 +312,14 @@ class CountRefresher:
             self.archive.update_counts(session.occurrence_id, changed, today)
             # the batch is passed in the same write as its reads: a tick dying before it
             # repeats this batch, whose reads were not counted
-            self.archive.add_reads(session, reads, PRICE_PER_READ, None, network, None, batch[-1])
+            through = page[-1].post.id
+            self.archive.add_reads(session, reads, PRICE_PER_READ, None, network, None, through)
             if network == BILLED_NETWORK:
                 report.reads += reads
             report.updated += len(changed)
-        return True
+            if not more:
+                return True  # the network's last posts
+            page = None
 
 
 def _changed(stored: StoredPost | None, fresh: ArchivedPost) -> bool:

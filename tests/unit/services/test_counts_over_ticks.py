@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chatdeck import deadline
-from chatdeck.domain.archive import ArchivedPost, ArchiveSession
+from chatdeck.domain.archive import ArchivedPost, ArchiveSession, StoredPost
 from chatdeck.services.counts import (
     REQUESTS_PER_TICK,
     TICK_SECONDS,
@@ -229,8 +229,8 @@ def test_a_tick_dying_mid_batch_repeats_only_that_batch_counted_once(network: st
 
 
 def test_once_the_ticks_time_is_spent_no_other_session_is_even_read(kit: Kit) -> None:
-    """Reading a session's posts is a Query of them all: a tick whose refreshing time is up
-    leaves the next session for the next tick, and each session gets its turn."""
+    """Reading a session's next posts is a Query: a tick whose refreshing time is up leaves the
+    next session unread for the next tick, and each session gets its turn."""
     clock = SlowClock()
     kit.follow(a_chat("otherchat", networks=["bluesky"], moderators=["edtechmod.bsky.social"]))
     for serial in range(1, 101):
@@ -240,13 +240,15 @@ def test_once_the_ticks_time_is_spent_no_other_session_is_even_read(kit: Kit) ->
         kit.archive, {"bluesky": SlowReader(kit.bluesky, clock, TICK_SECONDS + 0.5)}, clock=clock
     )
     read_posts_of: list[str] = []
-    stored_posts = kit.archive.stored_posts
+    stored_posts_after = kit.archive.stored_posts_after
 
-    def reading(occurrence_id: str) -> Any:
+    def reading(
+        occurrence_id: str, network: str, after: str | None, limit: int | None = None
+    ) -> list[StoredPost]:
         read_posts_of.append(occurrence_id)
-        return stored_posts(occurrence_id)
+        return stored_posts_after(occurrence_id, network, after, limit)
 
-    kit.archive.stored_posts = reading  # type: ignore[method-assign]
+    kit.archive.stored_posts_after = reading  # type: ignore[method-assign]
     first = kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=2))
     second = kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=3))
 
