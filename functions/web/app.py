@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from chatdeck import deadline
 from chatdeck.bootstrap import Services
-from chatdeck.events import SignInLinkEvent
 from chatdeck.observability import logger, metrics
 from chatdeck.web.app import create_app
 
@@ -33,6 +32,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def signin_link(event: dict[str, Any]) -> dict[str, str]:
     """{"link": ...} for a member, the same single-use 15-minute link the sign-in page emails;
     {"error": ...} otherwise. The address is never logged."""
+    from chatdeck.events import SignInLinkEvent  # only this invocation needs it, not HTTP
+
     try:
         request = SignInLinkEvent.model_validate(event)
     except ValidationError:
