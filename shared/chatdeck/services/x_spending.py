@@ -14,8 +14,9 @@ cap") for what admins see. Key decisions:
   account's own posts to settle an unknown outcome (adapters/x, through this guard). A read is
   counted after it answered (its price is known only then). Before a search, the reads left
   under the cap bound its size, so a month passes its cap by less than one search call's price
-  at most; before a lookup, the posts not read yet today must fit (`lookup_stopped`: a lookup of
-  posts polling read that day costs nothing and goes ahead at the cap); before a page of the
+  at most; before a lookup, the posts not read yet today must fit (`lookup_unread`: a lookup of
+  posts polling read that day costs nothing and goes ahead at the cap, and only the others are
+  counted after it); before a page of the
   account's own posts, a page's worth must fit (`own_reads_left`).
 - When the cap stops a call, the admins are emailed once per month and cap (the notice log's
   conditional write, not a check-then-send); raising the cap and passing it again tells them
@@ -162,24 +163,24 @@ class XSpendingGuard:
     def count_reads(self, ids: list[str], now: datetime, kind: ReadKind = "read") -> int:
         return self.store.count_reads(day_of(now), ids, kind)
 
-    def lookup_stopped(self, ids: list[str], now: datetime) -> str | None:
-        """Why a lookup of these posts must not be made (it would pass the cap: the admins are
-        told once), or None. Only the posts not read yet today are billed, so a lookup of posts
-        polling read today goes ahead even at the cap. Raises when the cap cannot be read: the
-        caller must not read."""
+    def lookup_unread(self, ids: list[str], now: datetime) -> tuple[set[str], str | None]:
+        """The posts among `ids` not read yet today (the only ones a lookup of them is billed
+        for, and so the ones to count after it), and why the lookup must not be made when they
+        would pass the cap (the admins are told once). A lookup of posts polling read today
+        goes ahead even at the cap. Raises when the reads or the cap cannot be read: the caller
+        must not read."""
+        unread = self.store.unread(day_of(now), ids)
+        if not unread:
+            return unread, None
         cap = self.store.cap()
         if cap is None:
-            return None
+            return unread, None
         spending = self.store.month(month_of(now))
-        left = reads_within_cap(spending.mills, cap_mills(cap)) or 0
-        if len(set(ids)) <= left:
-            return None
-        unread = len(self.store.unread(day_of(now), ids))
-        if unread <= left:
-            return None
+        if len(unread) <= (reads_within_cap(spending.mills, cap_mills(cap)) or 0):
+            return unread, None
         self._alert(spending, cap, "polling")
-        logger.info("An X lookup stopped for the spending cap", extra={"unread": unread})
-        return lookup_stopped_reason(cap, spending, unread)
+        logger.info("An X lookup stopped for the spending cap", extra={"unread": len(unread)})
+        return unread, lookup_stopped_reason(cap, spending, len(unread))
 
     def own_reads_left(self, now: datetime) -> int | None:
         """Posts of the account's own that still fit under the cap this month; None: no cap."""

@@ -38,8 +38,9 @@ TWEEPY_HOST = "https://api.twitter.com"
 class XReadMeter(Protocol):
     """The X spending cap, as X's reads see it (services/x_spending.py's XSpendingGuard)."""
 
-    def lookup_stopped(self, ids: list[str], now: datetime) -> str | None:
-        """Why looking these posts up would pass the cap, or None; raises if it cannot tell."""
+    def lookup_unread(self, ids: list[str], now: datetime) -> tuple[set[str], str | None]:
+        """The posts not read yet today, and why looking them up would pass the cap (or None);
+        raises if it cannot tell."""
 
     def own_reads_left(self, now: datetime) -> int | None:
         """How many of the account's own posts may still be read; None: no cap."""

@@ -10,7 +10,7 @@
 - A lookup is a read X bills like a search: with the cohort's X spending cap (`spending`), a
   lookup that would pass it is not made (ReadFailed with the cap as its reason, to be tried
   again at `recheck_at`), one whose cap cannot be read is not made either (never an uncounted
-  read), and the posts a lookup returned are counted, each once per UTC day.
+  read), and the posts it returned that were not read yet that UTC day are counted.
 - Every failure is ReadFailed (errors.py says which). When X refuses an OAuth 2.0 access token,
   the access is renewed for the next read; when it cannot be, the failure is account-wide.
 - A post is kept with its author's handle and name (from the read's `includes`), and with where
@@ -118,28 +118,29 @@ class XReading:
         if not ids:
             return []
         now = self._now()
-        self._within_cap(list(ids), now)
+        unread = self._within_cap(list(ids), now)
         client, access = self._session(account)
         try:
             response = client.get_tweets(list(ids), user_auth=access is None, **READ_FIELDS)
         except Exception as error:
             raise self._failure(account, access, error, "lookup") from error
         posts = _archived_posts(response)
-        if self._spending is not None:  # raises when it cannot count: looked up again later
-            self._spending.count_reads([post.id for post in posts], now)
+        if self._spending is not None and unread:  # raises when it cannot count: read again
+            self._spending.count_reads([post.id for post in posts if post.id in unread], now)
         return posts
 
-    def _within_cap(self, ids: list[str], now: datetime) -> None:
-        """Raise ReadFailed when looking these posts up would pass the cap, or when the cap
-        cannot be read."""
+    def _within_cap(self, ids: list[str], now: datetime) -> set[str]:
+        """The posts not read yet today (the ones X bills the lookup for); ReadFailed when
+        looking them up would pass the cap, or when the cap cannot be read."""
         if self._spending is None:
-            return
+            return set()
         try:
-            stopped = self._spending.lookup_stopped(ids, now)
+            unread, stopped = self._spending.lookup_unread(ids, now)
         except Exception as error:
             raise ReadFailed(CAP_UNREADABLE) from error
         if stopped is not None:
             raise ReadFailed(stopped, retry_at=self._spending.recheck_at(now))
+        return unread
 
     def _session(self, account: str) -> tuple[Any, UserAccess | None]:
         try:
