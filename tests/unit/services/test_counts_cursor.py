@@ -84,3 +84,20 @@ def test_a_session_on_x_is_refreshed_before_the_others() -> None:
     assert (first.counted, first.unfinished) == (1, 1)
     assert session(kit).status == "counted"
     assert len(looked_up(kit.network)) == 100 and not kit.mastodon.calls_to("lookup_posts")
+
+
+def test_a_tick_that_counts_a_session_leaves_the_rest_to_its_digest() -> None:
+    """The session counted first has its digest sent in the same tick; the other, whose posts
+    the tick's budget could have looked up too, waits for the next tick."""
+    kit = build_kit(budget_reads=10_000)
+    kit.follow(a_chat("otherchat", networks=["bluesky"], moderators=["edtechmod.bsky.social"]))
+    for serial in range(1, 51):
+        kit.bluesky.stage(on("bluesky", 5000 + serial, f"A1 other {serial} #otherchat"))
+    a_chat_of(kit, ["x"], posts=50)
+
+    first = kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=2))
+    second = kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=3))
+
+    assert (first.counted, first.unfinished, first.requests) == (1, 1, {"x": 1})
+    assert session(kit).status == "counted"  # X's (sessions on X go first)
+    assert (second.counted, second.unfinished, second.requests) == (1, 0, {"bluesky": 2})
