@@ -12,9 +12,10 @@
   are taken in the order of their ids, and how far its refresh got (the last id looked up) is
   kept on the session's META (`ArchiveSession.refreshed`) in the same write as that batch's
   reads: a tick that dies mid-batch repeats at most that batch, and its reads are counted once.
-  Each batch reads only its own posts, past that cursor (`ArchiveStore.stored_posts_after`):
-  before, every tick read all of the session's posts again (a 1,500-post Query, some 2 s on
-  moto server, in every tick of the refresh).
+  The posts are read past that cursor only (`ArchiveStore.stored_posts_after`), as many at once
+  as the tick may still look up (at most READ_AHEAD: one Query for several batches): before,
+  every tick read all of the session's posts again (a 1,500-post Query, some 2 s on moto
+  server, in every tick of the refresh).
 - A tick in which a session is counted refreshes nothing more: that session's digest goes out
   in the same tick, after the refresh, and needs the time (bench item 4: the ticks over 5 s were
   those where a refresh's whole time budget and a 1,500-post digest met).
@@ -62,6 +63,7 @@ IDS_PER_REQUEST = {"x": 100, "bluesky": 25, "mastodon": 1}  # what one request o
 BATCH_REQUESTS = 20  # requests of one batch: looked up, stored and passed before the next
 REQUESTS_PER_TICK = 60  # lookup requests to one network in one tick
 TICK_SECONDS = 2.0  # no batch is started after this long refreshing in one tick
+READ_AHEAD = 500  # stored posts read at once for a network's next batches, at most
 INVOCATION_RESERVE = 10.0  # seconds of the invocation kept for the digests after the refresh
 ACCOUNT_PAUSE = timedelta(minutes=15)  # after a network refused the account itself
 LAST_POLL_PATIENCE = timedelta(hours=6)  # how long a failing last search or lookup is retried
@@ -138,6 +140,11 @@ class TickBudget:
         requests = min(BATCH_REQUESTS, self.requests - self.report.requests.get(network, 0))
         return max(0, min(LOOKUP_BATCH, per_request * requests))
 
+    def posts_left(self, network: str) -> int:
+        """How many ids the network's lookups may still take this tick (time aside)."""
+        left = self.requests - self.report.requests.get(network, 0)
+        return max(0, IDS_PER_REQUEST.get(network, 1) * left)
+
     def spend(self, network: str, ids: int) -> None:
         per_request = IDS_PER_REQUEST.get(network, 1)
         requests = -(-ids // per_request)
@@ -211,8 +218,8 @@ class CountRefresher:
                 not_refreshed = True
                 continue
             through = session.refreshed.get(network)
-            first = self._next_posts(session, network, through, budget.ids(network))
-            if not first:  # none, or all refreshed already
+            first = self._next_posts(session, network, through, budget)
+            if not first[0]:  # none, or all refreshed already
                 continue
             wait = session.retry_on(network)
             if wait is not None and now < wait and not gave_up:
@@ -249,11 +256,14 @@ class CountRefresher:
             report.not_refreshed += not_refreshed
 
     def _next_posts(
-        self, session: ArchiveSession, network: str, through: str | None, size: int
-    ) -> list[StoredPost]:
-        """The network's next `size` stored posts past `through` (what one batch looks at),
-        and one more if there is one: the batch is then not the network's last."""
-        return self.archive.stored_posts_after(session.occurrence_id, network, through, size + 1)
+        self, session: ArchiveSession, network: str, through: str | None, budget: TickBudget
+    ) -> tuple[list[StoredPost], bool]:
+        """The network's next stored posts past `through`, as many as this tick may still look
+        up (at most READ_AHEAD), in one read; and whether more follow them (one more is read to
+        know)."""
+        ahead = max(1, min(READ_AHEAD, budget.posts_left(network)))
+        found = self.archive.stored_posts_after(session.occurrence_id, network, through, ahead + 1)
+        return found[:ahead], len(found) > ahead
 
     def _read_before(self, session: ArchiveSession, today: date) -> int:
         """How many of the session's X posts were read before today (UTC), and so kept the
@@ -274,27 +284,27 @@ class CountRefresher:
         session: ArchiveSession,
         network: str,
         reader: PostReader,
-        first: list[StoredPost],
+        first: tuple[list[StoredPost], bool],
         now: datetime,
         budget: TickBudget,
     ) -> bool | None:
-        """The network's posts not refreshed yet looked up again, batch by batch (`first`, then
-        each next batch read past the last), each stored and passed (its reads and the
-        refresh's cursor in one write) before the next; False when a lookup failed (with when
-        the network may be asked again, if it said), None when the tick's budget ran out first.
-        X's posts read before today (UTC) are passed without a lookup: they would be billed."""
+        """The network's posts not refreshed yet looked up again, batch by batch (from `first`,
+        then from each next read past the last batch), each stored and passed (its reads and
+        the refresh's cursor in one write) before the next; False when a lookup failed (with
+        when the network may be asked again, if it said), None when the tick's budget ran out
+        first. X's posts read before today (UTC) are passed without a lookup: they would be
+        billed."""
         today = now.astimezone(UTC).date()
-        page: list[StoredPost] | None = first
-        through = session.refreshed.get(network)
+        (read, more), through = first, session.refreshed.get(network)
         while True:
             size = budget.ids(network)
             if size == 0:
                 return None
-            if page is None:
-                page = self._next_posts(session, network, through, size)
-                if not page:
+            if not read:
+                read, more = self._next_posts(session, network, through, budget)
+                if not read:
                     return True
-            more, page = len(page) > size, page[:size]
+            page, read = read[:size], read[size:]
             posts = [s for s in page if network != BILLED_NETWORK or s.read_on == today]
             known = {s.post.id: s for s in posts}
             batch = [s.post.id for s in posts]
@@ -329,9 +339,8 @@ class CountRefresher:
             if network == BILLED_NETWORK:
                 report.reads += reads
             report.updated += len(changed)
-            if not more:
-                return True  # the network's last posts
-            page = None
+            if not read and not more:
+                return True  # the network's last posts were looked up
 
 
 def _changed(stored: StoredPost | None, fresh: ArchivedPost) -> bool:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from chatdeck.services.counts import TICK_SECONDS, CountRefresher
+from chatdeck.domain.archive import StoredPost
+from chatdeck.services.counts import READ_AHEAD, REQUESTS_PER_TICK, TICK_SECONDS, CountRefresher
 from tests.unit.services.kit import WINDOW_END, Kit, a_chat, build_kit
 from tests.unit.services.test_counts_over_ticks import (
     POSTS,
@@ -101,3 +102,27 @@ def test_a_tick_that_counts_a_session_leaves_the_rest_to_its_digest() -> None:
     assert (first.counted, first.unfinished, first.requests) == (1, 1, {"x": 1})
     assert session(kit).status == "counted"  # X's (sessions on X go first)
     assert (second.counted, second.unfinished, second.requests) == (1, 0, {"bluesky": 2})
+
+
+def test_a_ticks_batches_are_read_together() -> None:
+    """One read for as many posts as the tick may look up (at most READ_AHEAD), not one a batch:
+    X's 1,500 posts (15 batches) in three reads, Mastodon's 60 a tick (three batches) in one."""
+    kit = build_kit(budget_reads=10_000)
+    a_chat_of(kit, ["x", "mastodon"], posts=POSTS)
+    reads: list[tuple[str, int]] = []
+    real = kit.archive.stored_posts_after
+
+    def reading(
+        occurrence_id: str, network: str, after: str | None, limit: int | None = None
+    ) -> list[StoredPost]:
+        found = real(occurrence_id, network, after, limit)
+        reads.append((network, len(found)))
+        return found
+
+    kit.archive.stored_posts_after = reading  # type: ignore[method-assign]
+    kit.poller.refresh_counts(WINDOW_END + timedelta(minutes=2))
+
+    assert [n for network, n in reads if network == "x"] == [READ_AHEAD + 1] * 2 + [500]
+    assert [n for network, n in reads if network == "mastodon"] == [REQUESTS_PER_TICK + 1]
+    assert len(looked_up(kit.network)) == POSTS
+    assert len(looked_up(kit.mastodon)) == REQUESTS_PER_TICK
