@@ -352,8 +352,9 @@ def costs_markdown(r: dict[str, Any]) -> str:
         "X bills one read per post per UTC day: the companion's searches never return a post "
         "twice, and the count refresh after a session looks the same posts up again the same "
         "UTC day, which X does not bill again. `ChatReadBudget` caps what one session may read; "
-        "the admins' monthly X spending cap (Settings) stops posting and polling on X before a "
-        "call would pass it.",
+        "the admins' monthly X spending cap (Settings) counts every X read (searches, the count "
+        "refresh's lookups, the publisher's reading of the account's own posts at $0.001 a post) "
+        "and stops posting and reading on X before a call would pass it.",
         "",
     ]
     return "\n".join(out)
