@@ -48,7 +48,7 @@ test: lint validate
 	$(VENV)/bin/python -m pytest
 
 unit: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest tests/unit
+	$(VENV)/bin/python -m pytest -n auto tests/unit
 
 integration: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/contract tests/integration tests/e2e
