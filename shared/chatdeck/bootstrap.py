@@ -242,7 +242,7 @@ class Services:
         from chatdeck.notifications.notices import Notices
 
         mailer = SesMailer(
-            aws_client("sesv2"),
+            lambda: aws_client("sesv2"),
             self.settings.sender_email,
             self.settings.ses_configuration_set,
         )

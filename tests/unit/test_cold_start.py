@@ -196,3 +196,15 @@ def test_each_later_route_module_serves_only_paths_under_its_prefixes() -> None:
         added = paths(alone) - at_start
         assert added, name
         assert [path for _, path in added if not under(path, prefixes)] == [], name
+
+
+def test_the_notices_load_no_digest_and_make_no_email_client_until_one_is_sent() -> None:
+    # Every signed-in cold request builds the notices (membership names them); few send mail.
+    code = """
+import sys
+import functions.web.app as web
+notices = web.services.notices
+print('chatdeck.domain.digest' in sys.modules, 'chatdeck.domain.qa' in sys.modules,
+    'client' in vars(notices._mailer))
+"""
+    assert probe(code) == "False False False"

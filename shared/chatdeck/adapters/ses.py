@@ -1,8 +1,10 @@
 """Email through SESv2 as raw MIME, so custom headers and the plain-text part survive."""
 
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from functools import cached_property
 from typing import Any
 
 from chatdeck.domain.email import Email
@@ -27,11 +29,20 @@ def to_mime(email: Email, sender: str) -> EmailMessage:
 
 
 class SesMailer:
-    def __init__(self, client: Any, sender: str, configuration_set: str = "") -> None:
-        self.client = client  # a boto3 sesv2 client
+    """`client` is a boto3 sesv2 client, or a function making one when the first email goes out
+    (most web requests that build the notices send none, and a client costs ~20 ms to make)."""
+
+    def __init__(
+        self, client: Any | Callable[[], Any], sender: str, configuration_set: str = ""
+    ) -> None:
+        self._client = client
         self.sender = sender
         # The stack's configuration set records bounces and complaints (reputation metrics).
         self.configuration_set = configuration_set
+
+    @cached_property
+    def client(self) -> Any:
+        return self._client() if callable(self._client) else self._client
 
     def send(self, email: Email) -> str:
         extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}

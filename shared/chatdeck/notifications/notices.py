@@ -11,13 +11,12 @@ its id, never an address.
 import hashlib
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chatdeck.domain.accounts import AccountState
 from chatdeck.domain.chats import Chat, Occurrence, session_path
-from chatdeck.domain.digest import Digest
 from chatdeck.domain.email import Email, FailedNotice
 from chatdeck.domain.members import Member
 from chatdeck.domain.posts import Post
@@ -26,6 +25,9 @@ from chatdeck.notifications.email_actions import EmailActions
 from chatdeck.notifications.render import render_email
 from chatdeck.observability import count, logger
 from chatdeck.ports import Clock, Mailer, NoticeLog
+
+if TYPE_CHECKING:  # the digest module (and Q/A reading behind it) loads where digests are built
+    from chatdeck.domain.digest import Digest
 
 
 def join_link(chat: Chat) -> str:
@@ -171,7 +173,7 @@ class Notices:
         )
 
     def digest(
-        self, chat: Chat, occurrence: Occurrence, digest: Digest, member: Member, now: datetime
+        self, chat: Chat, occurrence: Occurrence, digest: "Digest", member: Member, now: datetime
     ) -> bool:
         return self._about_a_chat(
             "digest",
