@@ -362,7 +362,12 @@ def _numbers(markers: str) -> tuple[int, ...]:
 def _spelled_number(number: str) -> int:
     """``3``, ``3rd``, ``three``, ``Third`` are 3."""
     digits = number.rstrip("stndrhSTNDRH")
-    return int(digits) if digits.isdigit() else _NUMBER_WORDS[number.casefold()]
+    if digits.isdigit():
+        return int(digits)
+    if number.casefold() in _NUMBER_WORDS:
+        return _NUMBER_WORDS[number.casefold()]
+    # the regex matched it ignoring case, as "FİRST" ("İ" folds to "i" and a combining dot)
+    return next(n for w, n in _NUMBER_WORDS.items() if re.fullmatch(w, number, re.IGNORECASE))
 
 
 def words(text: str) -> list[str]:
