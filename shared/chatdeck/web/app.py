@@ -66,7 +66,8 @@ class Resolver(APIGatewayHttpResolver):
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         path = _path(event)
-        if any(under(path, prefixes) for prefixes in self._waiting.values()):
+        waiting = tuple(self._waiting.values())  # at once: another request may register one
+        if any(under(path, prefixes) for prefixes in waiting):
             with self._lock:
                 for name, prefixes in list(self._waiting.items()):
                     if under(path, prefixes):
