@@ -6,7 +6,14 @@ tests/integration/test_x_spending_reads.py has the reads on moto server and the 
 
 from datetime import timedelta
 
-from chatdeck.domain.outcomes import AccountUnavailable, NotStarted, PublishError, RateLimited
+from chatdeck.domain.outcomes import (
+    AccountUnavailable,
+    NotSent,
+    NotStarted,
+    OutcomeUnknown,
+    PublishError,
+    RateLimited,
+)
 from chatdeck.domain.posts import PostStatus
 from chatdeck.domain.spending import XSpending
 from tests.unit.services.kit import NOW
@@ -64,3 +71,24 @@ def test_a_post_counted_again_when_it_goes_out_after_waiting_counts_once() -> No
 
     assert c.kit.target(post.id).status is PostStatus.POSTED
     assert c.spent() == XSpending(MONTH, posts=1)
+
+
+def _stays_counted_after(refusal: PublishError) -> None:
+    c = capped("1.00")
+    post = c.kit.schedule(PLAIN, NOW)
+    c.kit.network.script(refusal)
+
+    c.tick(NOW)
+
+    assert c.kit.target(post.id).status is PostStatus.QUEUED
+    assert c.spent() == XSpending(MONTH, posts=1)
+
+
+def test_a_post_whose_answer_was_lost_and_not_found_stays_counted_while_it_waits() -> None:
+    # X may yet show it (its search lags): the cap must not let another post take its place.
+    _stays_counted_after(OutcomeUnknown("The connection dropped before X answered."))
+
+
+def test_a_post_whose_connection_failed_stays_counted_while_it_waits() -> None:
+    # Kept on the safe side: its next try is counted as the same post, never twice.
+    _stays_counted_after(NotSent("X could not be reached."))
