@@ -18,6 +18,7 @@
   account's own data.
 """
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -125,6 +126,9 @@ class XClients:
         self._clients: dict[str, Any] = {}
         self._users: dict[str, tuple[str, str]] = {}
         self._bearer_clients: dict[str, tuple[str, Any]] = {}  # account -> (token, client)
+        # The publisher posts on many threads: the first to need an account's client or user
+        # makes it, the others wait for it (one GET /2/users/me an instance, counted once).
+        self._lock = threading.RLock()
 
     def session(self, account: str) -> tuple[Any, UserAccess | None]:
         """The client to call X with as the account, and its OAuth 2.0 access if it has one."""
@@ -143,6 +147,10 @@ class XClients:
 
     def client(self, account: str) -> Any:
         """The account's OAuth 1.0a client."""
+        with self._lock:
+            return self._client(account)
+
+    def _client(self, account: str) -> Any:
         if account not in self._clients:
             try:
                 credentials = self._credentials_for(account)
@@ -156,6 +164,10 @@ class XClients:
     def me(self, account: str) -> tuple[str, str]:
         """The user id and handle of the account's OAuth 1.0a user, asked of X once (a read of
         the account's own data, counted against the cap; CannotTell when none fits)."""
+        with self._lock:
+            return self._me(account)
+
+    def _me(self, account: str) -> tuple[str, str]:
         if account not in self._users:
             now = self._now()
             if self._spending is not None:
