@@ -5,8 +5,9 @@ other posts are half queued for later (on the work index, due next month) and ha
 (posted, off the index): each is the post's item and its target's item, exactly as the post
 store writes them (`post_to_item`, `target_to_item`), cloned from one post scheduled through
 the store and written with BatchWriteItem, 25 items a call. The tick is metered (bench.stack
-.Meter): items examined and read units from the sizes of the items read. Target: flat, the due
-items plus a constant.
+.Meter): items examined and read units from the sizes of the items read, on a warm instance (a
+first tick with one post runs before the sizes are measured). Target: flat, the due items plus a
+constant.
 """
 
 import os
@@ -88,7 +89,16 @@ def run(quick: bool = False) -> dict[str, Any]:
         (schedule, handler), *_ = [
             (s, h) for s, h in stack.runtime.scheduled if s.function == "PublisherFunction"
         ]
-        due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=2)
+        # A first tick with one post to X warms the instance: what a function reads once per
+        # instance (its parameters, the X account's handle) belongs to its start, not to the
+        # queue, and would otherwise be charged to whichever size is measured first.
+        warm = due - timedelta(minutes=1)
+        seed(stack, table, 1, warm, now=True)
+        handler(
+            scheduler_input(schedule, warm.strftime("%Y-%m-%dT%H:%M:%SZ")),
+            LambdaContext("p", "bench"),
+        )
         seeded = 0
         for step, size in enumerate(sizes):
             seconds = seed(stack, table, size - seeded, due)
