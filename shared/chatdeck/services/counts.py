@@ -237,9 +237,11 @@ class CountRefresher:
             elif not looked_up:
                 if not gave_up:
                     return  # tried again next minute
+                last = session.error_on(network)  # the cap's reason, say: the admins' to act on
                 notes.append(
                     f"{network_name(network)}'s likes, reposts and replies are as read during "
                     f"the chat: {network_name(network)} kept failing."
+                    + (f" {last}" if last else "")
                 )
         if unfinished:
             report.unfinished += 1

@@ -193,7 +193,7 @@ def test_a_lookup_failing_on_one_network_is_tried_again_until_it_gives_up(kit: K
     assert failed.errors == [f"{OCCURRENCE} (Bluesky): Bluesky answered 502."]
     assert gave_up.counted == 1
     note = session(kit).note
-    assert note is not None and "Bluesky kept failing" in note
+    assert note is not None and "Bluesky kept failing. Bluesky answered 502." in note
 
 
 def test_a_chat_on_two_networks_gets_one_digest_saying_where_each_post_was(kit: Kit) -> None:
