@@ -612,6 +612,22 @@ def test_a_requeue_that_certainly_sent_nothing_gives_the_attempt_back(store: Pos
     assert again.target.attempts == 1
 
 
+def test_a_requeue_whose_try_may_have_gone_out_stays_unsettled_until_the_next_try(
+    store: PostStore,
+) -> None:
+    store.add(a_post())
+    mine = claimed(store, job_of(store, "post-1"))
+    not_found = PostChange(PostStatus.QUEUED, "Not found yet.", next_action_at=NOW, unsettled=True)
+
+    assert store.record(mine, not_found)
+    assert target_of(store, "post-1").unsettled
+    assert stored(store, "post-1").targets[0].unsettled  # as the edit page reads it
+
+    again = claimed(store, job_of(store, "post-1"), "claim-2")
+    store.record(again, PostChange(PostStatus.POSTED, remote_id="1", url="https://x.com/c/s/1"))
+    assert not target_of(store, "post-1").unsettled
+
+
 def test_an_outcome_without_a_reason_clears_the_last_one(store: PostStore) -> None:
     store.add(a_post())
     mine = claimed(store, job_of(store, "post-1"))

@@ -181,6 +181,7 @@ class FakePostStore:
                 "claim_id": None,
                 "reason": change.reason,
                 "next_action_at": maybe_second(change.next_action_at),
+                "unsettled": change.unsettled,
             }
             for name in ("remote_id", "url"):  # kept when the change has none
                 if getattr(change, name) is not None:

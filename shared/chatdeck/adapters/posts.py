@@ -322,12 +322,16 @@ class DynamoPostStore:
         return None if answer is None else Job(job.post, item_to_target(answer["Attributes"]))
 
     def record(self, job: Job, change: PostChange) -> bool:
-        sets = {"#s": ("status", change.status.value)}
+        sets: dict[str, tuple[str, Any]] = {"#s": ("status", change.status.value)}
         for name in ("reason", "remote_id", "url"):
             value = getattr(change, name)
             if value is not None:
                 sets[f"#{name}"] = (name, value)
         removes = ["claim_id"] + [n for n in ("reason",) if getattr(change, n) is None]
+        if change.unsettled:
+            sets["#unsettled"] = ("unsettled", True)
+        else:
+            removes.append("unsettled")
         if change.next_action_at is not None:
             sets["#next"] = ("next_action_at", to_iso_utc(change.next_action_at))
             sets["#work"] = ("work_pk", WORK_PK)

@@ -76,6 +76,9 @@ class Target(BaseModel):
     first_claimed_at: datetime | None = None
     attempts: int = 0
     next_action_at: datetime | None = None
+    # Its last try may have reached the network and it was not found there (yet): tried again
+    # after looking once more, and not edited meanwhile (an edited text would not be found).
+    unsettled: bool = False
     # The post's version this target was written at: a claim holds only if the post is still
     # the one the publisher read (an edit moves both on).
     version: int = 0
@@ -186,6 +189,9 @@ class PostChange:
     # attempt is given back, so waiting never uses up a post's tries, and a later duplicate
     # refusal is not taken for our own earlier post.
     certainly_unsent: bool = False
+    # The try may have reached the network (its answer was lost) and the post was not found
+    # there: Target.unsettled until the next try settles it.
+    unsettled: bool = False
 
 
 @dataclass(frozen=True)

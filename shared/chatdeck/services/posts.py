@@ -36,6 +36,10 @@ PAGE_SIZE = 25
 VERSION = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() takes others, and any length
 MAX_ID_LENGTH = 64
 STARTED = "This post can no longer be changed: it has already started."
+UNSETTLED = (
+    "This post can't be changed now: an earlier try to send it may have gone out, and Chatdeck "
+    "looks for it before trying again. Changing it meanwhile could post it twice."
+)
 NOT_WAITING = "This post is not waiting for approval."
 CHANGED_SINCE_SEEN = (
     "This post changed since you looked at it. Reload the queue to see it as it is now, "
@@ -134,6 +138,10 @@ class Scheduling:
         post = self._managed(member, post_id)
         if any(t.status not in CANCELLABLE for t in post.targets):
             raise Conflict(STARTED)
+        # A try that may have reached the network: an edited text (or the target taken away and
+        # chosen again, fresh) would no longer be recognised as that post when it is looked for.
+        if any(t.unsettled for t in post.targets):
+            raise Conflict(UNSETTLED)
         return post
 
     def edit(self, member: Member, post_id: str, values: Mapping[str, str], now: datetime) -> Post:

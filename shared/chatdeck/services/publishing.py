@@ -187,7 +187,10 @@ class Publisher:
         if job.target.attempts < MAX_ATTEMPTS:
             reason = f"{why} It is not on the account, so it will be tried again."
             change = PostChange(
-                PostStatus.QUEUED, reason, next_action_at=now + RETRY_AFTER_NOT_FOUND
+                PostStatus.QUEUED,
+                reason,
+                next_action_at=now + RETRY_AFTER_NOT_FOUND,
+                unsettled=True,
             )
             return self._record(job, change)
         attempts = job.target.attempts

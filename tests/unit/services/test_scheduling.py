@@ -8,6 +8,7 @@ import pytest
 
 from chatdeck.domain.errors import Conflict, NotAllowed, NotFound, Refused
 from chatdeck.domain.members import Member
+from chatdeck.domain.outcomes import OutcomeUnknown
 from chatdeck.domain.posts import FieldErrors, Post, PostStatus
 from tests.unit.services.kit import ADMIN, NOW, OTHER_TEACHER, TEACHER, Kit
 
@@ -141,6 +142,23 @@ def test_a_post_that_started_can_no_longer_be_changed(kit: Kit, teacher: Member)
         kit.scheduling.cancel(teacher, post.id)
     with pytest.raises(Conflict):
         kit.scheduling.edit(teacher, post.id, edit_form(post, text="Too late."), NOW)
+    assert kit.published_texts() == [post.text]
+
+
+def test_a_post_whose_last_try_may_have_gone_out_is_not_changed_until_it_is_settled(
+    kit: Kit, teacher: Member
+) -> None:
+    post = kit.scheduling.schedule(teacher, FORM, NOW)
+    kit.network.script(OutcomeUnknown("The connection dropped before X answered."))
+    kit.tick(DUE)  # not found on the account yet: tried again later, after looking once more
+    assert kit.target(post.id).status is PostStatus.QUEUED
+
+    with pytest.raises(Conflict) as editing:
+        kit.scheduling.edit(teacher, post.id, edit_form(post, text="Changed meanwhile."), NOW)
+
+    assert "could post it twice" in editing.value.message
+    assert kit.post(post.id).text == post.text
+    kit.tick(DUE + timedelta(hours=1))
     assert kit.published_texts() == [post.text]
 
 
