@@ -290,6 +290,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         POSTS,
         "DynamoPostStore.record",
+        _same(
+            'sets["#unsettled"] = ("unsettled", True)', 'sets["#UNSETTLED"] = ("unsettled", True)'
+        ),
+    ): ALIAS,
+    (
+        POSTS,
+        "DynamoPostStore.record",
         _same(WORK, WORK.replace('"work_pk"', '"XXwork_pkXX"')),
     ): WORK_PK_KEPT,
     (

@@ -6,6 +6,8 @@ sandbox; here the interleavings are scripted step by step and nothing needs a se
 (Long on purpose: every outcome of a send is one section over the same kit and timeline.)
 """
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -18,10 +20,12 @@ from chatdeck.domain.outcomes import (
     NotSent,
     NotStarted,
     OutcomeUnknown,
+    Published,
     PublishError,
     RateLimited,
     Rejected,
 )
+from chatdeck.domain.outgoing import Outgoing
 from chatdeck.domain.posts import Post, PostStatus
 from tests.fakes import FakePostStore
 from tests.fakes.posts import claim_ignoring_its_condition
@@ -160,6 +164,7 @@ def test_a_lost_answer_for_a_post_not_created_is_tried_again_at_most_three_times
 
     assert first.outcomes["requeued"] == 1
     assert requeued.status is PostStatus.QUEUED
+    assert requeued.unsettled  # it may yet show up: not edited before the next try settles it
     assert requeued.next_action_at == DUE + timedelta(minutes=2)
     assert requeued.reason is not None and "tried again" in requeued.reason
     assert kit.publish_calls() == 3
@@ -214,6 +219,32 @@ def test_a_rate_limit_requeues_at_the_reset_and_asks_nothing_before_it(kit: Kit)
     kit.tick(reset)
     assert kit.published_texts() == [post.text]
     assert kit.target(post.id).status is PostStatus.POSTED
+
+
+def test_a_publisher_sends_at_most_its_concurrency_at_once(kit: Kit) -> None:
+    posts = [kit.schedule(f"Post {n} of six.", DUE) for n in range(6)]
+    publish, lock = kit.network.publish, threading.Lock()
+    pairs = threading.Barrier(2, timeout=5)  # each send waits for a second one to be under way
+    in_flight, most = 0, 0
+
+    def send(outgoing: Outgoing) -> Published:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        pairs.wait()
+        try:
+            time.sleep(0.05)  # long enough for any third send to start, were one allowed
+            return publish(outgoing)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    kit.network.publish = send  # type: ignore[method-assign]
+    report = kit.tick(DUE, kit.another_publisher(concurrency=2))
+
+    assert report.outcomes["posted"] == len(posts)
+    assert most == 2
 
 
 def test_after_a_rate_limit_the_rest_of_the_tick_waits_without_calling_the_network(
