@@ -36,6 +36,10 @@ from chatdeck.ports import UserAccessProvider
 TWEEPY_HOST = "https://api.twitter.com"
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class XReadMeter(Protocol):
     """The X spending cap, as X's reads see it (services/x_spending.py's XSpendingGuard)."""
 
@@ -115,7 +119,7 @@ class XClients:
         timeout: tuple[float, float],
         connections: UserAccessProvider | None = None,
         spending: XReadMeter | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._credentials_for = credentials_for
         self._spending = spending  # the cohort's X spending cap: `me` reads the account's own

@@ -26,7 +26,7 @@ from typing import Any
 
 import tweepy
 
-from chatdeck.adapters.x.client import XClients, XReadMeter, post_url
+from chatdeck.adapters.x.client import XClients, XReadMeter, post_url, utc_now
 from chatdeck.adapters.x.errors import publish_outcome
 from chatdeck.domain.outcomes import CannotTell, NotSent, Published
 from chatdeck.domain.outgoing import Outgoing
@@ -36,16 +36,12 @@ OWN_PAGE_MAX = 100  # posts in one page of GET /2/users/:id/tweets, at most
 OWN_PAGE_MIN = 5  # and at least
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class XPublishing:
     def __init__(
         self,
         clients: XClients,
         spending: XReadMeter | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._clients = clients
         self._spending = spending  # the cohort's X spending cap; None: own reads not counted

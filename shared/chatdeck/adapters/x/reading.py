@@ -18,12 +18,12 @@
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import tweepy
 
-from chatdeck.adapters.x.client import XClients, XReadMeter, post_url
+from chatdeck.adapters.x.client import XClients, XReadMeter, post_url, utc_now
 from chatdeck.adapters.x.errors import read_failure, reason_of
 from chatdeck.domain.accounts import UserAccess
 from chatdeck.domain.archive import ArchivedPost, SearchPage, count_or_none
@@ -59,16 +59,12 @@ def search_query(hashtags: Sequence[str]) -> str:
 CAP_UNREADABLE = "X was not read: Chatdeck could not check the cohort's X spending cap."
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class XReading:
     def __init__(
         self,
         clients: XClients,
         spending: XReadMeter | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._clients = clients
         self._spending = spending  # the cohort's X spending cap; None: lookups not counted
