@@ -284,7 +284,7 @@ class Services:
     def network(self) -> "Network":
         from chatdeck.adapters.x import XPublishing
 
-        return XPublishing(self._x_clients, self.x_spending, self.clock.now)  # own reads capped
+        return XPublishing(self._x_clients)  # own reads capped through the clients
 
     @cached_property
     def networks(self) -> "Mapping[str, Network]":
@@ -313,7 +313,7 @@ class Services:
     def reader(self) -> "PostReader":
         from chatdeck.adapters.x import XReading
 
-        return XReading(self._x_clients, self.x_spending, self.clock.now)  # lookups capped
+        return XReading(self._x_clients)  # lookups capped through the clients
 
     @cached_property
     def readers(self) -> "Mapping[str, PostReader]":

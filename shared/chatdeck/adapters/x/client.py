@@ -122,8 +122,10 @@ class XClients:
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._credentials_for = credentials_for
-        self._spending = spending  # the cohort's X spending cap: `me` reads the account's own
-        self._now = now
+        # The cohort's X spending cap and the clock, for every X read made through these clients
+        # (`me` here, lookups in XReading, the account's own posts in XPublishing); None: no cap.
+        self.spending = spending
+        self.now = now
         self._base_url = base_url
         self._timeout = timeout
         self._connections = connections or NoConnections()
@@ -173,15 +175,15 @@ class XClients:
 
     def _me(self, account: str) -> tuple[str, str]:
         if account not in self._users:
-            now = self._now()
-            if self._spending is not None:
-                left = self._spending.own_reads_left(now)
+            now = self.now()
+            if self.spending is not None:
+                left = self.spending.own_reads_left(now)
                 if left is not None and left < 1:
-                    raise CannotTell(self._spending.own_reads_stopped(now))
+                    raise CannotTell(self.spending.own_reads_stopped(now))
             user = self.client(account).get_me(user_auth=True).data
             self._users[account] = (str(user.id), str(user.username))
-            if self._spending is not None:
-                self._spending.count_reads([f"user:{user.id}"], now, "own_read")
+            if self.spending is not None:
+                self.spending.count_reads([f"user:{user.id}"], now, "own_read")
         return self._users[account]
 
     def renew(self, account: str) -> None:

@@ -20,13 +20,12 @@
 import html
 import re
 import unicodedata
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import tweepy
 
-from chatdeck.adapters.x.client import XClients, XReadMeter, post_url, utc_now
+from chatdeck.adapters.x.client import XClients, post_url
 from chatdeck.adapters.x.errors import publish_outcome
 from chatdeck.domain.outcomes import CannotTell, NotSent, Published
 from chatdeck.domain.outgoing import Outgoing
@@ -37,15 +36,10 @@ OWN_PAGE_MIN = 5  # and at least
 
 
 class XPublishing:
-    def __init__(
-        self,
-        clients: XClients,
-        spending: XReadMeter | None = None,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
+    def __init__(self, clients: XClients) -> None:
         self._clients = clients
-        self._spending = spending  # the cohort's X spending cap; None: own reads not counted
-        self._now = now
+        self._spending = clients.spending  # the cohort's X spending cap (None: not counted)
+        self._now = clients.now
 
     def publish(self, outgoing: Outgoing) -> Published:
         account, text = outgoing.account, outgoing.text

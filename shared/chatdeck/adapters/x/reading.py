@@ -17,13 +17,13 @@
   its links lead: past t.co and other shorteners. A photo or video's link is no shared link.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import tweepy
 
-from chatdeck.adapters.x.client import XClients, XReadMeter, post_url, utc_now
+from chatdeck.adapters.x.client import XClients, post_url
 from chatdeck.adapters.x.errors import read_failure, reason_of
 from chatdeck.domain.accounts import UserAccess
 from chatdeck.domain.archive import ArchivedPost, SearchPage, count_or_none
@@ -60,15 +60,10 @@ CAP_UNREADABLE = "X was not read: Chatdeck could not check the cohort's X spendi
 
 
 class XReading:
-    def __init__(
-        self,
-        clients: XClients,
-        spending: XReadMeter | None = None,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
+    def __init__(self, clients: XClients) -> None:
         self._clients = clients
-        self._spending = spending  # the cohort's X spending cap; None: lookups not counted
-        self._now = now
+        self._spending = clients.spending  # the cohort's X spending cap (None: not counted)
+        self._now = clients.now
 
     def search_recent(
         self,
